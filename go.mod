@@ -1,0 +1,3 @@
+module wsec
+
+go 1.26

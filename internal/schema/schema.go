@@ -1,0 +1,217 @@
+package schema
+
+import "strings"
+
+// Type is a column's logical (KQL) type.
+type Type uint8
+
+const (
+	String Type = iota
+	Int         // 32-bit in KQL; stored as 64-bit
+	Long
+	Real
+	Bool
+	DateTime
+	TimeSpan
+	Dynamic // JSON text
+	GUID
+)
+
+var typeNames = [...]string{"string", "int", "long", "real", "bool", "datetime", "timespan", "dynamic", "guid"}
+
+func (t Type) String() string {
+	if int(t) < len(typeNames) {
+		return typeNames[t]
+	}
+	return "unknown"
+}
+
+// ParseType returns the type named as KQL names it ("string", "datetime", ...).
+func ParseType(s string) (Type, bool) {
+	for i, n := range typeNames {
+		if strings.EqualFold(n, s) {
+			return Type(i), true
+		}
+	}
+	return 0, false
+}
+
+// Column is one logical column.
+type Column struct {
+	Name string
+	Type Type
+}
+
+// Table is a logical table: the contract with queries. How a store lays it
+// out physically is the store's business.
+type Table struct {
+	Name    string
+	Columns []Column
+	index   map[string]int
+}
+
+func newTable(name string, cols []Column) *Table {
+	t := &Table{Name: name, Columns: cols, index: make(map[string]int, len(cols))}
+	for i, c := range cols {
+		t.index[c.Name] = i
+	}
+	return t
+}
+
+// Col returns the position of the named column (case-sensitive, as KQL is).
+func (t *Table) Col(name string) (int, bool) {
+	i, ok := t.index[name]
+	return i, ok
+}
+
+// MustCol is Col for names the caller knows exist; it panics with a BUG
+// message otherwise.
+func (t *Table) MustCol(name string) int {
+	i, ok := t.index[name]
+	if !ok {
+		panic("BUG: schema: table " + t.Name + " has no column " + name)
+	}
+	return i
+}
+
+// Names of the built-in tables.
+const (
+	SecurityEventTable = "SecurityEvent"
+	WindowsEventTable  = "WindowsEvent"
+	HeartbeatTable     = "Heartbeat"
+)
+
+// Standard columns the workspace adds to every table.
+var standardColumns = [...]Column{
+	{Name: "TenantId", Type: String},
+	{Name: "_ResourceId", Type: String},
+	{Name: "_TimeReceived", Type: DateTime},
+}
+
+// securityEventExtra are wsec's own columns after the reference ones: System
+// fields the reference schema lacks, kept so nothing of the header is lost.
+var securityEventExtra = [...]Column{
+	{Name: "EventRecordID", Type: Long},
+	{Name: "Keywords", Type: String},
+	{Name: "ProviderGuid", Type: String},
+	{Name: "Opcode", Type: Int},
+	{Name: "Version", Type: Int},
+	{Name: "ExecutionProcessId", Type: Long},
+	{Name: "ExecutionThreadId", Type: Long},
+	{Name: "UserID", Type: String},
+	{Name: "ActivityID", Type: String},
+}
+
+var windowsEventColumns = [...]Column{
+	{Name: "TimeGenerated", Type: DateTime},
+	{Name: "Computer", Type: String},
+	{Name: "EventID", Type: Int},
+	{Name: "Channel", Type: String},
+	{Name: "Provider", Type: String},
+	{Name: "Task", Type: Int},
+	{Name: "EventLevel", Type: Int},
+	{Name: "EventLevelName", Type: String},
+	{Name: "EventRecordId", Type: String},
+	{Name: "Keywords", Type: String},
+	{Name: "Data", Type: Dynamic},
+	{Name: "EventOriginId", Type: String},
+	{Name: "ManagementGroupName", Type: String},
+	{Name: "RawEventData", Type: String},
+	{Name: "SourceSystem", Type: String},
+	{Name: "Type", Type: String},
+	{Name: "Opcode", Type: Int},
+	{Name: "Version", Type: Int},
+	{Name: "ExecutionProcessId", Type: Long},
+	{Name: "ExecutionThreadId", Type: Long},
+	{Name: "UserID", Type: String},
+}
+
+var heartbeatColumns = [...]Column{
+	{Name: "TimeGenerated", Type: DateTime},
+	{Name: "Computer", Type: String},
+	{Name: "ComputerIP", Type: String},
+	{Name: "Category", Type: String},
+	{Name: "OSType", Type: String},
+	{Name: "OSName", Type: String},
+	{Name: "OSMajorVersion", Type: String},
+	{Name: "OSMinorVersion", Type: String},
+	{Name: "Version", Type: String},
+	{Name: "SourceComputerId", Type: String},
+	{Name: "SourceSystem", Type: String},
+	{Name: "EventsPerSecond", Type: Real},
+	{Name: "QueueDepth", Type: Long},
+	{Name: "LastError", Type: String},
+	{Name: "Type", Type: String},
+}
+
+// Catalog holds the built-in tables. It is immutable after New and safe for
+// concurrent use.
+type Catalog struct {
+	SecurityEvent *Table
+	WindowsEvent  *Table
+	Heartbeat     *Table
+}
+
+// New builds the catalog of built-in tables.
+func New() *Catalog {
+	se := make([]Column, 0, len(securityEventReference)+len(securityEventExtra)+len(standardColumns))
+	se = append(se, securityEventReference[:]...)
+	se = append(se, securityEventExtra[:]...)
+	se = append(se, standardColumns[:]...)
+	we := append(append([]Column(nil), windowsEventColumns[:]...), standardColumns[:]...)
+	hb := append(append([]Column(nil), heartbeatColumns[:]...), standardColumns[:]...)
+	return &Catalog{
+		SecurityEvent: newTable(SecurityEventTable, se),
+		WindowsEvent:  newTable(WindowsEventTable, we),
+		Heartbeat:     newTable(HeartbeatTable, hb),
+	}
+}
+
+// Table returns a built-in table by name.
+func (c *Catalog) Table(name string) (*Table, bool) {
+	switch name {
+	case SecurityEventTable:
+		return c.SecurityEvent, true
+	case WindowsEventTable:
+		return c.WindowsEvent, true
+	case HeartbeatTable:
+		return c.Heartbeat, true
+	}
+	return nil, false
+}
+
+// IsSecurityChannel reports whether events of channel land in SecurityEvent
+// (the Security channel and the AppLocker channels) rather than WindowsEvent.
+func IsSecurityChannel(channel string) bool {
+	return strings.EqualFold(channel, "Security") ||
+		strings.HasPrefix(strings.ToLower(channel), "microsoft-windows-applocker/")
+}
+
+// Cell is one set value of a Row. S holds string, dynamic (JSON text) and
+// guid values; I holds int, long and bool (0/1) values and datetimes as Unix
+// nanoseconds; F holds reals.
+type Cell struct {
+	Col int
+	S   string
+	I   int64
+	F   float64
+}
+
+// Row is a sparse row: only set columns have a cell, in any order. Unset
+// columns are null. A Row is reused: Reset keeps its capacity, so mapping
+// does not allocate per column.
+type Row struct {
+	Cells []Cell
+}
+
+// Reset empties the row.
+func (r *Row) Reset() { r.Cells = r.Cells[:0] }
+
+// SetString sets a string, dynamic or guid column.
+func (r *Row) SetString(col int, s string) { r.Cells = append(r.Cells, Cell{Col: col, S: s}) }
+
+// SetInt sets an int, long, bool or datetime (Unix ns) column.
+func (r *Row) SetInt(col int, v int64) { r.Cells = append(r.Cells, Cell{Col: col, I: v}) }
+
+// SetReal sets a real column.
+func (r *Row) SetReal(col int, v float64) { r.Cells = append(r.Cells, Cell{Col: col, F: v}) }
