@@ -1,0 +1,325 @@
+package event
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// binaryVersion is the first byte of every binary record; FORMAT.md
+// describes version 1.
+const binaryVersion = 1
+
+// Limits a decoder enforces on untrusted input, so that a hostile record
+// cannot make it allocate more than its own size suggests.
+const (
+	maxBinaryFields   = 1 << 16
+	maxBinaryKeywords = 1 << 10
+)
+
+const (
+	flagQualifiers = 1 << iota
+	flagRendering
+)
+
+// ErrTruncated is returned when a binary record ends before its fields do.
+var ErrTruncated = errors.New("event record truncated")
+
+// AppendBinary appends the binary form of e (FORMAT.md) to dst.
+func (e *Event) AppendBinary(dst []byte) []byte {
+	s := &e.System
+	var flags byte
+	if s.HasQualifiers {
+		flags |= flagQualifiers
+	}
+	if e.Rendering != nil {
+		flags |= flagRendering
+	}
+	dst = append(dst, binaryVersion, flags, byte(e.Section))
+	dst = binary.AppendUvarint(dst, uint64(s.EventID))
+	dst = binary.AppendUvarint(dst, uint64(s.Qualifiers))
+	dst = append(dst, s.Version, s.Level, s.Opcode)
+	dst = binary.AppendUvarint(dst, uint64(s.Task))
+	dst = binary.AppendUvarint(dst, s.Keywords)
+	dst = binary.AppendVarint(dst, timeToNanos(s.TimeCreated))
+	dst = binary.AppendUvarint(dst, s.EventRecordID)
+	dst = binary.AppendUvarint(dst, uint64(s.ProcessID))
+	dst = binary.AppendUvarint(dst, uint64(s.ThreadID))
+	for _, str := range [...]string{s.Provider, s.ProviderGUID, s.EventSource, s.ActivityID,
+		s.RelatedActivityID, s.Channel, s.Computer, s.UserID, e.UserDataName, e.UserDataNS, e.Binary} {
+		dst = appendBinString(dst, str)
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(e.Data)))
+	for _, f := range e.Data {
+		dst = appendBinString(dst, f.Name)
+		dst = appendBinString(dst, f.Value)
+	}
+	if r := e.Rendering; r != nil {
+		for _, str := range [...]string{r.Culture, r.Message, r.Level, r.Task, r.Opcode, r.Channel, r.Provider} {
+			dst = appendBinString(dst, str)
+		}
+		dst = binary.AppendUvarint(dst, uint64(len(r.Keywords)))
+		for _, k := range r.Keywords {
+			dst = appendBinString(dst, k)
+		}
+	}
+	return dst
+}
+
+// timeToNanos keeps the zero time distinct from the Unix epoch.
+func timeToNanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano() + 1
+}
+
+func nanosToTime(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n-1).UTC()
+}
+
+func appendBinString(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+// DecodeBinary decodes one binary record from the start of src and returns
+// the event and the number of bytes it used.
+func DecodeBinary(src []byte) (*Event, int, error) {
+	d := binDecoder{s: string(src)}
+	e := new(Event)
+	if err := d.event(e); err != nil {
+		return nil, 0, err
+	}
+	return e, d.off, nil
+}
+
+// Batch framing: a batch is a sequence of records, each uvarint(len) followed
+// by len bytes of one binary record.
+
+// AppendFramed appends e as one framed record of a batch.
+func (e *Event) AppendFramed(dst []byte) []byte {
+	start := len(dst)
+	dst = e.AppendBinary(dst)
+	n := len(dst) - start
+	var hdr [binary.MaxVarintLen64]byte
+	h := binary.PutUvarint(hdr[:], uint64(n))
+	dst = append(dst, hdr[:h]...)
+	copy(dst[start+h:], dst[start:start+n])
+	copy(dst[start:], hdr[:h])
+	return dst
+}
+
+// BatchDecoder reads the framed records of a batch. It copies the batch into
+// one string up front, so the decoded events' strings share one allocation.
+type BatchDecoder struct {
+	s   string
+	off int
+	n   int
+}
+
+// NewBatchDecoder returns a decoder over batch.
+func NewBatchDecoder(batch []byte) *BatchDecoder { return &BatchDecoder{s: string(batch)} }
+
+// More reports whether records remain.
+func (b *BatchDecoder) More() bool { return b.off < len(b.s) }
+
+// Next decodes the next record. After an error the rest of the batch cannot
+// be framed, so callers stop.
+func (b *BatchDecoder) Next() (*Event, error) {
+	d := binDecoder{s: b.s, off: b.off}
+	size, err := d.uvarint()
+	if err != nil {
+		return nil, fmt.Errorf("record %d at offset %d: frame length: %w", b.n, b.off, err)
+	}
+	if size > uint64(len(b.s)-d.off) {
+		return nil, fmt.Errorf("record %d at offset %d: frame of %d bytes exceeds the %d left: %w",
+			b.n, b.off, size, len(b.s)-d.off, ErrTruncated)
+	}
+	end := d.off + int(size)
+	rd := binDecoder{s: b.s[:end], off: d.off}
+	e := new(Event)
+	if err := rd.event(e); err != nil {
+		return nil, fmt.Errorf("record %d at offset %d: %w", b.n, b.off, err)
+	}
+	if rd.off != end {
+		return nil, fmt.Errorf("record %d at offset %d: %d trailing bytes inside the frame", b.n, b.off, end-rd.off)
+	}
+	b.off = end
+	b.n++
+	return e, nil
+}
+
+type binDecoder struct {
+	s   string
+	off int
+}
+
+func (d *binDecoder) byte() (byte, error) {
+	if d.off >= len(d.s) {
+		return 0, ErrTruncated
+	}
+	c := d.s[d.off]
+	d.off++
+	return c, nil
+}
+
+func (d *binDecoder) uvarint() (uint64, error) {
+	var x uint64
+	var shift uint
+	for i := 0; i < binary.MaxVarintLen64; i++ {
+		if d.off >= len(d.s) {
+			return 0, ErrTruncated
+		}
+		c := d.s[d.off]
+		d.off++
+		if c < 0x80 {
+			if i == binary.MaxVarintLen64-1 && c > 1 {
+				return 0, errors.New("varint overflows 64 bits")
+			}
+			return x | uint64(c)<<shift, nil
+		}
+		x |= uint64(c&0x7f) << shift
+		shift += 7
+	}
+	return 0, errors.New("varint overflows 64 bits")
+}
+
+func (d *binDecoder) uvarintMax(what string, max uint64) (uint64, error) {
+	v, err := d.uvarint()
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", what, err)
+	}
+	if v > max {
+		return 0, fmt.Errorf("%s: %d exceeds the maximum %d", what, v, max)
+	}
+	return v, nil
+}
+
+func (d *binDecoder) str() (string, error) {
+	n, err := d.uvarint()
+	if err != nil {
+		return "", err
+	}
+	if n > uint64(len(d.s)-d.off) {
+		return "", ErrTruncated
+	}
+	s := d.s[d.off : d.off+int(n)]
+	d.off += int(n)
+	return s, nil
+}
+
+func (d *binDecoder) event(e *Event) error {
+	ver, err := d.byte()
+	if err != nil {
+		return err
+	}
+	if ver != binaryVersion {
+		return fmt.Errorf("binary event version %d is not supported (want %d); upgrade the workspace", ver, binaryVersion)
+	}
+	flags, err := d.byte()
+	if err != nil {
+		return err
+	}
+	sec, err := d.byte()
+	if err != nil {
+		return err
+	}
+	if sec > byte(SectionUserData) {
+		return fmt.Errorf("unknown payload section %d", sec)
+	}
+	e.Section = Section(sec)
+	s := &e.System
+	s.HasQualifiers = flags&flagQualifiers != 0
+	var v uint64
+	if v, err = d.uvarintMax("EventID", 0xffff); err != nil {
+		return err
+	}
+	s.EventID = uint16(v)
+	if v, err = d.uvarintMax("Qualifiers", 0xffff); err != nil {
+		return err
+	}
+	s.Qualifiers = uint16(v)
+	for _, p := range [...]*uint8{&s.Version, &s.Level, &s.Opcode} {
+		if *p, err = d.byte(); err != nil {
+			return err
+		}
+	}
+	if v, err = d.uvarintMax("Task", 0xffff); err != nil {
+		return err
+	}
+	s.Task = uint16(v)
+	if s.Keywords, err = d.uvarint(); err != nil {
+		return fmt.Errorf("Keywords: %w", err)
+	}
+	ut, err := d.uvarint()
+	if err != nil {
+		return fmt.Errorf("TimeCreated: %w", err)
+	}
+	s.TimeCreated = nanosToTime(int64(ut>>1) ^ -int64(ut&1))
+	if s.EventRecordID, err = d.uvarint(); err != nil {
+		return fmt.Errorf("EventRecordID: %w", err)
+	}
+	if v, err = d.uvarintMax("ProcessID", 0xffffffff); err != nil {
+		return err
+	}
+	s.ProcessID = uint32(v)
+	if v, err = d.uvarintMax("ThreadID", 0xffffffff); err != nil {
+		return err
+	}
+	s.ThreadID = uint32(v)
+	for _, p := range [...]*string{&s.Provider, &s.ProviderGUID, &s.EventSource, &s.ActivityID,
+		&s.RelatedActivityID, &s.Channel, &s.Computer, &s.UserID, &e.UserDataName, &e.UserDataNS, &e.Binary} {
+		if *p, err = d.str(); err != nil {
+			return err
+		}
+	}
+	n, err := d.uvarintMax("field count", maxBinaryFields)
+	if err != nil {
+		return err
+	}
+	// Each field needs at least two bytes, which bounds n by the input.
+	if n > uint64(len(d.s)-d.off)/2 {
+		return ErrTruncated
+	}
+	if n > 0 {
+		e.Data = make([]Field, n)
+	}
+	for i := range e.Data {
+		if e.Data[i].Name, err = d.str(); err != nil {
+			return err
+		}
+		if e.Data[i].Value, err = d.str(); err != nil {
+			return err
+		}
+	}
+	if flags&flagRendering != 0 {
+		r := new(Rendering)
+		for _, p := range [...]*string{&r.Culture, &r.Message, &r.Level, &r.Task, &r.Opcode, &r.Channel, &r.Provider} {
+			if *p, err = d.str(); err != nil {
+				return err
+			}
+		}
+		k, err := d.uvarintMax("keyword count", maxBinaryKeywords)
+		if err != nil {
+			return err
+		}
+		if k > uint64(len(d.s)-d.off) {
+			return ErrTruncated
+		}
+		if k > 0 {
+			r.Keywords = make([]string, k)
+		}
+		for i := range r.Keywords {
+			if r.Keywords[i], err = d.str(); err != nil {
+				return err
+			}
+		}
+		e.Rendering = r
+	}
+	return nil
+}

@@ -1,0 +1,225 @@
+package event
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// logon4624 is a 4624 as a Windows Server 2019 DC writes it.
+func logon4624() *Event {
+	return &Event{
+		System: System{
+			Provider:      "Microsoft-Windows-Security-Auditing",
+			ProviderGUID:  "{54849625-5478-4994-A5BA-3E3B0328C30D}",
+			EventID:       4624,
+			Version:       2,
+			Task:          12544,
+			Keywords:      0x8020000000000000,
+			TimeCreated:   time.Date(2019, 3, 19, 23, 40, 1, 123456700, time.UTC),
+			EventRecordID: 1938471,
+			ActivityID:    "{1F0D3B0E-DE7B-0003-593B-0D1F7BDED401}",
+			ProcessID:     644,
+			ThreadID:      4560,
+			Channel:       "Security",
+			Computer:      "DC01.contoso.local",
+		},
+		Section: SectionEventData,
+		Data: []Field{
+			{"SubjectUserSid", "S-1-0-0"}, {"SubjectUserName", "-"}, {"SubjectDomainName", "-"},
+			{"SubjectLogonId", "0x0"}, {"TargetUserSid", "S-1-5-21-3470-1000"},
+			{"TargetUserName", "alice"}, {"TargetDomainName", "CONTOSO"}, {"TargetLogonId", "0x3e7a1f"},
+			{"LogonType", "3"}, {"LogonProcessName", "NtLmSsp "}, {"AuthenticationPackageName", "NTLM"},
+			{"WorkstationName", "WS-17"}, {"LogonGuid", "{00000000-0000-0000-0000-000000000000}"},
+			{"IpAddress", "10.0.4.21"}, {"IpPort", "49712"}, {"ImpersonationLevel", "%%1833"},
+		},
+	}
+}
+
+func cleared1102() *Event {
+	return &Event{
+		System: System{
+			Provider: "Microsoft-Windows-Eventlog", ProviderGUID: "{FC65DDD8-D6EF-4962-83D5-6E5CFE9CE148}",
+			EventID: 1102, Level: 4, Task: 104, Keywords: 0x4020000000000000,
+			TimeCreated: time.Date(2019, 3, 19, 23, 59, 0, 0, time.UTC), EventRecordID: 1,
+			Channel: "Security", Computer: "WS-17.contoso.local",
+		},
+		Section: SectionUserData, UserDataName: "LogFileCleared",
+		UserDataNS: "http://manifests.microsoft.com/win/2004/08/windows/eventlog",
+		Data: []Field{{"SubjectUserSid", "S-1-5-21-3470-500"}, {"SubjectUserName", "admin \"x\"\n<y>"},
+			{"SubjectDomainName", "CONTOSO"}, {"SubjectLogonId", "0x5c3a2"}},
+	}
+}
+
+func classic() *Event {
+	return &Event{
+		System: System{Provider: "Service Control Manager", EventSource: "Service Control Manager",
+			EventID: 7036, Qualifiers: 16384, HasQualifiers: true, Level: 4, Keywords: 0x8080000000000000,
+			Channel: "System", Computer: "ws"},
+		Section: SectionEventData,
+		Data:    []Field{{"", "Windows Update"}, {"", "running"}, {"param3", "x"}},
+		Binary:  "770075006100750073007600",
+		Rendering: &Rendering{Culture: "en-US", Message: "The Windows Update service entered the running state.",
+			Level: "Information", Keywords: []string{"Classic"}},
+	}
+}
+
+func samples() []*Event { return []*Event{logon4624(), cleared1102(), classic(), {}} }
+
+func TestJSONRoundTrip(t *testing.T) {
+	for _, e := range samples() {
+		b := e.AppendJSON(nil)
+		if !json.Valid(b) {
+			t.Fatalf("invalid JSON: %s", b)
+		}
+		var got Event
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatalf("unmarshal %s: %v", b, err)
+		}
+		if !reflect.DeepEqual(&got, e) {
+			t.Errorf("JSON round trip differs:\n got %+v\nwant %+v\njson %s", got, *e, b)
+		}
+	}
+}
+
+func TestJSONShape(t *testing.T) {
+	b := logon4624().AppendJSON(nil)
+	var m map[string]map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["System"]["TimeCreated"] != "2019-03-19T23:40:01.1234567Z" {
+		t.Errorf("TimeCreated = %v, want 100 ns RFC 3339", m["System"]["TimeCreated"])
+	}
+	if m["System"]["Keywords"] != "0x8020000000000000" || m["System"]["EventID"] != 4624.0 {
+		t.Errorf("System = %v", m["System"])
+	}
+	if m["EventData"]["IpAddress"] != "10.0.4.21" {
+		t.Errorf("EventData = %v", m["EventData"])
+	}
+	if !bytes.Contains(classic().AppendJSON(nil), []byte(`"EventData":{"#1":"Windows Update","#2":"running","param3":"x"}`)) {
+		t.Errorf("unnamed data not keyed by position: %s", classic().AppendJSON(nil))
+	}
+}
+
+func TestJSONErrors(t *testing.T) {
+	for _, in := range []string{
+		`{"System":{"Keywords":"zz"}}`,
+		`{"System":{"TimeCreated":"yesterday"}}`,
+		`{"System":{},"EventData":{"a":{"b":1}}}`,
+		`{"System":{},"EventData":[1]}`,
+		`{"System":`,
+	} {
+		var e Event
+		if err := json.Unmarshal([]byte(in), &e); err == nil {
+			t.Errorf("%s: no error", in)
+		}
+	}
+}
+
+func TestBinaryRoundTrip(t *testing.T) {
+	var batch []byte
+	for _, e := range samples() {
+		b := e.AppendBinary(nil)
+		got, n, err := DecodeBinary(b)
+		if err != nil || n != len(b) {
+			t.Fatalf("decode: n=%d/%d err=%v", n, len(b), err)
+		}
+		if !reflect.DeepEqual(got, e) {
+			t.Errorf("binary round trip differs:\n got %+v\nwant %+v", *got, *e)
+		}
+		batch = e.AppendFramed(batch)
+	}
+	d := NewBatchDecoder(batch)
+	for i, want := range samples() {
+		if !d.More() {
+			t.Fatalf("batch ended after %d records", i)
+		}
+		got, err := d.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("record %d differs", i)
+		}
+	}
+	if d.More() {
+		t.Error("trailing records")
+	}
+}
+
+func TestBinaryTruncated(t *testing.T) {
+	b := logon4624().AppendFramed(nil)
+	for n := 0; n < len(b); n++ {
+		d := NewBatchDecoder(b[:n])
+		if n == 0 {
+			if d.More() {
+				t.Fatal("empty batch has records")
+			}
+			continue
+		}
+		if _, err := d.Next(); !errors.Is(err, ErrTruncated) {
+			t.Fatalf("cut at %d: err = %v, want ErrTruncated", n, err)
+		}
+	}
+	bad := append([]byte{}, logon4624().AppendBinary(nil)...)
+	bad[0] = 9
+	if _, _, err := DecodeBinary(bad); err == nil {
+		t.Error("unknown version accepted")
+	}
+}
+
+func FuzzBatchDecoder(f *testing.F) {
+	var batch []byte
+	for _, e := range samples() {
+		batch = e.AppendFramed(batch)
+	}
+	f.Add(batch)
+	f.Add([]byte{5, 1, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d := NewBatchDecoder(b)
+		for d.More() {
+			e, err := d.Next()
+			if err != nil {
+				return
+			}
+			// Whatever decodes must re-encode to an equal event.
+			again, _, err := DecodeBinary(e.AppendBinary(nil))
+			if err != nil || !reflect.DeepEqual(again, e) {
+				t.Fatalf("re-encode differs: %v", err)
+			}
+		}
+	})
+}
+
+func BenchmarkBinary(b *testing.B) {
+	var batch []byte
+	for range 1000 {
+		batch = logon4624().AppendFramed(batch)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(batch)))
+	for b.Loop() {
+		d := NewBatchDecoder(batch)
+		for d.More() {
+			if _, err := d.Next(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "events/s")
+}
+
+func BenchmarkJSON(b *testing.B) {
+	e := logon4624()
+	buf := e.AppendJSON(nil)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		buf = e.AppendJSON(buf[:0])
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
