@@ -164,7 +164,9 @@ var processes = [...]proc{
 	{`C:\Program Files\Google\Chrome\Application\chrome.exe`, `"C:\Program Files\Google\Chrome\Application\chrome.exe" --type=renderer`},
 }
 
-func (g *Generator) sid(i int) string { return "S-1-5-21-3623811015-3361044348-30300820-" + strconv.Itoa(1100+i) }
+func (g *Generator) sid(i int) string {
+	return "S-1-5-21-3623811015-3361044348-30300820-" + strconv.Itoa(1100+i)
+}
 
 func hexID(v uint64) string { return "0x" + strconv.FormatUint(v, 16) }
 
