@@ -3,8 +3,11 @@ package event
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
+	"io"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -222,4 +225,36 @@ func BenchmarkJSON(b *testing.B) {
 		buf = e.AppendJSON(buf[:0])
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+func TestXMLIsWellFormedAndComplete(t *testing.T) {
+	for _, e := range samples() {
+		b := e.AppendXML(nil)
+		d := xml.NewDecoder(bytes.NewReader(b))
+		var texts []string
+		for {
+			tok, err := d.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("not well-formed: %v\n%s", err, b)
+			}
+			if cd, ok := tok.(xml.CharData); ok {
+				texts = append(texts, string(cd))
+			}
+		}
+		for _, f := range e.Data {
+			if !slices.Contains(texts, f.Value) && f.Value != "" {
+				t.Errorf("value %q missing from XML %s", f.Value, b)
+			}
+		}
+	}
+	want := `<Data Name="IpAddress">10.0.4.21</Data>`
+	if b := logon4624().AppendXML(nil); !bytes.Contains(b, []byte(want)) {
+		t.Errorf("XML lacks %s: %s", want, b)
+	}
+	if b := cleared1102().AppendXML(nil); !bytes.Contains(b, []byte(`<UserData><LogFileCleared xmlns="http://manifests.microsoft.com/win/2004/08/windows/eventlog"><SubjectUserSid>`)) {
+		t.Errorf("UserData not rendered as Windows does: %s", b)
+	}
 }
