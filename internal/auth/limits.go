@@ -1,0 +1,38 @@
+package auth
+
+import "time"
+
+const (
+	// MaxClockSkew is how far a request's x-ms-date may be from the server
+	// clock, either way. Older requests are refused as possible replays,
+	// newer ones as clock errors. 15 minutes is Azure Storage's SharedKey
+	// window, wide enough for unsynchronised endpoints, narrow enough that a
+	// captured request soon stops working.
+	MaxClockSkew = 15 * time.Minute
+
+	// KeyBytes is the length of a workspace key before base64: 64 random
+	// bytes, as Azure's workspace keys have (88 base64 characters).
+	KeyBytes = 64
+
+	// MaxNameBytes bounds a workspace's display name; longer names are
+	// refused by Create.
+	MaxNameBytes = 256
+
+	// MaxWorkspaces bounds the registry. Each workspace costs a few hundred
+	// bytes in memory and in the file; the bound keeps a runaway script from
+	// making every lookup and rewrite slow.
+	MaxWorkspaces = 10_000
+
+	// MaxRegistryFileBytes is the largest registry file Open reads
+	// (MaxWorkspaces entries fit with room to spare).
+	MaxRegistryFileBytes = 16 << 20
+
+	// MaxAuthorizationBytes bounds the Authorization header we parse:
+	// "SharedKey " + 36-character GUID + ":" + 44-character signature is 91.
+	MaxAuthorizationBytes = 512
+
+	// ReloadInterval is how often, at most, Lookup checks whether the
+	// registry file changed on disk (another process created or rotated a
+	// key). Checking is one stat call.
+	ReloadInterval = time.Second
+)
