@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"wsec/internal/auth"
+)
+
+func runWorkspace(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"want a subcommand: create, list or rotate-key"}
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlagSet("workspace "+sub, stderr)
+	data := fs.String("data", envDefault("WSEC_DATA", "wsec-data"), "data directory of the workspace server")
+	asJSON := fs.Bool("json", false, "print JSON")
+	var name, id, which *string
+	switch sub {
+	case "create":
+		name = fs.String("name", "default", "workspace name")
+	case "list":
+	case "rotate-key":
+		id = fs.String("workspace", envDefault("WSEC_WORKSPACE", ""), "workspace ID")
+		which = fs.String("key", "primary", "which key to replace: primary or secondary")
+	default:
+		return usageError{fmt.Sprintf("unknown subcommand %q: want create, list or rotate-key", sub)}
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	reg, err := auth.Open(*data, auth.Options{})
+	if err != nil {
+		return err
+	}
+	var out []auth.Workspace
+	switch sub {
+	case "create":
+		w, err := reg.Create(*name)
+		if err != nil {
+			return err
+		}
+		out = append(out, w)
+	case "list":
+		out = reg.List()
+	case "rotate-key":
+		kind, err := auth.ParseKeyKind(*which)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		if *id == "" {
+			return usageError{"--workspace is required (or set WSEC_WORKSPACE)"}
+		}
+		w, err := reg.RotateKey(*id, kind)
+		if err != nil {
+			return err
+		}
+		out = append(out, w)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if sub == "list" {
+			return enc.Encode(out)
+		}
+		return enc.Encode(out[0])
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tPRIMARY KEY\tSECONDARY KEY")
+	for _, w := range out {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", w.ID, w.Name, w.PrimaryKey, w.SecondaryKey)
+	}
+	return tw.Flush()
+}
