@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
+
+	"wsec/internal/atomicfile"
 )
 
 // Position is where a channel's reading stands: the last record ID that is
@@ -86,32 +87,7 @@ func (s *Store) Save() error {
 	if err != nil {
 		return fmt.Errorf("encode bookmarks: %w", err)
 	}
-	return writeFileAtomic(s.path, b)
-}
-
-func writeFileAtomic(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("create temp bookmark file in %s: %w", dir, err)
-	}
-	tmp := f.Name()
-	_, werr := f.Write(b)
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", tmp, werr)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("replace %s: %w", path, err)
-	}
-	return syncDir(dir)
+	return atomicfile.WriteFile(s.path, b, 0o600)
 }
 
 // XML renders a position as a Windows bookmark (EvtCreateBookmark input).
