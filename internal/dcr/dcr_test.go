@@ -80,6 +80,9 @@ func TestValidationAndNames(t *testing.T) {
 	if _, err := s.Assign(ws, "missing", "g"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("assign to missing rule: %v", err)
 	}
+	if _, err := s.Put("../../x", Rule{Name: "r"}); err == nil {
+		t.Error("workspace ID with a path accepted")
+	}
 	if list, _ := s.List(ws); len(list) != 0 {
 		t.Errorf("refused rules were stored: %v", list)
 	}
