@@ -1,0 +1,220 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"wsec/internal/auth"
+	"wsec/internal/server"
+)
+
+// Verifier authenticates a SharedKey-signed request; *auth.Verifier is
+// one. A refusal should be an *auth.Error (its Reason becomes the metric
+// label).
+type Verifier interface {
+	Verify(r *http.Request, contentLength int64, resource string) (workspace string, err error)
+}
+
+// Options configure a Handler.
+type Options struct {
+	Appender Appender // required
+	Verifier Verifier // required
+	// Limits; zero fields take DefaultLimits.
+	Limits Limits
+	// Registerer receives the metrics. nil: not registered.
+	Registerer prometheus.Registerer
+	// Now is the clock for receive times. nil: time.Now.
+	Now func() time.Time
+}
+
+// Handler serves the ingestion endpoints. It is safe for concurrent use.
+type Handler struct {
+	app    Appender
+	verify Verifier
+	limits Limits
+	m      *metrics
+	now    func() time.Time
+	zstd   *zstd.Decoder
+	slots  chan struct{}
+}
+
+// New returns a Handler. Register its routes on a mux (server.New does).
+func New(opts Options) (*Handler, error) {
+	if opts.Appender == nil || opts.Verifier == nil {
+		return nil, errors.New("new ingest handler: Appender and Verifier are required")
+	}
+	lim := opts.Limits.withDefaults()
+	zd, err := newZstdDecoder(lim.MaxDecodedBytes)
+	if err != nil {
+		return nil, fmt.Errorf("new ingest handler: zstd decoder: %w", err)
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Handler{
+		app: opts.Appender, verify: opts.Verifier, limits: lim, m: newMetrics(opts.Registerer),
+		now: now, zstd: zd, slots: make(chan struct{}, lim.MaxInFlight),
+	}, nil
+}
+
+// Route patterns.
+const (
+	PatternEvents        = "POST /v1/workspaces/{id}/events"
+	PatternHeartbeat     = "POST /v1/workspaces/{id}/heartbeat"
+	PatternDataCollector = "POST /api/logs"
+)
+
+// Register adds the ingestion routes to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc(PatternEvents, h.serveEvents)
+	mux.HandleFunc(PatternHeartbeat, h.serveHeartbeat)
+	mux.HandleFunc(PatternDataCollector, h.serveDataCollector)
+}
+
+// refuse answers a refusal and counts it.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, endpoint string, ref *refusal) {
+	h.m.requests.WithLabelValues(endpoint, outcomeRefused).Inc()
+	h.m.refused.WithLabelValues(endpoint, ref.reason).Inc()
+	server.LogAttrs(r.Context(), slog.String("endpoint", endpoint), slog.String("outcome", outcomeRefused),
+		slog.String("reason", ref.reason), slog.String("err", ref.msg))
+	if ref.status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	server.WriteError(w, ref.status, ref.code, ref.msg)
+}
+
+// fail answers a store failure: nothing was acknowledged, the client
+// retries.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, endpoint, workspace string, err error) {
+	h.m.requests.WithLabelValues(endpoint, outcomeFailed).Inc()
+	server.LogAttrs(r.Context(), slog.String("endpoint", endpoint), slog.String("outcome", outcomeFailed),
+		slog.String("workspace", workspace), slog.String("err", err.Error()))
+	if r.Context().Err() != nil {
+		return // the client is gone; nobody reads the answer
+	}
+	w.Header().Set("Retry-After", "5")
+	server.WriteError(w, http.StatusServiceUnavailable, codeServiceUnavailable,
+		"the data was not stored (the store failed); retry the same request later")
+}
+
+// admitted is a request that passed authentication and the endpoint's
+// header checks, with its body read and a slot held until release.
+type admitted struct {
+	body      []byte
+	workspace string
+	release   func()
+}
+
+// admit authenticates r, runs check (header and path checks; it returns
+// the workspace the request addresses), takes a slot and reads the body.
+// When Content-Length is known everything but the body is checked before
+// the body is read, so an unsigned or malformed request costs no upload.
+func (h *Handler) admit(w http.ResponseWriter, r *http.Request, resource string, check func(signer string) (string, *refusal)) (*admitted, *refusal) {
+	if r.ContentLength > h.limits.MaxBodyBytes {
+		return nil, tooLarge(r.ContentLength, h.limits.MaxBodyBytes)
+	}
+	if r.ContentLength >= 0 {
+		signer, err := h.verify.Verify(r, r.ContentLength, resource)
+		if err != nil {
+			return nil, fromAuth(err)
+		}
+		ws, ref := check(signer)
+		if ref != nil {
+			return nil, ref
+		}
+		release, ref := h.acquire(r.Context())
+		if ref != nil {
+			return nil, ref
+		}
+		body, ref := h.readBody(w, r)
+		if ref != nil {
+			release()
+			return nil, ref
+		}
+		return &admitted{body: body, workspace: ws, release: release}, nil
+	}
+	release, ref := h.acquire(r.Context())
+	if ref != nil {
+		return nil, ref
+	}
+	body, ref := h.readBody(w, r)
+	if ref != nil {
+		release()
+		return nil, ref
+	}
+	signer, err := h.verify.Verify(r, int64(len(body)), resource)
+	if err != nil {
+		release()
+		return nil, fromAuth(err)
+	}
+	ws, ref := check(signer)
+	if ref != nil {
+		release()
+		return nil, ref
+	}
+	return &admitted{body: body, workspace: ws, release: release}, nil
+}
+
+// pathWorkspace checks the {id} of the path against the signing workspace.
+func pathWorkspace(r *http.Request, signer string) (string, *refusal) {
+	raw := r.PathValue("id")
+	id, ok := auth.CanonicalID(raw)
+	if !ok {
+		return "", refused(http.StatusBadRequest, codeInvalidCustomerID, "invalid_workspace_id",
+			"the workspace ID %q in the path is not a GUID", clip(raw))
+	}
+	if id != signer {
+		return "", wrongWorkspace(id, signer)
+	}
+	return id, nil
+}
+
+func wrongWorkspace(addressed, signer string) *refusal {
+	return refused(http.StatusForbidden, codeInvalidAuthorization, string(auth.ReasonWrongWorkspace),
+		"the request is signed for workspace %s but addresses workspace %s; a workspace's key only gives access to that workspace",
+		signer, addressed)
+}
+
+// acquire takes a decode/append slot, waiting up to BusyWait.
+func (h *Handler) acquire(ctx context.Context) (func(), *refusal) {
+	select {
+	case h.slots <- struct{}{}:
+	default:
+		t := time.NewTimer(h.limits.BusyWait)
+		defer t.Stop()
+		select {
+		case h.slots <- struct{}{}:
+		case <-t.C:
+			return nil, refused(http.StatusServiceUnavailable, codeServiceUnavailable, "busy",
+				"the server is busy with %d ingestion requests; retry in a second", cap(h.slots))
+		case <-ctx.Done():
+			return nil, refused(http.StatusServiceUnavailable, codeServiceUnavailable, "canceled",
+				"the request was cancelled while waiting")
+		}
+	}
+	h.m.inFlight.Inc()
+	return func() { h.m.inFlight.Dec(); <-h.slots }, nil
+}
+
+// hostWorkspace returns the GUID a Data Collector client put in front of
+// the host name (<workspace>.ods.opinsights.azure.com style), or "".
+func hostWorkspace(host string) string {
+	label, _, ok := strings.Cut(host, ".")
+	if !ok {
+		return ""
+	}
+	id, ok := auth.CanonicalID(label)
+	if !ok {
+		return ""
+	}
+	return id
+}

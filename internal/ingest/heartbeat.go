@@ -1,0 +1,92 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"mime"
+	"net/http"
+
+	"wsec/internal/server"
+)
+
+// serveHeartbeat handles POST /v1/workspaces/{id}/heartbeat: one JSON
+// object with Heartbeat's fields (unknown fields are ignored, so older
+// servers accept newer agents), optionally compressed.
+func (h *Handler) serveHeartbeat(w http.ResponseWriter, r *http.Request) {
+	const ep = endpointHeartbeat
+	var enc encoding
+	req, ref := h.admit(w, r, r.URL.Path, func(signer string) (string, *refusal) {
+		ws, ref := pathWorkspace(r, signer)
+		if ref != nil {
+			return "", ref
+		}
+		if ref := requireJSON(r.Header.Get("Content-Type")); ref != nil {
+			return "", ref
+		}
+		enc, ref = parseEncoding(r.Header.Get("Content-Encoding"))
+		return ws, ref
+	})
+	if ref != nil {
+		h.refuse(w, r, ep, ref)
+		return
+	}
+	defer req.release()
+	ctx := r.Context()
+	server.LogAttrs(ctx, slog.String("workspace", req.workspace))
+	decoded, ref := h.decompress(req.body, enc)
+	if ref != nil {
+		h.refuse(w, r, ep, ref)
+		return
+	}
+	hb := new(Heartbeat)
+	d := json.NewDecoder(bytes.NewReader(decoded))
+	if err := d.Decode(hb); err != nil || d.More() {
+		h.refuse(w, r, ep, refused(http.StatusBadRequest, codeInvalidDataFormat, "malformed_body",
+			"the heartbeat is not one JSON object with string fields Computer, OSType, Version, ... (%v)", err))
+		return
+	}
+	if hb.Computer == "" {
+		h.refuse(w, r, ep, refused(http.StatusBadRequest, codeInvalidDataFormat, "malformed_body",
+			"the heartbeat has no Computer; send the agent's computer name"))
+		return
+	}
+	truncated := 0
+	for _, p := range [...]*string{&hb.Computer, &hb.ComputerIP, &hb.Category, &hb.OSType, &hb.OSName,
+		&hb.OSMajorVersion, &hb.OSMinorVersion, &hb.Version, &hb.SourceComputerID, &hb.LastError} {
+		if len(*p) > MaxHeartbeatValueBytes {
+			*p = truncateUTF8(*p, MaxHeartbeatValueBytes)
+			truncated++
+		}
+	}
+	hb.TimeGenerated = h.now().UTC()
+	if s := r.Header.Get(HeaderSender); validToken(s, MaxSenderBytes, true) {
+		hb.Sender = s
+	}
+	start := h.now()
+	err := h.app.AppendHeartbeat(ctx, req.workspace, hb)
+	h.m.appendSeconds.WithLabelValues(ep).Observe(h.now().Sub(start).Seconds())
+	if err != nil {
+		h.fail(w, r, ep, req.workspace, err)
+		return
+	}
+	h.m.requests.WithLabelValues(ep, outcomeOK).Inc()
+	h.m.bytes.WithLabelValues(ep, "wire").Add(float64(len(req.body)))
+	h.m.bytes.WithLabelValues(ep, "decoded").Add(float64(len(decoded)))
+	h.m.fieldsTruncated.WithLabelValues(ep).Add(float64(truncated))
+	server.LogAttrs(ctx, slog.String("endpoint", ep), slog.String("outcome", outcomeOK), slog.String("computer", hb.Computer))
+	server.WriteJSON(w, http.StatusOK, map[string]int{"stored": 1})
+}
+
+// requireJSON accepts application/json with any parameters.
+func requireJSON(ct string) *refusal {
+	if ct == "" {
+		return refused(http.StatusBadRequest, codeMissingContentType, "missing_content_type",
+			"Content-Type is missing; send application/json")
+	}
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+		return refused(http.StatusBadRequest, codeUnsupportedContentType, "unsupported_content_type",
+			"Content-Type %q is not supported; send application/json", clip(ct))
+	}
+	return nil
+}

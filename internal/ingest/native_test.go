@@ -1,0 +1,195 @@
+package ingest
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func decodeResp(t *testing.T, b []byte) BatchResponse {
+	t.Helper()
+	var r BatchResponse
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatalf("response %q: %v", b, err)
+	}
+	return r
+}
+
+// A batch retried with the same (sender, seq) is stored once; the same
+// events from another sender are recognised by their event key.
+func TestNativeDedup(t *testing.T) {
+	e := newEnv(t, Limits{})
+	evs := synthEvents(0, 200)
+	body := zstded(t, batchBody(evs))
+
+	st, b, _ := e.do(e.nativeReq(e.a, e.a.PrimaryKey, "agent-1", 41, body, ContentTypeBatch, "zstd"))
+	if st != http.StatusOK {
+		t.Fatalf("first send: %d %s", st, b)
+	}
+	if got := decodeResp(t, b); got != (BatchResponse{Accepted: 200, Stored: 200}) {
+		t.Fatalf("first send: %+v", got)
+	}
+	// The agent did not see the 200 (say the connection dropped) and retries.
+	st, b, _ = e.do(e.nativeReq(e.a, e.a.PrimaryKey, "agent-1", 41, body, ContentTypeBatch, "zstd"))
+	if got := decodeResp(t, b); st != http.StatusOK || got != (BatchResponse{Accepted: 200, DuplicateBatch: true}) {
+		t.Fatalf("retry: %d %+v", st, got)
+	}
+	// A second agent behind a load balancer ships the same log.
+	st, b, _ = e.do(e.nativeReq(e.a, e.a.SecondaryKey, "agent-2", 1, body, ContentTypeBatch, "zstd"))
+	if got := decodeResp(t, b); st != http.StatusOK || got != (BatchResponse{Accepted: 200, Duplicates: 200}) {
+		t.Fatalf("other sender: %d %+v", st, got)
+	}
+
+	stored := e.store.events[e.a.ID]
+	if len(stored) != 200 {
+		t.Fatalf("store holds %d events, want 200", len(stored))
+	}
+	for i := range evs {
+		if !reflect.DeepEqual(stored[i], evs[i]) {
+			t.Fatalf("event %d changed on the way:\n got %+v\nwant %+v", i, stored[i], evs[i])
+		}
+	}
+	if e.store.sources[e.a.ID] != DefaultSourceSystem {
+		t.Errorf("source system %q", e.store.sources[e.a.ID])
+	}
+	for _, c := range []struct {
+		name   string
+		labels []string
+		want   float64
+	}{
+		{"wsec_ingest_events_total", []string{"result", "accepted"}, 600},
+		{"wsec_ingest_events_total", []string{"result", "stored"}, 200},
+		{"wsec_ingest_events_total", []string{"result", "duplicate"}, 200},
+		{"wsec_ingest_duplicate_batches_total", nil, 1},
+		{"wsec_ingest_requests_total", []string{"endpoint", "events", "outcome", "ok"}, 3},
+		{"wsec_ingest_bytes_total", []string{"stage", "wire"}, float64(3 * len(body))},
+	} {
+		if got := e.metric(c.name, c.labels...); got != c.want {
+			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
+		}
+	}
+	if n := strings.Count(e.logs.String(), "msg=\"http request\""); n != 3 {
+		t.Errorf("%d request log lines for 3 requests, want one each:\n%s", n, e.logs.String())
+	}
+}
+
+// Every body form the agent may send arrives intact.
+func TestNativeBodyForms(t *testing.T) {
+	e := newEnv(t, Limits{})
+	cases := []struct {
+		name, ct, enc string
+		body          func([]byte) []byte
+		ndjson        bool
+	}{
+		{"batch identity", ContentTypeBatch, "", func(b []byte) []byte { return b }, false},
+		{"batch gzip", ContentTypeBatch, "gzip", func(b []byte) []byte { return gzipped(t, b) }, false},
+		{"batch zstd", ContentTypeBatch, "zstd", func(b []byte) []byte { return zstded(t, b) }, false},
+		{"batch zstd stream", "application/octet-stream", "zstd", func(b []byte) []byte { return zstdStream(t, b) }, false},
+		{"ndjson identity", ContentTypeNDJSON, "", func(b []byte) []byte { return b }, true},
+		{"ndjson gzip", ContentTypeNDJSON + "; charset=utf-8", "gzip", func(b []byte) []byte { return gzipped(t, b) }, true},
+		{"ndjson zstd", ContentTypeNDJSON, "zstd", func(b []byte) []byte { return zstded(t, b) }, true},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			evs := synthEvents(uint64(i)*1000, 50)
+			raw := batchBody(evs)
+			if c.ndjson {
+				raw = ndjsonBody(evs)
+			}
+			before := len(e.store.events[e.a.ID])
+			st, b, _ := e.do(e.nativeReq(e.a, e.a.PrimaryKey, "agent", uint64(i), c.body(raw), c.ct, c.enc))
+			if st != http.StatusOK || decodeResp(t, b).Stored != 50 {
+				t.Fatalf("%d %s", st, b)
+			}
+			got := e.store.events[e.a.ID][before:]
+			if !reflect.DeepEqual(got, evs) {
+				t.Fatalf("events differ after the trip")
+			}
+		})
+	}
+}
+
+// A failing store acknowledges nothing; the retry of the same batch is
+// then stored (not taken for a duplicate).
+func TestNativeStoreFailure(t *testing.T) {
+	e := newEnv(t, Limits{})
+	e.store.fail = errStoreDown
+	body := batchBody(synthEvents(0, 10))
+	st, b, hdr := e.do(e.nativeReq(e.a, e.a.PrimaryKey, "agent", 7, body, ContentTypeBatch, ""))
+	if st != http.StatusServiceUnavailable || hdr.Get("Retry-After") == "" || !strings.Contains(string(b), "ServiceUnavailable") {
+		t.Fatalf("store down: %d %s (Retry-After %q)", st, b, hdr.Get("Retry-After"))
+	}
+	if strings.Contains(string(b), "disk full") {
+		t.Errorf("internal error text leaked to the client: %s", b)
+	}
+	if got := e.metric("wsec_ingest_requests_total", "outcome", "failed"); got != 1 {
+		t.Errorf("failed requests = %v", got)
+	}
+	e.store.mu.Lock()
+	e.store.fail = nil
+	e.store.mu.Unlock()
+	st, b, _ = e.do(e.nativeReq(e.a, e.a.PrimaryKey, "agent", 7, body, ContentTypeBatch, ""))
+	if got := decodeResp(t, b); st != http.StatusOK || got.Stored != 10 || got.DuplicateBatch {
+		t.Fatalf("retry after failure: %d %+v", st, got)
+	}
+}
+
+// With every slot taken, a request waits BusyWait and is refused with 503,
+// without reading its body into memory.
+func TestNativeBusy(t *testing.T) {
+	e := newEnv(t, Limits{MaxInFlight: 1, BusyWait: 20e6})
+	block := make(chan struct{})
+	e.store.mu.Lock()
+	e.store.block = block
+	e.store.mu.Unlock()
+	body := batchBody(synthEvents(0, 5))
+	done := make(chan int)
+	go func() {
+		resp, err := e.client.Do(e.nativeReq(e.a, e.a.PrimaryKey, "agent", 1, body, ContentTypeBatch, ""))
+		if err != nil {
+			done <- 0
+			return
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	// Wait until the first request holds the slot.
+	for e.metric("wsec_ingest_in_flight_requests") != 1 {
+		select {
+		case st := <-done:
+			t.Fatalf("first request finished early: %d", st)
+		default:
+		}
+	}
+	st, b, hdr := e.do(e.nativeReq(e.a, e.a.PrimaryKey, "agent", 2, body, ContentTypeBatch, ""))
+	if st != http.StatusServiceUnavailable || hdr.Get("Retry-After") == "" {
+		t.Fatalf("second request: %d %s", st, b)
+	}
+	close(block)
+	if st := <-done; st != http.StatusOK {
+		t.Fatalf("first request: %d", st)
+	}
+	if got := e.metric("wsec_ingest_refused_total", "reason", "busy"); got != 1 {
+		t.Errorf("busy refusals = %v", got)
+	}
+}
+
+func TestNativeTruncatesLongValues(t *testing.T) {
+	e := newEnv(t, Limits{MaxFieldBytes: 100})
+	evs := synthEvents(0, 2)
+	long := strings.Repeat("é", 80) // 160 bytes
+	evs[1].Data = append(evs[1].Data, dataField("CommandLine", long))
+	st, b, _ := e.do(e.nativeReq(e.a, e.a.PrimaryKey, "agent", 1, batchBody(evs), ContentTypeBatch, ""))
+	if st != http.StatusOK {
+		t.Fatalf("%d %s", st, b)
+	}
+	got := e.store.events[e.a.ID][1].Value("CommandLine")
+	if got != strings.Repeat("é", 50) {
+		t.Errorf("truncated value %q (%d bytes), want 50 whole characters", got, len(got))
+	}
+	if n := e.metric("wsec_ingest_fields_truncated_total"); n != 1 {
+		t.Errorf("truncated fields = %v", n)
+	}
+}
