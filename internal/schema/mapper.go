@@ -12,24 +12,98 @@ type Mapper struct {
 	cat *Catalog
 	se  seCols
 	we  weCols
+	hb  hbCols
+	// seFields maps an EventData/UserData field name to the SecurityEvent
+	// column it fills and, for the fields the derived columns read, its role.
+	seFields map[string]fieldSpec
+	// levels holds the decimal text of every level value, so that writing a
+	// level never allocates.
+	levels [256]string
+}
+
+// fieldSpec says what a payload field feeds.
+type fieldSpec struct {
+	col  int16
+	typ  Type
+	role fieldRole
+}
+
+// fieldRole names the payload fields the derived columns are computed from.
+type fieldRole uint8
+
+const (
+	roleNone fieldRole = iota
+	roleSubjectUserName
+	roleSubjectDomainName
+	roleSubjectUserSid
+	roleTargetUserName
+	roleTargetDomainName
+	roleTargetUserSid
+	roleTargetSid
+	roleLogonType
+	roleNewProcessName
+	roleProcessName
+	numRoles
+)
+
+var roleFields = [numRoles]string{
+	roleSubjectUserName:   "SubjectUserName",
+	roleSubjectDomainName: "SubjectDomainName",
+	roleSubjectUserSid:    "SubjectUserSid",
+	roleTargetUserName:    "TargetUserName",
+	roleTargetDomainName:  "TargetDomainName",
+	roleTargetUserSid:     "TargetUserSid",
+	roleTargetSid:         "TargetSid",
+	roleLogonType:         "LogonType",
+	roleNewProcessName:    "NewProcessName",
+	roleProcessName:       "ProcessName",
+}
+
+// notFromPayload are SecurityEvent columns a payload field must never fill:
+// the mapper computes them from System or from other fields, or the
+// workspace sets them. A field of the same name stays in EventData only.
+var notFromPayload = [...]string{
+	"TimeGenerated", "Computer", "EventID", "Channel", "Task", "Level",
+	"EventSourceName", "EventData", "SourceSystem", "Type", "Activity",
+	"Account", "AccountType", "SubjectAccount", "TargetAccount",
+	"LogonTypeName", "Process", "ManagementGroupName", "SourceComputerId",
+	"AzureDeploymentID", "StorageAccount",
+	"EventRecordID", "Keywords", "ProviderGuid", "Opcode", "Version",
+	"ExecutionProcessId", "ExecutionThreadId", "UserID", "ActivityID",
+	"TenantId", "_ResourceId", "_TimeReceived",
 }
 
 type seCols struct {
 	timeGenerated, computer, eventID, channel, task, level, eventSourceName,
 	eventData, sourceSystem, typ, eventRecordID, keywords, providerGUID,
-	opcode, version, execPID, execTID, userID, activityID int
+	opcode, version, execPID, execTID, userID, activityID,
+	activity, account, accountType, subjectAccount, targetAccount,
+	logonTypeName, process int
 }
 
 type weCols struct {
 	timeGenerated, computer, eventID, channel, provider, task, eventLevel,
-	eventLevelName, eventRecordID, keywords, data, sourceSystem, typ,
-	opcode, version, execPID, execTID, userID int
+	eventLevelName, eventRecordID, keywords, eventData, sourceSystem, typ,
+	opcode, version, sysPID, sysTID, sysUserID, correlation int
 }
 
-// NewMapper prepares column positions for the catalog's tables.
+type hbCols struct {
+	timeGenerated, computer, computerIP, category, osType, osName,
+	osMajor, osMinor, version, sourceComputerID, sourceSystem,
+	eventsPerSecond, queueDepth, lastError, typ int
+}
+
+// NewMapper prepares column positions and the field index for the catalog's
+// tables. It panics with a BUG message if the catalog lacks a column the
+// mapping needs (catalogs come from New; this is a programming error).
 func NewMapper(c *Catalog) *Mapper {
-	s, w := c.SecurityEvent, c.WindowsEvent
-	return &Mapper{
+	s, w, h := c.SecurityEvent, c.WindowsEvent, c.Heartbeat
+	for _, t := range []*Table{s, w, h} {
+		if len(t.Columns) > maxTableColumns {
+			panic("BUG: schema: table " + t.Name + " has more than " + strconv.Itoa(maxTableColumns) + " columns")
+		}
+	}
+	m := &Mapper{
 		cat: c,
 		se: seCols{
 			timeGenerated: s.MustCol("TimeGenerated"), computer: s.MustCol("Computer"),
@@ -41,24 +115,72 @@ func NewMapper(c *Catalog) *Mapper {
 			opcode: s.MustCol("Opcode"), version: s.MustCol("Version"),
 			execPID: s.MustCol("ExecutionProcessId"), execTID: s.MustCol("ExecutionThreadId"),
 			userID: s.MustCol("UserID"), activityID: s.MustCol("ActivityID"),
+			activity: s.MustCol("Activity"), account: s.MustCol("Account"),
+			accountType: s.MustCol("AccountType"), subjectAccount: s.MustCol("SubjectAccount"),
+			targetAccount: s.MustCol("TargetAccount"), logonTypeName: s.MustCol("LogonTypeName"),
+			process: s.MustCol("Process"),
 		},
 		we: weCols{
 			timeGenerated: w.MustCol("TimeGenerated"), computer: w.MustCol("Computer"),
 			eventID: w.MustCol("EventID"), channel: w.MustCol("Channel"), provider: w.MustCol("Provider"),
 			task: w.MustCol("Task"), eventLevel: w.MustCol("EventLevel"),
 			eventLevelName: w.MustCol("EventLevelName"), eventRecordID: w.MustCol("EventRecordId"),
-			keywords: w.MustCol("Keywords"), data: w.MustCol("Data"),
+			keywords: w.MustCol("Keywords"), eventData: w.MustCol("EventData"),
 			sourceSystem: w.MustCol("SourceSystem"), typ: w.MustCol("Type"),
 			opcode: w.MustCol("Opcode"), version: w.MustCol("Version"),
-			execPID: w.MustCol("ExecutionProcessId"), execTID: w.MustCol("ExecutionThreadId"),
-			userID: w.MustCol("UserID"),
+			sysPID: w.MustCol("SystemProcessId"), sysTID: w.MustCol("SystemThreadId"),
+			sysUserID: w.MustCol("SystemUserId"), correlation: w.MustCol("Correlation"),
+		},
+		hb: hbCols{
+			timeGenerated: h.MustCol("TimeGenerated"), computer: h.MustCol("Computer"),
+			computerIP: h.MustCol("ComputerIP"), category: h.MustCol("Category"),
+			osType: h.MustCol("OSType"), osName: h.MustCol("OSName"),
+			osMajor: h.MustCol("OSMajorVersion"), osMinor: h.MustCol("OSMinorVersion"),
+			version: h.MustCol("Version"), sourceComputerID: h.MustCol("SourceComputerId"),
+			sourceSystem: h.MustCol("SourceSystem"), eventsPerSecond: h.MustCol("EventsPerSecond"),
+			queueDepth: h.MustCol("QueueDepth"), lastError: h.MustCol("LastError"), typ: h.MustCol("Type"),
 		},
 	}
+	for i := range m.levels {
+		m.levels[i] = strconv.Itoa(i)
+	}
+	m.seFields = securityEventFields(s)
+	return m
+}
+
+// securityEventFields builds the field-name index of SecurityEvent: every
+// string or int column a payload field may fill, by its name.
+func securityEventFields(t *Table) map[string]fieldSpec {
+	skip := make(map[string]bool, len(notFromPayload))
+	for _, n := range notFromPayload {
+		skip[n] = true
+	}
+	out := make(map[string]fieldSpec, len(t.Columns))
+	for i, c := range t.Columns {
+		if skip[c.Name] || (c.Type != String && c.Type != Int) {
+			continue
+		}
+		out[c.Name] = fieldSpec{col: int16(i), typ: c.Type}
+	}
+	for r := roleNone + 1; r < numRoles; r++ {
+		spec, ok := out[roleFields[r]]
+		if !ok {
+			panic("BUG: schema: SecurityEvent has no column for field " + roleFields[r])
+		}
+		spec.role = r
+		out[roleFields[r]] = spec
+	}
+	return out
 }
 
 // Map fills r (after resetting it) with e's row and returns the table the
 // row belongs to: SecurityEvent for the Security and AppLocker channels,
-// WindowsEvent otherwise. sourceSystem says how the event was collected.
+// WindowsEvent otherwise. sourceSystem says how the event was collected
+// (Sentinel writes "OpsManager" for its Windows agents).
+//
+// A row sets each column at most once. Its strings share one allocation made
+// for the row (the EventData text and the derived strings); the other values
+// point into e's strings, so e must not be modified while the row is in use.
 func (m *Mapper) Map(e *event.Event, sourceSystem string, r *Row) *Table {
 	r.Reset()
 	if IsSecurityChannel(e.System.Channel) {
@@ -69,62 +191,8 @@ func (m *Mapper) Map(e *event.Event, sourceSystem string, r *Row) *Table {
 	return m.cat.WindowsEvent
 }
 
-func (m *Mapper) securityEvent(e *event.Event, sourceSystem string, r *Row) {
-	c, s := &m.se, &e.System
-	t := m.cat.SecurityEvent
-	r.SetInt(c.timeGenerated, s.TimeCreated.UnixNano())
-	r.SetString(c.computer, s.Computer)
-	r.SetInt(c.eventID, int64(s.EventID))
-	r.SetString(c.channel, s.Channel)
-	r.SetInt(c.task, int64(s.Task))
-	r.SetString(c.level, strconv.Itoa(int(s.Level)))
-	r.SetString(c.eventSourceName, s.Provider)
-	r.SetString(c.sourceSystem, sourceSystem)
-	r.SetString(c.typ, SecurityEventTable)
-	r.SetInt(c.eventRecordID, int64(s.EventRecordID))
-	r.SetString(c.keywords, event.FormatKeywords(s.Keywords))
-	r.SetString(c.providerGUID, s.ProviderGUID)
-	r.SetInt(c.opcode, int64(s.Opcode))
-	r.SetInt(c.version, int64(s.Version))
-	r.SetInt(c.execPID, int64(s.ProcessID))
-	r.SetInt(c.execTID, int64(s.ThreadID))
-	r.SetString(c.userID, s.UserID)
-	r.SetString(c.activityID, s.ActivityID)
-	for _, f := range e.Data {
-		col, ok := t.Col(f.Name)
-		if !ok || col >= len(securityEventReference) {
-			continue
-		}
-		switch t.Columns[col].Type {
-		case Int:
-			if v, err := strconv.ParseInt(f.Value, 0, 64); err == nil {
-				r.SetInt(col, v)
-			}
-		case String:
-			r.SetString(col, f.Value)
-		}
-	}
-	r.SetString(c.eventData, EventDataXML(e))
-}
+// colSet marks the columns a row has set.
+type colSet [maxTableColumns / 64]uint64
 
-func (m *Mapper) windowsEvent(e *event.Event, sourceSystem string, r *Row) {
-	c, s := &m.we, &e.System
-	r.SetInt(c.timeGenerated, s.TimeCreated.UnixNano())
-	r.SetString(c.computer, s.Computer)
-	r.SetInt(c.eventID, int64(s.EventID))
-	r.SetString(c.channel, s.Channel)
-	r.SetString(c.provider, s.Provider)
-	r.SetInt(c.task, int64(s.Task))
-	r.SetInt(c.eventLevel, int64(s.Level))
-	r.SetString(c.eventLevelName, event.LevelName(s.Level))
-	r.SetString(c.eventRecordID, strconv.FormatUint(s.EventRecordID, 10))
-	r.SetString(c.keywords, event.FormatKeywords(s.Keywords))
-	r.SetString(c.data, DataJSON(e))
-	r.SetString(c.sourceSystem, sourceSystem)
-	r.SetString(c.typ, WindowsEventTable)
-	r.SetInt(c.opcode, int64(s.Opcode))
-	r.SetInt(c.version, int64(s.Version))
-	r.SetInt(c.execPID, int64(s.ProcessID))
-	r.SetInt(c.execTID, int64(s.ThreadID))
-	r.SetString(c.userID, s.UserID)
-}
+func (s *colSet) has(c int) bool { return s[c>>6]&(1<<(c&63)) != 0 }
+func (s *colSet) add(c int)      { s[c>>6] |= 1 << (c & 63) }

@@ -88,8 +88,14 @@ var standardColumns = [...]Column{
 	{Name: "_TimeReceived", Type: DateTime},
 }
 
-// securityEventExtra are wsec's own columns after the reference ones: System
-// fields the reference schema lacks, kept so nothing of the header is lost.
+// securityEventExtra are wsec's own columns after the reference ones.
+//
+// The first block carries System fields the reference schema lacks, so that
+// nothing of the header is lost. The second block holds EventData fields that
+// real Sentinel SecurityEvent rows carry as columns although the public table
+// reference does not list them (seen in both Sentinel exports of the oracle:
+// AccessList on 4662/4663, ImpersonationLevel on 4624); rules that read them
+// as columns would otherwise find null.
 var securityEventExtra = [...]Column{
 	{Name: "EventRecordID", Type: Long},
 	{Name: "Keywords", Type: String},
@@ -100,30 +106,38 @@ var securityEventExtra = [...]Column{
 	{Name: "ExecutionThreadId", Type: Long},
 	{Name: "UserID", Type: String},
 	{Name: "ActivityID", Type: String},
+
+	{Name: "AccessList", Type: String},
+	{Name: "ImpersonationLevel", Type: String},
 }
 
+// windowsEventColumns are the columns of Sentinel's WindowsEvent table (the
+// Azure Monitor table reference, alphabetical) followed by wsec's own:
+// SourceSystem says how the event was collected, as in SecurityEvent.
 var windowsEventColumns = [...]Column{
-	{Name: "TimeGenerated", Type: DateTime},
-	{Name: "Computer", Type: String},
-	{Name: "EventID", Type: Int},
 	{Name: "Channel", Type: String},
-	{Name: "Provider", Type: String},
-	{Name: "Task", Type: Int},
+	{Name: "Computer", Type: String},
+	{Name: "Correlation", Type: String},
+	{Name: "EventData", Type: Dynamic},
+	{Name: "EventID", Type: Int},
 	{Name: "EventLevel", Type: Int},
 	{Name: "EventLevelName", Type: String},
+	{Name: "EventOriginId", Type: String},
 	{Name: "EventRecordId", Type: String},
 	{Name: "Keywords", Type: String},
-	{Name: "Data", Type: Dynamic},
-	{Name: "EventOriginId", Type: String},
 	{Name: "ManagementGroupName", Type: String},
+	{Name: "Opcode", Type: String},
+	{Name: "Provider", Type: String},
 	{Name: "RawEventData", Type: String},
-	{Name: "SourceSystem", Type: String},
+	{Name: "SystemProcessId", Type: Int},
+	{Name: "SystemThreadId", Type: Int},
+	{Name: "SystemUserId", Type: String},
+	{Name: "Task", Type: Int},
+	{Name: "TimeGenerated", Type: DateTime},
 	{Name: "Type", Type: String},
-	{Name: "Opcode", Type: Int},
 	{Name: "Version", Type: Int},
-	{Name: "ExecutionProcessId", Type: Long},
-	{Name: "ExecutionThreadId", Type: Long},
-	{Name: "UserID", Type: String},
+
+	{Name: "SourceSystem", Type: String},
 }
 
 var heartbeatColumns = [...]Column{
