@@ -23,6 +23,7 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
+		"events":    {"print events of EVTX or event-XML files, filtered by event set and XPath", runEvents},
 		"workspace": {"create, list workspaces and rotate their keys", runWorkspace},
 	}
 }

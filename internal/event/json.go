@@ -23,7 +23,7 @@ import (
 func (e *Event) AppendJSON(dst []byte) []byte {
 	s := &e.System
 	dst = append(dst, `{"System":{"Provider":`...)
-	dst = appendJSONString(dst, s.Provider)
+	dst = AppendJSONString(dst, s.Provider)
 	dst = appendOptString(dst, "ProviderGuid", s.ProviderGUID)
 	dst = appendOptString(dst, "EventSourceName", s.EventSource)
 	dst = append(dst, `,"EventID":`...)
@@ -47,9 +47,9 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 	dst = appendUintField(dst, "ProcessID", uint64(s.ProcessID))
 	dst = appendUintField(dst, "ThreadID", uint64(s.ThreadID))
 	dst = append(dst, `,"Channel":`...)
-	dst = appendJSONString(dst, s.Channel)
+	dst = AppendJSONString(dst, s.Channel)
 	dst = append(dst, `,"Computer":`...)
-	dst = appendJSONString(dst, s.Computer)
+	dst = AppendJSONString(dst, s.Computer)
 	dst = appendOptString(dst, "UserID", s.UserID)
 	dst = append(dst, '}')
 
@@ -59,7 +59,7 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 		dst = appendFields(dst, e.Data)
 	case SectionUserData:
 		dst = append(dst, `,"UserDataName":`...)
-		dst = appendJSONString(dst, e.UserDataName)
+		dst = AppendJSONString(dst, e.UserDataName)
 		dst = appendOptString(dst, "UserDataNS", e.UserDataNS)
 		dst = append(dst, `,"UserData":`...)
 		dst = appendFields(dst, e.Data)
@@ -67,7 +67,7 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 	dst = appendOptString(dst, "Binary", e.Binary)
 	if r := e.Rendering; r != nil {
 		dst = append(dst, `,"RenderingInfo":{"Culture":`...)
-		dst = appendJSONString(dst, r.Culture)
+		dst = AppendJSONString(dst, r.Culture)
 		dst = appendOptString(dst, "Message", r.Message)
 		dst = appendOptString(dst, "Level", r.Level)
 		dst = appendOptString(dst, "Task", r.Task)
@@ -80,7 +80,7 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 				if i > 0 {
 					dst = append(dst, ',')
 				}
-				dst = appendJSONString(dst, k)
+				dst = AppendJSONString(dst, k)
 			}
 			dst = append(dst, ']')
 		}
@@ -103,10 +103,10 @@ func appendFields(dst []byte, fs []Field) []byte {
 			dst = strconv.AppendInt(dst, int64(i+1), 10)
 			dst = append(dst, '"')
 		} else {
-			dst = appendJSONString(dst, f.Name)
+			dst = AppendJSONString(dst, f.Name)
 		}
 		dst = append(dst, ':')
-		dst = appendJSONString(dst, f.Value)
+		dst = AppendJSONString(dst, f.Value)
 	}
 	return append(dst, '}')
 }
@@ -125,14 +125,14 @@ func appendOptString(dst []byte, name, v string) []byte {
 	dst = append(dst, ',', '"')
 	dst = append(dst, name...)
 	dst = append(dst, '"', ':')
-	return appendJSONString(dst, v)
+	return AppendJSONString(dst, v)
 }
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString quotes s; invalid UTF-8 becomes U+FFFD so the output is
-// always valid JSON.
-func appendJSONString(dst []byte, s string) []byte {
+// AppendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD
+// so the output is always valid JSON.
+func AppendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
