@@ -203,7 +203,7 @@ func TestSetsOverRealLog(t *testing.T) {
 	}
 }
 
-func rawXML(t *testing.T, name string) string {
+func rawXML(t testing.TB, name string) string {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", name))
 	if err != nil {

@@ -85,6 +85,43 @@ func logic(or bool, fns []evalFn) evalFn {
 	}
 }
 
+// staticExists compiles the existence test of a path through elements
+// every event has (Event, System, System's children), such as the
+// "*[System[...]]" that wraps nearly every query: the nodes are known at
+// compile time, so only the predicates run.
+func staticExists(p *cpath) (evalFn, bool) {
+	type bound struct {
+		fn evalFn
+		n  node
+	}
+	var preds []bound
+	for i := range p.steps {
+		s := &p.steps[i]
+		k, one := s.kinds.only()
+		if s.attr || s.text || !one || !(k == kEvent || k == kSystem || isSystemChild(k)) {
+			return nil, false
+		}
+		for _, f := range s.preds {
+			preds = append(preds, bound{f, node{kind: k, pos: 1}})
+		}
+	}
+	switch len(preds) {
+	case 0:
+		return constFn(true), true
+	case 1:
+		f, n := preds[0].fn, preds[0].n
+		return func(e *event.Event, now int64, _ node) bool { return f(e, now, n) }, true
+	}
+	return func(e *event.Event, now int64, _ node) bool {
+		for _, b := range preds {
+			if !b.fn(e, now, b.n) {
+				return false
+			}
+		}
+		return true
+	}, true
+}
+
 func constFn(b bool) evalFn {
 	return func(*event.Event, int64, node) bool { return b }
 }
@@ -118,6 +155,9 @@ func (c *compiler) boolExpr(x expr, cx cctx) (evalFn, *Error) {
 		p, err := c.path(x, cx)
 		if err != nil {
 			return nil, err
+		}
+		if f, ok := staticExists(p); ok {
+			return f, nil
 		}
 		if p.direct {
 			return func(e *event.Event, now int64, n node) bool {
@@ -277,7 +317,7 @@ func (c *compiler) compareTo(x expr, op tokKind, lit literal, cx cctx) (evalFn, 
 			k, _ := p.result.only()
 			return nil, c.errAt(x.off, "comparing %s with a value is not supported: it has child elements, compare one of them", k.name())
 		}
-		return pathCompare(p, op, &lit), nil
+		return pathCompare(p, op, &lit, cx.kinds), nil
 	case *callExpr:
 		if err := c.checkCall(x); err != nil {
 			return nil, err
@@ -301,10 +341,22 @@ func (c *compiler) compareTo(x expr, op tokKind, lit literal, cx cctx) (evalFn, 
 
 // pathCompare is XPath's node-set comparison: true when some selected node's
 // value compares true.
-func pathCompare(p *cpath, op tokKind, lit *literal) evalFn {
+func pathCompare(p *cpath, op tokKind, lit *literal, ctx kindSet) evalFn {
+	if s := &p.steps[0]; ctx == kinds(kEventData) && len(p.steps) == 1 && s.kinds == kinds(kData) && len(s.preds) == 0 {
+		return dataCompare(s.dataName, op, lit)
+	}
 	if p.direct {
 		if k, ok := p.result.only(); ok && len(p.steps) == 1 && !p.isAttr && len(p.steps[0].preds) == 0 && isSystemChild(k) {
 			return systemCompare(k, op, lit)
+		}
+		if s := &p.steps[0]; len(p.steps) == 1 && s.attr && len(s.preds) == 0 {
+			// "@Attr op literal" on the context node.
+			a := s.a
+			return func(e *event.Event, _ int64, ctx node) bool {
+				ctx.attr = a
+				v, ok := valueOf(e, ctx)
+				return ok && cmpValue(op, v, lit)
+			}
 		}
 		return func(e *event.Event, now int64, ctx node) bool {
 			n, ok := p.node(e, now, ctx)
@@ -320,6 +372,30 @@ func pathCompare(p *cpath, op tokKind, lit *literal) evalFn {
 		return ok && cmpValue(op, v, lit)
 	}
 	return func(e *event.Event, now int64, ctx node) bool { return p.walk(0, e, now, ctx, visit) }
+}
+
+// dataCompare is the hot case "EventData[Data[@Name='X'] op literal]" (or
+// any Data, without a name): one loop over the fields.
+func dataCompare(name string, op tokKind, lit *literal) evalFn {
+	if op == tEq && !lit.isNum {
+		want := lit.str
+		return func(e *event.Event, _ int64, _ node) bool {
+			for i := range e.Data {
+				if (name == "" || e.Data[i].Name == name) && e.Data[i].Value == want {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return func(e *event.Event, _ int64, _ node) bool {
+		for i := range e.Data {
+			if (name == "" || e.Data[i].Name == name) && cmpValue(op, value{s: e.Data[i].Value}, lit) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // systemCompare is the hot case "System[Field op literal]": one field read
@@ -598,7 +674,13 @@ func (c *compiler) path(x *pathExpr, cx cctx) (*cpath, *Error) {
 				p.direct = false
 			}
 		}
-		for _, pr := range st.preds {
+		preds := st.preds
+		if cs.kinds == kinds(kData) && len(preds) > 0 {
+			if name, ok := nameTest(preds[0]); ok {
+				cs.dataName, preds = name, preds[1:]
+			}
+		}
+		for _, pr := range preds {
 			if st.attr {
 				return nil, c.errAt(pr.offset(), "predicates on attributes are not supported")
 			}
@@ -613,6 +695,28 @@ func (c *compiler) path(x *pathExpr, cx cctx) (*cpath, *Error) {
 	}
 	p.result = cur
 	return p, nil
+}
+
+// nameTest matches the predicate [@Name='literal'] (either order).
+func nameTest(x expr) (string, bool) {
+	c, ok := x.(*cmpExpr)
+	if !ok || c.op != tEq {
+		return "", false
+	}
+	p, lit := c.l, c.r
+	if _, isPath := p.(*pathExpr); !isPath {
+		p, lit = lit, p
+	}
+	path, ok := p.(*pathExpr)
+	s, isStr := lit.(*strLit)
+	if !ok || !isStr || len(path.steps) != 1 {
+		return "", false
+	}
+	st := path.steps[0]
+	if !st.attr || st.name != "Name" || len(st.preds) != 0 || s.val == "" {
+		return "", false
+	}
+	return s.val, true
 }
 
 // children resolves a child step's name test against the schema.

@@ -16,6 +16,9 @@ type cstep struct {
 	a     attr   // the attribute; aNone with attr means @*
 	text  bool   // text()
 	name  string // child name test for dynamically named (UserData) elements; "" = *
+	// dataName, when set, is a leading [@Name='...'] predicate of a Data
+	// step, applied as a plain string test instead of a compiled predicate.
+	dataName string
 	kinds kindSet
 	// single: the step yields at most one node, of kind one (child steps),
 	// so the path can be evaluated without a callback.
@@ -113,6 +116,9 @@ func (p *cpath) walk(i int, e *event.Event, now int64, ctx node, visit visitFn) 
 	case kEventData:
 		if s.kinds.has(kData) {
 			for j := range e.Data {
+				if s.dataName != "" && e.Data[j].Name != s.dataName {
+					continue
+				}
 				if p.try(i, &cnt, e, now, node{kind: kData, idx: int32(j)}, visit) {
 					return true
 				}
