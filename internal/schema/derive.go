@@ -144,17 +144,24 @@ const (
 	keywordAuditSuccess = 0x20000000000000
 )
 
-// securityLevel is Sentinel's SecurityEvent Level: the classic event type of
-// the record, "8" for an audit success and "16" for an audit failure
-// (Microsoft's own published 4625 row has "16"; the GoldenSAML oracle has "8"
-// on every success audit, AD FS events included), and the numeric level of
-// the event otherwise.
-func securityLevel(keywords uint64, level uint8, levels *[256]string) string {
+// securityLevel is Sentinel's SecurityEvent Level: the classic (pre-Vista)
+// event type of the record, as its Windows agent reads it. Evidence: "8" on
+// every audit success of the GoldenSAML oracle, AD FS events included, and
+// "16" on Microsoft's published 4625 row; the same agent's legacy Event rows
+// carry EventLevel 8 "Audit Success" for a classic audit and 4 "Information"
+// for a Sysmon event. Events without an audit keyword take the type Windows
+// gives them when read through the classic API: 1 (error) for levels 1-2,
+// 2 (warning) for level 3, 4 (information) for the rest.
+func securityLevel(keywords uint64, level uint8) string {
 	switch {
 	case keywords&keywordAuditFailure != 0:
 		return "16"
 	case keywords&keywordAuditSuccess != 0:
 		return "8"
+	case level == 1 || level == 2:
+		return "1"
+	case level == 3:
+		return "2"
 	}
-	return levels[level]
+	return "4"
 }

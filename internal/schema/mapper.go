@@ -16,9 +16,9 @@ type Mapper struct {
 	// seFields maps an EventData/UserData field name to the SecurityEvent
 	// column it fills and, for the fields the derived columns read, its role.
 	seFields map[string]fieldSpec
-	// levels holds the decimal text of every level value, so that writing a
-	// level never allocates.
-	levels [256]string
+	// decimals holds the decimal text of 0..255, so that writing a small
+	// number (an opcode) never allocates.
+	decimals [256]string
 }
 
 // fieldSpec says what a payload field feeds.
@@ -141,8 +141,8 @@ func NewMapper(c *Catalog) *Mapper {
 			queueDepth: h.MustCol("QueueDepth"), lastError: h.MustCol("LastError"), typ: h.MustCol("Type"),
 		},
 	}
-	for i := range m.levels {
-		m.levels[i] = strconv.Itoa(i)
+	for i := range m.decimals {
+		m.decimals[i] = strconv.Itoa(i)
 	}
 	m.seFields = securityEventFields(s)
 	return m

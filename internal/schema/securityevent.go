@@ -103,7 +103,7 @@ func (m *Mapper) securityEvent(e *event.Event, sourceSystem string, r *Row) {
 	r.SetInt(c.eventID, int64(s.EventID))
 	r.SetString(c.channel, s.Channel)
 	r.SetInt(c.task, int64(s.Task))
-	r.SetString(c.level, securityLevel(s.Keywords, s.Level, &m.levels))
+	r.SetString(c.level, securityLevel(s.Keywords, s.Level))
 	r.SetString(c.eventSourceName, s.Provider)
 	r.SetString(c.sourceSystem, sourceSystem)
 	r.SetString(c.typ, SecurityEventTable)

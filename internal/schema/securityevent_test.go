@@ -221,8 +221,40 @@ func TestSecurityEventDerivedColumns(t *testing.T) {
 				"LogonType", "-", "KeyLength", "%%1833", "ErrorCode", "0x80070005")),
 			want: map[string]string{
 				"Activity": "40961", "LogonType": unset, "LogonTypeName": unset, "KeyLength": unset,
-				"ErrorCode": strconv.Itoa(0x80070005), "Level": "0",
+				"ErrorCode": strconv.Itoa(0x80070005), "Level": "4",
 			},
+		},
+		{
+			name: "AppLocker block: error level without audit keyword is classic type 1",
+			e: func() *event.Event {
+				e := securityEventOf(8004, "Microsoft-Windows-AppLocker", 0x8000000000000000, nil)
+				e.System.Channel, e.System.Level = "Microsoft-Windows-AppLocker/EXE and DLL", 2
+				e.Section, e.UserDataName = event.SectionUserData, "RuleAndFileData"
+				e.UserDataNS = "http://schemas.microsoft.com/schemas/event/Microsoft.Windows/1.0.0.0"
+				e.Data = fields("PolicyNameLength", "3", "PolicyName", "EXE", "FilePath", "%OSDRIVE%\\USERS\\X\\EVIL.EXE",
+					"FileHash", "5A0B...", "Fqbn", "-", "TargetUser", "S-1-5-21-1-2-3-1001", "FullFilePath", "C:\\Users\\x\\evil.exe")
+				return e
+			}(),
+			want: map[string]string{
+				"Level": "1", "Activity": "8004 - %1 was prevented from running.", "Channel": "Microsoft-Windows-AppLocker/EXE and DLL",
+				"FilePath": "%OSDRIVE%\\USERS\\X\\EVIL.EXE", "Fqbn": "-", "TargetUser": "S-1-5-21-1-2-3-1001", "Account": unset,
+			},
+		},
+		{
+			name: "4778 names its account in AccountName/AccountDomain, plain columns; Account stays null",
+			e: securityEventOf(4778, auditing, kwSuccess, fields(
+				"AccountName", "wardog", "AccountDomain", "SIMULANDLABS", "LogonID", "0x8f0f2cd7",
+				"SessionName", "RDP-Tcp#3", "ClientName", "WKS01", "ClientAddress", "192.168.2.5")),
+			want: map[string]string{
+				"AccountName": "wardog", "AccountDomain": "SIMULANDLABS", "LogonID": "0x8f0f2cd7", "SessionName": "RDP-Tcp#3",
+				"ClientAddress": "192.168.2.5", "Account": unset, "AccountType": unset,
+				"Activity": "4778 - A session was reconnected to a Window Station.",
+			},
+		},
+		{
+			name: "int columns take 0x-hex (4612 AuditsDiscarded, 5027 ErrorCode)",
+			e:    securityEventOf(4612, auditing, kwSuccess, fields("AuditsDiscarded", "0x1F", "AuthenticationLevel", "6", "ErrorCode", "0x5")),
+			want: map[string]string{"AuditsDiscarded": "31", "AuthenticationLevel": "6", "ErrorCode": "5"},
 		},
 		{
 			name: "payload fields never overwrite System or derived columns; the first duplicate wins",

@@ -34,13 +34,13 @@ func (m *Mapper) windowsEvent(e *event.Event, sourceSystem string, r *Row) {
 	r.SetString(c.provider, s.Provider)
 	r.SetInt(c.task, int64(s.Task))
 	r.SetInt(c.eventLevel, int64(s.Level))
-	r.SetString(c.eventLevelName, event.LevelName(s.Level))
+	r.SetString(c.eventLevelName, levelName(e))
 	r.SetString(c.eventRecordID, recordID)
 	r.SetString(c.keywords, keywords)
 	r.SetString(c.eventData, data)
 	r.SetString(c.sourceSystem, sourceSystem)
 	r.SetString(c.typ, WindowsEventTable)
-	r.SetString(c.opcode, m.levels[s.Opcode])
+	r.SetString(c.opcode, m.decimals[s.Opcode])
 	r.SetInt(c.version, int64(s.Version))
 	r.SetInt(c.sysPID, int64(s.ProcessID))
 	r.SetInt(c.sysTID, int64(s.ThreadID))
@@ -50,4 +50,14 @@ func (m *Mapper) windowsEvent(e *event.Event, sourceSystem string, r *Row) {
 	if s.ActivityID != "" {
 		r.SetString(c.correlation, s.ActivityID)
 	}
+}
+
+// levelName is WindowsEvent's EventLevelName, "the rendered message string
+// of the level": the rendered text when the event carries it (Security
+// events render level 0 as "Information"), else the standard name.
+func levelName(e *event.Event) string {
+	if e.Rendering != nil && e.Rendering.Level != "" {
+		return e.Rendering.Level
+	}
+	return event.LevelName(e.System.Level)
 }
