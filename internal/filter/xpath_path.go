@@ -12,14 +12,14 @@ type visitFn func(e *event.Event, now int64, n node) bool
 
 // cstep is a compiled location step.
 type cstep struct {
-	attr  bool   // attribute axis
-	a     attr   // the attribute; aNone with attr means @*
-	text  bool   // text()
-	name  string // child name test for dynamically named (UserData) elements; "" = *
+	attr bool   // attribute axis
+	a    attr   // the attribute; aNone with attr means @*
+	text bool   // text()
+	name string // child name test for dynamically named (UserData) elements; "" = *
 	// dataName, when set, is a leading [@Name='...'] predicate of a Data
 	// step, applied as a plain string test instead of a compiled predicate.
 	dataName string
-	kinds kindSet
+	kinds    kindSet
 	// single: the step yields at most one node, of kind one (child steps),
 	// so the path can be evaluated without a callback.
 	single bool
