@@ -1,0 +1,215 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"wsec/internal/auth"
+	"wsec/internal/server"
+)
+
+// Verifier authenticates a SharedKey-signed request; *auth.Verifier is
+// one. A refusal should be an *auth.Error.
+type Verifier interface {
+	Verify(r *http.Request, contentLength int64, resource string) (workspace string, err error)
+}
+
+// Options configure a Handler.
+type Options struct {
+	Querier  Querier  // required
+	Verifier Verifier // required
+	// Limits; zero fields take DefaultLimits.
+	Limits Limits
+	// Registerer receives the metrics. nil: not registered.
+	Registerer prometheus.Registerer
+	// Now is the clock for relative timespans. nil: time.Now.
+	Now func() time.Time
+}
+
+// Handler serves the query API. It is safe for concurrent use.
+type Handler struct {
+	q      Querier
+	verify Verifier
+	limits Limits
+	m      *metrics
+	now    func() time.Time
+	slots  chan struct{}
+}
+
+// New returns a Handler; register its routes on a mux (server.New does).
+func New(opts Options) (*Handler, error) {
+	if opts.Querier == nil || opts.Verifier == nil {
+		return nil, errors.New("new api handler: Querier and Verifier are required")
+	}
+	lim := opts.Limits.withDefaults()
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Handler{q: opts.Querier, verify: opts.Verifier, limits: lim, m: newMetrics(opts.Registerer),
+		now: now, slots: make(chan struct{}, lim.MaxInFlight)}, nil
+}
+
+// Route patterns.
+const (
+	PatternQuery  = "POST /v1/workspaces/{id}/query"
+	PatternTables = "GET /v1/workspaces/{id}/tables"
+)
+
+const (
+	endpointQuery  = "query"
+	endpointTables = "tables"
+)
+
+// Register adds the API routes to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc(PatternQuery, h.serveQuery)
+	mux.HandleFunc(PatternTables, h.serveTables)
+}
+
+// apiError is an answer other than 200.
+type apiError struct {
+	status  int
+	code    string // Log Analytics style code, sent to the client
+	reason  string // metric label
+	msg     string
+	inner   any
+	failure bool // the server's fault (outcome failed), not the client's
+	// logCause is detail for the log only (internal errors are not
+	// described to clients).
+	logCause string
+}
+
+func newErr(status int, code, reason, format string, args ...any) *apiError {
+	return &apiError{status: status, code: code, reason: reason, msg: fmt.Sprintf(format, args...)}
+}
+
+func (h *Handler) answerError(w http.ResponseWriter, r *http.Request, endpoint string, e *apiError) {
+	outcome := outcomeRefused
+	if e.failure {
+		outcome = outcomeFailed
+	} else {
+		h.m.refused.WithLabelValues(endpoint, e.reason).Inc()
+	}
+	h.m.requests.WithLabelValues(endpoint, outcome).Inc()
+	errText := e.msg
+	if e.logCause != "" {
+		errText = e.logCause
+	}
+	server.LogAttrs(r.Context(), slog.String("endpoint", endpoint), slog.String("outcome", outcome),
+		slog.String("reason", e.reason), slog.String("err", errText))
+	if r.Context().Err() != nil {
+		return // nobody reads the answer
+	}
+	if e.status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	server.WriteJSON(w, e.status, server.ErrorBody{Error: server.ErrorDetail{Code: e.code, Message: e.msg, InnerError: e.inner}})
+}
+
+// authenticate checks the signature (before the body is read when its
+// length is known) and that the signing workspace is the one in the path;
+// it returns the workspace and the body.
+func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (string, []byte, *apiError) {
+	if r.ContentLength > h.limits.MaxBodyBytes {
+		return "", nil, tooLarge(h.limits.MaxBodyBytes)
+	}
+	var body []byte
+	n := r.ContentLength
+	if n < 0 {
+		var e *apiError
+		if body, e = h.readBody(w, r); e != nil {
+			return "", nil, e
+		}
+		n = int64(len(body))
+	}
+	signer, err := h.verify.Verify(r, n, r.URL.Path)
+	if err != nil {
+		var ae *auth.Error
+		if errors.As(err, &ae) {
+			return "", nil, newErr(http.StatusForbidden, "InvalidAuthorization", string(ae.Reason), "%s", ae.Message)
+		}
+		return "", nil, newErr(http.StatusForbidden, "InvalidAuthorization", "auth_error", "the request could not be authorised: %v", err)
+	}
+	raw := r.PathValue("id")
+	id, ok := auth.CanonicalID(raw)
+	if !ok {
+		return "", nil, newErr(http.StatusNotFound, "PathNotFoundError", "invalid_workspace_id",
+			"the workspace ID %q in the path is not a GUID", clip(raw))
+	}
+	if id != signer {
+		return "", nil, newErr(http.StatusForbidden, "InvalidAuthorization", string(auth.ReasonWrongWorkspace),
+			"the request is signed for workspace %s but addresses workspace %s; a workspace's key only gives access to that workspace", signer, id)
+	}
+	if body == nil && r.ContentLength != 0 {
+		var e *apiError
+		if body, e = h.readBody(w, r); e != nil {
+			return "", nil, e
+		}
+	}
+	return id, body, nil
+}
+
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength))
+	}
+	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.limits.MaxBodyBytes)); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(h.limits.MaxBodyBytes)
+		}
+		return nil, newErr(http.StatusBadRequest, "BadArgumentError", "read_error", "the request body could not be read: %v", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func tooLarge(max int64) *apiError {
+	return newErr(http.StatusRequestEntityTooLarge, "PayloadTooLarge", "body_too_large",
+		"the request body is larger than the %d bytes allowed", max)
+}
+
+// acquire takes a query slot, waiting up to BusyWait.
+func (h *Handler) acquire(ctx context.Context) (func(), *apiError) {
+	select {
+	case h.slots <- struct{}{}:
+	default:
+		t := time.NewTimer(h.limits.BusyWait)
+		defer t.Stop()
+		select {
+		case h.slots <- struct{}{}:
+		case <-t.C:
+			return nil, newErr(http.StatusServiceUnavailable, "ServiceUnavailable", "busy",
+				"%d queries are running, the most allowed at once; retry shortly", cap(h.slots))
+		case <-ctx.Done():
+			return nil, newErr(http.StatusServiceUnavailable, "ServiceUnavailable", "canceled", "the request was cancelled while waiting")
+		}
+	}
+	h.m.inFlight.Inc()
+	return func() { h.m.inFlight.Dec(); <-h.slots }, nil
+}
+
+// newQueryID names a query in logs and in messages about server failures.
+func newQueryID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func clip(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "..."
+}
