@@ -19,8 +19,8 @@ package schema
 //	manifest   first sentence of the Microsoft-Windows-Security-Auditing or
 //	           Microsoft-Windows-Eventlog manifest message
 //	docs       title of Microsoft's "Advanced security auditing" event page
-//	applocker  AppLocker message text, insertion string kept as "%1"
-//	unverified no source seen; kept because the ID is in an event set
+//	unverified no source seen in this work (AppLocker texts keep their
+//	           insertion string as "%1"); kept because the ID is in an event set
 //
 // IDs of the Common set with no title here, because Sentinel's own text is
 // unknown and no Microsoft text applies: the AD FS Auditing IDs 1, 299, 300,
@@ -595,19 +595,19 @@ func activity(id uint16) string {
 	case 6424:
 		return "6424 - The installation of this device was allowed, after having previously been forbidden by policy." // docs
 	case 8001:
-		return "8001 - The AppLocker policy was applied successfully to this computer." // applocker
+		return "8001 - The AppLocker policy was applied successfully to this computer." // unverified
 	case 8002:
-		return "8002 - %1 was allowed to run." // applocker
+		return "8002 - %1 was allowed to run." // unverified
 	case 8003:
-		return "8003 - %1 was allowed to run but would have been prevented from running if the AppLocker policy were enforced." // applocker
+		return "8003 - %1 was allowed to run but would have been prevented from running if the AppLocker policy were enforced." // unverified
 	case 8004:
-		return "8004 - %1 was prevented from running." // applocker
+		return "8004 - %1 was prevented from running." // unverified
 	case 8005:
-		return "8005 - %1 was allowed to run." // applocker
+		return "8005 - %1 was allowed to run." // unverified
 	case 8006:
-		return "8006 - %1 was allowed to run but would have been prevented from running if the AppLocker policy were enforced." // applocker
+		return "8006 - %1 was allowed to run but would have been prevented from running if the AppLocker policy were enforced." // unverified
 	case 8007:
-		return "8007 - %1 was prevented from running." // applocker
+		return "8007 - %1 was prevented from running." // unverified
 	case 8222:
 		return "8222 - Shadow copy has been created." // unverified
 	}
