@@ -28,6 +28,7 @@ type framer struct {
 	quote      byte // open attribute quote in modeStartTag, or 0
 	tagStart   int  // index in buf of the current markup's '<'
 	tagLost    bool // the current top-level tag outgrew MaxEventBytes and was dropped
+	broken     bool // the current start tag was ended by '<' instead of '>'
 	depth      int  // open elements inside the current top-level element
 	keep       bool // the current top-level element is an <Event> being buffered
 	elemStart  int  // index in buf of that <Event>'s '<'
@@ -53,7 +54,7 @@ func (r *Reader) frame() ([]byte, int64, int64, error) {
 				if j := bytes.IndexFunc(seg, func(c rune) bool { return !isSpace(byte(c)) || c >= 0x80 }); j >= 0 {
 					f.junk = true
 					off := r.base + int64(r.pos+j)
-					return nil, 0, 0, &Error{Offset: off, Err: syntaxErrorf(off, "text %q outside <Event>", clip(seg[j:], 32))}
+					return nil, 0, 0, &Error{Offset: off, Err: fmt.Errorf("%w: text %q outside <Event>", ErrSyntax, clip(seg[j:], 32))}
 				}
 			}
 			if i < 0 {
@@ -87,7 +88,7 @@ func (r *Reader) frame() ([]byte, int64, int64, error) {
 					f.mode, r.pos = modeCDATA, f.tagStart+9
 					if f.depth == 0 {
 						off := r.base + int64(f.tagStart)
-						return nil, 0, 0, &Error{Offset: off, Err: syntaxErrorf(off, "CDATA section outside <Event>")}
+						return nil, 0, 0, &Error{Offset: off, Err: fmt.Errorf("%w: CDATA section outside <Event>", ErrSyntax)}
 					}
 				case bytes.HasPrefix([]byte("<!--"), rest) || bytes.HasPrefix([]byte("<![CDATA["), rest):
 					if err := r.more(); err != nil {
@@ -95,7 +96,11 @@ func (r *Reader) frame() ([]byte, int64, int64, error) {
 					}
 				default:
 					off := r.base + int64(f.tagStart)
-					err := &Error{Event: f.eventOrdinal(), Offset: off, Fatal: true, Err: declError(off, rest)}
+					err := &Error{Offset: off, Fatal: true, Err: declError(rest)}
+					if f.keep {
+						err.Event, err.Offset = f.ordinal, r.base+int64(f.elemStart)
+						err.Err = fmt.Errorf("%w at offset %d", err.Err, off)
+					}
 					r.fatal = err
 					return nil, 0, 0, err
 				}
@@ -114,15 +119,22 @@ func (r *Reader) frame() ([]byte, int64, int64, error) {
 				return b, ord, off, err
 			}
 		case modeEndTag:
-			i := bytes.IndexByte(r.buf[r.pos:r.w], '>')
+			seg := r.buf[r.pos:r.w]
+			i := bytes.IndexByte(seg, '>')
 			if i < 0 {
+				i = len(seg)
+			}
+			if k := bytes.IndexByte(seg[:i], '<'); k >= 0 {
+				r.pos += k // broken end tag, see scanTag
+			} else if i == len(seg) {
 				r.pos = r.w
 				if err := r.more(); err != nil {
 					return nil, 0, 0, err
 				}
 				continue
+			} else {
+				r.pos += i + 1
 			}
-			r.pos += i + 1
 			f.mode = modeText
 			if b, ord, off, err := r.endTag(); b != nil || err != nil {
 				return b, ord, off, err
@@ -144,13 +156,26 @@ func (r *Reader) frame() ([]byte, int64, int64, error) {
 }
 
 // scanTag advances through a start tag to just past its '>', honouring
-// quoted attribute values; it returns false when it needs more input.
+// quoted attribute values; it returns false when it needs more input. A '<'
+// cannot occur in a well-formed tag, not even in a quoted value, so it ends
+// a broken one (cut off by truncation) where it stands: the parser reports
+// the damage, and the framer sees the markup that follows, such as the
+// next <Event>.
 func (r *Reader) scanTag() bool {
 	f := &r.f
 	for r.pos < r.w {
 		if f.quote != 0 {
-			j := bytes.IndexByte(r.buf[r.pos:r.w], f.quote)
+			seg := r.buf[r.pos:r.w]
+			j := bytes.IndexByte(seg, f.quote)
 			if j < 0 {
+				j = len(seg)
+			}
+			if k := bytes.IndexByte(seg[:j], '<'); k >= 0 {
+				r.pos += k
+				f.quote, f.broken = 0, true
+				return true
+			}
+			if j == len(seg) {
 				r.pos = r.w
 				return false
 			}
@@ -164,6 +189,9 @@ func (r *Reader) scanTag() bool {
 		case '>':
 			r.pos++
 			return true
+		case '<':
+			f.broken = true
+			return true
 		}
 		r.pos++
 	}
@@ -173,7 +201,10 @@ func (r *Reader) scanTag() bool {
 // startTag handles the start tag that ends at r.pos.
 func (r *Reader) startTag() ([]byte, int64, int64, error) {
 	f := &r.f
-	selfClose := r.pos-2 > f.tagStart && r.buf[r.pos-2] == '/'
+	// A broken tag (see scanTag) is taken not to open an element, so that
+	// the elements after it still balance.
+	selfClose := f.broken || (r.pos-2 > f.tagStart && r.buf[r.pos-2] == '/')
+	f.broken = false
 	off := r.base + int64(f.tagStart)
 	if f.depth > 0 {
 		if f.keep && isEventTag(r.buf[f.tagStart:r.pos]) {
@@ -236,7 +267,7 @@ func (r *Reader) startTag() ([]byte, int64, int64, error) {
 		f.depth = 1
 	}
 	return nil, 0, 0, &Error{Event: f.ordinal, Offset: off,
-		Err: syntaxErrorf(off, "unexpected element <%s>, want <Event> or <Events>", clip(name, 64))}
+		Err: fmt.Errorf("%w: unexpected element <%s>, want <Event> or <Events>", ErrSyntax, clip(name, 64))}
 }
 
 // endTag handles the end tag that ends at r.pos.
@@ -269,7 +300,7 @@ func (r *Reader) endTag() ([]byte, int64, int64, error) {
 		f.containers--
 		return nil, 0, 0, nil
 	}
-	return nil, 0, 0, &Error{Offset: off, Err: syntaxErrorf(off, "unexpected end tag </%s>", clip(name, 64))}
+	return nil, 0, 0, &Error{Offset: off, Err: fmt.Errorf("%w: unexpected end tag </%s>", ErrSyntax, clip(name, 64))}
 }
 
 // tagName returns the name at the start of a tag's bytes (after "<" or "</").
@@ -286,14 +317,6 @@ func tagName(b []byte) []byte {
 // <Event> element (unprefixed, as every producer writes it).
 func isEventTag(tag []byte) bool {
 	return len(tag) > 6 && string(tag[1:6]) == "Event" && (isSpace(tag[6]) || tag[6] == '>' || tag[6] == '/')
-}
-
-// eventOrdinal is the ordinal to blame for a problem at the current point.
-func (f *framer) eventOrdinal() int64 {
-	if f.keep {
-		return f.ordinal
-	}
-	return 0
 }
 
 // retainFrom is the first buffered byte that must survive a refill.

@@ -335,18 +335,19 @@ func (p *parser) attrRef(name string) (ref, error) {
 	return p.str(v), nil
 }
 
-// addField appends a payload field, enforcing MaxFields.
-func (p *parser) addField(name, value ref) error {
-	if err := p.countField(); err != nil {
+// addField appends a payload field, enforcing MaxFields; at is the index
+// of the element the field comes from, for errors.
+func (p *parser) addField(name, value ref, at int) error {
+	if err := p.countField(at); err != nil {
 		return err
 	}
 	p.fields = append(p.fields, fieldRef{name: name, value: value})
 	return nil
 }
 
-func (p *parser) countField() error {
+func (p *parser) countField(at int) error {
 	if p.nFields >= p.opts.MaxFields {
-		return &LimitError{Limit: "MaxFields", Max: p.opts.MaxFields, What: "payload fields", Offset: p.off(p.tokOff)}
+		return &LimitError{Limit: "MaxFields", Max: p.opts.MaxFields, What: "payload fields", Offset: p.off(at)}
 	}
 	p.nFields++
 	return nil

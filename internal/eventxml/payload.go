@@ -30,6 +30,7 @@ func (p *parser) eventData() error {
 			name := p.name
 			switch string(localName(name)) {
 			case "Data":
+				at := p.tokOff
 				n, _, err := p.attrValue("Name")
 				if err != nil {
 					return err
@@ -39,7 +40,7 @@ func (p *parser) eventData() error {
 				if err != nil {
 					return err
 				}
-				if err := p.addField(nameRef, p.keepValue(a)); err != nil {
+				if err := p.addField(nameRef, p.keepValue(a), at); err != nil {
 					return err
 				}
 			case "Binary":
@@ -127,6 +128,8 @@ func (p *parser) namespaceOf(name []byte) []byte {
 //   - an element with child elements recurses into "path/child"; a run of
 //     non-space text beside its children becomes a "path" field of its own.
 func (p *parser) flatten(n int) error {
+	elem := p.name
+	elemOff := p.tokOff
 	hasAttrs := false
 	for _, at := range p.attrs {
 		if isXMLNS(at.name) {
@@ -145,7 +148,7 @@ func (p *parser) flatten(n int) error {
 			p.nameBuf = append(p.nameBuf[:0], '@')
 		}
 		p.nameBuf = append(p.nameBuf, at.name...)
-		if err := p.addField(p.str(p.nameBuf), value); err != nil {
+		if err := p.addField(p.str(p.nameBuf), value, elemOff); err != nil {
 			return err
 		}
 	}
@@ -153,17 +156,15 @@ func (p *parser) flatten(n int) error {
 		if hasAttrs {
 			return nil
 		}
-		return p.addField(p.str(p.path[:n]), ref{})
+		return p.addField(p.str(p.path[:n]), ref{}, elemOff)
 	}
-	elem := p.name
-	elemOff := p.tokOff
 	a := len(p.arena)
 	hasChild := false
 	// textField ends a run of text: a field when it is worth one.
 	textField := func(always bool) error {
 		if always || !allSpace(p.arena[a:]) {
 			value := p.keepValue(a)
-			if err := p.addField(p.str(p.path[:n]), value); err != nil {
+			if err := p.addField(p.str(p.path[:n]), value, elemOff); err != nil {
 				return err
 			}
 		} else {

@@ -61,7 +61,9 @@ func TestFixturesTwoRenderers(t *testing.T) {
 // compareRenderings compares an event read from evtxexport's XML (ex) with
 // the same record read from python-evtx's (py), allowing only for what the
 // two tools render differently:
-//   - python-evtx goes through a float for FILETIME: up to 2 µs off;
+//   - python-evtx goes through a float for FILETIME: a few µs off (the
+//     7-digit parse itself is checked exactly against the Rust decoder's
+//     JSON in TestCorpusSigmaJSON and by the handwritten fixtures);
 //   - GUIDs: evtxexport keeps the case the log has, python lowercases;
 //   - Binary: evtxexport hex, python-evtx base64;
 //   - GUID-typed values: python-evtx lowercases them too;
@@ -70,7 +72,7 @@ func TestFixturesTwoRenderers(t *testing.T) {
 func compareRenderings(ex, py *event.Event) string {
 	var d []string
 	dt := ex.System.TimeCreated.Sub(py.System.TimeCreated)
-	if dt < -2*time.Microsecond || dt > 2*time.Microsecond {
+	if dt < -10*time.Microsecond || dt > 10*time.Microsecond {
 		d = append(d, fmt.Sprintf("TimeCreated %s vs %s", ex.System.TimeCreated, py.System.TimeCreated))
 	}
 	a, b := ex.System, py.System

@@ -87,7 +87,7 @@ func (p *parser) renderedKeywords() error {
 				}
 				continue
 			}
-			if err := p.countField(); err != nil {
+			if err := p.countField(p.tokOff); err != nil {
 				return err
 			}
 			a, err := p.textOf(p.name)

@@ -6,10 +6,44 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
+	"testing"
 
 	"wsec/internal/event"
 )
+
+// TestAgainstEncodingXML reads every UTF-8 fixture with both tokenizers.
+func TestAgainstEncodingXML(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*/*.xml")
+	n := 0
+	for _, f := range files {
+		if strings.Contains(f, "utf16") {
+			continue
+		}
+		doc := readFixture(t, strings.TrimPrefix(f, "testdata/"))
+		ours := mustReadAll(t, doc)
+		// encoding/xml refuses python-evtx's version="1.1" declaration.
+		std, err := stdParse(bytes.Replace(doc, []byte(`version="1.1"`), []byte(`version="1.0"`), 1))
+		if err != nil {
+			t.Errorf("%s: encoding/xml: %v", f, err)
+			continue
+		}
+		if len(std) != len(ours) {
+			t.Errorf("%s: encoding/xml read %d events, we read %d", f, len(std), len(ours))
+			continue
+		}
+		for i := range ours {
+			if d := eventDiff(normalizeCR(ours[i]), normalizeCR(std[i])); d != "" {
+				t.Errorf("%s: event %d:\n%s", f, i+1, d)
+			}
+			n++
+		}
+	}
+	if n < 30 {
+		t.Errorf("only %d events compared", n)
+	}
+}
 
 // stdParse is the same mapping built on encoding/xml (Strict mode, no
 // entities beyond the predefined ones). It exists for two reasons: it is the

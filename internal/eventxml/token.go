@@ -74,7 +74,7 @@ func (p *parser) next() (tokKind, error) {
 				p.i += 9 + j + 3
 				return tokCDATA, nil
 			}
-			return tokEOF, declError(p.off(p.i), rest)
+			return tokEOF, fmt.Errorf("%w at offset %d", declError(rest), p.off(p.i))
 		default:
 			if err := p.startTag(); err != nil {
 				return tokEOF, err
@@ -127,7 +127,7 @@ func (p *parser) startTag() error {
 	for j < len(b) && !isSpace(b[j]) && b[j] != '>' && b[j] != '/' {
 		j++
 	}
-	if err := p.checkName(b[i:j], start); err != nil {
+	if err := p.checkName(b[i:j], i); err != nil {
 		return err
 	}
 	p.name = b[i:j]
@@ -242,8 +242,8 @@ func localName(name []byte) []byte {
 }
 
 // declError is the error for "<!" that starts neither a comment nor CDATA.
-func declError(off int64, rest []byte) error {
-	return fmt.Errorf("%w: %q at offset %d", ErrDTD, clip(rest, 12), off)
+func declError(rest []byte) error {
+	return fmt.Errorf("%w: found %q", ErrDTD, clip(rest, 12))
 }
 
 // truncated is the error for a construct cut off by the end of the event.
