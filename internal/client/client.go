@@ -1,0 +1,203 @@
+// Package client talks to a wsec workspace over HTTP: it sends signed,
+// compressed event batches and runs queries. The CLI (import, query) and the
+// agent's shipper use it, so every sender speaks the protocol one way.
+//
+// Retry rule (as database/sql/driver's ErrBadConn): an error for which
+// Retryable reports true means the workspace did not store the batch, or
+// stored it under the same (sender, seq), so sending the same batch again
+// can never store an event twice.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+
+	"wsec/internal/auth"
+	"wsec/internal/protocol"
+)
+
+// maxResponseBytes bounds what is read of an answer (query results are
+// bounded by the server's row limit; this guards against a wrong URL).
+const maxResponseBytes = 256 << 20
+
+// Options configure a Client. The zero value is ready to use.
+type Options struct {
+	// HTTP is the client to use; nil means one with keep-alive and a 60 s timeout.
+	HTTP *http.Client
+	// SourceSystem fills the SourceSystem column of sent events; "" lets the
+	// workspace choose.
+	SourceSystem string
+}
+
+// Client is safe for concurrent use.
+type Client struct {
+	base      *url.URL
+	workspace string
+	key       string
+	hc        *http.Client
+	source    string
+	enc       *zstd.Encoder
+}
+
+// New returns a client of the workspace at baseURL (e.g. http://127.0.0.1:8080).
+func New(baseURL, workspace, key string, o Options) (*Client, error) {
+	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("workspace URL %q: want http(s)://host:port", baseURL)
+	}
+	id, ok := auth.CanonicalID(workspace)
+	if !ok {
+		return nil, fmt.Errorf("workspace ID %q is not a GUID; see 'wsec workspace list'", workspace)
+	}
+	if key == "" {
+		return nil, errors.New("no workspace key: pass --key or set WSEC_KEY")
+	}
+	hc := o.HTTP
+	if hc == nil {
+		hc = &http.Client{Timeout: 60 * time.Second}
+	}
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		return nil, fmt.Errorf("create zstd encoder: %w", err)
+	}
+	return &Client{base: u, workspace: id, key: key, hc: hc, source: o.SourceSystem, enc: enc}, nil
+}
+
+// Workspace returns the workspace ID the client addresses.
+func (c *Client) Workspace() string { return c.workspace }
+
+func (c *Client) path(p string) string {
+	return c.base.Path + strings.Replace(p, "{id}", c.workspace, 1)
+}
+
+// Error is a refusal by the workspace (or a failure to reach it).
+type Error struct {
+	Status  int    // HTTP status; 0 when no answer arrived
+	Code    string // the workspace's error code, e.g. InvalidAuthorization
+	Message string
+	Err     error // transport error when Status is 0
+}
+
+func (e *Error) Error() string {
+	if e.Status == 0 {
+		return fmt.Sprintf("reach workspace: %v", e.Err)
+	}
+	return fmt.Sprintf("workspace answered %d %s: %s", e.Status, e.Code, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Retryable reports whether sending the same request again may succeed:
+// no answer, 408, 429 and 5xx. Other 4xx mean the request itself is wrong.
+func Retryable(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Status == 0 || e.Status == http.StatusRequestTimeout || e.Status == http.StatusTooManyRequests || e.Status >= 500
+}
+
+// BatchResult is the workspace's account of a stored batch.
+type BatchResult struct {
+	Accepted       int  `json:"accepted"`
+	Stored         int  `json:"stored"`
+	Duplicates     int  `json:"duplicates"`
+	DuplicateBatch bool `json:"duplicateBatch"`
+}
+
+// SendBatch sends framed event records (event.AppendFramed) as batch seq of
+// sender, zstd-compressed. It returns once the workspace acknowledged the
+// batch durably.
+func (c *Client) SendBatch(ctx context.Context, sender string, seq uint64, framed []byte) (BatchResult, error) {
+	body := c.enc.EncodeAll(framed, make([]byte, 0, len(framed)/4))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base.Scheme+"://"+c.base.Host+c.path(protocol.PathEvents), bytes.NewReader(body))
+	if err != nil {
+		return BatchResult{}, fmt.Errorf("build batch request: %w", err)
+	}
+	req.Header.Set("Content-Type", protocol.ContentTypeBatch)
+	req.Header.Set("Content-Encoding", "zstd")
+	req.Header.Set(protocol.HeaderSender, sender)
+	req.Header.Set(protocol.HeaderSeq, strconv.FormatUint(seq, 10))
+	if c.source != "" {
+		req.Header.Set(protocol.HeaderSourceSystem, c.source)
+	}
+	var res BatchResult
+	return res, c.do(req, &res)
+}
+
+// QueryResult is the query API's answer.
+type QueryResult struct {
+	Tables []struct {
+		Name    string `json:"name"`
+		Columns []struct {
+			Name string `json:"name"`
+			Type string `json:"type"`
+		} `json:"columns"`
+		Rows [][]any `json:"rows"`
+	} `json:"tables"`
+	raw []byte
+}
+
+// Raw returns the answer as the workspace sent it.
+func (q *QueryResult) Raw() []byte { return q.raw }
+
+// Query runs a KQL query; timespan is an ISO 8601 duration ("P1D") or "".
+func (c *Client) Query(ctx context.Context, kql, timespan string) (*QueryResult, error) {
+	b, err := json.Marshal(map[string]string{"query": kql, "timespan": timespan})
+	if err != nil {
+		return nil, fmt.Errorf("encode query: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base.Scheme+"://"+c.base.Host+c.path(protocol.PathQuery), bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("build query request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res := new(QueryResult)
+	if err := c.do(req, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// do signs and sends req and decodes a 2xx JSON answer into out.
+func (c *Client) do(req *http.Request, out any) error {
+	if err := auth.Sign(req, c.workspace, c.key); err != nil {
+		return err
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return &Error{Err: err}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return &Error{Err: fmt.Errorf("read answer: %w", err)}
+	}
+	if resp.StatusCode/100 != 2 {
+		var e struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		if json.Unmarshal(b, &e) != nil || e.Error.Message == "" {
+			e.Error.Message = strings.TrimSpace(string(b[:min(len(b), 512)]))
+		}
+		return &Error{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
+	}
+	if q, ok := out.(*QueryResult); ok {
+		q.raw = b
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("decode answer of %s: %w", req.URL.Path, err)
+	}
+	return nil
+}
