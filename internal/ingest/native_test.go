@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -161,6 +162,7 @@ func TestNativeBusy(t *testing.T) {
 		case st := <-done:
 			t.Fatalf("first request finished early: %d", st)
 		default:
+			runtime.Gosched()
 		}
 	}
 	st, b, hdr := e.do(e.nativeReq(e.a, e.a.PrimaryKey, "agent", 2, body, ContentTypeBatch, ""))
@@ -191,5 +193,46 @@ func TestNativeTruncatesLongValues(t *testing.T) {
 	}
 	if n := e.metric("wsec_ingest_fields_truncated_total"); n != 1 {
 		t.Errorf("truncated fields = %v", n)
+	}
+}
+
+// The 200 is sent only after the store's append returned: while the
+// append is in progress the client has no answer.
+func TestNativeAnswersAfterAppend(t *testing.T) {
+	e := newEnv(t, Limits{})
+	block := make(chan struct{})
+	e.store.mu.Lock()
+	e.store.block = block
+	e.store.mu.Unlock()
+	answered := make(chan int, 1)
+	go func() {
+		resp, err := e.client.Do(e.nativeReq(e.a, e.a.PrimaryKey, "agent", 1, batchBody(synthEvents(0, 4)), ContentTypeBatch, ""))
+		if err != nil {
+			answered <- 0
+			return
+		}
+		resp.Body.Close()
+		answered <- resp.StatusCode
+	}()
+	for e.metric("wsec_ingest_in_flight_requests") != 1 {
+		runtime.Gosched()
+	}
+	select {
+	case st := <-answered:
+		t.Fatalf("answered %d while the append was still running", st)
+	default:
+	}
+	if n := len(e.store.events[e.a.ID]); n != 0 {
+		t.Fatalf("store holds %d events before the append returned", n)
+	}
+	close(block)
+	if st := <-answered; st != http.StatusOK {
+		t.Fatalf("status %d", st)
+	}
+	e.store.mu.Lock()
+	n := len(e.store.events[e.a.ID])
+	e.store.mu.Unlock()
+	if n != 4 {
+		t.Fatalf("acknowledged batch not in the store: %d events", n)
 	}
 }
