@@ -1,0 +1,162 @@
+package dcr
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"wsec/internal/auth"
+	"wsec/internal/server"
+)
+
+// maxRuleBytes bounds a rule document sent to PUT: a rule is a set name and
+// a few XPath queries.
+const maxRuleBytes = 256 << 10
+
+// Verifier checks a request's SharedKey signature and returns the workspace
+// it was signed for.
+type Verifier interface {
+	Verify(r *http.Request, contentLength int64, resource string) (workspace string, err error)
+}
+
+// Routes serves the rules API:
+//
+//	GET    /v1/workspaces/{id}/rules[?group=G]...   list (agents: the rules of their groups; If-None-Match → 304)
+//	PUT    /v1/workspaces/{id}/rules/{name}          create or replace a rule
+//	DELETE /v1/workspaces/{id}/rules/{name}
+//	PUT    /v1/workspaces/{id}/rules/{name}/groups/{group}   assign
+//	DELETE /v1/workspaces/{id}/rules/{name}/groups/{group}   unassign
+type Routes struct {
+	Store    *Store
+	Verifier Verifier
+}
+
+// ListResponse is the answer of GET .../rules.
+type ListResponse struct {
+	Rules []Rule `json:"rules"`
+	ETag  string `json:"etag"`
+}
+
+// Register adds the routes to mux.
+func (rt Routes) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /v1/workspaces/{id}/rules", rt.list)
+	mux.HandleFunc("PUT /v1/workspaces/{id}/rules/{name}", rt.put)
+	mux.HandleFunc("DELETE /v1/workspaces/{id}/rules/{name}", rt.delete)
+	mux.HandleFunc("PUT /v1/workspaces/{id}/rules/{name}/groups/{group}", rt.assign)
+	mux.HandleFunc("DELETE /v1/workspaces/{id}/rules/{name}/groups/{group}", rt.assign)
+}
+
+// authorize reads the body (bounded) and checks the signature and that the
+// key's workspace is the one in the path.
+func (rt Routes) authorize(w http.ResponseWriter, r *http.Request) (string, []byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRuleBytes))
+	if err != nil {
+		server.WriteError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "the rule document is over 256 KiB; send fewer queries per rule")
+		return "", nil, false
+	}
+	ws, err := rt.Verifier.Verify(r, int64(len(body)), r.URL.Path)
+	if err != nil {
+		server.WriteError(w, http.StatusForbidden, "InvalidAuthorization", err.Error())
+		return "", nil, false
+	}
+	id, ok := auth.CanonicalID(r.PathValue("id"))
+	if !ok || id != ws {
+		server.WriteError(w, http.StatusForbidden, "InvalidAuthorization",
+			"the request is signed for workspace "+ws+" but addresses another; a key only gives access to its own workspace")
+		return "", nil, false
+	}
+	server.LogAttrs(r.Context(), slog.String("workspace", ws))
+	return ws, body, true
+}
+
+func (rt Routes) list(w http.ResponseWriter, r *http.Request) {
+	ws, _, ok := rt.authorize(w, r)
+	if !ok {
+		return
+	}
+	var (
+		rules []Rule
+		etag  string
+		err   error
+	)
+	if groups := r.URL.Query()["group"]; len(groups) > 0 {
+		rules, etag, err = rt.Store.ForGroups(ws, groups)
+	} else {
+		rules, err = rt.Store.List(ws)
+		etag = "*"
+	}
+	if err != nil {
+		rt.fail(w, err)
+		return
+	}
+	if rules == nil {
+		rules = []Rule{}
+	}
+	if etag != "*" {
+		w.Header().Set("ETag", etag)
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	}
+	server.WriteJSON(w, http.StatusOK, ListResponse{Rules: rules, ETag: etag})
+}
+
+func (rt Routes) put(w http.ResponseWriter, r *http.Request) {
+	ws, body, ok := rt.authorize(w, r)
+	if !ok {
+		return
+	}
+	var rule Rule
+	if err := json.Unmarshal(body, &rule); err != nil {
+		server.WriteError(w, http.StatusBadRequest, "BadArgumentError",
+			`the body is not a rule: want {"eventSet":"Common","xpathQueries":["Security!*[System[(EventID=4624)]]"]}: `+err.Error())
+		return
+	}
+	rule.Name = r.PathValue("name")
+	saved, err := rt.Store.Put(ws, rule)
+	if err != nil {
+		rt.fail(w, err)
+		return
+	}
+	server.WriteJSON(w, http.StatusOK, saved)
+}
+
+func (rt Routes) delete(w http.ResponseWriter, r *http.Request) {
+	ws, _, ok := rt.authorize(w, r)
+	if !ok {
+		return
+	}
+	if err := rt.Store.Delete(ws, r.PathValue("name")); err != nil {
+		rt.fail(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (rt Routes) assign(w http.ResponseWriter, r *http.Request) {
+	ws, _, ok := rt.authorize(w, r)
+	if !ok {
+		return
+	}
+	op := rt.Store.Assign
+	if r.Method == http.MethodDelete {
+		op = rt.Store.Unassign
+	}
+	saved, err := op(ws, r.PathValue("name"), r.PathValue("group"))
+	if err != nil {
+		rt.fail(w, err)
+		return
+	}
+	server.WriteJSON(w, http.StatusOK, saved)
+}
+
+func (rt Routes) fail(w http.ResponseWriter, err error) {
+	if errors.Is(err, ErrNotFound) {
+		server.WriteError(w, http.StatusNotFound, "NotFound", err.Error())
+		return
+	}
+	server.WriteError(w, http.StatusBadRequest, "BadArgumentError", err.Error())
+}
