@@ -196,6 +196,9 @@ func (c *Client) do(req *http.Request, out any) error {
 	if q, ok := out.(*QueryResult); ok {
 		q.raw = b
 	}
+	if out == nil || resp.StatusCode == http.StatusNoContent {
+		return nil
+	}
 	if err := json.Unmarshal(b, out); err != nil {
 		return fmt.Errorf("decode answer of %s: %w", req.URL.Path, err)
 	}
