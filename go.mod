@@ -3,6 +3,7 @@ module wsec
 go 1.26
 
 require (
+	github.com/antchfx/xpath v1.3.5
 	github.com/apache/arrow-go/v18 v18.5.1 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
