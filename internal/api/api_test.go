@@ -282,7 +282,8 @@ func TestQueryRefusals(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			calls := e.q.calls
+			var calls int
+			e.q.set(func(f *fakeQuerier) { calls = f.calls })
 			before := e.metric("wsec_api_refused_total", "endpoint", "query", "reason", c.reason)
 			st, body := e.do(c.req())
 			if st != c.status {
@@ -295,7 +296,9 @@ func TestQueryRefusals(t *testing.T) {
 			if strings.Contains(string(body), "b-secret-host") {
 				t.Errorf("workspace B's data leaked: %s", body)
 			}
-			if reached := e.q.calls > calls; reached != c.reachesQuery {
+			var now int
+			e.q.set(func(f *fakeQuerier) { now = f.calls })
+			if reached := now > calls; reached != c.reachesQuery {
 				t.Errorf("querier reached: %v, want %v", reached, c.reachesQuery)
 			}
 			if got := e.metric("wsec_api_refused_total", "endpoint", "query", "reason", c.reason); got != before+1 {
@@ -371,13 +374,15 @@ func TestQueryTruncated(t *testing.T) {
 
 func TestQueryTimeoutAndFailure(t *testing.T) {
 	e := newEnv(t, Limits{QueryTimeout: 20 * time.Millisecond}, nil)
-	e.q.block = true
+	e.q.set(func(f *fakeQuerier) { f.block = true })
 	st, body := e.query("SecurityEvent", "")
 	if st != http.StatusGatewayTimeout || !strings.Contains(string(body), "Prefer: wait=") {
 		t.Errorf("timeout: %d %s", st, body)
 	}
-	e.q.block = false
-	e.q.err = errors.New("duckdb: IO Error: could not read /var/lib/wsec/ws.db")
+	e.q.set(func(f *fakeQuerier) {
+		f.block = false
+		f.err = errors.New("duckdb: IO Error: could not read /var/lib/wsec/ws.db")
+	})
 	st, body = e.query("SecurityEvent", "")
 	if st != 500 || !strings.Contains(string(body), "query_id") || strings.Contains(string(body), "duckdb") {
 		t.Errorf("internal failure: %d %s (cause must stay in the log)", st, body)

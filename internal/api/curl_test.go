@@ -23,8 +23,10 @@ func TestQueryCurlExample(t *testing.T) {
 	e.clk.mu.Lock()
 	e.clk.t = now
 	e.clk.mu.Unlock()
-	e.q.tables[e.a.ID]["SecurityEvent"].Rows = append(e.q.tables[e.a.ID]["SecurityEvent"].Rows,
-		secRow(now.Add(-time.Minute), "curl-host", 4688))
+	e.q.set(func(f *fakeQuerier) {
+		t := f.tables[e.a.ID]["SecurityEvent"]
+		t.Rows = append(t.Rows, secRow(now.Add(-time.Minute), "curl-host", 4688))
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	run := func(key string, args ...string) (string, error) {

@@ -35,6 +35,8 @@ func (f *fakeQuerier) Query(ctx context.Context, ws, kql string, start, end time
 	if err != nil {
 		return nil, err
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	parts := strings.Split(kql, "|")
 	name := strings.TrimSpace(parts[0])
 	src, ok := f.tables[ws][name]
@@ -88,7 +90,16 @@ func (f *fakeQuerier) Query(ctx context.Context, ws, kql string, start, end time
 	return out, nil
 }
 
+// set changes the fake under its lock.
+func (f *fakeQuerier) set(fn func(f *fakeQuerier)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn(f)
+}
+
 func (f *fakeQuerier) Tables(_ context.Context, ws string) ([]Table, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	var out []Table
 	for _, name := range []string{"Heartbeat", "SecurityEvent"} {
 		if t, ok := f.tables[ws][name]; ok {
