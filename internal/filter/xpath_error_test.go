@@ -71,7 +71,7 @@ func TestXPathErrors(t *testing.T) {
 	f(`Security!System[EventID=4624]`, 10, `the query must select events: a query starts with * or Event, not "System"`)
 	f(`Security!EventID=4624`, 10, `the query must select events`)
 	f(`Security!'x'`, 10, `the query must select events`)
-	f(`Security![System[EventID=4624]]`, 10, `unexpected "["`)
+	f(`System![System[(Level = 1 or Level = 2 or Level = 3)]]`, 8, `a query starts with * or Event before its predicate: write "*[" here`)
 	// Channel part.
 	f(`*[System[EventID=4624]]`, 1, `missing channel`)
 	f(`!*`, 1, `missing channel before "!"`)

@@ -20,6 +20,10 @@ func parseXPath(src string, start int) (expr, *Error) {
 		return nil, err
 	}
 	p := &parser{src: src, toks: toks}
+	if t := p.peek(); t.kind == tLBrack {
+		// "System![System[...]]", as in some published DCR samples.
+		return nil, p.errAt(t.off, `a query starts with * or Event before its predicate: write "*[" here`)
+	}
 	x, err := p.parseOr()
 	if err != nil {
 		return nil, err
