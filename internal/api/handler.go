@@ -29,7 +29,8 @@ type Options struct {
 	Verifier Verifier // required
 	// Limits; zero fields take DefaultLimits.
 	Limits Limits
-	// Registerer receives the metrics. nil: not registered.
+	// Registerer receives the metrics (once: a second Handler on the same
+	// Registerer is an error). nil: not registered.
 	Registerer prometheus.Registerer
 	// Now is the clock for relative timespans. nil: time.Now.
 	Now func() time.Time
@@ -55,7 +56,11 @@ func New(opts Options) (*Handler, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Handler{q: opts.Querier, verify: opts.Verifier, limits: lim, m: newMetrics(opts.Registerer),
+	m, err := newMetrics(opts.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("new api handler: %w", err)
+	}
+	return &Handler{q: opts.Querier, verify: opts.Verifier, limits: lim, m: m,
 		now: now, slots: make(chan struct{}, lim.MaxInFlight)}, nil
 }
 

@@ -1,6 +1,10 @@
 package api
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // Outcome label values.
 const (
@@ -18,7 +22,7 @@ type metrics struct {
 	inFlight prometheus.Gauge
 }
 
-func newMetrics(reg prometheus.Registerer) *metrics {
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wsec_api_requests_total",
@@ -47,7 +51,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.refused, m.seconds, m.rows, m.partial, m.inFlight)
+		for _, c := range []prometheus.Collector{m.requests, m.refused, m.seconds, m.rows, m.partial, m.inFlight} {
+			if err := reg.Register(c); err != nil {
+				return nil, fmt.Errorf("register api metrics: %w", err)
+			}
+		}
 	}
-	return m
+	return m, nil
 }

@@ -29,7 +29,8 @@ type Options struct {
 	Verifier Verifier // required
 	// Limits; zero fields take DefaultLimits.
 	Limits Limits
-	// Registerer receives the metrics. nil: not registered.
+	// Registerer receives the metrics (once: a second Handler on the same
+	// Registerer is an error). nil: not registered.
 	Registerer prometheus.Registerer
 	// Now is the clock for receive times. nil: time.Now.
 	Now func() time.Time
@@ -60,8 +61,12 @@ func New(opts Options) (*Handler, error) {
 	if now == nil {
 		now = time.Now
 	}
+	m, err := newMetrics(opts.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("new ingest handler: %w", err)
+	}
 	return &Handler{
-		app: opts.Appender, verify: opts.Verifier, limits: lim, m: newMetrics(opts.Registerer),
+		app: opts.Appender, verify: opts.Verifier, limits: lim, m: m,
 		now: now, zstd: zd, slots: make(chan struct{}, lim.MaxInFlight),
 	}, nil
 }

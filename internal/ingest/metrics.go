@@ -1,6 +1,10 @@
 package ingest
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // Endpoint label values.
 const (
@@ -28,7 +32,7 @@ type metrics struct {
 	inFlight        prometheus.Gauge
 }
 
-func newMetrics(reg prometheus.Registerer) *metrics {
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wsec_ingest_requests_total",
@@ -69,8 +73,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.refused, m.events, m.duplicateBatch, m.bytes,
-			m.fieldsTruncated, m.fieldsDropped, m.appendSeconds, m.inFlight)
+		for _, c := range []prometheus.Collector{m.requests, m.refused, m.events, m.duplicateBatch, m.bytes,
+			m.fieldsTruncated, m.fieldsDropped, m.appendSeconds, m.inFlight} {
+			if err := reg.Register(c); err != nil {
+				return nil, fmt.Errorf("register ingest metrics: %w", err)
+			}
+		}
 	}
-	return m
+	return m, nil
 }

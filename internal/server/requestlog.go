@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -74,7 +75,7 @@ type requestLog struct {
 	suppressed prometheus.Counter
 }
 
-func newRequestLog(log *slog.Logger, reg prometheus.Registerer, now func() time.Time) *requestLog {
+func newRequestLog(log *slog.Logger, reg prometheus.Registerer, now func() time.Time) (*requestLog, error) {
 	rl := &requestLog{
 		log:     log,
 		now:     now,
@@ -94,9 +95,13 @@ func newRequestLog(log *slog.Logger, reg prometheus.Registerer, now func() time.
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(rl.requests, rl.duration, rl.suppressed)
+		for _, c := range []prometheus.Collector{rl.requests, rl.duration, rl.suppressed} {
+			if err := reg.Register(c); err != nil {
+				return nil, fmt.Errorf("register server metrics: %w", err)
+			}
+		}
 	}
-	return rl
+	return rl, nil
 }
 
 // wrap returns next with one log line and metrics per request. next is

@@ -35,7 +35,8 @@ type Options struct {
 	CertFile, KeyFile string
 	// Logger gets one line per request. nil: no logging.
 	Logger *slog.Logger
-	// Registerer receives the server's own metrics. nil: not registered.
+	// Registerer receives the server's own metrics (once per Registerer).
+	// nil: not registered.
 	Registerer prometheus.Registerer
 	// Gatherer is served on GET /metrics. nil: no /metrics endpoint.
 	Gatherer prometheus.Gatherer
@@ -104,7 +105,11 @@ func New(opts Options, routes ...Routes) (*Server, error) {
 			fmt.Sprintf("no endpoint %s %s; see the API reference", r.Method, r.URL.Path))
 	})
 
-	handler := newRequestLog(log, opts.Registerer, opts.Now).wrap(mux)
+	rl, err := newRequestLog(log, opts.Registerer, opts.Now)
+	if err != nil {
+		return nil, err
+	}
+	handler := rl.wrap(mux)
 	s := &Server{opts: opts, log: log, handler: handler}
 	s.srv = &http.Server{
 		Addr:              opts.Addr,
