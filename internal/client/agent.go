@@ -1,0 +1,133 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"wsec/internal/auth"
+	"wsec/internal/dcr"
+	"wsec/internal/protocol"
+)
+
+// Heartbeat is what an agent reports about itself every minute; it becomes
+// a row of the workspace's Heartbeat table. The JSON names are the
+// workspace's (internal/ingest Heartbeat), replicated here so the agent does
+// not depend on the server's packages.
+type Heartbeat struct {
+	Computer         string  `json:"Computer"`
+	ComputerIP       string  `json:"ComputerIP,omitempty"`
+	Category         string  `json:"Category,omitempty"`
+	OSType           string  `json:"OSType,omitempty"`
+	OSName           string  `json:"OSName,omitempty"`
+	OSMajorVersion   string  `json:"OSMajorVersion,omitempty"`
+	OSMinorVersion   string  `json:"OSMinorVersion,omitempty"`
+	Version          string  `json:"Version,omitempty"`
+	SourceComputerID string  `json:"SourceComputerId,omitempty"`
+	EventsPerSecond  float64 `json:"EventsPerSecond,omitempty"`
+	QueueDepth       int64   `json:"QueueDepth,omitempty"`
+	LastError        string  `json:"LastError,omitempty"`
+}
+
+// SendHeartbeat posts hb as sender (the agent's ID, X-Wsec-Sender).
+// Heartbeats are not deduplicated: a retried heartbeat is a second row,
+// which is harmless, so callers simply send the next one on schedule.
+func (c *Client) SendHeartbeat(ctx context.Context, sender string, hb Heartbeat) error {
+	b, err := json.Marshal(hb)
+	if err != nil {
+		return fmt.Errorf("encode heartbeat: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url(protocol.PathHeartbeat), bytes.NewReader(b))
+	if err != nil {
+		return fmt.Errorf("build heartbeat request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if sender != "" {
+		req.Header.Set(protocol.HeaderSender, sender)
+	}
+	var out struct {
+		Stored int `json:"stored"`
+	}
+	return c.do(req, &out)
+}
+
+// Rules is an agent's view of its data collection rules.
+type Rules struct {
+	Rules []dcr.Rule
+	// ETag identifies this answer; pass it to the next FetchRules.
+	ETag string
+	// NotModified is true when the workspace answered 304 to the ETag
+	// given: Rules is then empty and the caller keeps what it has.
+	NotModified bool
+}
+
+// FetchRules returns the data collection rules assigned to any of groups
+// (GET .../rules?group=G1&group=G2). With etag from a previous answer the
+// workspace answers 304 when nothing changed, which costs one round trip
+// and no decoding, so agents can poll every few seconds.
+func (c *Client) FetchRules(ctx context.Context, groups []string, etag string) (Rules, error) {
+	q := url.Values{}
+	for _, g := range groups {
+		q.Add("group", g)
+	}
+	u := c.url(protocol.PathRules)
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return Rules{}, fmt.Errorf("build rules request: %w", err)
+	}
+	if etag != "" {
+		req.Header.Set("If-None-Match", etag)
+	}
+	if err := auth.Sign(req, c.workspace, c.key); err != nil {
+		return Rules{}, err
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return Rules{}, &Error{Err: err}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotModified {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBytes))
+		return Rules{ETag: etag, NotModified: true}, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return Rules{}, &Error{Err: fmt.Errorf("read answer: %w", err)}
+	}
+	if resp.StatusCode/100 != 2 {
+		return Rules{}, answerError(resp.StatusCode, b)
+	}
+	var lr dcr.ListResponse
+	if err := json.Unmarshal(b, &lr); err != nil {
+		return Rules{}, fmt.Errorf("decode answer of %s: %w", req.URL.Path, err)
+	}
+	tag := lr.ETag
+	if h := resp.Header.Get("ETag"); h != "" {
+		tag = h
+	}
+	return Rules{Rules: lr.Rules, ETag: tag}, nil
+}
+
+// url is the absolute URL of a protocol path.
+func (c *Client) url(p string) string {
+	return c.base.Scheme + "://" + c.base.Host + c.path(p)
+}
+
+// answerError turns a non-2xx answer into an *Error.
+func answerError(status int, b []byte) *Error {
+	var e struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	if json.Unmarshal(b, &e) != nil || e.Error.Message == "" {
+		e.Error.Message = strings.TrimSpace(string(b[:min(len(b), 512)]))
+	}
+	return &Error{Status: status, Code: e.Error.Code, Message: e.Error.Message}
+}
