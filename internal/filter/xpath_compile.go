@@ -314,7 +314,7 @@ func (c *compiler) compareTo(x expr, op tokKind, lit literal, cx cctx) (evalFn, 
 			return nil, err
 		}
 		if !p.isAttr && p.result&^kinds(kRoot, kEvent, kSystem, kEventData, kUserData, kUDWrap) == 0 {
-			k, _ := p.result.only()
+			k := p.result.first()
 			return nil, c.errAt(x.off, "comparing %s with a value is not supported: it has child elements, compare one of them", k.name())
 		}
 		return pathCompare(p, op, &lit, cx.kinds), nil
@@ -656,7 +656,7 @@ func (c *compiler) path(x *pathExpr, cx cctx) (*cpath, *Error) {
 				}
 			})
 			if tk == 0 {
-				k, _ := cur.only()
+				k := cur.first()
 				return nil, c.errAt(st.off, "%s has no text", k.name())
 			}
 			cs.kinds = tk
@@ -763,8 +763,10 @@ func (c *compiler) children(st step, cur kindSet) (kindSet, *Error) {
 		return 0, c.errAt(st.off, "the query must select events: a query starts with * or Event, not %q", st.name)
 	}
 	if len(fixed) == 0 {
-		k, _ := cur.only()
-		return 0, c.errAt(st.off, "%s has no child elements", k.name())
+		if k, one := cur.only(); one {
+			return 0, c.errAt(st.off, "%s has no child elements", k.name())
+		}
+		return 0, c.errAt(st.off, "element %q does not exist here: none of the elements * selects has child elements", st.name)
 	}
 	name := st.name
 	for _, f := range fixed {
@@ -804,7 +806,7 @@ func (c *compiler) attribute(st step, cur kindSet) (attr, *Error) {
 		shown = "@*"
 	}
 	if len(on) == 0 {
-		k, _ := cur.only()
+		k := cur.first()
 		return aNone, c.errAt(st.off, "attribute %s does not exist here: %s has no attributes", shown, k.name())
 	}
 	for k := aName; k < numAttrs; k++ {

@@ -147,6 +147,16 @@ func (s kindSet) only() (kind, bool) {
 	return 0, false
 }
 
+// first returns the lowest kind in s, to name it in messages.
+func (s kindSet) first() kind {
+	for k := kind(0); k < numKinds; k++ {
+		if s.has(k) {
+			return k
+		}
+	}
+	return kRoot
+}
+
 func (s kindSet) each(f func(kind)) {
 	for k := kind(0); k < numKinds; k++ {
 		if s.has(k) {
