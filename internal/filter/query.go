@@ -58,11 +58,14 @@ func compileQuery(text string, opts Options) (*Query, *Error) {
 // compileXPath compiles the XPath in src[start:]; error columns count from
 // the start of src.
 func compileXPath(src string, start int) (evalFn, bool, *Error) {
-	x, err := parseXPath(src, start)
+	return compileXPathWith(&compiler{src: src}, start)
+}
+
+func compileXPathWith(c *compiler, start int) (evalFn, bool, *Error) {
+	x, err := parseXPath(c.src, start)
 	if err != nil {
 		return nil, false, err
 	}
-	c := &compiler{src: src}
 	fn, err := c.top(x)
 	if err != nil {
 		return nil, false, err

@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -57,13 +58,16 @@ func mustQuery(t *testing.T, q string) *Query {
 	return c
 }
 
-func TestXPathForms(t *testing.T) {
-	te := loadTestEvents(t)
-	cases := []struct {
-		q    string
-		e    event.Event
-		want bool
-	}{
+type xpathCase struct {
+	q    string
+	e    event.Event
+	want bool
+}
+
+// xpathFormCases are the query forms of the DCR and Windows event log
+// documentation, each on real events it must and must not match.
+func xpathFormCases(te *testEvents) []xpathCase {
+	return []xpathCase{
 		// The DCR portal's forms.
 		{`Security!*[System[(EventID=4624 or EventID=4625)]]`, te.logon, true},
 		{`Security!*[System[(EventID=4624 or EventID=4625)]]`, te.logonFail, true},
@@ -193,7 +197,11 @@ func TestXPathForms(t *testing.T) {
 		{`Security!*[System['a'='b']]`, te.logon, false},
 		{`Security!*[System['x']]`, te.logon, true},
 	}
-	for _, c := range cases {
+}
+
+func TestXPathForms(t *testing.T) {
+	te := loadTestEvents(t)
+	for _, c := range xpathFormCases(te) {
 		q := mustQuery(t, c.q)
 		if got := q.Match(&c.e, testNow); got != c.want {
 			t.Errorf("%s\n  on %d/%s record %d = %v, want %v", c.q, c.e.System.EventID, c.e.System.Channel, c.e.System.EventRecordID, got, c.want)
@@ -235,4 +243,43 @@ func TestXPathUserDataNesting(t *testing.T) {
 	f(`Application!*[EventData/*[3]='00FF']`, &classic, true)
 	f(`Application!*[EventData]`, &ud, false)
 	f(`Application!*[UserData]`, &classic, false)
+}
+
+// TestFastPathsMatchGeneral compiles every query of these tests twice,
+// with the specialised matchers and with the general path walk only, and
+// requires the same answer on every fixture event.
+func TestFastPathsMatchGeneral(t *testing.T) {
+	te := loadTestEvents(t)
+	var queries []string
+	for _, c := range xpathFormCases(te) {
+		queries = append(queries, c.q)
+	}
+	for _, bp := range benchPolicies() {
+		queries = append(queries, bp.p.Queries...)
+	}
+	for _, q := range oracleQueries() {
+		queries = append(queries, "Security!"+q)
+	}
+	evs := allFixtureEvents(t)
+	for _, q := range queries {
+		bang := strings.IndexByte(q, '!')
+		if strings.TrimSpace(q[bang+1:]) == "" {
+			continue
+		}
+		fast, _, err := compileXPathWith(&compiler{src: q}, bang+1)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		general, _, err := compileXPathWith(&compiler{src: q, general: true}, bang+1)
+		if err != nil {
+			t.Fatalf("%s (general): %v", q, err)
+		}
+		for i := range evs {
+			a, b := fast(&evs[i], testNow.UnixNano(), node{kind: kRoot}), general(&evs[i], testNow.UnixNano(), node{kind: kRoot})
+			if a != b {
+				t.Errorf("%s on event %d (%d): fast %v, general %v", q, i, evs[i].System.EventID, a, b)
+				break
+			}
+		}
+	}
 }
