@@ -11,7 +11,8 @@ import (
 // FuzzXPathFilter compiles arbitrary text as a DCR query (and as a
 // QueryList when it looks like XML). It must never panic, errors must carry
 // a column inside the text, and a query that compiles must match real
-// events without panicking, the same way twice.
+// events without panicking, with the same answers from the specialised
+// matchers and from the general path walk.
 func FuzzXPathFilter(f *testing.F) {
 	evs := allFixtureEvents(f)
 	// A spread of the fixtures: EventData, UserData, AppLocker, both 4688s.
@@ -38,12 +39,18 @@ func FuzzXPathFilter(f *testing.F) {
 			if xe.Column < 1 || xe.Column > utf8.RuneCountInString(s)+1 {
 				t.Fatalf("CompileQuery(%q): column %d outside the text", s, xe.Column)
 			}
-		} else {
+		} else if q.fn != nil {
+			// The specialised matchers must agree with the general walk.
+			bang := strings.IndexByte(s, '!')
+			general, _, err := compileXPathWith(&compiler{src: s, general: true}, bang+1)
+			if err != nil {
+				t.Fatalf("%q compiles, but not without fast paths: %v", s, err)
+			}
 			for _, i := range sample {
 				e := &evs[i]
-				a, b := q.Match(e, now), q.Match(e, now)
-				if a != b {
-					t.Fatalf("%q on event %d: %v then %v", s, i, a, b)
+				a := q.fn(e, now.UnixNano(), node{kind: kRoot})
+				if b := general(e, now.UnixNano(), node{kind: kRoot}); a != b {
+					t.Fatalf("%q on event %d: fast %v, general %v", s, i, a, b)
 				}
 			}
 		}
