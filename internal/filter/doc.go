@@ -61,7 +61,8 @@
 //     Data[@Name='SubjectLogonId']=999 works like on Windows, where the field
 //     is typed; other strings are NaN (false, and true for !=);
 //   - string equality is case-sensitive, as Windows' event query engine is
-//     (Data='cmd.exe' does not match CMD.EXE); GUID attributes compare
+//     (Data='cmd.exe' does not match CMD.EXE); the GUID and SID attributes
+//     (@Guid, @ActivityID, @RelatedActivityID, @UserID) compare
 //     case-insensitively, channel names too (they are case-insensitive on
 //     Windows);
 //   - TimeCreated/@SystemTime compared with a time literal compares

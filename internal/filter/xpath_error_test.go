@@ -86,6 +86,7 @@ func TestXPathErrors(t *testing.T) {
 	f(`Security!*[System[EventID=4624 or]]`, 34, `unexpected "]"`)
 	f(`Security!*[System[EventID=12ab]]`, 27, `malformed number "12a"`)
 	f(`Security!*[System[EventID=4624]] #`, 34, `unexpected character '#'`)
+	f(`Security!*[System[EventID &gt;= 4720]]`, 27, `XML entity &gt; in a plain query (copied from a QueryList?): write >`)
 	f(`Security!*[System[Computer=€]]`, 28, `unexpected character`)
 	f(`Security!*[System[Level=1]][System[Level=2]](Level)`, 45, `unexpected "("`)
 	f(`Security!(*)[System]`, 13, `a predicate on a parenthesized expression`)

@@ -165,6 +165,13 @@ func lex(src string, start int) ([]token, *Error) {
 			i += 2
 		default:
 			k, ok := map1(c)
+			if c == '&' {
+				for _, ent := range [...][2]string{{"&gt;", ">"}, {"&lt;", "<"}, {"&amp;", "&"}, {"&quot;", `"`}, {"&apos;", "'"}} {
+					if strings.HasPrefix(src[i:], ent[0]) {
+						return nil, errorAt(src, i, "XML entity %s in a plain query (copied from a QueryList?): write %s", ent[0], ent[1])
+					}
+				}
+			}
 			if !ok {
 				if c >= 0x80 {
 					return nil, errorAt(src, i, "unexpected character (names here are ASCII element and attribute names)")

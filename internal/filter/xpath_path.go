@@ -186,7 +186,7 @@ func textNonEmpty(e *event.Event, n node) bool {
 		return false
 	}
 	switch v.kind {
-	case vStr, vGUID:
+	case vStr, vFold:
 		return v.s != ""
 	}
 	return true

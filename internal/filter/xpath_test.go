@@ -187,6 +187,7 @@ func xpathFormCases(te *testEvents) []xpathCase {
 		{`Microsoft-Windows-AppLocker/EXE and DLL!`, te.alAllowed, true},
 		{`Microsoft-Windows-AppLocker/MSI and Script!*[System[Security[@UserID='S-1-5-18']]]`, te.scAllowed, true},
 		{`Microsoft-Windows-AppLocker/MSI and Script!*[System[Security[@UserID='S-1-5-18']]]`, te.scAudit, false},
+		{`Microsoft-Windows-AppLocker/MSI and Script!*[System[Security[@UserID='s-1-5-18']]]`, te.scAllowed, true},
 		{`Microsoft-Windows-AppLocker/EXE and DLL!*[System[EventID=8004]] and *[UserData/RuleAndFileData[PolicyName='EXE' and TargetProcessId=10388]]`, te.alBlocked, true},
 		{`Microsoft-Windows-AppLocker/EXE and DLL!*[UserData/RuleAndFileData[PolicyName='EXE' and TargetProcessId=10388]]`, te.alAudit, false},
 		{`Microsoft-Windows-AppLocker/EXE and DLL!*[UserData/RuleAndFileData/FilePath='%OSDRIVE%\USERS\JDOE\DOWNLOADS\PSEXEC64.EXE']`, te.alAudit, true},

@@ -20,7 +20,8 @@ import (
 //     hexadecimal with 0x as Windows renders HexInt32/HexInt64 ("0x3e7");
 //     anything else is NaN and compares false (true for !=), as in XPath;
 //   - string = string is exact and case-sensitive, as on Windows; GUIDs
-//     (@Guid, @ActivityID) compare case-insensitively, since they are GUIDs;
+//     (@Guid, @ActivityID) and the SID @UserID compare case-insensitively,
+//     since Windows compares them as GUIDs and SIDs;
 //   - TimeCreated/@SystemTime compared with a time literal
 //     ('2024-05-01T00:00:00.000Z') compares instants.
 
@@ -30,7 +31,7 @@ const (
 	vStr  valKind = iota // text
 	vUint                // unsigned integer, rendered decimal
 	vHex                 // unsigned integer, rendered 0x-hex (Keywords)
-	vGUID                // text compared case-insensitively
+	vFold                // text compared case-insensitively: GUIDs, SIDs
 	vTime                // UTC instant, t in Unix nanoseconds
 )
 
@@ -69,7 +70,7 @@ func valueOf(e *event.Event, n node) (value, bool) {
 			}
 			return value{s: s.Provider}, s.Provider != ""
 		case aGuid:
-			return value{kind: vGUID, s: s.ProviderGUID}, s.ProviderGUID != ""
+			return value{kind: vFold, s: s.ProviderGUID}, s.ProviderGUID != ""
 		case aEventSourceName:
 			return value{s: s.EventSource}, s.EventSource != ""
 		case aQualifiers:
@@ -77,15 +78,15 @@ func valueOf(e *event.Event, n node) (value, bool) {
 		case aSystemTime:
 			return value{kind: vTime, t: s.TimeCreated.UnixNano()}, !s.TimeCreated.IsZero()
 		case aActivityID:
-			return value{kind: vGUID, s: s.ActivityID}, s.ActivityID != ""
+			return value{kind: vFold, s: s.ActivityID}, s.ActivityID != ""
 		case aRelatedActivityID:
-			return value{kind: vGUID, s: s.RelatedActivityID}, s.RelatedActivityID != ""
+			return value{kind: vFold, s: s.RelatedActivityID}, s.RelatedActivityID != ""
 		case aProcessID:
 			return value{kind: vUint, u: uint64(s.ProcessID)}, true
 		case aThreadID:
 			return value{kind: vUint, u: uint64(s.ThreadID)}, true
 		case aUserID:
-			return value{s: s.UserID}, s.UserID != ""
+			return value{kind: vFold, s: s.UserID}, s.UserID != ""
 		}
 		return value{}, false
 	}
@@ -305,7 +306,7 @@ func cmpValue(op tokKind, v value, l *literal) bool {
 			return (v.s == l.str) == (op == tEq)
 		}
 		return cmpNum(op, parseNum(v.s), l.n)
-	case vGUID:
+	case vFold:
 		if eq && !l.isNum {
 			return strings.EqualFold(v.s, l.str) == (op == tEq)
 		}
