@@ -34,9 +34,11 @@ const (
 	MaxRecordBytes = 1 << 20
 
 	// MaxStateBytes bounds the consumer state stored with the acknowledged
-	// cursor (AckState). It is rewritten on every acknowledgement, so it must
-	// stay small.
-	MaxStateBytes = 64 << 10
+	// cursor (AckState). It is rewritten on every acknowledgement; the
+	// shipper keeps a batch range and one position per source channel there
+	// (a few hundred bytes for a handful of channels, up to about 140 KiB at
+	// ship.MaxChannels channels with maximal names).
+	MaxStateBytes = 256 << 10
 
 	// MaxSegments bounds how many segment files Open accepts. With the
 	// default sizes a spool has at most 64; a directory holding more than

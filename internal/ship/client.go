@@ -1,0 +1,160 @@
+package ship
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"wsec/internal/auth"
+)
+
+// Wire constants (FORMAT.md, "Request").
+const (
+	ContentType    = "application/x-wsec-events"
+	HeaderSender   = "X-Wsec-Sender"
+	HeaderSeq      = "X-Wsec-Seq"
+	HeaderCount    = "X-Wsec-Count"
+	HeaderLastSeq  = "X-Wsec-Last-Seq"
+	eventsPathFmt  = "/v1/workspaces/%s/events"
+	userAgentValue = "wsec-agent"
+)
+
+// EventsPath returns the path batches for workspace id are posted to.
+func EventsPath(id string) string { return fmt.Sprintf(eventsPathFmt, id) }
+
+// client posts batches to one workspace over one keep-alive HTTP client.
+type client struct {
+	http     *http.Client
+	endpoint string
+	o        *Options
+}
+
+func newClient(o *Options) (*client, error) {
+	u, err := url.Parse(o.URL)
+	if err != nil {
+		return nil, fmt.Errorf("parse URL %q: %w", o.URL, err)
+	}
+	u.Path = strings.TrimRight(u.Path, "/") + EventsPath(o.WorkspaceID)
+	u.RawQuery, u.Fragment = "", ""
+	rt := o.Transport
+	if rt == nil {
+		if rt, err = newTransport(o); err != nil {
+			return nil, err
+		}
+	}
+	return &client{
+		// No client-wide timeout: each attempt gets its own context deadline.
+		http:     &http.Client{Transport: rt, CheckRedirect: noRedirects},
+		endpoint: u.String(),
+		o:        o,
+	}, nil
+}
+
+// noRedirects: a redirect of a signed POST would need a new signature for
+// the new path; treat it as the error it most likely is (a wrong URL).
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+func newTransport(o *Options) (*http.Transport, error) {
+	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
+	if o.CAFile != "" {
+		pem, err := os.ReadFile(o.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("read CA file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("CA file %s holds no PEM certificate", o.CAFile)
+		}
+		tlsConf.RootCAs = pool
+	}
+	t := &http.Transport{
+		DialContext:           (&net.Dialer{Timeout: DefaultDialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:       tlsConf,
+		TLSHandshakeTimeout:   DefaultTLSHandshakeTimeout,
+		ResponseHeaderTimeout: o.RequestTimeout,
+		IdleConnTimeout:       DefaultIdleConnTimeout,
+		MaxIdleConnsPerHost:   2, // one shipper sends one batch at a time
+		ForceAttemptHTTP2:     true,
+		// Bodies are already compressed; never let the transport add or
+		// strip an encoding.
+		DisableCompression: true,
+	}
+	if o.ProxyURL != "" {
+		pu, err := url.Parse(o.ProxyURL)
+		if err != nil {
+			return nil, fmt.Errorf("parse proxy URL: %w", err)
+		}
+		t.Proxy = http.ProxyURL(pu)
+	}
+	return t, nil
+}
+
+// response is the outcome of one attempt that reached the workspace.
+type response struct {
+	status     int
+	body       string
+	retryAfter time.Duration
+}
+
+// post sends one compressed batch. It returns an error only when no HTTP
+// response came back (network, TLS, timeout); every status is a response.
+func (c *client) post(ctx context.Context, seq, last uint64, count int, body []byte) (response, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.o.RequestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+	if err != nil {
+		return response{}, fmt.Errorf("build request: %w", err)
+	}
+	req.ContentLength = int64(len(body))
+	h := req.Header
+	h.Set("Content-Type", ContentType)
+	h.Set("Content-Encoding", string(c.o.Compression))
+	h.Set("User-Agent", userAgentValue)
+	h.Set(HeaderSender, c.o.SenderID)
+	h.Set(HeaderSeq, strconv.FormatUint(seq, 10))
+	h.Set(HeaderLastSeq, strconv.FormatUint(last, 10))
+	h.Set(HeaderCount, strconv.Itoa(count))
+	// Signed last, with the current time: every retry gets a fresh date.
+	if err := auth.SignAt(req, c.o.WorkspaceID, c.o.Key, c.o.Now()); err != nil {
+		return response{}, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return response{}, fmt.Errorf("post batch %d to %s: %w", seq, c.endpoint, err)
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes))
+	// Drain (bounded) so the connection goes back to the pool.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxDrainBytes))
+	return response{
+		status:     resp.StatusCode,
+		body:       strings.TrimSpace(string(msg)),
+		retryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.o.Now()),
+	}, nil
+}
+
+// parseRetryAfter reads delay-seconds or an HTTP date; 0 when absent or bad.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s > 0 {
+		return min(time.Duration(s)*time.Second, MaxRetryAfter)
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return min(t.Sub(now), MaxRetryAfter)
+	}
+	return 0
+}
+
+func (c *client) close() { c.http.CloseIdleConnections() }

@@ -1,0 +1,344 @@
+package ship
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"wsec/internal/event"
+	"wsec/internal/spool"
+)
+
+func TestDeliverExactlyOnce(t *testing.T) {
+	for _, c := range []Compression{Zstd, Gzip} {
+		t.Run(string(c), func(t *testing.T) {
+			ws := newFakeWorkspace(t, wsA)
+			q := openSpool(t, t.TempDir(), spool.Options{})
+			o := testShipOptions(ws)
+			o.Compression = c
+			f := newFanout(t, newShipper(t, q, o))
+			running(t, f)
+			src := newTestSource(3000)
+			src.feed(t, context.Background(), f, 3000, 250)
+			ws.waitEvents(t, 3000)
+			ws.checkExactlyOnce(t, src.keys(0, 3000))
+			if got := ws.encodings[string(c)]; got == 0 {
+				t.Fatalf("no %s batches arrived: %v", c, ws.encodings)
+			}
+			waitFor(t, f, "the spool to drain", func() bool { return f.Status()[0].QueuedRecords == 0 })
+			if got, want := durableMap(f.Durable()), src.lastIDs(3000); !maps.Equal(got, want) {
+				t.Fatalf("Durable = %v, want %v", got, want)
+			}
+			st := f.Status()[0]
+			if st.SentRecords != 3000 || !st.Healthy() || st.LastSuccess.IsZero() {
+				t.Fatalf("status %+v", st)
+			}
+		})
+	}
+}
+
+func TestServerDownThenUp(t *testing.T) {
+	ws := newFakeWorkspace(t, wsA)
+	ws.stop() // connection refused
+	q := openSpool(t, t.TempDir(), spool.Options{})
+	f := newFanout(t, newShipper(t, q, testShipOptions(ws)))
+	running(t, f)
+	src := newTestSource(2000)
+	src.feed(t, context.Background(), f, 1000, 100)
+	waitFor(t, f, "a failed attempt", func() bool { return f.Status()[0].Retries > 2 })
+	if st := f.Status()[0]; st.LastError == "" || st.QueuedRecords != 1000 || st.Healthy() {
+		t.Fatalf("status while down: %+v", st)
+	}
+	if d := f.Durable(); len(d) != 0 {
+		// Nothing is acknowledged: the bookmark must not move.
+		for _, p := range d {
+			if p.RecordID != 0 {
+				t.Fatalf("Durable moved while the workspace was down: %v", d)
+			}
+		}
+	}
+	ws.restart()
+	src.feed(t, context.Background(), f, 2000, 100)
+	ws.waitEvents(t, 2000)
+	ws.checkExactlyOnce(t, src.keys(0, 2000))
+	waitFor(t, f, "healthy status", func() bool { return f.Status()[0].Healthy() })
+}
+
+func TestIntermittentFailures(t *testing.T) {
+	ws := newFakeWorkspace(t, wsA)
+	ws.before = func(n int, _ *http.Request) int {
+		if n%3 == 0 {
+			return http.StatusInternalServerError // refused before storing
+		}
+		return 0
+	}
+	ws.after = func(n int, _ http.ResponseWriter, _ *http.Request) int {
+		if n%4 == 1 {
+			return http.StatusServiceUnavailable // stored, but the agent does not know
+		}
+		return 0
+	}
+	q := openSpool(t, t.TempDir(), spool.Options{})
+	f := newFanout(t, newShipper(t, q, testShipOptions(ws)))
+	running(t, f)
+	src := newTestSource(4000)
+	src.feed(t, context.Background(), f, 4000, 300)
+	ws.waitEvents(t, 4000)
+	waitFor(t, f, "the spool to drain", func() bool { return f.Status()[0].QueuedRecords == 0 })
+	ws.checkExactlyOnce(t, src.keys(0, 4000))
+	if _, _, dups, _ := ws.stats(); dups == 0 {
+		t.Fatal("no batch was sent twice: the stored-then-503 case did not happen")
+	}
+}
+
+func TestSlowServerTimesOut(t *testing.T) {
+	ws := newFakeWorkspace(t, wsA)
+	ws.after = func(n int, _ http.ResponseWriter, r *http.Request) int {
+		if n <= 2 {
+			<-r.Context().Done() // hang until the agent gives up
+		}
+		return 0
+	}
+	q := openSpool(t, t.TempDir(), spool.Options{})
+	o := testShipOptions(ws)
+	o.RequestTimeout = 100e6 // 100 ms
+	f := newFanout(t, newShipper(t, q, o))
+	running(t, f)
+	src := newTestSource(1500)
+	src.feed(t, context.Background(), f, 1500, 500)
+	ws.waitEvents(t, 1500)
+	waitFor(t, f, "the spool to drain", func() bool { return f.Status()[0].QueuedRecords == 0 })
+	ws.checkExactlyOnce(t, src.keys(0, 1500))
+	if _, _, dups, _ := ws.stats(); dups < 1 {
+		t.Fatalf("timed-out batches were not re-sent (dups %d)", dups)
+	}
+}
+
+// The workspace stores a batch, then the agent stops before it hears back.
+// More events are spooled while it is down. After the restart the batch in
+// flight must go out again with the same X-Wsec-Seq and exactly the same
+// records, so the workspace drops it, and nothing is lost or doubled.
+func TestCrashAfterStoreBeforeAck(t *testing.T) {
+	ws := newFakeWorkspace(t, wsA)
+	stored := make(chan struct{})
+	release := make(chan struct{})
+	ws.after = func(n int, _ http.ResponseWriter, r *http.Request) int {
+		if n == 2 {
+			close(stored)
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+		return 0
+	}
+	dir := t.TempDir()
+	q := openSpool(t, dir, spool.Options{})
+	o := testShipOptions(ws)
+	o.FlushInterval = 50e6
+	f := newFanout(t, newShipper(t, q, o))
+	stop := running(t, f)
+	src := newTestSource(3000)
+	src.feed(t, context.Background(), f, 1000, 100)
+	<-stored
+	stop() // the agent dies with batch 2 stored but not acknowledged
+	close(release)
+	f.Close()
+	st := q.Stats()
+	if err := q.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if st.DepthRecords == 0 {
+		t.Fatal("nothing left unacknowledged: the crash came too late")
+	}
+
+	q = openSpool(t, dir, spool.Options{})
+	f = newFanout(t, newShipper(t, q, o))
+	// The source restarts from its bookmark (nothing acknowledged past
+	// batch 1) and also reads new events; the spool gets them before the
+	// shipper starts, so a naive shipper would cut a bigger batch 2.
+	src.seek(f.Durable())
+	src.feed(t, context.Background(), f, 2000, 100)
+	running(t, f)
+	src.feed(t, context.Background(), f, 3000, 100)
+	ws.waitEvents(t, 3000)
+	waitFor(t, f, "the spool to drain", func() bool { return f.Status()[0].QueuedRecords == 0 })
+	ws.checkExactlyOnce(t, src.keys(0, 3000))
+	if _, _, dups, _ := ws.stats(); dups != 1 {
+		t.Fatalf("%d duplicate batches, want exactly the one in flight", dups)
+	}
+}
+
+// Records re-read from the source after a restart (the bookmark lags the
+// spool) are not spooled twice.
+func TestRestartDoesNotRespoolWhatIsHeld(t *testing.T) {
+	ws := newFakeWorkspace(t, wsA)
+	ws.stop()
+	dir := t.TempDir()
+	q := openSpool(t, dir, spool.Options{})
+	o := testShipOptions(ws)
+	f := newFanout(t, newShipper(t, q, o))
+	src := newTestSource(2000)
+	src.feed(t, context.Background(), f, 1500, 200) // spooled, not sent
+	f.Close()
+	q.Close()
+
+	q = openSpool(t, dir, spool.Options{})
+	f = newFanout(t, newShipper(t, q, o))
+	src.next = 0 // an old bookmark: re-read everything
+	src.feed(t, context.Background(), f, 2000, 200)
+	if st := q.Stats(); st.DepthRecords != 2000 {
+		t.Fatalf("spool holds %d records, want 2000 (re-read events spooled twice?)", st.DepthRecords)
+	}
+	ws.restart()
+	running(t, f)
+	ws.waitEvents(t, 2000)
+	waitFor(t, f, "the spool to drain", func() bool { return f.Status()[0].QueuedRecords == 0 })
+	ws.checkExactlyOnce(t, src.keys(0, 2000))
+}
+
+func TestRejectedBatchIsParked(t *testing.T) {
+	ws := newFakeWorkspace(t, wsA)
+	ws.before = func(n int, _ *http.Request) int {
+		if n == 2 {
+			return http.StatusBadRequest
+		}
+		return 0
+	}
+	q := openSpool(t, t.TempDir(), spool.Options{})
+	dl := t.TempDir()
+	o := testShipOptions(ws)
+	o.DeadLetterDir = dl
+	f := newFanout(t, newShipper(t, q, o))
+	running(t, f)
+	src := newTestSource(2000)
+	src.feed(t, context.Background(), f, 2000, 500)
+	waitFor(t, f, "the spool to drain", func() bool { return f.Status()[0].QueuedRecords == 0 })
+	st := f.Status()[0]
+	if st.Rejected != 1 || st.RejectedRecords == 0 {
+		t.Fatalf("status %+v: want one rejected batch", st)
+	}
+	// The parked body decodes, and with what the workspace stored it
+	// accounts for every event exactly once.
+	bodies, _ := filepath.Glob(filepath.Join(dl, "*"+deadLetterBodySuffix))
+	if len(bodies) != 1 {
+		t.Fatalf("dead-letter files %v", bodies)
+	}
+	raw, err := os.ReadFile(bodies[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	parked := map[event.Key]int{}
+	for dec := event.NewBatchDecoder(raw); dec.More(); {
+		e, err := dec.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		parked[e.Key()]++
+	}
+	if len(parked) != int(st.RejectedRecords) {
+		t.Fatalf("parked %d events, status says %d", len(parked), st.RejectedRecords)
+	}
+	ws.mu.Lock()
+	for k := range parked {
+		ws.events[k]++ // as if replayed from the dead-letter directory
+	}
+	ws.mu.Unlock()
+	ws.checkExactlyOnce(t, src.keys(0, 2000))
+}
+
+func TestAuthFailureIsRetriedNotParked(t *testing.T) {
+	ws := newFakeWorkspace(t, wsA)
+	ws.before = func(n int, _ *http.Request) int {
+		if n <= 3 {
+			return http.StatusForbidden // e.g. the key is being rotated
+		}
+		return 0
+	}
+	q := openSpool(t, t.TempDir(), spool.Options{})
+	f := newFanout(t, newShipper(t, q, testShipOptions(ws)))
+	running(t, f)
+	src := newTestSource(500)
+	src.feed(t, context.Background(), f, 500, 500)
+	ws.waitEvents(t, 500)
+	ws.checkExactlyOnce(t, src.keys(0, 500))
+	if st := f.Status()[0]; st.Rejected != 0 || st.Retries < 3 {
+		t.Fatalf("status %+v: want 3 retries and nothing parked", st)
+	}
+}
+
+func TestTooLargeBatchIsSplit(t *testing.T) {
+	ws := newFakeWorkspace(t, wsA)
+	ws.before = func(_ int, r *http.Request) int {
+		if r.Header.Get("X-Wsec-Count") > "0" && len(r.Header.Get("X-Wsec-Count")) >= 3 { // >= 100 events
+			return http.StatusRequestEntityTooLarge
+		}
+		return 0
+	}
+	q := openSpool(t, t.TempDir(), spool.Options{})
+	f := newFanout(t, newShipper(t, q, testShipOptions(ws)))
+	running(t, f)
+	src := newTestSource(1200)
+	src.feed(t, context.Background(), f, 1200, 600)
+	ws.waitEvents(t, 1200)
+	ws.checkExactlyOnce(t, src.keys(0, 1200))
+	if st := f.Status()[0]; st.Rejected != 0 {
+		t.Fatalf("status %+v", st)
+	}
+}
+
+func TestFilterAndDurable(t *testing.T) {
+	ws := newFakeWorkspace(t, wsA)
+	q := openSpool(t, t.TempDir(), spool.Options{})
+	o := testShipOptions(ws)
+	o.Filter = func(e *event.Event) bool { return e.System.EventID == 4625 }
+	f := newFanout(t, newShipper(t, q, o))
+	running(t, f)
+	src := newTestSource(5000)
+	src.feed(t, context.Background(), f, 5000, 1000)
+	var want []event.Key
+	for n := uint64(0); n < 5000; n++ {
+		if it := src.item(n); it.Event.System.EventID == 4625 {
+			want = append(want, it.Event.Key())
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("no 4625 in the synthetic log")
+	}
+	ws.waitEvents(t, len(want))
+	waitFor(t, f, "the spool to drain", func() bool { return f.Status()[0].QueuedRecords == 0 })
+	ws.checkExactlyOnce(t, want)
+	// Filtered-out events are done too: the bookmark may pass them.
+	if got, wantD := durableMap(f.Durable()), src.lastIDs(5000); !maps.Equal(got, wantD) {
+		t.Fatalf("Durable = %v, want %v", got, wantD)
+	}
+}
+
+func TestOptionsValidation(t *testing.T) {
+	ok := Options{URL: "https://ws.example", WorkspaceID: wsA, Key: testKey, SenderID: "a"}
+	f := func(mod func(*Options), wantErr bool) {
+		t.Helper()
+		o := ok
+		mod(&o)
+		_, err := o.withDefaults()
+		if (err != nil) != wantErr {
+			t.Fatalf("options %+v: err %v, want error %v", o, err, wantErr)
+		}
+	}
+	f(func(*Options) {}, false)
+	f(func(o *Options) { o.URL = "" }, true)
+	f(func(o *Options) { o.URL = "ftp://x" }, true)
+	f(func(o *Options) { o.WorkspaceID = "nope" }, true)
+	f(func(o *Options) { o.Key = "not base64!" }, true)
+	f(func(o *Options) { o.SenderID = "" }, true)
+	f(func(o *Options) { o.Compression = "lz4" }, true)
+	f(func(o *Options) { o.ProxyURL = "::" }, true)
+	f(func(o *Options) { o.MaxBatchBytes = MaxBatchBytes + 1 }, true)
+	f(func(o *Options) { o.Compression = Gzip }, false)
+}
+
+var _ = fmt.Sprint
