@@ -43,6 +43,9 @@ type framer struct {
 func (r *Reader) frame() ([]byte, int64, int64, error) {
 	f := &r.f
 	for {
+		if err := r.tooBig(); err != nil {
+			return nil, 0, 0, err
+		}
 		switch f.mode {
 		case modeText:
 			seg := r.buf[r.pos:r.w]
@@ -115,6 +118,10 @@ func (r *Reader) frame() ([]byte, int64, int64, error) {
 				continue
 			}
 			f.mode = modeText
+			if err := r.tooBig(); err != nil {
+				r.startTag() // only depth bookkeeping now that the event is skipped
+				return nil, 0, 0, err
+			}
 			if b, ord, off, err := r.startTag(); b != nil || err != nil {
 				return b, ord, off, err
 			}
@@ -136,6 +143,10 @@ func (r *Reader) frame() ([]byte, int64, int64, error) {
 				r.pos += i + 1
 			}
 			f.mode = modeText
+			if err := r.tooBig(); err != nil {
+				r.endTag() // only depth bookkeeping now that the event is skipped
+				return nil, 0, 0, err
+			}
 			if b, ord, off, err := r.endTag(); b != nil || err != nil {
 				return b, ord, off, err
 			}
@@ -240,6 +251,15 @@ func (r *Reader) startTag() ([]byte, int64, int64, error) {
 		}
 		return nil, 0, 0, nil
 	}
+	if r.pos-f.tagStart > r.opts.MaxEventBytes {
+		// The same refusal more() makes when the tag does not fit.
+		f.ordinal++
+		if !selfClose {
+			f.depth = 1
+		}
+		return nil, 0, 0, &Error{Event: f.ordinal, Offset: off,
+			Err: &LimitError{Limit: "MaxEventBytes", Max: r.opts.MaxEventBytes, What: "tag", Offset: off}}
+	}
 	name := tagName(r.buf[f.tagStart+1 : r.pos])
 	switch string(localName(name)) {
 	case "Events":
@@ -282,12 +302,7 @@ func (r *Reader) endTag() ([]byte, int64, int64, error) {
 			return nil, 0, 0, nil // end of a skipped element
 		}
 		f.keep = false
-		off := r.base + int64(f.elemStart)
-		if r.pos-f.elemStart > r.opts.MaxEventBytes {
-			return nil, 0, 0, &Error{Event: f.ordinal, Offset: off,
-				Err: &LimitError{Limit: "MaxEventBytes", Max: r.opts.MaxEventBytes, What: "<Event>", Offset: off}}
-		}
-		return r.buf[f.elemStart:r.pos], f.ordinal, off, nil
+		return r.buf[f.elemStart:r.pos], f.ordinal, r.base + int64(f.elemStart), nil
 	}
 	f.junk = false
 	if f.tagLost {
@@ -295,6 +310,10 @@ func (r *Reader) endTag() ([]byte, int64, int64, error) {
 		return nil, 0, 0, nil
 	}
 	off := r.base + int64(f.tagStart)
+	if r.pos-f.tagStart > r.opts.MaxEventBytes {
+		return nil, 0, 0, &Error{Offset: off,
+			Err: &LimitError{Limit: "MaxEventBytes", Max: r.opts.MaxEventBytes, What: "tag", Offset: off}}
+	}
 	name := tagName(r.buf[f.tagStart+2 : r.pos])
 	if string(localName(name)) == "Events" && f.containers > 0 {
 		f.containers--
@@ -317,6 +336,22 @@ func tagName(b []byte) []byte {
 // <Event> element (unprefixed, as every producer writes it).
 func isEventTag(tag []byte) bool {
 	return len(tag) > 6 && string(tag[1:6]) == "Event" && (isSpace(tag[6]) || tag[6] == '>' || tag[6] == '/')
+}
+
+// tooBig refuses the <Event> being buffered once the scan position has
+// passed MaxEventBytes from its start. The checks sit at scan points that do
+// not depend on where reads end (between tokens, and in more() where the
+// scan stopped inside a token that nothing else can fail in), so a stream
+// reads the same however its reads are cut.
+func (r *Reader) tooBig() error {
+	f := &r.f
+	if !f.keep || r.pos-f.elemStart <= r.opts.MaxEventBytes {
+		return nil
+	}
+	f.keep = false
+	off := r.base + int64(f.elemStart)
+	return &Error{Event: f.ordinal, Offset: off,
+		Err: &LimitError{Limit: "MaxEventBytes", Max: r.opts.MaxEventBytes, What: "<Event>", Offset: off}}
 }
 
 // retainFrom is the first buffered byte that must survive a refill.
@@ -349,15 +384,14 @@ func (r *Reader) more() error {
 	if r.eof {
 		return r.atEOF()
 	}
+	if err := r.tooBig(); err != nil {
+		return err
+	}
 	keep := r.retainFrom()
-	if r.w-keep > r.opts.MaxEventBytes {
-		off := r.base + int64(keep)
-		if f.keep {
-			f.keep = false
-			return &Error{Event: f.ordinal, Offset: off,
-				Err: &LimitError{Limit: "MaxEventBytes", Max: r.opts.MaxEventBytes, What: "<Event>", Offset: off}}
-		}
+	if !f.keep && r.w-keep > r.opts.MaxEventBytes {
 		// A top-level tag too big to hold: drop it, skip what it opens.
+		// (startTag and endTag refuse the same tags when they fit.)
+		off := r.base + int64(keep)
 		f.tagLost = true
 		var ord int64
 		if f.mode == modeStartTag {

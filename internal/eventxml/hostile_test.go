@@ -268,40 +268,46 @@ func TestRecovery(t *testing.T) {
 		return b.String()
 	}
 	off := func(at int) int64 { return int64(strings.Index(stream("@", at), "@")) }
+	big := ev(2, strings.Repeat(`<Data Name="A">0123456789</Data>`, 100)+`<Data Name="R">2</Data>`)
 	cases := []struct {
 		name     string
 		in       string
 		wantRec  string
 		wantErrs []string // each error's "event N at offset M" / "at offset M" prefix and a phrase
+		opts     Options
 	}{
+		{"event over MaxEventBytes", stream(big+"\n", 2), "[1 3 4 5]",
+			[]string{fmt.Sprintf("event 2 at offset %d: ", off(2)), "exceeds MaxEventBytes (1024)"}, Options{MaxEventBytes: 1024}},
+		{"event over MaxFields", stream(big+"\n", 2), "[1 3 4 5]",
+			[]string{fmt.Sprintf("event 2 at offset %d: ", off(2)), "exceeds MaxFields (50)"}, Options{MaxFields: 50}},
 		{"mismatched end tag", stream(strings.Replace(e(2), "</Computer>", "</Computr>", 1), 2), "[1 3 4 5]",
-			[]string{fmt.Sprintf("event 2 at offset %d: ", off(2)), "end tag </Computr> does not match <Computer>"}},
+			[]string{fmt.Sprintf("event 2 at offset %d: ", off(2)), "end tag </Computr> does not match <Computer>"}, Options{}},
 		{"bad EventID", stream(strings.Replace(e(3), "4624", "46x4", 1), 3), "[1 2 4 5]",
-			[]string{fmt.Sprintf("event 3 at offset %d: ", off(3)), `<EventID> "46x4": not a decimal or 0x-hex number`}},
+			[]string{fmt.Sprintf("event 3 at offset %d: ", off(3)), `<EventID> "46x4": not a decimal or 0x-hex number`}, Options{}},
 		{"bad time", stream(strings.Replace(e(3), "2024-01-02T", "2024-13-02T", 1), 3), "[1 2 4 5]",
-			[]string{fmt.Sprintf("event 3 at offset %d: ", off(3)), "date or time out of range"}},
+			[]string{fmt.Sprintf("event 3 at offset %d: ", off(3)), "date or time out of range"}, Options{}},
 		{"no System", stream(`<Event><EventData/></Event>`, 2), "[1 3 4 5]",
-			[]string{fmt.Sprintf("event 2 at offset %d: ", off(2)), "<Event> has no <System>"}},
+			[]string{fmt.Sprintf("event 2 at offset %d: ", off(2)), "<Event> has no <System>"}, Options{}},
 		{"truncated then next event", stream(e(2)[:200], 2), "[1 3 4 5]",
-			[]string{fmt.Sprintf("event 2 at offset %d: ", off(2)), "unterminated <Event>: a new <Event> starts"}},
+			[]string{fmt.Sprintf("event 2 at offset %d: ", off(2)), "unterminated <Event>: a new <Event> starts"}, Options{}},
 		{"stray text", stream("garbage "+e(2)+"\n", 2), "[1 2 3 4 5]",
-			[]string{fmt.Sprintf("at offset %d: ", off(2)), `text "garbage " outside <Event>`}},
+			[]string{fmt.Sprintf("at offset %d: ", off(2)), `text "garbage " outside <Event>`}, Options{}},
 		{"unexpected element", stream("<Foo><Bar/></Foo>"+e(2)+"\n", 2), "[1 2 3 4 5]",
-			[]string{fmt.Sprintf("event 2 at offset %d: ", off(2)), "unexpected element <Foo>, want <Event> or <Events>"}},
+			[]string{fmt.Sprintf("event 2 at offset %d: ", off(2)), "unexpected element <Foo>, want <Event> or <Events>"}, Options{}},
 		{"stray end tag", stream("</Events>"+e(2)+"\n", 2), "[1 2 3 4 5]",
-			[]string{fmt.Sprintf("at offset %d: ", off(2)), "unexpected end tag </Events>"}},
+			[]string{fmt.Sprintf("at offset %d: ", off(2)), "unexpected end tag </Events>"}, Options{}},
 		{"top-level CDATA", stream("<![CDATA[x]]>"+e(2)+"\n", 2), "[1 2 3 4 5]",
-			[]string{fmt.Sprintf("at offset %d: ", off(2)), "CDATA section outside <Event>"}},
+			[]string{fmt.Sprintf("at offset %d: ", off(2)), "CDATA section outside <Event>"}, Options{}},
 		{"truncated at end", stream(e(5)[:300], 5), "[1 2 3 4]",
-			[]string{fmt.Sprintf("event 5 at offset %d: ", off(5)), "input ends inside <Event>: unexpected EOF"}},
+			[]string{fmt.Sprintf("event 5 at offset %d: ", off(5)), "input ends inside <Event>: unexpected EOF"}, Options{}},
 		{"unterminated comment at end", stream("<!-- x", 5), "[1 2 3 4]",
-			[]string{fmt.Sprintf("at offset %d: ", off(5)), "input ends inside markup"}},
+			[]string{fmt.Sprintf("at offset %d: ", off(5)), "input ends inside markup"}, Options{}},
 		{"DOCTYPE midway", stream("<!DOCTYPE x>", 3), "[1 2]",
-			[]string{fmt.Sprintf("at offset %d: ", off(3)), "DOCTYPE and entity declarations are refused"}},
+			[]string{fmt.Sprintf("at offset %d: ", off(3)), "DOCTYPE and entity declarations are refused"}, Options{}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			evs, errs := readAll(t, []byte(c.in), Options{})
+			evs, errs := readAll(t, []byte(c.in), c.opts)
 			var recs []uint64
 			for i, ev := range evs {
 				recs = append(recs, ev.System.EventRecordID)

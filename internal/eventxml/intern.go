@@ -5,12 +5,13 @@ package eventxml
 // per event. It belongs to one Reader and is bounded by internMaxEntries and
 // internMaxBytes; once full it stops adding.
 type interner struct {
-	m map[string]string
+	m   map[string]string
+	off bool // sharing is pointless for a one-event document (ParseEvent)
 }
 
 // lookup returns the shared copy of b, creating it while there is room.
 func (in *interner) lookup(b []byte) (string, bool) {
-	if len(b) > internMaxBytes {
+	if in.off || len(b) > internMaxBytes {
 		return "", false
 	}
 	if s, ok := in.m[string(b)]; ok {

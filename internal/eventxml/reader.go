@@ -28,9 +28,10 @@ type Reader struct {
 
 	f framer
 
-	sniffed bool
-	done    bool  // io.EOF from now on
-	fatal   error // returned from now on
+	sniffed  bool
+	firstBuf int   // size of the first buffer
+	done     bool  // io.EOF from now on
+	fatal    error // returned from now on
 }
 
 // NewReader returns a Reader of r. The input may be one <Event>, events one
@@ -39,7 +40,7 @@ type Reader struct {
 // be UTF-16 with or without a BOM. See the package doc for what is accepted
 // and which errors the reader recovers from.
 func NewReader(r io.Reader, opts Options) *Reader {
-	rd := &Reader{in: r, opts: opts.withDefaults()}
+	rd := &Reader{in: r, opts: opts.withDefaults(), firstBuf: readChunkBytes}
 	rd.p.opts = rd.opts
 	return rd
 }
@@ -84,6 +85,8 @@ func (r *Reader) Next() (*event.Event, error) {
 // are allowed) with the default Options.
 func ParseEvent(b []byte) (*event.Event, error) {
 	r := NewReader(bytes.NewReader(b), Options{})
+	r.firstBuf = min(len(b)+1, readChunkBytes) // +1 so the first read sees EOF
+	r.p.in.off = true
 	ev, err := r.Next()
 	if err == io.EOF {
 		return nil, fmt.Errorf("%w: no <Event> element", ErrSyntax)
@@ -104,7 +107,7 @@ func ParseEvent(b []byte) (*event.Event, error) {
 func (r *Reader) sniff() error {
 	r.sniffed = true
 	r.src = r.in
-	r.buf = make([]byte, readChunkBytes)
+	r.buf = make([]byte, max(r.firstBuf, 8))
 	for r.w < 4 && !r.eof {
 		if err := r.read(); err != nil {
 			return err
