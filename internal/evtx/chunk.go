@@ -2,8 +2,8 @@ package evtx
 
 import (
 	"bytes"
-	"errors"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 
@@ -106,6 +106,7 @@ func (d *decoder) decodeChunk(index int, fileOff int64, data []byte, avail int, 
 		res.stats.SuspectChunks++
 		problem(ProblemChunkChecksum, 0, 0, fmt.Errorf("%s", joinReasons(suspect)))
 	}
+	d.suspect = len(suspect) > 0 || h.flags&FlagNoCRC32 != 0
 
 	alloc := newEventSlab(h)
 	le := binary.LittleEndian

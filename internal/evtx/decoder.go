@@ -18,10 +18,19 @@ type decoder struct {
 	templates map[uint32]*template
 	intern    interner
 	recover   bool
+	// shared caches parsed templates across chunks by GUID and size, for
+	// chunks whose checksums verified (see template).
+	shared  map[templateKey]*template
+	suspect bool // the current chunk failed a checksum
+	noShare bool // the template being parsed holds chunk-bound values
 
-	inTemplate int     // >0 while parsing a template definition
-	vals       []value // substitution values of the current record
-	budget     int     // nodes the current record may still visit
+	inTemplate int           // >0 while parsing a template definition
+	vals       []value       // substitution values of the current record
+	budget     int           // nodes the current record may still visit
+	parsed     []parsedValue // binary XML values parsed in the current record
+	nodes      []node        // per-record arena of top-level fragment nodes
+	insts      []instance    // per-record arena of template instances
+	ninsts     int
 
 	ptmp   []byte     // parser scratch
 	tmp    []byte     // mapper scratch
@@ -31,6 +40,13 @@ type decoder struct {
 	frefs  []fieldRef // payload fields of the current event
 	fslab  []event.Field
 	fields int // fields dropped past maxFieldsPerEvent in the current event
+}
+
+type parsedValue struct {
+	off   int32
+	n     int
+	nodes []node
+	err   error
 }
 
 type fieldRef struct {
@@ -43,12 +59,14 @@ func newDecoder(opts *Options) *decoder {
 		recover:   opts.Recover,
 		names:     make(map[uint32]string),
 		templates: make(map[uint32]*template),
+		shared:    make(map[templateKey]*template),
 		intern:    interner{m: make(map[string]string)},
 	}
 }
 
 func (d *decoder) resetChunk(index int, fileOff int64, data []byte) {
 	d.chunk = data
+	d.suspect = true // until the checksums verify
 	d.index = index
 	d.fileOff = fileOff
 	clear(d.names)
@@ -62,6 +80,9 @@ var errBudget = errors.New("record describes too large a document")
 // part of its payload dropped.
 func (d *decoder) decodeRecord(off, size int, ev *event.Event) (truncated, err error) {
 	d.vals = d.vals[:0]
+	d.parsed = d.parsed[:0]
+	d.nodes = d.nodes[:0]
+	d.ninsts = 0
 	d.budget = maxVisitsPerRecord
 	d.fbuf = d.fbuf[:0]
 	d.frefs = d.frefs[:0]
@@ -77,11 +98,25 @@ func (d *decoder) decodeRecord(off, size int, ev *event.Event) (truncated, err e
 	if err := d.mapRecord(nodes, ev); err != nil {
 		return nil, err
 	}
+	if d.budget < 0 {
+		return nil, errBudget
+	}
 	d.finishFields(ev)
 	if d.fields > 0 {
 		return fmt.Errorf("%d payload fields past the limit of %d dropped", d.fields, maxFieldsPerEvent), nil
 	}
 	return nil, nil
+}
+
+// newInstance hands out an instance from the per-record arena. A new
+// block is allocated when it runs out; earlier pointers stay valid.
+func (d *decoder) newInstance() *instance {
+	if d.ninsts == len(d.insts) {
+		d.insts = make([]instance, max(16, 2*len(d.insts)))
+		d.ninsts = 0
+	}
+	d.ninsts++
+	return &d.insts[d.ninsts-1]
 }
 
 // addField records the field whose value is fbuf[start:].

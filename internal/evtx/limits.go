@@ -55,6 +55,11 @@ const (
 	// maxInternLen is the longest string worth interning.
 	maxInternLen = 128
 
+	// maxSharedTemplates bounds the parsed templates a worker keeps across
+	// chunks (a few KiB each). A log rarely uses more than a few hundred;
+	// when full the cache is reset, which only costs re-parsing.
+	maxSharedTemplates = 2048
+
 	// maxInFlightPerWorker bounds decoded chunks waiting to be emitted in
 	// file order, per worker: memory stays at a few chunks per worker even
 	// when one chunk is slow.

@@ -93,10 +93,18 @@ func (d *decoder) eachElem(kids []node, c ctx, depth int, fn func(el *node, c ct
 	return nil
 }
 
-// parseValue parses a binary XML substitution value.
+// parseValue parses a binary XML substitution value, once per record: a
+// template may reference the same value many times.
 func (d *decoder) parseValue(v *value, depth int) ([]node, error) {
+	for _, p := range d.parsed {
+		if p.off == v.off && p.n == len(v.b) {
+			return p.nodes, p.err
+		}
+	}
 	start := int(v.off)
+	d.budget -= len(v.b) / 16
 	nodes, _, err := d.parseFragment(start, start+len(v.b), false, depth)
+	d.parsed = append(d.parsed, parsedValue{off: v.off, n: len(v.b), nodes: nodes, err: err})
 	return nodes, err
 }
 
@@ -112,6 +120,7 @@ func (d *decoder) arrayIn(el *node, c *ctx) (int, [][2]int) {
 		if v.typ&typeArray == 0 || len(v.b) == 0 {
 			return nil, false
 		}
+		d.budget -= len(v.b) / 64
 		d.spans = arrayItems(v.typ&^typeArray, v.b, d.spans[:0])
 		if len(d.spans) > 1 {
 			return d.spans, true
@@ -137,7 +146,12 @@ func (d *decoder) arrayIn(el *node, c *ctx) (int, [][2]int) {
 // substitution values rendered as Windows does; nested elements render as
 // XML.
 func (d *decoder) appendText(dst []byte, kids []node, c ctx, depth int) []byte {
+	start := len(dst)
+	defer func() { d.budget -= (len(dst) - start) / 64 }()
 	for i := range kids {
+		if d.budget < 0 {
+			return dst
+		}
 		k := &kids[i]
 		switch k.kind {
 		case nodeText:
