@@ -132,7 +132,11 @@ func (c *checker) query(q *Query) *Plan {
 	}
 	plan := &Plan{Root: root, Render: c.render, Warnings: c.warnings}
 	for _, col := range root.Columns() {
-		plan.Columns = append(plan.Columns, ColumnInfo{Name: col.Name, Type: col.Type, Expand: col.Name == BagColumn})
+		t := col.Type
+		if t == TUnknown {
+			t = TDynamic
+		}
+		plan.Columns = append(plan.Columns, ColumnInfo{Name: col.Name, Type: t, Expand: col.Name == BagColumn})
 	}
 	return plan
 }

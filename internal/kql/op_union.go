@@ -188,7 +188,7 @@ func unionColumns(legs []Rel, kind, source string) []Column {
 		if kind == "inner" && count[name] != len(legs) {
 			continue
 		}
-		ts := types[name]
+		ts := knownTypes(types[name])
 		if len(ts) == 1 {
 			cols = append(cols, Column{Name: name, Type: ts[0]})
 			continue
@@ -198,6 +198,24 @@ func unionColumns(legs []Rel, kind, source string) []Column {
 		}
 	}
 	return cols
+}
+
+// knownTypes merges an unknown type (a property of an open row) into the
+// one known type a column has in the other legs.
+func knownTypes(ts []Type) []Type {
+	var known []Type
+	for _, t := range ts {
+		if t != TUnknown {
+			known = append(known, t)
+		}
+	}
+	switch len(known) {
+	case 0:
+		return []Type{TDynamic}
+	case 1:
+		return known
+	}
+	return ts
 }
 
 func containsType(ts []Type, t Type) bool {
@@ -213,7 +231,7 @@ func containsType(ts []Type, t Type) bool {
 // out ("" when the leg has none: the value is null).
 func UnionSource(u *Union, leg int, out Column) string {
 	for _, col := range u.Ins[leg].Columns() {
-		if col.Name == out.Name && col.Type == out.Type {
+		if col.Name == out.Name && (col.Type == out.Type || col.Type == TUnknown) {
 			return col.Name
 		}
 		if col.Name+"_"+col.Type.String() == out.Name && col.Type == out.Type {

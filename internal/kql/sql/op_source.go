@@ -1,0 +1,145 @@
+package sql
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"wsec/internal/kql"
+)
+
+// scan reads a logical table, restricted to the API timespan when the
+// table has a TimeGenerated datetime column.
+func (c *compiler) scan(s *kql.Scan) (*relSQL, error) {
+	r := &relSQL{from: c.d.Quote(s.Table)}
+	nm := newNames()
+	for _, col := range s.Cols {
+		nm.reserve(col.Name)
+		r.cols = append(r.cols, col2(col.Name, col.Name, col.Type))
+	}
+	for _, col := range s.Cols {
+		if col.Name != TimeColumn || col.Type != kql.TDateTime {
+			continue
+		}
+		ts := c.d.Quote(TimeColumn)
+		if !c.opts.TimeStart.IsZero() {
+			lit, err := c.d.Literal(&kql.Const{T: kql.TDateTime, V: c.opts.TimeStart.UTC()})
+			if err != nil {
+				return nil, err
+			}
+			r.where = append(r.where, ts+" >= "+lit)
+		}
+		if !c.opts.TimeEnd.IsZero() {
+			lit, err := c.d.Literal(&kql.Const{T: kql.TDateTime, V: c.opts.TimeEnd.UTC()})
+			if err != nil {
+				return nil, err
+			}
+			r.where = append(r.where, ts+" < "+lit)
+		}
+	}
+	r.sql = scanSQL(r.from, r.where)
+	return r, nil
+}
+
+func col2(name, sqlName string, t kql.Type) col {
+	return col{name: name, sql: sqlName, t: t, nullable: true}
+}
+
+func scanSQL(from string, where []string) string {
+	s := "SELECT * FROM " + from
+	if len(where) > 0 {
+		s += " WHERE " + strings.Join(where, " AND ")
+	}
+	return s
+}
+
+// values is a constant table (datatable, print). An ordinal column keeps
+// the written row order.
+func (c *compiler) values(v *kql.Values) (*relSQL, error) {
+	nm := newNames()
+	r := &relSQL{}
+	sc := &scope{cols: map[string]col{}}
+	for _, cl := range v.Cols {
+		r.cols = append(r.cols, col{name: cl.Name, sql: nm.alloc(cl.Name), t: cl.Type, nullable: true})
+	}
+	ord := col{sql: nm.alloc("__ord"), t: kql.TLong, hidden: true}
+	var rows []string
+	for i, row := range v.Rows {
+		var parts []string
+		for j, x := range row {
+			e, err := c.scalar(x, sc)
+			if err != nil {
+				return nil, err
+			}
+			e = c.convert(e, v.Cols[j].Type)
+			if e.k != nil && e.k.V == nil || e.t != v.Cols[j].Type {
+				lit, err := c.d.Literal(kql.Null(v.Cols[j].Type))
+				if err == nil && e.k != nil && e.k.V == nil {
+					e.s = lit
+				}
+			}
+			parts = append(parts, e.s+" AS "+c.d.Quote(r.cols[j].sql))
+		}
+		parts = append(parts, strconv.Itoa(i)+" AS "+c.d.Quote(ord.sql))
+		rows = append(rows, "SELECT "+strings.Join(parts, ", "))
+	}
+	if len(rows) == 0 {
+		var parts []string
+		for _, cl := range r.cols {
+			lit, err := c.d.Literal(kql.Null(cl.t))
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, lit+" AS "+c.d.Quote(cl.sql))
+		}
+		parts = append(parts, "0 AS "+c.d.Quote(ord.sql))
+		rows = append(rows, "SELECT "+strings.Join(parts, ", ")+" WHERE false")
+	}
+	r.cols = append(r.cols, ord)
+	r.sql = strings.Join(rows, " UNION ALL ")
+	if len(rows) > 1 {
+		r.sql = "SELECT * FROM (" + r.sql + ") AS " + c.alias()
+	}
+	r.order = []string{c.d.Quote(ord.sql)}
+	return r, nil
+}
+
+// rangeRel is range Col from A to B step S (both ends inclusive).
+func (c *compiler) rangeRel(g *kql.Range) (*relSQL, error) {
+	sc := &scope{cols: map[string]col{}}
+	from, err := c.scalar(g.From, sc)
+	if err != nil {
+		return nil, err
+	}
+	to, err := c.scalar(g.To, sc)
+	if err != nil {
+		return nil, err
+	}
+	step, err := c.scalar(g.Step, sc)
+	if err != nil {
+		return nil, err
+	}
+	if k, ok := step.k, step.k != nil; ok {
+		if f, isNum := constNum(k); isNum && f == 0 {
+			return nil, fmt.Errorf("compile: range step must not be zero")
+		}
+	}
+	nm := newNames()
+	name := nm.alloc(g.Col.Name)
+	from, to = c.convert(from, g.Col.Type), c.convert(to, g.Col.Type)
+	sql, err := c.d.Func("range_series", []Arg{from.arg(), to.arg(), step.arg(), {SQL: c.d.Quote(name)}}, g.Col.Type)
+	if err != nil {
+		return nil, err
+	}
+	return &relSQL{sql: sql, cols: []col{{name: g.Col.Name, sql: name, t: g.Col.Type}}, order: []string{c.d.Quote(name)}}, nil
+}
+
+func constNum(k *kql.Const) (float64, bool) {
+	switch v := k.V.(type) {
+	case int64:
+		return float64(v), true
+	case float64:
+		return v, true
+	}
+	return 0, false
+}
