@@ -52,6 +52,12 @@ type Dialect interface {
 	// OutputColumn converts a value of type t for the result set (dynamic to
 	// JSON text, strings never null, ...).
 	OutputColumn(expr string, t kql.Type) string
+	// SessionStart writes a relation: the rows of sub (read through alias)
+	// with one more column, out, holding row_window_session's value: the
+	// start of each row's session in the given order. expr, maxFirst,
+	// maxGap and restart are SQL over alias's columns (timespans in the
+	// dialect's representation); restart may be "false".
+	SessionStart(sub, alias, expr, maxFirst, maxGap, restart, order, out string) string
 	// CTE writes a common table expression of name over body, computed
 	// once when materialize is set.
 	CTE(name, body string, materialize bool) string

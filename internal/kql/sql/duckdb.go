@@ -171,3 +171,16 @@ func (DuckDB) CTE(name, body string, materialize bool) string {
 	}
 	return name + " AS (" + body + ")"
 }
+
+// SessionStart implements Dialect with a recursive query over the rows in
+// order: a row starts a session when restart holds or it is too far from
+// the session's first row or from the previous row.
+func (d DuckDB) SessionStart(sub, alias, expr, maxFirst, maxGap, restart, order, out string) string {
+	base := "SELECT " + alias + ".*, " + expr + " AS __rws_e, coalesce(" + restart + ", false) AS __rws_r, row_number() OVER (ORDER BY " + order + ") AS __rws_n FROM (" + sub + ") AS " + alias
+	step := "CASE WHEN rb.__rws_r OR epoch_us(rb.__rws_e) - epoch_us(rs.__rws_start) > " + maxFirst +
+		" OR epoch_us(rb.__rws_e) - epoch_us(rs.__rws_prev) > " + maxGap + " THEN rb.__rws_e ELSE rs.__rws_start END"
+	return "SELECT * FROM (WITH RECURSIVE rb AS (" + base + "), rs(__rws_n, __rws_start, __rws_prev) AS (" +
+		"SELECT __rws_n, __rws_e, __rws_e FROM rb WHERE __rws_n = 1 UNION ALL " +
+		"SELECT rb.__rws_n, " + step + ", rb.__rws_e FROM rs JOIN rb ON rb.__rws_n = rs.__rws_n + 1) " +
+		"SELECT rb.*, rs.__rws_start AS " + d.Quote(out) + " FROM rb JOIN rs ON rb.__rws_n = rs.__rws_n) AS " + alias + "_s"
+}
