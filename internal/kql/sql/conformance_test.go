@@ -25,6 +25,7 @@ type ruleResult struct {
 	tables  []string
 	stage   string // "parse", "check", "compile", "run" (the failing stage) or "ok"
 	err     error
+	rows    int // rows returned when the run succeeded
 }
 
 // loadRules reads every rule YAML under dir: path → query.
