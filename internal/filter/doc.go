@@ -11,12 +11,14 @@
 // so the same rules are evaluated here, on event.Event.
 //
 // Why not a generic XPath library: those evaluate over an XML DOM, so every
-// event would be rendered to XML and walked, costing microseconds and
-// allocations per event. Here each query is compiled once into closures over
+// event would be rendered to XML and walked: antchfx/xpath over a ready DOM
+// takes ~30 µs and 128 allocations per event for a typical DCR query, and
+// panics comparing non-numeric text with a number (BenchmarkOracleXPath,
+// oracle_test.go). Here each query is compiled once into closures over
 // event.Event fields (kinds and attributes resolved, literals parsed,
-// EventID lists folded into a bitmap), and matching allocates nothing
-// (BenchmarkKeep). A reference XPath 1.0 engine is still used, in tests, as
-// an oracle over the XML rendering of real events (oracle_test.go).
+// EventID lists folded into a bitmap): the same query takes ~150 ns with no
+// allocation. The reference engine is still used, in tests, as an oracle
+// over the XML rendering of real events.
 //
 // Promises:
 //   - Set lists are exactly those of shared/spec/event-sets.md (tested). A
@@ -34,8 +36,9 @@
 //     (Windows would accept it and match nothing). Every query of a policy is
 //     compiled and every error reported.
 //   - Compiled Rules, Query, QueryList and Router are immutable and safe for
-//     concurrent use; Keep does not allocate and reads the injected clock
-//     (Options.Now) only when a query uses timediff().
+//     concurrent use; Rules.Keep does not allocate and reads the injected
+//     clock (Options.Now) only when a query uses timediff(); Router.Keep
+//     allocates only when the host changes from one event to the next.
 //   - Input is bounded (limits.go): query size, nesting depth, expression
 //     count, predicates per step, queries per policy. Nothing panics on any
 //     input (FuzzXPathFilter).
