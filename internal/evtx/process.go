@@ -64,7 +64,6 @@ func Process[T any](ctx context.Context, f *File, workers int,
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	type result struct {
 		idx   int
 		val   T
@@ -92,7 +91,9 @@ func Process[T any](ctx context.Context, f *File, workers int,
 			}
 		}()
 	}
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		defer close(jobs)
 		for i := 0; i < n; i++ {
 			select {
@@ -107,7 +108,12 @@ func Process[T any](ctx context.Context, f *File, workers int,
 			}
 		}
 	}()
-	defer wg.Wait()
+	// On any return: stop dispatching, let the workers finish the chunk
+	// they hold, and wait for them, so no goroutine outlives the call.
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
 
 	pending := make(map[int]result, window)
 	for next := 0; next < n; {
@@ -146,5 +152,10 @@ func (f *File) decodeChunkAt(d *decoder, i int, buf []byte) (chunkResult, error)
 		return chunkResult{}, err
 	}
 	off := int64(FileHeaderSize) + int64(i)*ChunkSize
-	return d.decodeChunk(i, off, buf, n, i < int(f.header.ChunkCount)), nil
+	res := d.decodeChunk(i, off, buf, n, i < int(f.header.ChunkCount))
+	for _, p := range res.problems {
+		f.log.Debug("evtx damage stepped around", "kind", p.Kind.String(), "chunk", p.Chunk,
+			"offset", p.Offset, "record_id", p.RecordID, "err", p.Err)
+	}
+	return res, nil
 }

@@ -2,7 +2,6 @@ package evtx
 
 import (
 	"bytes"
-	"strconv"
 	"time"
 )
 
@@ -455,5 +454,3 @@ func u32(v uint64) uint32 {
 	}
 	return uint32(v)
 }
-
-var _ = strconv.Itoa
