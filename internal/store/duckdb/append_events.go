@@ -1,0 +1,264 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"wsec/internal/event"
+	"wsec/internal/schema"
+	"wsec/internal/store"
+)
+
+// parallelEncodeMin is the batch size from which AppendEvents maps and
+// encodes on several goroutines: below it the goroutines cost more than
+// they save.
+const parallelEncodeMin = 2048
+
+// AppendEvents stores a native batch: each event is mapped with
+// schema.Mapper into SecurityEvent or WindowsEvent (by channel), with
+// sourceSystem in SourceSystem.
+//
+// The promises, each tested (append_events_test.go, durability_test.go):
+//
+//   - Atomic: the batch's rows and its (sender, seq) mark commit in one
+//     transaction, or nothing of the batch is stored.
+//   - Idempotent: a batch whose (sender, seq) was committed before stores
+//     nothing and returns Duplicate with the first commit's counts, so a
+//     sender may retry any batch it has no answer for.
+//   - Deduplicated: an event whose identity (event.Key: Computer, Channel,
+//     EventRecordID, TimeCreated) was stored before, by any sender, in any
+//     batch, however old, or earlier in this batch, is not stored again and
+//     is counted in Duplicates.
+//   - Durable: once AppendEvents returns nil, the batch survives a crash of
+//     the process (and a power loss, as far as fsync is honoured).
+//
+// A batch of more than Options.MaxBatchEvents events is refused with
+// store.ErrLimit. ctx cancels the call until the commit starts; a cancelled
+// call stores nothing.
+func (w *Workspace) AppendEvents(ctx context.Context, sender string, seq uint64, events []*event.Event, sourceSystem string) (store.AppendResult, error) {
+	start := time.Now()
+	var res store.AppendResult
+	if len(sender) > MaxSenderBytes {
+		return res, fmt.Errorf("append batch %d: sender longer than %d bytes: %w", seq, MaxSenderBytes, store.ErrInvalidName)
+	}
+	if len(events) > w.s.opts.MaxBatchEvents {
+		return res, fmt.Errorf("append batch %s/%d: %d events, more than %d: %w", sender, seq, len(events), w.s.opts.MaxBatchEvents, store.ErrLimit)
+	}
+	for i, e := range events {
+		if e == nil {
+			return res, fmt.Errorf("append batch %s/%d: event %d is nil", sender, seq, i)
+		}
+	}
+	if err := w.checkOpen(); err != nil {
+		return res, err
+	}
+	received := w.s.opts.Now().UTC()
+	enc := w.encodeEvents(events, sourceSystem, received)
+
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.checkOpen(); err != nil {
+		return res, err
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	prev, found, err := w.batchMark(ctx, sender, seq)
+	if err != nil {
+		return res, fmt.Errorf("append batch %s/%d: %w", sender, seq, err)
+	}
+	if found {
+		w.s.m.duplicateBatches.Inc()
+		return prev, nil
+	}
+	keep, dups, err := w.dedupBatch(ctx, enc)
+	if err != nil {
+		return res, fmt.Errorf("append batch %s/%d: %w", sender, seq, err)
+	}
+	res.Stored, res.Duplicates = len(events)-dups, dups
+	err = w.inTx(ctx, func() error {
+		for ti, l := range []*layout{w.se, w.we} {
+			if err := w.appendKept(l, enc.chunks[ti], keep[ti]); err != nil {
+				return err
+			}
+		}
+		if w.testFailBeforeMark != nil {
+			if err := w.testFailBeforeMark(); err != nil {
+				return err
+			}
+		}
+		_, err := w.wconn.ExecContext(ctx, "INSERT INTO "+batchTable+" VALUES (?, ?, ?, ?, ?)",
+			sender, seq, received, res.Stored, res.Duplicates)
+		if err != nil {
+			return fmt.Errorf("insert batch mark: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.AppendResult{}, fmt.Errorf("append batch %s/%d: %w", sender, seq, err)
+	}
+	for ti := range keep {
+		for ci, ch := range enc.chunks[ti] {
+			for _, i := range keep[ti][ci] {
+				w.dedup.add(ch.days[i], ch.keys[i])
+			}
+		}
+	}
+	m := w.s.m
+	m.rowsAppended.WithLabelValues(schema.SecurityEventTable).Add(float64(enc.kept(keep, 0)))
+	m.rowsAppended.WithLabelValues(schema.WindowsEventTable).Add(float64(enc.kept(keep, 1)))
+	m.duplicateEvents.Add(float64(dups))
+	m.intOverflows.Add(float64(enc.overflows))
+	m.appendSeconds.WithLabelValues("events").Observe(time.Since(start).Seconds())
+	return res, nil
+}
+
+// encodedBatch is a batch mapped and encoded per target table: chunks[0]
+// are SecurityEvent rows, chunks[1] WindowsEvent rows, each a list of
+// chunks in batch order (one per encoding goroutine).
+type encodedBatch struct {
+	chunks    [2][]*rows
+	overflows int
+}
+
+func (b *encodedBatch) kept(keep [2][][]int, t int) int {
+	n := 0
+	for _, k := range keep[t] {
+		n += len(k)
+	}
+	return n
+}
+
+// encodeEvents maps and encodes events, on several goroutines for a large
+// batch. It needs no lock: the mapper and layouts are immutable.
+func (w *Workspace) encodeEvents(events []*event.Event, sourceSystem string, received time.Time) *encodedBatch {
+	parts := 1
+	if len(events) >= parallelEncodeMin {
+		parts = min(runtime.GOMAXPROCS(0), (len(events)+parallelEncodeMin-1)/parallelEncodeMin, 8)
+	}
+	type part struct {
+		se, we    *rows
+		overflows int
+	}
+	out := make([]part, parts)
+	per := (len(events) + parts - 1) / parts
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := p*per, min((p+1)*per, len(events))
+		do := func() {
+			se, we := newRows(w.se, hi-lo), newRows(w.we, 0)
+			encSE, encWE := newEncoder(w.se), newEncoder(w.we)
+			var row schema.Row
+			var buf []byte
+			var k key
+			for _, e := range events[lo:hi] {
+				t := w.s.mapper.Map(e, sourceSystem, &row)
+				dst, enc := se, encSE
+				if t.Name != schema.SecurityEventTable {
+					dst, enc = we, encWE
+				}
+				enc.encode(dst, e, &row, received)
+				k, buf = eventKey(e, buf)
+				r := dst.row(dst.len() - 1)
+				r[dst.l.key0], r[dst.l.key1] = int64(k[0]), int64(k[1])
+				dst.keys = append(dst.keys, k)
+				dst.days = append(dst.days, dayOf(e.System.TimeCreated.UnixNano()))
+			}
+			out[p] = part{se: se, we: we, overflows: encSE.overflows + encWE.overflows}
+		}
+		if parts == 1 {
+			do()
+			break
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); do() }()
+	}
+	wg.Wait()
+	b := &encodedBatch{}
+	for _, p := range out {
+		b.chunks[0] = append(b.chunks[0], p.se)
+		b.chunks[1] = append(b.chunks[1], p.we)
+		b.overflows += p.overflows
+	}
+	return b
+}
+
+// dedupBatch decides which rows to store: keep[t][c] lists the row indexes
+// of chunk c of table t whose identity is neither stored nor earlier in the
+// batch. The caller holds w.mu.
+func (w *Workspace) dedupBatch(ctx context.Context, b *encodedBatch) (keep [2][][]int, dups int, err error) {
+	days := make(map[int64]struct{})
+	n := 0
+	for t := range b.chunks {
+		for _, ch := range b.chunks[t] {
+			n += ch.len()
+			for _, d := range ch.days {
+				days[d] = struct{}{}
+			}
+		}
+	}
+	if n == 0 {
+		return keep, 0, nil
+	}
+	if err := w.dedup.loadDays(ctx, w.wconn, []string{w.se.phys, w.we.phys}, days); err != nil {
+		return keep, 0, err
+	}
+	w.s.m.dedupKeys.Set(float64(w.dedup.total))
+	inBatch := make(map[key]struct{}, n)
+	for t := range b.chunks {
+		keep[t] = make([][]int, len(b.chunks[t]))
+		for c, ch := range b.chunks[t] {
+			ks := make([]int, 0, ch.len())
+			for i, k := range ch.keys {
+				if _, dup := inBatch[k]; dup || w.dedup.has(ch.days[i], k) {
+					dups++
+					continue
+				}
+				inBatch[k] = struct{}{}
+				ks = append(ks, i)
+			}
+			keep[t][c] = ks
+		}
+	}
+	return keep, dups, nil
+}
+
+// appendKept appends the kept rows of one table's chunks.
+func (w *Workspace) appendKept(l *layout, chunks []*rows, keep [][]int) error {
+	n := 0
+	for _, k := range keep {
+		n += len(k)
+	}
+	if n == 0 {
+		return nil
+	}
+	c, i := 0, 0
+	return w.appendRows(l.phys, l.columnNames(), n, func(int) []driver.Value {
+		for i >= len(keep[c]) {
+			c, i = c+1, 0
+		}
+		r := chunks[c].row(keep[c][i])
+		i++
+		return r
+	})
+}
+
+// batchMark looks up a committed (sender, seq) mark.
+func (w *Workspace) batchMark(ctx context.Context, sender string, seq uint64) (store.AppendResult, bool, error) {
+	res := store.AppendResult{Duplicate: true}
+	err := w.wconn.QueryRowContext(ctx, "SELECT stored, duplicates FROM "+batchTable+" WHERE sender = ? AND seq = ?",
+		sender, seq).Scan(&res.Stored, &res.Duplicates)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.AppendResult{}, false, nil
+	}
+	if err != nil {
+		return store.AppendResult{}, false, fmt.Errorf("look up batch mark: %w", err)
+	}
+	return res, true, nil
+}

@@ -1,0 +1,42 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"time"
+
+	"wsec/internal/schema"
+)
+
+// AppendHeartbeat stores one agent heartbeat in the Heartbeat table
+// (mapped by schema.Mapper.HeartbeatRow). It returns once the row is
+// durable. Heartbeats are not deduplicated: each is a reading of its own.
+func (w *Workspace) AppendHeartbeat(ctx context.Context, hb *schema.Heartbeat) error {
+	start := time.Now()
+	if hb == nil {
+		return fmt.Errorf("append heartbeat: nil heartbeat")
+	}
+	if err := w.checkOpen(); err != nil {
+		return err
+	}
+	var row schema.Row
+	w.s.mapper.HeartbeatRow(hb, &row)
+	out := newRows(w.hb, 1)
+	enc := newEncoder(w.hb)
+	enc.encode(out, nil, &row, w.s.opts.Now().UTC())
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.checkOpen(); err != nil {
+		return err
+	}
+	err := w.inTx(ctx, func() error {
+		return w.appendRows(w.hb.phys, w.hb.columnNames(), 1, func(int) []driver.Value { return out.row(0) })
+	})
+	if err != nil {
+		return fmt.Errorf("append heartbeat of %s: %w", hb.Computer, err)
+	}
+	w.s.m.rowsAppended.WithLabelValues(schema.HeartbeatTable).Inc()
+	w.s.m.appendSeconds.WithLabelValues("heartbeat").Observe(time.Since(start).Seconds())
+	return nil
+}

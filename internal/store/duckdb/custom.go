@@ -1,0 +1,388 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"wsec/internal/schema"
+	"wsec/internal/store"
+)
+
+// Custom tables (Log Analytics Data Collector API): a record's properties
+// become columns named after Log Analytics' type suffixes, so that a
+// property sent once as text and once as a number lands in two columns
+// (Name_s, Name_d) instead of failing, exactly as in Log Analytics:
+//
+//	string                → Name_s  (VARCHAR)
+//	number                → Name_d  (DOUBLE)
+//	bool                  → Name_b  (BOOLEAN)
+//	datetime-looking text → Name_t  (TIMESTAMP)
+//	GUID-looking text     → Name_g  (VARCHAR, KQL guid)
+//
+// Every custom table also has TimeGenerated and _TimeReceived (physical),
+// and Type, TenantId and _ResourceId (constants of its view).
+
+// customSuffix is the name suffix Log Analytics gives custom tables.
+const customSuffix = "_CL"
+
+// customTable is the known shape of one custom table.
+type customTable struct {
+	name string // logical, <Log-Type>_CL
+	phys string
+	cols []customCol // physical order
+	idx  map[string]int
+}
+
+type customCol struct {
+	name string
+	typ  schema.Type
+}
+
+// customBase are the physical columns every custom table starts with.
+var customBase = [...]customCol{
+	{"TimeGenerated", schema.DateTime},
+	{"_TimeReceived", schema.DateTime},
+}
+
+// ValidCustomTable reports whether name is an acceptable custom table name:
+// "<Log-Type>_CL", where Log-Type is 1 or more letters, digits or
+// underscores and the whole name is at most MaxNameBytes. Names starting
+// with the store's internal prefix "wsec_" (any case) are refused.
+//
+// Like Log Analytics (and DuckDB), the store treats table and column names
+// case-insensitively: "MyApp_CL" and "MYAPP_CL" are one table, named as it
+// was first written.
+func ValidCustomTable(name string) bool {
+	if len(name) > MaxNameBytes || !strings.HasSuffix(name, customSuffix) || len(name) == len(customSuffix) {
+		return false
+	}
+	if strings.HasPrefix(strings.ToLower(name), physPrefix) {
+		return false
+	}
+	return validNameChars(name)
+}
+
+func validNameChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// customColumnType returns the suffix type of a property value, and the
+// value converted for the appender. ok is false for a nil value (left out,
+// as Log Analytics does) or an unsupported type.
+func customColumnType(v any) (t schema.Type, val any, ok bool) {
+	switch x := v.(type) {
+	case string:
+		if ts, ok := parseCustomTime(x); ok {
+			return schema.DateTime, ts, true
+		}
+		if guidRE.MatchString(x) {
+			return schema.GUID, x, true
+		}
+		return schema.String, validUTF8(x), true
+	case time.Time:
+		return schema.DateTime, x.UTC(), true
+	case bool:
+		return schema.Bool, x, true
+	case float64:
+		return schema.Real, x, true
+	case float32:
+		return schema.Real, float64(x), true
+	case int:
+		return schema.Real, float64(x), true
+	case int64:
+		return schema.Real, float64(x), true
+	case int32:
+		return schema.Real, float64(x), true
+	}
+	return 0, nil, false
+}
+
+func suffixOf(t schema.Type) string {
+	switch t {
+	case schema.DateTime:
+		return "_t"
+	case schema.GUID:
+		return "_g"
+	case schema.Bool:
+		return "_b"
+	case schema.Real:
+		return "_d"
+	}
+	return "_s"
+}
+
+var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// customTimeLayouts are the datetime forms Log Analytics recognises in text
+// (ISO 8601, with or without zone and fraction).
+var customTimeLayouts = [...]string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999",
+}
+
+func parseCustomTime(s string) (time.Time, bool) {
+	if len(s) < len("2006-01-02T15:04:05") || len(s) > 40 || s[4] != '-' || s[7] != '-' {
+		return time.Time{}, false
+	}
+	for _, layout := range customTimeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// loadCustomTables reads the custom tables the database has.
+func (w *Workspace) loadCustomTables(ctx context.Context) error {
+	rs, err := w.wconn.QueryContext(ctx,
+		"SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE' AND table_name LIKE ? ESCAPE '\\'",
+		physPrefix+"%\\"+customSuffix)
+	if err != nil {
+		return fmt.Errorf("list custom tables: %w", err)
+	}
+	var names []string
+	for rs.Next() {
+		var n string
+		if err := rs.Scan(&n); err != nil {
+			rs.Close()
+			return fmt.Errorf("list custom tables: %w", err)
+		}
+		names = append(names, n)
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return fmt.Errorf("list custom tables: %w", err)
+	}
+	for _, phys := range names {
+		name := strings.TrimPrefix(phys, physPrefix)
+		if !ValidCustomTable(name) {
+			continue
+		}
+		pt, err := w.physColumns(ctx, phys)
+		if err != nil {
+			return err
+		}
+		ct := &customTable{name: name, phys: phys, idx: make(map[string]int)}
+		for _, n := range pt.names {
+			ct.add(n, customTypeOf(n, pt.types[n]))
+		}
+		w.custom[strings.ToLower(name)] = ct
+	}
+	return nil
+}
+
+// customTypeOf recovers a custom column's logical type from its name and
+// DuckDB type.
+func customTypeOf(name, duckType string) schema.Type {
+	switch {
+	case duckType == "TIMESTAMP":
+		return schema.DateTime
+	case duckType == "DOUBLE":
+		return schema.Real
+	case duckType == "BOOLEAN":
+		return schema.Bool
+	case strings.HasSuffix(name, "_g"):
+		return schema.GUID
+	}
+	return schema.String
+}
+
+func (ct *customTable) add(name string, t schema.Type) {
+	ct.idx[strings.ToLower(name)] = len(ct.cols)
+	ct.cols = append(ct.cols, customCol{name: name, typ: t})
+}
+
+func (ct *customTable) clone() *customTable {
+	c := &customTable{name: ct.name, phys: ct.phys, cols: append([]customCol(nil), ct.cols...), idx: make(map[string]int, len(ct.idx))}
+	for k, v := range ct.idx {
+		c.idx[k] = v
+	}
+	return c
+}
+
+// viewSQL is the view exposing the custom table under its logical name.
+func (ct *customTable) viewSQL(tenant string) string {
+	var b strings.Builder
+	b.WriteString("CREATE OR REPLACE VIEW ")
+	b.WriteString(quoteIdent(ct.name))
+	b.WriteString(" AS SELECT ")
+	for _, c := range ct.cols {
+		b.WriteString(quoteIdent(c.name))
+		b.WriteString(", ")
+	}
+	b.WriteString("CAST(" + sqlString(ct.name) + " AS VARCHAR) AS \"Type\", CAST(" + sqlString(tenant) +
+		" AS VARCHAR) AS \"TenantId\", CAST(NULL AS VARCHAR) AS \"_ResourceId\" FROM ")
+	b.WriteString(quoteIdent(ct.phys))
+	return b.String()
+}
+
+// schemaTable is the logical table of a custom table, columns sorted by
+// name after TimeGenerated as Log Analytics lists them.
+func (ct *customTable) schemaTable() *schema.Table {
+	cols := make([]schema.Column, 0, len(ct.cols)+3)
+	for _, c := range ct.cols {
+		cols = append(cols, schema.Column{Name: c.name, Type: c.typ})
+	}
+	rest := cols[1:]
+	sort.Slice(rest, func(i, j int) bool { return rest[i].Name < rest[j].Name })
+	cols = append(cols, schema.Column{Name: "Type", Type: schema.String}, schema.Column{Name: "TenantId", Type: schema.String},
+		schema.Column{Name: "_ResourceId", Type: schema.String})
+	return &schema.Table{Name: ct.name, Columns: cols}
+}
+
+// AppendCustom stores Data Collector API records in the custom table
+// (e.g. "MyApp_CL"; see ValidCustomTable) and returns how many it stored.
+// Each property becomes a column named with its type suffix (see above);
+// new columns are added as they appear. TimeGenerated is the record's
+// "TimeGenerated" (a time.Time, or text in a datetime form), else its
+// timeField property, else the receive time. Properties whose names are not
+// letters, digits and underscores refuse the whole call with
+// store.ErrInvalidName; nil values are left out.
+//
+// All records commit together or none do, and the call returns only once
+// they are durable.
+func (w *Workspace) AppendCustom(ctx context.Context, table string, records []map[string]any, timeField string) (int, error) {
+	start := time.Now()
+	if !ValidCustomTable(table) {
+		return 0, fmt.Errorf("append to custom table %q: want <Log-Type>_CL of letters, digits and underscores, at most %d bytes: %w",
+			table, MaxNameBytes, store.ErrInvalidName)
+	}
+	if len(records) > w.s.opts.MaxCustomRecords {
+		return 0, fmt.Errorf("append %d records to %s: more than %d in one call: %w", len(records), table, w.s.opts.MaxCustomRecords, store.ErrLimit)
+	}
+	if len(records) == 0 {
+		return 0, nil
+	}
+	received := w.s.opts.Now().UTC()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.checkOpen(); err != nil {
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	ct, isNew := w.custom[strings.ToLower(table)], false
+	if ct == nil {
+		ct, isNew = &customTable{name: table, phys: physPrefix + table, idx: make(map[string]int)}, true
+		for _, c := range customBase {
+			ct.add(c.name, c.typ)
+		}
+	} else {
+		ct = ct.clone()
+	}
+	before := len(ct.cols)
+	rows := make([][]driver.Value, len(records))
+	for ri, rec := range records {
+		row := make([]driver.Value, 0, len(ct.cols))
+		row = append(row, nil, received)
+		set := func(name string, t schema.Type, v any) error {
+			i, ok := ct.idx[strings.ToLower(name)]
+			if !ok {
+				if len(ct.cols) >= MaxCustomColumns {
+					return fmt.Errorf("append to %s: column %s would exceed %d columns: %w", table, name, MaxCustomColumns, store.ErrLimit)
+				}
+				ct.add(name, t)
+				i = len(ct.cols) - 1
+			}
+			for len(row) <= i {
+				row = append(row, nil)
+			}
+			row[i] = v
+			return nil
+		}
+		for k, v := range rec {
+			if k == "TimeGenerated" {
+				continue
+			}
+			if !validNameChars(k) {
+				return 0, fmt.Errorf("append to %s record %d: property %q: want letters, digits and underscores: %w", table, ri, k, store.ErrInvalidName)
+			}
+			t, val, ok := customColumnType(v)
+			if !ok {
+				continue
+			}
+			name := k + suffixOf(t)
+			if len(name) > MaxNameBytes {
+				return 0, fmt.Errorf("append to %s record %d: property %q longer than %d bytes: %w", table, ri, k, MaxNameBytes-2, store.ErrInvalidName)
+			}
+			if err := set(name, t, val); err != nil {
+				return 0, err
+			}
+		}
+		row[0] = customTimeGenerated(rec, timeField, received)
+		rows[ri] = row
+	}
+	err := w.inTx(ctx, func() error {
+		if isNew {
+			if _, err := w.wconn.ExecContext(ctx, "CREATE TABLE "+quoteIdent(ct.phys)+" ("+
+				quoteIdent("TimeGenerated")+" TIMESTAMP, "+quoteIdent("_TimeReceived")+" TIMESTAMP)"); err != nil {
+				return fmt.Errorf("create custom table %s: %w", table, err)
+			}
+			before = len(customBase)
+		}
+		for _, c := range ct.cols[before:] {
+			q := "ALTER TABLE " + quoteIdent(ct.phys) + " ADD COLUMN " + quoteIdent(c.name) + " " + physType(c.typ)
+			if _, err := w.wconn.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("add column %s.%s: %w", table, c.name, err)
+			}
+		}
+		if isNew || len(ct.cols) > before {
+			if _, err := w.wconn.ExecContext(ctx, ct.viewSQL(w.id)); err != nil {
+				return fmt.Errorf("create view %s: %w", table, err)
+			}
+		}
+		names := make([]string, len(ct.cols))
+		for i, c := range ct.cols {
+			names[i] = c.name
+		}
+		for i := range rows {
+			for len(rows[i]) < len(names) {
+				rows[i] = append(rows[i], nil)
+			}
+		}
+		return w.appendRows(ct.phys, names, len(rows), func(i int) []driver.Value { return rows[i] })
+	})
+	if err != nil {
+		return 0, err
+	}
+	w.custom[strings.ToLower(table)] = ct
+	w.s.m.rowsAppended.WithLabelValues("custom") // one label: table names are the sender's.Add(float64(len(rows)))
+	w.s.m.appendSeconds.WithLabelValues("custom").Observe(time.Since(start).Seconds())
+	return len(rows), nil
+}
+
+// customTimeGenerated picks a record's TimeGenerated.
+func customTimeGenerated(rec map[string]any, timeField string, received time.Time) time.Time {
+	pick := func(v any) (time.Time, bool) {
+		switch x := v.(type) {
+		case time.Time:
+			return x.UTC(), !x.IsZero()
+		case string:
+			return parseCustomTime(x)
+		}
+		return time.Time{}, false
+	}
+	if t, ok := pick(rec["TimeGenerated"]); ok {
+		return t
+	}
+	if timeField != "" {
+		if t, ok := pick(rec[timeField]); ok {
+			return t
+		}
+	}
+	return received
+}

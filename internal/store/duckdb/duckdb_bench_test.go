@@ -1,0 +1,75 @@
+package duckdb
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"wsec/internal/event"
+)
+
+// benchBatches pre-builds n batches of size events: real Security events
+// (739 records of a Windows 10 Security log: 4624, 4627, 4672, 4799, 4776,
+// 4625, 4688, 4634, ...) with a realistic Sysmon share (about 8%), each copy
+// with its own identity so nothing is deduplicated.
+func benchBatches(b *testing.B, n, size int) ([][]*event.Event, int64) {
+	sec, sys := securityEvents(b), sysmonEvents(b)
+	mix := make([]*event.Event, 0, len(sec)+len(sys))
+	mix = append(mix, sec...)
+	mix = append(mix, sys...)
+	all := synth(mix, n*size, 1)
+	var bytes int64
+	for _, e := range mix {
+		bytes += int64(len(e.AppendJSON(nil)))
+	}
+	perEvent := bytes / int64(len(mix))
+	out := make([][]*event.Event, n)
+	for i := range out {
+		out[i] = all[i*size : (i+1)*size]
+	}
+	return out, perEvent * int64(size)
+}
+
+// BenchmarkAppendEvents measures AppendEvents end to end: mapping,
+// encoding, dedup (all events new), appending and the durable commit, one
+// batch per op. "events/s" is the number to compare (doc.go has results).
+func BenchmarkAppendEvents(b *testing.B) {
+	for _, size := range []int{1000, 10000} {
+		for _, senders := range []int{1, 2} {
+			b.Run(fmt.Sprintf("batch=%d/senders=%d", size, senders), func(b *testing.B) {
+				s, _, _ := openTestStore(b, Options{})
+				w := mustWorkspace(b, s, "bench")
+				nb := max(b.N, 1)
+				batches, bytes := benchBatches(b, nb, size)
+				b.SetBytes(bytes)
+				b.ReportAllocs()
+				b.ResetTimer()
+				cpu0 := processCPU()
+				var next atomic.Int64
+				var wg sync.WaitGroup
+				for p := range senders {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for {
+							i := int(next.Add(1) - 1)
+							if i >= b.N {
+								return
+							}
+							if _, err := w.AppendEvents(context.Background(), fmt.Sprintf("sender%d", p), uint64(i), batches[i], "OpsManager"); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					}()
+				}
+				wg.Wait()
+				b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "events/s")
+				b.ReportMetric(float64(processCPU()-cpu0)/float64(time.Microsecond)/float64(b.N*size), "cpu-µs/event")
+			})
+		}
+	}
+}

@@ -1,0 +1,129 @@
+package duckdb
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// durabilityChildEnv makes the test binary run durabilityChild instead of
+// the tests (see TestMain): the child appends batches forever and prints
+// "acked N" after each AppendEvents that returned nil.
+const durabilityChildEnv = "WSEC_DUCKDB_DURABILITY_CHILD"
+
+const durabilityBatch = 500
+
+// durabilityChild appends batches of real Security events with fresh
+// identities to the store in dir until it is killed.
+func durabilityChild(dir string) int {
+	s, err := Open(dir, Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "child open:", err)
+		return 2
+	}
+	w, err := s.Workspace("ws")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "child workspace:", err)
+		return 2
+	}
+	base := securityEvents(nopTB{})
+	acked := 0
+	for seq := uint64(1); ; seq++ {
+		batch := synth(base, durabilityBatch, seq*durabilityBatch)
+		res, err := w.AppendEvents(context.Background(), "child", seq, batch, "OpsManager")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "child append:", err)
+			return 2
+		}
+		acked += res.Stored
+		fmt.Printf("acked %d %d\n", seq, acked)
+	}
+}
+
+// TestDurabilityKill9: every batch acknowledged before a SIGKILL is in the
+// database after reopening, and retrying every batch stores nothing twice.
+func TestDurabilityKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns a child process")
+	}
+	dir := t.TempDir()
+	for round := 0; round < 2; round++ { // the second round kills a recovered database
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), durabilityChildEnv+"="+dir)
+		cmd.Stderr = os.Stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(out)
+		var lastSeq, acked int
+		target := 6 + 3*round
+		for sc.Scan() {
+			f := strings.Fields(sc.Text())
+			if len(f) != 3 || f[0] != "acked" {
+				continue
+			}
+			lastSeq, _ = strconv.Atoi(f[1])
+			acked, _ = strconv.Atoi(f[2])
+			if lastSeq >= target {
+				// kill right after an acknowledgement, while the next batch is
+				// being written
+				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+					t.Fatal(err)
+				}
+				break
+			}
+		}
+		_ = cmd.Wait()
+		if lastSeq < target {
+			t.Fatalf("round %d: child stopped after %d batches", round, lastSeq)
+		}
+
+		s, err := Open(dir, Options{})
+		if err != nil {
+			t.Fatalf("reopen after kill: %v", err)
+		}
+		w := mustWorkspace(t, s, "ws")
+		n := count(t, w, "SecurityEvent")
+		if n < int64(acked) {
+			t.Fatalf("round %d: %d rows after kill -9, %d acknowledged", round, n, acked)
+		}
+		if n > int64(acked)+durabilityBatch {
+			t.Fatalf("round %d: %d rows, more than acknowledged (%d) plus one batch", round, n, acked)
+		}
+		// Retry everything the child sent: nothing is stored twice.
+		base := securityEvents(t)
+		for seq := 1; seq <= lastSeq+1; seq++ {
+			batch := synth(base, durabilityBatch, uint64(seq)*durabilityBatch)
+			res, err := w.AppendEvents(context.Background(), "child", uint64(seq), batch, "OpsManager")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seq <= lastSeq && !res.Duplicate {
+				t.Fatalf("round %d: acknowledged batch %d not marked after recovery", round, seq)
+			}
+		}
+		if got := count(t, w, "SecurityEvent"); got != int64(lastSeq+1)*durabilityBatch && round == 0 {
+			t.Fatalf("after retries: %d rows, want %d", got, (lastSeq+1)*durabilityBatch)
+		}
+		t.Logf("round %d: killed after batch %d (%d events acknowledged); %d rows found", round, lastSeq, acked, n)
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// nopTB lets the child load fixtures without a testing.T.
+type nopTB struct{ testing.TB }
+
+func (nopTB) Helper()                   {}
+func (nopTB) Fatalf(f string, a ...any) { panic(fmt.Sprintf(f, a...)) }

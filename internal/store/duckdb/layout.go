@@ -1,0 +1,365 @@
+package duckdb
+
+import (
+	"fmt"
+	"strings"
+
+	"wsec/internal/schema"
+)
+
+// Hot columns: the logical columns stored as physical columns of their own.
+// Every other logical column of the table is reproduced by the view, from
+// the EventData text (SecurityEvent payload columns) or from the _Rest JSON.
+//
+// The choice is a cost trade, measured (doc.go): DuckDB's append cost grows
+// with every physical column, null or not (~0.2-0.3 µs per cell), so only
+// columns that are either not derivable from EventData (the System fields
+// and the columns the mapper derives) or that detection content filters on
+// most often are hot. The latter were counted in the corpus: Sentinel's
+// SecurityEvent rules and Sigma's Security rules (sentinel-rules/,
+// sigma-security/), IpAddress, LogonType, SubjectUserName, TargetUserName,
+// CommandLine, NewProcessName, ParentProcessName, ProcessName, ObjectName,
+// ServiceFileName... Names missing from the schema are skipped, so the
+// schema may evolve without breaking the store.
+var securityEventHot = [...]string{
+	"TimeGenerated", "Computer", "EventID", "Channel", "Task", "Level",
+	"EventSourceName", "EventRecordID", "EventData", "SourceSystem",
+	// derived by the mapper, never reproducible from EventData
+	"Activity", "Account", "AccountType", "SubjectAccount", "TargetAccount",
+	"LogonTypeName", "Process",
+	// most used payload fields
+	"IpAddress", "LogonType", "SubjectUserName", "TargetUserName",
+	"CommandLine", "NewProcessName", "ParentProcessName",
+	"_TimeReceived",
+}
+
+var windowsEventHot = [...]string{
+	"TimeGenerated", "Computer", "EventID", "Channel", "Provider", "Task",
+	"EventLevel", "EventLevelName", "EventRecordId", "EventData", "Data",
+	"SourceSystem", "_TimeReceived",
+}
+
+// physCol is one physical column.
+type physCol struct {
+	name    string // quoted when used in SQL
+	sqlType string
+	logical int         // logical column index; -1 for internal columns
+	typ     schema.Type // logical type of the value stored
+}
+
+// layout maps one logical table onto its physical table.
+type layout struct {
+	table *schema.Table
+	// view is true when the logical table is a view over phys; false when
+	// the logical table is the physical table itself (Heartbeat, custom).
+	view bool
+	phys string
+	cols []physCol
+	// physOf maps a logical column index to its physical column, or -1.
+	physOf []int
+	// constant maps a logical column index to the SQL literal the view
+	// emits for it, or "" (Type, TenantId).
+	constant []string
+	// extract: cold string and int columns are read from EventData's
+	// <Data Name="X"> elements unless _Rest has them (SecurityEvent).
+	extract bool
+	// hasKey: the table carries the identity hash columns.
+	hasKey bool
+	// internal column positions; -1 when absent.
+	rest, key0, key1, eventData int
+}
+
+// newViewLayout lays a built-in event table out as hot physical columns plus
+// _Rest and the key hash, behind a view of the logical name.
+//
+// existing lists the physical table's columns in table order (empty when
+// the table does not exist yet). A column once physical stays physical (its
+// old rows hold the value nowhere else); a hot column the database lacks is
+// appended and returned in added, to be created and backfilled from the
+// view's cold expression (backfillSQL).
+func newViewLayout(t *schema.Table, hot []string, existing []string, extract bool, tenant string) (l *layout, added []int) {
+	l = &layout{table: t, view: true, phys: physPrefix + t.Name, extract: extract, hasKey: true,
+		rest: -1, key0: -1, key1: -1, eventData: -1}
+	l.physOf = make([]int, len(t.Columns))
+	l.constant = make([]string, len(t.Columns))
+	for i := range l.physOf {
+		l.physOf[i] = -1
+	}
+	for _, c := range t.Columns {
+		if !isIdent(c.Name) {
+			panic("BUG: duckdb: column " + t.Name + "." + c.Name + " is not an identifier")
+		}
+	}
+	addInternal := func(name, sqlType string, typ schema.Type) int {
+		l.cols = append(l.cols, physCol{name: name, sqlType: sqlType, logical: -1, typ: typ})
+		return len(l.cols) - 1
+	}
+	addHot := func(name string) bool {
+		i, ok := t.Col(name)
+		if !ok || l.physOf[i] >= 0 {
+			return false
+		}
+		c := t.Columns[i]
+		l.physOf[i] = len(l.cols)
+		if c.Name == "EventData" && c.Type == schema.String {
+			l.eventData = len(l.cols)
+		}
+		l.cols = append(l.cols, physCol{name: c.Name, sqlType: physType(c.Type), logical: i, typ: c.Type})
+		return true
+	}
+	for _, name := range existing {
+		switch name {
+		case restCol:
+			l.rest = addInternal(restCol, "VARCHAR", schema.String)
+		case keyCol0:
+			l.key0 = addInternal(keyCol0, "BIGINT", schema.Long)
+		case keyCol1:
+			l.key1 = addInternal(keyCol1, "BIGINT", schema.Long)
+		default:
+			addHot(name) // a column the schema dropped is left out of the layout
+		}
+	}
+	if l.rest < 0 {
+		l.rest = addInternal(restCol, "VARCHAR", schema.String)
+	}
+	if l.key0 < 0 {
+		l.key0 = addInternal(keyCol0, "BIGINT", schema.Long)
+	}
+	if l.key1 < 0 {
+		l.key1 = addInternal(keyCol1, "BIGINT", schema.Long)
+	}
+	for _, name := range hot {
+		if addHot(name) {
+			i, _ := t.Col(name)
+			added = append(added, i)
+		}
+	}
+	if l.eventData < 0 {
+		l.extract = false
+	}
+	l.setConstants(tenant)
+	return l, added
+}
+
+// backfillSQL fills the newly physical column i of existing rows with what
+// the view showed for it before: its cold expression.
+func (l *layout) backfillSQL(i int) string {
+	return "UPDATE " + quoteIdent(l.phys) + " SET " + quoteIdent(l.table.Columns[i].Name) + " = " + l.coldExpr(i)
+}
+
+// newPlainLayout lays a low-volume built-in table (Heartbeat) out as one
+// physical table holding every logical column but the constant ones, behind
+// a view. existing is as for newViewLayout; added columns need no backfill
+// (old rows had no value for them).
+func newPlainLayout(t *schema.Table, existing []string, tenant string) *layout {
+	l := &layout{table: t, view: true, phys: physPrefix + t.Name, rest: -1, key0: -1, key1: -1, eventData: -1}
+	l.physOf = make([]int, len(t.Columns))
+	l.constant = make([]string, len(t.Columns))
+	for i := range l.physOf {
+		l.physOf[i] = -1
+	}
+	l.setConstants(tenant)
+	add := func(name string) {
+		i, ok := t.Col(name)
+		if !ok || l.physOf[i] >= 0 || l.constant[i] != "" {
+			return
+		}
+		c := t.Columns[i]
+		l.physOf[i] = len(l.cols)
+		l.cols = append(l.cols, physCol{name: c.Name, sqlType: physType(c.Type), logical: i, typ: c.Type})
+	}
+	for _, name := range existing {
+		add(name)
+	}
+	for _, c := range t.Columns {
+		add(c.Name)
+	}
+	return l
+}
+
+// setConstants marks the columns whose value the table determines.
+func (l *layout) setConstants(tenant string) {
+	for i, c := range l.table.Columns {
+		if l.physOf[i] >= 0 {
+			continue
+		}
+		switch c.Name {
+		case "Type":
+			l.constant[i] = sqlString(l.table.Name)
+		case "TenantId":
+			l.constant[i] = sqlString(tenant)
+		}
+	}
+}
+
+// extractable reports whether a cold column of type t can be read from the
+// EventData text: the mapper fills string and int columns from payload
+// fields of their name.
+func extractable(t schema.Type) bool { return t == schema.String || t == schema.Int }
+
+// physType is the DuckDB type a logical type is stored as.
+func physType(t schema.Type) string {
+	switch t {
+	case schema.Int:
+		return "INTEGER"
+	case schema.Long:
+		return "BIGINT"
+	case schema.Real:
+		return "DOUBLE"
+	case schema.Bool:
+		return "BOOLEAN"
+	case schema.DateTime:
+		return "TIMESTAMP"
+	case schema.TimeSpan:
+		return "BIGINT" // nanoseconds; the view makes an INTERVAL
+	}
+	return "VARCHAR" // string, guid, dynamic (JSON text)
+}
+
+// viewType is the DuckDB type the view exposes for a logical type.
+func viewType(t schema.Type) string {
+	switch t {
+	case schema.TimeSpan:
+		return "INTERVAL"
+	case schema.Dynamic:
+		return "JSON"
+	}
+	return physType(t)
+}
+
+// createSQL is the DDL of the physical table.
+func (l *layout) createSQL() string {
+	var b strings.Builder
+	b.WriteString("CREATE TABLE IF NOT EXISTS ")
+	b.WriteString(quoteIdent(l.phys))
+	b.WriteString(" (")
+	for i, c := range l.cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(quoteIdent(c.name))
+		b.WriteByte(' ')
+		b.WriteString(c.sqlType)
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// viewSQL is the DDL of the logical view: every logical column, by name, in
+// schema order, with its logical type.
+func (l *layout) viewSQL() string {
+	var b strings.Builder
+	b.WriteString("CREATE OR REPLACE VIEW ")
+	b.WriteString(quoteIdent(l.table.Name))
+	b.WriteString(" AS SELECT ")
+	for i, c := range l.table.Columns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(l.columnExpr(i))
+		b.WriteString(" AS ")
+		b.WriteString(quoteIdent(c.Name))
+	}
+	b.WriteString(" FROM ")
+	b.WriteString(quoteIdent(l.phys))
+	return b.String()
+}
+
+// columnExpr is the SQL expression of logical column i over the physical
+// table.
+func (l *layout) columnExpr(i int) string {
+	c := l.table.Columns[i]
+	if p := l.physOf[i]; p >= 0 {
+		switch c.Type {
+		case schema.TimeSpan:
+			return "to_microseconds(" + quoteIdent(c.Name) + " // 1000)"
+		case schema.Dynamic:
+			return "TRY_CAST(" + quoteIdent(c.Name) + " AS JSON)"
+		}
+		return quoteIdent(c.Name)
+	}
+	if lit := l.constant[i]; lit != "" {
+		return "CAST(" + lit + " AS " + viewType(c.Type) + ")"
+	}
+	return l.coldExpr(i)
+}
+
+// coldExpr is the expression of a logical column that has no physical
+// column: its _Rest value if _Rest has one (an explicit null included),
+// else for SecurityEvent's string and int columns the text of the first
+// <Data Name="X"> element of EventData, else null.
+func (l *layout) coldExpr(i int) string {
+	c := l.table.Columns[i]
+	if l.rest < 0 {
+		return "CAST(NULL AS " + viewType(c.Type) + ")"
+	}
+	path := sqlString("$." + c.Name)
+	fromRest := restExpr(c.Type, quoteIdent(restCol)+"->>"+path)
+	if !l.extract || !extractable(c.Type) {
+		return fromRest
+	}
+	name := `<Data Name="` + c.Name + `"`
+	open, empty := sqlString(name+">"), sqlString(name+" />")
+	ed := quoteIdent(l.cols[l.eventData].name)
+	text := "split_part(split_part(" + ed + ", " + open + ", 2), '</Data>', 1)"
+	var expr string
+	if c.Type == schema.Int {
+		expr = " WHEN contains(" + ed + ", " + open + ") THEN TRY_CAST(" + text + " AS INTEGER)"
+	} else {
+		// undo schema.EventDataXML's escaping: entities, LF written as CRLF
+		text = "replace(replace(replace(replace(" + text + ", '&lt;', '<'), '&gt;', '>'), '&amp;', '&'), chr(13) || chr(10), chr(10))"
+		expr = " WHEN contains(" + ed + ", " + open + ") THEN " + text + " WHEN contains(" + ed + ", " + empty + ") THEN ''"
+	}
+	return "CASE WHEN json_exists(" + quoteIdent(restCol) + ", " + path + ") THEN " + fromRest + expr + " END"
+}
+
+// restExpr converts the text of a _Rest value to the logical type.
+func restExpr(t schema.Type, text string) string {
+	switch t {
+	case schema.String, schema.GUID:
+		return text
+	case schema.TimeSpan:
+		return "to_microseconds(TRY_CAST(" + text + " AS BIGINT) // 1000)"
+	case schema.Dynamic:
+		return "TRY_CAST(" + text + " AS JSON)"
+	}
+	return "TRY_CAST(" + text + " AS " + physType(t) + ")"
+}
+
+// columnNames lists the physical column names, for the appender.
+func (l *layout) columnNames() []string {
+	out := make([]string, len(l.cols))
+	for i, c := range l.cols {
+		out[i] = c.name
+	}
+	return out
+}
+
+// isIdent reports whether s is a plain identifier: a letter or underscore,
+// then letters, digits, underscores.
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
+		case c >= '0' && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// quoteIdent quotes an identifier for DuckDB.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// sqlString quotes a string literal for DuckDB.
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// String describes the layout for logs and FORMAT.md checks.
+func (l *layout) String() string {
+	return fmt.Sprintf("%s: %d logical columns, %d physical (%s)", l.table.Name, len(l.table.Columns), len(l.cols), l.phys)
+}

@@ -1,0 +1,84 @@
+package duckdb
+
+import "time"
+
+// Limits of the store. Each can be overridden through Options; a zero field
+// there means the default below.
+const (
+	// DefaultMaxBatchEvents bounds one AppendEvents call. A batch is encoded
+	// in memory before it is written in one transaction (about 2 KiB per
+	// Security event), so this bounds that memory: 100k events ≈ 200 MiB.
+	// A larger batch is refused whole with store.ErrLimit.
+	DefaultMaxBatchEvents = 100_000
+
+	// DefaultMaxCustomRecords bounds one AppendCustom call, for the same
+	// reason (the Data Collector API caps a post at 30 MB anyway).
+	DefaultMaxCustomRecords = 100_000
+
+	// MaxCustomColumns caps the columns of a custom table (Log Analytics
+	// allows 500). A record that would add a column beyond it is refused
+	// whole with store.ErrLimit: a sender with a typo in a loop cannot grow
+	// a table without bound.
+	MaxCustomColumns = 500
+
+	// MaxNameBytes caps custom table and column names (Log Analytics: 100
+	// characters for a Log-Type; its column names fit too). Longer names are
+	// refused with store.ErrInvalidName.
+	MaxNameBytes = 100
+
+	// MaxWorkspaceIDBytes caps a workspace ID, which becomes a file name.
+	MaxWorkspaceIDBytes = 64
+
+	// MaxSenderBytes caps the sender name kept with each batch mark.
+	MaxSenderBytes = 256
+
+	// DefaultMaxResultRows bounds the rows one Query materialises (Log
+	// Analytics' own default limit is 500,000 records). More rows set
+	// Result.Truncated; the query is wrapped in a LIMIT so DuckDB does not
+	// build more than that either.
+	DefaultMaxResultRows = 500_000
+
+	// DefaultMaxResultBytes bounds the approximate size of one result
+	// (strings count their length, other cells 8 bytes); Log Analytics caps
+	// a response at 64 MB. Reaching it sets Result.Truncated.
+	DefaultMaxResultBytes = 64 << 20
+
+	// DefaultMaxDedupKeys bounds the identity keys the dedup index keeps in
+	// memory (about 20 bytes each: 8M keys ≈ 160 MiB). Beyond it whole days
+	// are evicted, least recently used first, and reloaded from the
+	// database when a batch touches them again. Days a batch needs are
+	// never evicted while it runs, so one batch may exceed the bound by its
+	// own days.
+	DefaultMaxDedupKeys = 8 << 20
+
+	// DefaultMaxOpenWorkspaces bounds the DuckDB databases open at once
+	// (each has its own buffer pool and threads). Opening one more fails
+	// with store.ErrLimit.
+	DefaultMaxOpenWorkspaces = 256
+
+	// DefaultQueryConns is the number of connections per workspace that
+	// queries share; more concurrent queries wait for one.
+	DefaultQueryConns = 4
+
+	// DefaultCheckpointThresholdBytes is DuckDB's checkpoint_threshold for
+	// workspace databases: the WAL size at which a commit folds it into the
+	// database file. DuckDB's own default (16 MiB) makes a Security event
+	// stream checkpoint every few thousand events, and each checkpoint
+	// re-compresses the row group still being filled: measured 2-4x the
+	// append cost (doc.go). A larger WAL costs memory (the not yet
+	// checkpointed rows live in memory) and replay time after a crash.
+	DefaultCheckpointThresholdBytes = 256 << 20
+
+	// DefaultRetentionDays is the retention of a table with no explicit
+	// retention (Log Analytics' default interactive retention is 90 days for
+	// Sentinel workspaces).
+	DefaultRetentionDays = 90
+
+	// MaxRetentionDays caps a configured retention (Log Analytics allows up
+	// to 12 years; beyond that a typo is more likely than intent).
+	MaxRetentionDays = 4383
+)
+
+// dayNanos is one dedup bucket: identity keys are grouped by the UTC day of
+// their TimeCreated, the unit of loading and eviction.
+const dayNanos = int64(24 * time.Hour)

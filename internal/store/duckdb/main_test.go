@@ -1,0 +1,15 @@
+package duckdb
+
+import (
+	"os"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(durabilityChildEnv); dir != "" {
+		os.Exit(durabilityChild(dir))
+	}
+	goleak.VerifyTestMain(m)
+}

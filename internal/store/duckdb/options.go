@@ -1,0 +1,113 @@
+package duckdb
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Options configure a Store. The zero value works: every zero field means
+// the default named in its comment.
+type Options struct {
+	// Logger receives the store's logs. nil: logs are discarded.
+	Logger *slog.Logger
+	// Registerer receives the store's metrics. nil: no metrics.
+	Registerer prometheus.Registerer
+	// Now is the clock for receive times and retention. nil: time.Now.
+	Now func() time.Time
+
+	// MaxBatchEvents bounds one AppendEvents call. 0: DefaultMaxBatchEvents.
+	MaxBatchEvents int
+	// MaxCustomRecords bounds one AppendCustom call. 0: DefaultMaxCustomRecords.
+	MaxCustomRecords int
+	// MaxResultRows bounds one query's rows. 0: DefaultMaxResultRows.
+	MaxResultRows int
+	// MaxResultBytes bounds one query's approximate size. 0: DefaultMaxResultBytes.
+	MaxResultBytes int64
+	// MaxDedupKeys bounds the identity keys kept in memory per workspace.
+	// 0: DefaultMaxDedupKeys.
+	MaxDedupKeys int
+	// MaxOpenWorkspaces bounds the databases open at once.
+	// 0: DefaultMaxOpenWorkspaces.
+	MaxOpenWorkspaces int
+	// QueryConns is the number of connections per workspace for queries.
+	// 0: DefaultQueryConns.
+	QueryConns int
+	// CheckpointThresholdBytes is DuckDB's checkpoint_threshold.
+	// 0: DefaultCheckpointThresholdBytes.
+	CheckpointThresholdBytes int64
+	// MemoryLimitBytes is DuckDB's memory_limit per workspace database.
+	// 0: DuckDB's default (80% of RAM).
+	MemoryLimitBytes int64
+	// Threads is DuckDB's threads per workspace database. 0: DuckDB's
+	// default (the number of cores).
+	Threads int
+
+	// RetentionDays maps a table name (SecurityEvent, Foo_CL, ...) to its
+	// retention in days. Tables not listed keep DefaultRetentionDays; a
+	// value ≤ 0 keeps that table forever.
+	RetentionDays map[string]int
+	// DefaultRetentionDays is the retention of tables not in RetentionDays.
+	// 0: DefaultRetentionDays; < 0: forever.
+	DefaultRetentionDays int
+}
+
+// DefaultOptions returns Options with every default spelled out.
+func DefaultOptions() Options {
+	return Options{
+		MaxBatchEvents:           DefaultMaxBatchEvents,
+		MaxCustomRecords:         DefaultMaxCustomRecords,
+		MaxResultRows:            DefaultMaxResultRows,
+		MaxResultBytes:           DefaultMaxResultBytes,
+		MaxDedupKeys:             DefaultMaxDedupKeys,
+		MaxOpenWorkspaces:        DefaultMaxOpenWorkspaces,
+		QueryConns:               DefaultQueryConns,
+		CheckpointThresholdBytes: DefaultCheckpointThresholdBytes,
+		DefaultRetentionDays:     DefaultRetentionDays,
+	}
+}
+
+// withDefaults fills zero fields.
+func (o Options) withDefaults() Options {
+	d := DefaultOptions()
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	setInt := func(p *int, def int) {
+		if *p <= 0 {
+			*p = def
+		}
+	}
+	setInt(&o.MaxBatchEvents, d.MaxBatchEvents)
+	setInt(&o.MaxCustomRecords, d.MaxCustomRecords)
+	setInt(&o.MaxResultRows, d.MaxResultRows)
+	setInt(&o.MaxDedupKeys, d.MaxDedupKeys)
+	setInt(&o.MaxOpenWorkspaces, d.MaxOpenWorkspaces)
+	setInt(&o.QueryConns, d.QueryConns)
+	if o.MaxResultBytes <= 0 {
+		o.MaxResultBytes = d.MaxResultBytes
+	}
+	if o.CheckpointThresholdBytes <= 0 {
+		o.CheckpointThresholdBytes = d.CheckpointThresholdBytes
+	}
+	if o.DefaultRetentionDays == 0 {
+		o.DefaultRetentionDays = d.DefaultRetentionDays
+	}
+	return o
+}
+
+// retentionDays returns the retention of table in days; ≤ 0 means forever.
+func (o *Options) retentionDays(table string) int {
+	days, ok := o.RetentionDays[table]
+	if !ok {
+		days = o.DefaultRetentionDays
+	}
+	if days > MaxRetentionDays {
+		days = MaxRetentionDays
+	}
+	return days
+}

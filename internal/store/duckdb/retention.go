@@ -1,0 +1,126 @@
+package duckdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// RunRetention enforces retention every interval until ctx ends: in every
+// workspace database of the store's directory (open or not), rows older
+// than their table's retention (Options.RetentionDays, by TimeGenerated)
+// are deleted. It returns ctx's error. Errors of one pass are logged and the
+// next pass tries again.
+func (s *Store) RunRetention(ctx context.Context, interval time.Duration) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := s.EnforceRetention(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("retention pass failed", slog.Any("err", err))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// EnforceRetention runs one retention pass over every workspace.
+func (s *Store) EnforceRetention(ctx context.Context) error {
+	ids, err := s.WorkspaceIDs()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		w, err := s.Workspace(id)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if _, err := w.EnforceRetention(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// EnforceRetention deletes this workspace's rows older than their table's
+// retention, table by table (each delete is its own transaction, so appends
+// wait for one table at a time), and batch marks older than the longest
+// retention. It returns the rows deleted per logical table.
+func (w *Workspace) EnforceRetention(ctx context.Context) (map[string]int64, error) {
+	if err := w.checkOpen(); err != nil {
+		return nil, err
+	}
+	now := w.s.opts.Now().UTC()
+	type target struct{ logical, phys string }
+	w.mu.Lock()
+	targets := []target{{w.se.table.Name, w.se.phys}, {w.we.table.Name, w.we.phys}, {w.hb.table.Name, w.hb.phys}}
+	for _, ct := range w.custom {
+		targets = append(targets, target{ct.name, ct.phys})
+	}
+	w.mu.Unlock()
+	deleted := make(map[string]int64)
+	longest := 0
+	for _, t := range targets {
+		days := w.s.opts.retentionDays(t.logical)
+		if days <= 0 {
+			longest = -1
+			continue
+		}
+		if longest >= 0 && days > longest {
+			longest = days
+		}
+		cutoff := now.Add(-time.Duration(days) * 24 * time.Hour)
+		n, err := w.deleteBefore(ctx, t.phys, "TimeGenerated", cutoff, t.phys == w.se.phys || t.phys == w.we.phys)
+		if err != nil {
+			return deleted, fmt.Errorf("retention of %s in workspace %s: %w", t.logical, w.id, err)
+		}
+		if n > 0 {
+			deleted[t.logical] = n
+			w.s.m.retentionDeleted.WithLabelValues(t.logical).Add(float64(n))
+			w.log.Info("retention deleted rows", slog.String("table", t.logical), slog.Int64("rows", n), slog.Time("before", cutoff))
+		}
+	}
+	if longest > 0 {
+		cutoff := now.Add(-time.Duration(longest) * 24 * time.Hour)
+		if _, err := w.deleteBefore(ctx, batchTable, "committed", cutoff, false); err != nil {
+			return deleted, fmt.Errorf("retention of batch marks in workspace %s: %w", w.id, err)
+		}
+	}
+	return deleted, nil
+}
+
+// deleteBefore deletes the rows of table whose column is before cutoff.
+// For event tables the dedup index forgets the affected days, so that it
+// keeps equal to what the database holds.
+func (w *Workspace) deleteBefore(ctx context.Context, table, column string, cutoff time.Time, events bool) (int64, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.checkOpen(); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := w.inTx(ctx, func() error {
+		r, err := w.wconn.ExecContext(ctx, "DELETE FROM "+quoteIdent(table)+" WHERE "+quoteIdent(column)+" < ?", cutoff)
+		if err != nil {
+			return err
+		}
+		n, err = r.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	if events && n > 0 {
+		w.dedup.dropBefore(dayOf(cutoff.UnixNano()) + 1)
+	}
+	return n, nil
+}

@@ -1,0 +1,135 @@
+package duckdb
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"wsec/internal/event"
+	"wsec/internal/schema"
+)
+
+// aged returns copies of base whose TimeCreated is now minus age, with
+// distinct record IDs from start.
+func aged(base []*event.Event, now time.Time, age time.Duration, start uint64) []*event.Event {
+	out := synth(base, len(base), start)
+	for _, e := range out {
+		e.System.TimeCreated = now.Add(-age)
+	}
+	return out
+}
+
+func TestRetention(t *testing.T) {
+	s, clk, _ := openTestStore(t, Options{
+		RetentionDays: map[string]int{"SecurityEvent": 30, "Keep_CL": 0, "Heartbeat": 2},
+	})
+	w := mustWorkspace(t, s, "ws")
+	ctx := context.Background()
+	now := clk.Now()
+	sec, sys := securityEvents(t)[:50], sysmonEvents(t)[:20]
+	oldSec, newSec := aged(sec, now, 40*24*time.Hour, 1), aged(sec, now, 10*24*time.Hour, 1000)
+	oldSys, ancientSys := aged(sys, now, 40*24*time.Hour, 2000), aged(sys, now, 100*24*time.Hour, 3000)
+	appendOK(t, w, "a", 1, append(append(append(append([]*event.Event{}, oldSec...), newSec...), oldSys...), ancientSys...))
+	for _, name := range []string{"Gone_CL", "Keep_CL"} {
+		recs := []map[string]any{{"TimeGenerated": now.Add(-100 * 24 * time.Hour), "M": "old"}, {"TimeGenerated": now, "M": "new"}}
+		if _, err := w.AppendCustom(ctx, name, recs, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, age := range []time.Duration{time.Hour, 3 * 24 * time.Hour} {
+		if err := w.AppendHeartbeat(ctx, &schema.Heartbeat{Time: now.Add(-age), Computer: "pc1", OSType: "Windows"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.EnforceRetention(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for table, want := range map[string]int64{
+		"SecurityEvent": int64(len(newSec)), // 30 days: the 40-day-old are gone
+		"WindowsEvent":  int64(len(oldSys)), // default 90 days: the 100-day-old are gone
+		"Gone_CL":       1,                  // default 90 days
+		"Keep_CL":       2,                  // kept forever
+		"Heartbeat":     1,                  // 2 days
+		batchTable:      1,                  // marks are younger than the longest retention
+	} {
+		if n := count(t, w, table); n != want {
+			t.Errorf("%s: %d rows after retention, want %d", table, n, want)
+		}
+	}
+	// Deleted events are gone for dedup too: sent again, they are stored
+	// again (and will age out again); kept ones are still duplicates.
+	res := appendOK(t, w, "b", 1, append(append([]*event.Event{}, oldSec...), newSec...))
+	if res.Stored != len(oldSec) || res.Duplicates != len(newSec) {
+		t.Errorf("re-send after retention: %+v", res)
+	}
+	// A year later everything but Keep_CL is gone, batch marks included.
+	clk.Set(now.AddDate(1, 0, 0))
+	deleted, err := w.EnforceRetention(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for table, want := range map[string]int64{"SecurityEvent": 0, "WindowsEvent": 0, "Gone_CL": 0, "Keep_CL": 2, "Heartbeat": 0} {
+		if n := count(t, w, table); n != want {
+			t.Errorf("a year later %s has %d rows, want %d", table, n, want)
+		}
+	}
+	if deleted["SecurityEvent"] != int64(len(newSec)+len(oldSec)) {
+		t.Errorf("deleted: %v", deleted)
+	}
+	// a forever table keeps the batch marks forever too
+	if n := count(t, w, batchTable); n != 2 {
+		t.Errorf("%d batch marks", n)
+	}
+}
+
+func TestRunRetentionStops(t *testing.T) {
+	s, _, _ := openTestStore(t, Options{})
+	mustWorkspace(t, s, "ws")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.RunRetention(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Fatalf("RunRetention: %v", err)
+	}
+}
+
+func TestHeartbeat(t *testing.T) {
+	s, clk, _ := openTestStore(t, Options{})
+	w := mustWorkspace(t, s, "ws")
+	hb := &schema.Heartbeat{Time: clk.Now(), Computer: "dc01", ComputerIP: "10.0.0.5", OSType: "Windows",
+		OSName: "Windows Server 2022", AgentVersion: "1.2.3", EventsPerSecond: 12.5, QueueDepth: 42, SourceSystem: "OpsManager"}
+	if err := w.AppendHeartbeat(context.Background(), hb); err != nil {
+		t.Fatal(err)
+	}
+	r := mustQuery(t, w, "SELECT Computer, ComputerIP, OSType, Version, EventsPerSecond, QueueDepth, TimeGenerated, Type, TenantId, LastError FROM Heartbeat")
+	want := []any{"dc01", "10.0.0.5", "Windows", "1.2.3", 12.5, int64(42), clk.Now(), "Heartbeat", "ws", nil}
+	for i, v := range want {
+		got := r.Rows[0][i]
+		if tt, ok := got.(time.Time); ok {
+			if !tt.Equal(v.(time.Time)) {
+				t.Errorf("%s = %v, want %v", r.Columns[i].Name, got, v)
+			}
+			continue
+		}
+		if got != v {
+			t.Errorf("%s = %#v, want %#v", r.Columns[i].Name, got, v)
+		}
+	}
+	// every Heartbeat column is selectable with its type
+	checkAllColumnsSelectable(t, w, s.cat.Heartbeat)
+}
+
+// checkAllColumnsSelectable selects each column of table by name, alone.
+func checkAllColumnsSelectable(t *testing.T, w *Workspace, table *schema.Table) {
+	t.Helper()
+	for _, c := range table.Columns {
+		r, err := w.Query(context.Background(), "SELECT "+quoteIdent(c.Name)+" FROM "+quoteIdent(table.Name)+" LIMIT 1")
+		if err != nil {
+			t.Errorf("%s.%s: %v", table.Name, c.Name, err)
+			continue
+		}
+		if r.Columns[0].Type != kqlTypeName(c.Type) {
+			t.Errorf("%s.%s: type %s, want %s", table.Name, c.Name, r.Columns[0].Type, kqlTypeName(c.Type))
+		}
+	}
+}

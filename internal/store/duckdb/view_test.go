@@ -1,0 +1,52 @@
+package duckdb
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+// explain returns DuckDB's physical plan of q.
+func explain(t *testing.T, w *Workspace, q string) string {
+	t.Helper()
+	rs, err := w.db.QueryContext(context.Background(), "EXPLAIN "+q)
+	if err != nil {
+		t.Fatalf("explain %s: %v", q, err)
+	}
+	defer rs.Close()
+	var b strings.Builder
+	for rs.Next() {
+		var k, v string
+		if err := rs.Scan(&k, &v); err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(v)
+	}
+	return b.String()
+}
+
+// TestViewProjectionPushdown: a query over hot columns reads only those
+// physical columns (the scan's projection list has neither EventData nor
+// _Rest, so no extraction runs); naming a cold column reads the two columns
+// its extraction needs, and the filter still reaches the scan.
+func TestViewProjectionPushdown(t *testing.T) {
+	s, _, _ := openTestStore(t, Options{})
+	w := mustWorkspace(t, s, "ws")
+	appendOK(t, w, "a", 1, securityEvents(t))
+	hot := explain(t, w, "SELECT Computer, count(*) FROM SecurityEvent WHERE EventID = 4624 AND TargetUserName <> 'SYSTEM' GROUP BY Computer")
+	for _, bad := range []string{"split_part", "json_exists", "EventData", "_Rest", "SubjectLogonId"} {
+		if strings.Contains(hot, bad) {
+			t.Errorf("plan of a hot-column query mentions %s:\n%s", bad, hot)
+		}
+	}
+	cold := explain(t, w, "SELECT SubjectLogonId FROM SecurityEvent WHERE EventID = 4624")
+	if !strings.Contains(cold, "_Rest") || !strings.Contains(cold, "EventData") {
+		t.Errorf("plan of a cold-column query lacks the extraction:\n%s", cold)
+	}
+	if strings.Contains(cold, "TargetLogonId") || strings.Contains(cold, "KeyLength") {
+		t.Errorf("plan of one cold column evaluates others:\n%s", cold)
+	}
+	if !strings.Contains(cold, "Filters: EventID=4624") {
+		t.Errorf("filter not pushed into the scan:\n%s", cold)
+	}
+}

@@ -1,0 +1,291 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	duck "github.com/duckdb/duckdb-go/v2"
+
+	"wsec/internal/store"
+)
+
+// Workspace is one workspace's database. It is safe for concurrent use:
+// appends are serialised on one writer connection (DuckDB has one writer
+// per database in any case), queries run in parallel on a small pool and
+// see every committed append.
+type Workspace struct {
+	s    *Store
+	id   string
+	path string
+	log  *slog.Logger
+	db   *sql.DB
+
+	closed atomic.Bool
+
+	// mu is the write lock. It guards everything below and is held for the
+	// whole of an append (mark check, dedup, write, commit, index update),
+	// so the dedup index always equals the committed database.
+	mu     sync.Mutex
+	wconn  *sql.Conn
+	se, we *layout
+	hb     *layout
+	custom map[string]*customTable
+	dedup  *dedupIndex
+	walIno uint64 // inode of the WAL whose directory entry was last synced
+
+	// testFailBeforeMark, when set (tests only), runs inside an append's
+	// transaction after the rows are appended and before the batch mark;
+	// an error from it must roll the whole batch back.
+	testFailBeforeMark func() error
+}
+
+// openWorkspace opens or creates the database of workspace id.
+func openWorkspace(s *Store, id string) (*Workspace, error) {
+	path := s.path(id)
+	conn, err := duck.NewConnector(path+"?"+dsnOptions(&s.opts).Encode(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("open workspace %s database %s: %w", id, path, err)
+	}
+	db := sql.OpenDB(conn)
+	db.SetMaxOpenConns(s.opts.QueryConns + 1)
+	db.SetMaxIdleConns(s.opts.QueryConns + 1)
+	w := &Workspace{s: s, id: id, path: path, db: db, log: s.log.With(slog.String("workspace", id)),
+		dedup: newDedupIndex(s.opts.MaxDedupKeys), custom: make(map[string]*customTable)}
+	ctx := context.Background()
+	if w.wconn, err = db.Conn(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open workspace %s writer connection: %w", id, err)
+	}
+	if err := w.migrate(ctx); err != nil {
+		w.wconn.Close()
+		db.Close()
+		return nil, fmt.Errorf("open workspace %s: %w", id, err)
+	}
+	if err := w.syncDir(); err != nil {
+		w.wconn.Close()
+		db.Close()
+		return nil, fmt.Errorf("open workspace %s: %w", id, err)
+	}
+	w.log.Info("workspace opened", slog.String("path", path))
+	return w, nil
+}
+
+// dsnOptions are the DuckDB settings of every workspace database.
+//
+// enable_external_access=false is the isolation rule: a query can read
+// only this database, never a file, another database (ATTACH) or the
+// network, and lock_configuration keeps a query from turning it back on.
+func dsnOptions(o *Options) url.Values {
+	v := url.Values{}
+	v.Set("checkpoint_threshold", strconv.FormatInt(o.CheckpointThresholdBytes, 10)+"b")
+	v.Set("enable_external_access", "false")
+	v.Set("autoinstall_known_extensions", "false")
+	v.Set("autoload_known_extensions", "false")
+	if o.MemoryLimitBytes > 0 {
+		v.Set("memory_limit", strconv.FormatInt(o.MemoryLimitBytes, 10)+"b")
+	}
+	if o.Threads > 0 {
+		v.Set("threads", strconv.Itoa(o.Threads))
+	}
+	v.Set("lock_configuration", "true")
+	return v
+}
+
+// migrate creates what is missing, in one transaction, and (re)creates the
+// views, which depend only on the schema compiled into this binary.
+func (w *Workspace) migrate(ctx context.Context) (err error) {
+	c := w.wconn
+	if _, err := c.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return fmt.Errorf("begin migration: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_, _ = c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+			return
+		}
+		if _, err = c.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err != nil {
+			err = fmt.Errorf("commit migration: %w", err)
+		}
+	}()
+	stmts := []string{
+		"CREATE TABLE IF NOT EXISTS " + metaTable + " (key VARCHAR PRIMARY KEY, value VARCHAR)",
+		"CREATE TABLE IF NOT EXISTS " + batchTable + " (sender VARCHAR NOT NULL, seq UBIGINT NOT NULL, " +
+			"committed TIMESTAMP NOT NULL, stored INTEGER NOT NULL, duplicates INTEGER NOT NULL, PRIMARY KEY (sender, seq))",
+	}
+	for _, s := range stmts {
+		if _, err := c.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("create internal table: %w", err)
+		}
+	}
+	var version string
+	err = c.QueryRowContext(ctx, "SELECT value FROM "+metaTable+" WHERE key = 'format'").Scan(&version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := c.ExecContext(ctx, "INSERT INTO "+metaTable+" VALUES ('format', ?)", strconv.Itoa(formatVersion)); err != nil {
+			return fmt.Errorf("write format version: %w", err)
+		}
+	case err != nil:
+		return fmt.Errorf("read format version: %w", err)
+	default:
+		if n, err := strconv.Atoi(version); err != nil || n > formatVersion {
+			return fmt.Errorf("database format %q is newer than this binary's %d", version, formatVersion)
+		}
+	}
+	cat := w.s.cat
+	var added []int
+	existing, err := w.physColumns(ctx, physPrefix+cat.SecurityEvent.Name)
+	if err != nil {
+		return err
+	}
+	w.se, added = newViewLayout(cat.SecurityEvent, securityEventHot[:], existing.names, true, w.id)
+	if err := w.ensureLayout(ctx, w.se, existing, added); err != nil {
+		return err
+	}
+	if existing, err = w.physColumns(ctx, physPrefix+cat.WindowsEvent.Name); err != nil {
+		return err
+	}
+	w.we, added = newViewLayout(cat.WindowsEvent, windowsEventHot[:], existing.names, false, w.id)
+	if err := w.ensureLayout(ctx, w.we, existing, added); err != nil {
+		return err
+	}
+	if existing, err = w.physColumns(ctx, physPrefix+cat.Heartbeat.Name); err != nil {
+		return err
+	}
+	w.hb = newPlainLayout(cat.Heartbeat, existing.names, w.id)
+	if err := w.ensureLayout(ctx, w.hb, existing, nil); err != nil {
+		return err
+	}
+	return w.loadCustomTables(ctx)
+}
+
+// ensureLayout creates the physical table or adds the columns it lacks,
+// backfills the logical columns that became physical (added), and replaces
+// the view.
+func (w *Workspace) ensureLayout(ctx context.Context, l *layout, existing physTable, added []int) error {
+	if len(existing.names) == 0 {
+		if _, err := w.wconn.ExecContext(ctx, l.createSQL()); err != nil {
+			return fmt.Errorf("create table %s: %w", l.phys, err)
+		}
+	} else {
+		for _, c := range l.cols {
+			if t, ok := existing.types[c.name]; ok {
+				if t != c.sqlType {
+					return fmt.Errorf("table %s column %s is %s, this binary stores %s: migrate the database first", l.phys, c.name, t, c.sqlType)
+				}
+				continue
+			}
+			q := "ALTER TABLE " + quoteIdent(l.phys) + " ADD COLUMN " + quoteIdent(c.name) + " " + c.sqlType
+			if _, err := w.wconn.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("add column %s.%s: %w", l.phys, c.name, err)
+			}
+		}
+		for _, i := range added {
+			if _, err := w.wconn.ExecContext(ctx, l.backfillSQL(i)); err != nil {
+				return fmt.Errorf("backfill %s.%s: %w", l.phys, l.table.Columns[i].Name, err)
+			}
+			w.log.Info("column made physical", slog.String("table", l.table.Name), slog.String("column", l.table.Columns[i].Name))
+		}
+	}
+	if _, err := w.wconn.ExecContext(ctx, l.viewSQL()); err != nil {
+		return fmt.Errorf("create view %s: %w", l.table.Name, err)
+	}
+	return nil
+}
+
+// physTable is a physical table's columns: names in table order and their
+// DuckDB types.
+type physTable struct {
+	names []string
+	types map[string]string
+}
+
+// physColumns returns the columns of a physical table; none when it does
+// not exist.
+func (w *Workspace) physColumns(ctx context.Context, table string) (physTable, error) {
+	pt := physTable{types: make(map[string]string)}
+	rs, err := w.wconn.QueryContext(ctx,
+		"SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position", table)
+	if err != nil {
+		return pt, fmt.Errorf("list columns of %s: %w", table, err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var n, t string
+		if err := rs.Scan(&n, &t); err != nil {
+			return pt, fmt.Errorf("list columns of %s: %w", table, err)
+		}
+		pt.names = append(pt.names, n)
+		pt.types[n] = t
+	}
+	return pt, rs.Err()
+}
+
+// syncDir makes the directory entry of DuckDB's WAL durable. DuckDB fsyncs
+// the WAL file on every commit but not the directory after creating it
+// (it deletes the WAL at each checkpoint and creates it again at the next
+// commit), so after a power loss a new WAL file could vanish with its
+// committed transactions. The inode is remembered so that the directory is
+// synced once per new WAL, not once per commit.
+func (w *Workspace) syncDir() error {
+	st, err := os.Stat(w.path + walFileSuffix)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // everything is in the database file, synced by DuckDB's checkpoint
+	}
+	if err != nil {
+		return fmt.Errorf("stat wal: %w", err)
+	}
+	var ino uint64
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		ino = sys.Ino
+	}
+	if ino != 0 && ino == w.walIno {
+		return nil
+	}
+	d, err := os.Open(filepath.Dir(w.path))
+	if err != nil {
+		return fmt.Errorf("open store dir: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync store dir: %w", err)
+	}
+	w.walIno = ino
+	return nil
+}
+
+// ID returns the workspace ID.
+func (w *Workspace) ID() string { return w.id }
+
+// close waits for the append in flight, then closes the database (DuckDB
+// checkpoints on close).
+func (w *Workspace) close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed.Swap(true) {
+		return nil
+	}
+	err := errors.Join(w.wconn.Close(), w.db.Close())
+	if err != nil {
+		return fmt.Errorf("close workspace %s: %w", w.id, err)
+	}
+	w.log.Info("workspace closed")
+	return nil
+}
+
+// checkOpen returns store.ErrClosed once the workspace is closed.
+func (w *Workspace) checkOpen() error {
+	if w.closed.Load() {
+		return fmt.Errorf("workspace %s: %w", w.id, store.ErrClosed)
+	}
+	return nil
+}

@@ -1,0 +1,59 @@
+package store
+
+import (
+	"errors"
+	"time"
+)
+
+// AppendResult says what an append of a native event batch did.
+type AppendResult struct {
+	// Stored is the number of events written.
+	Stored int
+	// Duplicates is the number of events skipped because an event with the
+	// same identity (event.Key) was stored before, by any sender, or earlier
+	// in the same batch.
+	Duplicates int
+	// Duplicate is true when the batch's (sender, seq) was committed before:
+	// nothing was written, and Stored/Duplicates repeat what the first
+	// commit of the batch reported.
+	Duplicate bool
+}
+
+// Column is one result column. Type is the KQL type name: string, int,
+// long, real, bool, datetime, timespan, dynamic or guid.
+type Column struct {
+	Name string
+	Type string
+}
+
+// Result is the outcome of a query.
+//
+// Row cells hold nil, string, int32 (int), int64 (long), float64 (real),
+// bool, time.Time (datetime, UTC), time.Duration (timespan) or
+// json.RawMessage (dynamic, compact JSON text).
+type Result struct {
+	Columns []Column
+	Rows    [][]any
+	// Truncated is true when the query produced more rows (or bytes) than
+	// the store's result limit: Rows holds the first ones only.
+	Truncated bool
+	// Elapsed is how long the store took, for logs and metrics.
+	Elapsed time.Duration
+}
+
+// Errors a caller acts on. Stores wrap them with context; check them with
+// errors.Is.
+var (
+	// ErrInvalidName: a workspace ID, table or column name was refused
+	// (bad characters, too long). The request is wrong; do not retry.
+	ErrInvalidName = errors.New("invalid name")
+	// ErrNotReadOnly: Query was given a statement that is not a single
+	// read-only SELECT.
+	ErrNotReadOnly = errors.New("statement is not a single read-only query")
+	// ErrClosed: the store or workspace was closed.
+	ErrClosed = errors.New("store closed")
+	// ErrLimit: a bounded resource (columns of a custom table, open
+	// workspaces, batch size) would be exceeded. The request is refused as
+	// a whole; nothing was stored.
+	ErrLimit = errors.New("limit exceeded")
+)
