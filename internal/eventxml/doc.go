@@ -62,6 +62,10 @@
 // Fatal (every later call returns the same error): a read error, and a
 // DOCTYPE or any other markup declaration (ErrDTD).
 //
+// Reader.Offset gives the offset just past the last event, for resuming a
+// file after a restart. Returned events share no memory with the reader's
+// buffers.
+//
 // # Security
 //
 // Input is untrusted (files from compromised hosts, forwarded events). The
@@ -75,14 +79,33 @@
 // # Why not encoding/xml
 //
 // encoding/xml (Strict, behind a bounded reader) would be correct for the
-// well-formed part of the dialect, but it allocates per token and per
-// attribute, resolves namespaces we do not need, normalises line ends (which
-// changes values) and, once it reports a syntax error, cannot continue with
-// the next event. Rendered event XML is a small regular dialect, so the
-// package has its own tokenizer: a framer that cuts the stream into
-// top-level elements with a resumable byte scanner (so memory stays bounded
-// and a broken event can be skipped), and a parser over each complete event
-// that resolves text into one arena per event. The measured difference on
-// real Security events is in eventxml_bench_test.go (BenchmarkReader vs
-// BenchmarkStdXML).
+// well-formed part of the dialect, but: it allocates per token and per
+// attribute and resolves namespaces we do not need; it normalises line ends,
+// which changes values; it refuses python-evtx's version="1.1" declaration;
+// it lets DOCTYPEs through as tokens (refusing them would be up to us); and
+// once it reports a syntax error it cannot go on with the next event, so one
+// bad event would cost the rest of a file. Rendered event XML is a small,
+// regular dialect, so the package has its own tokenizer in two stages:
+//
+//   - the framer (frame.go) cuts the stream into top-level elements with a
+//     resumable byte scanner that tracks only tag boundaries, quotes and
+//     depth. It holds at most one event, never more than MaxEventBytes, can
+//     skip anything it refuses without buffering it, and decides the same
+//     whatever the read boundaries (FuzzEventXML checks this);
+//   - the parser (token.go, parse.go, system.go, payload.go, rendering.go)
+//     tokenizes one complete event in place and collects every string into a
+//     single arena, so an event costs three or four allocations however many
+//     fields it has; strings that repeat from event to event (provider,
+//     channel, computer, field names) are shared through a bounded table.
+//
+// Measured (BenchmarkReader vs BenchmarkStdXML, the same mapping built on
+// encoding/xml in stdxml_test.go) on the 4,300 real Security events of the
+// corpus' two largest Security logs as evtxexport prints them (7.1 MB), in
+// CPU time on a shared 2-core AMD EPYC: this reader 35 ms per pass (about
+// 200 MB/s, 120,000 events/s, 3 allocations and 1.2 KB per event);
+// encoding/xml 173 ms (41 MB/s, 25,000 events/s, 400 allocations and 14 KB
+// per event). UTF-16 input adds about a third. Wall-clock benchmark output on
+// that machine varies by a factor of two or more with load; the ratio holds.
+// The second stage is checked against encoding/xml on every fixture, on the
+// corpus (TestCorpusEvtxexport) and by the fuzzer.
 package eventxml

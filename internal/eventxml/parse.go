@@ -126,6 +126,11 @@ func (p *parser) parse(b []byte, base int64) (*event.Event, error) {
 			}
 		}
 	}
+	if p.i < len(p.b) {
+		// The framer and this parser read tags alike, so only a malformed
+		// end tag the framer balanced differently leaves bytes here.
+		return nil, syntaxErrorf(p.off(p.i), "content after </%s>", clip(p.name, 64))
+	}
 	if !hasSystem {
 		return nil, syntaxErrorf(base, "<Event> has no <System>")
 	}

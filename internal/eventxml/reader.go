@@ -28,6 +28,7 @@ type Reader struct {
 
 	f framer
 
+	end      int64 // stream offset just past the last event returned
 	sniffed  bool
 	firstBuf int   // size of the first buffer
 	done     bool  // io.EOF from now on
@@ -73,12 +74,20 @@ func (r *Reader) Next() (*event.Event, error) {
 		}
 		return nil, err
 	}
+	r.end = off + int64(len(b))
 	ev, err := r.p.parse(b, off)
 	if err != nil {
 		return nil, &Error{Event: ordinal, Offset: off, Err: err}
 	}
 	return ev, nil
 }
+
+// Offset returns the stream offset just past the last <Event> that Next
+// returned or refused as malformed (0 before the first). For UTF-8 input
+// it is a file offset: a reader of the same file started there, after a
+// restart, continues with the next event (an enclosing </Events> then shows
+// up as one stray end tag). For UTF-16 input it counts transcoded bytes.
+func (r *Reader) Offset() int64 { return r.end }
 
 // ParseEvent parses a document holding exactly one event (surrounding
 // whitespace, an XML declaration, comments, a BOM and an <Events> wrapper
