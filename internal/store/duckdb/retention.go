@@ -9,9 +9,11 @@ import (
 )
 
 // RunRetention enforces retention every interval until ctx ends: in every
-// workspace database of the store's directory (open or not), rows older
-// than their table's retention (Options.RetentionDays, by TimeGenerated)
-// are deleted. It returns ctx's error. Errors of one pass are logged and the
+// workspace database of the store's directory (open or not), rows stored
+// longer ago than their table's retention (Options.RetentionDays, by
+// _TimeReceived) are deleted. Retention counts from when the workspace
+// received a row, not from TimeGenerated: an EVTX file from a 2019 incident
+// imported today must not vanish on the next pass. It returns ctx's error. Errors of one pass are logged and the
 // next pass tries again.
 func (s *Store) RunRetention(ctx context.Context, interval time.Duration) error {
 	t := time.NewTicker(interval)
@@ -79,7 +81,7 @@ func (w *Workspace) EnforceRetention(ctx context.Context) (map[string]int64, err
 			longest = days
 		}
 		cutoff := now.Add(-time.Duration(days) * 24 * time.Hour)
-		n, err := w.deleteBefore(ctx, t.phys, "TimeGenerated", cutoff, t.phys == w.se.phys || t.phys == w.we.phys)
+		n, err := w.deleteBefore(ctx, t.phys, "_TimeReceived", cutoff, t.phys == w.se.phys || t.phys == w.we.phys)
 		if err != nil {
 			return deleted, fmt.Errorf("retention of %s in workspace %s: %w", t.logical, w.id, err)
 		}
@@ -99,8 +101,9 @@ func (w *Workspace) EnforceRetention(ctx context.Context) (map[string]int64, err
 }
 
 // deleteBefore deletes the rows of table whose column is before cutoff.
-// For event tables the dedup index forgets the affected days, so that it
-// keeps equal to what the database holds.
+// For event tables the dedup index is reset: rows received long ago may
+// belong to any TimeGenerated day, and the index reloads days from what the
+// database then holds.
 func (w *Workspace) deleteBefore(ctx context.Context, table, column string, cutoff time.Time, events bool) (int64, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -120,7 +123,7 @@ func (w *Workspace) deleteBefore(ctx context.Context, table, column string, cuto
 		return 0, err
 	}
 	if events && n > 0 {
-		w.dedup.dropBefore(dayOf(cutoff.UnixNano()) + 1)
+		w.dedup.reset()
 	}
 	return n, nil
 }

@@ -20,38 +20,51 @@ func aged(base []*event.Event, now time.Time, age time.Duration, start uint64) [
 	return out
 }
 
+// TestRetention: rows leave when they were received longer ago than their
+// table's retention, whatever their TimeGenerated (old EVTX files imported
+// today stay).
 func TestRetention(t *testing.T) {
 	s, clk, _ := openTestStore(t, Options{
 		RetentionDays: map[string]int{"SecurityEvent": 30, "Keep_CL": 0, "Heartbeat": 2},
 	})
 	w := mustWorkspace(t, s, "ws")
 	ctx := context.Background()
-	now := clk.Now()
+	t0 := clk.Now()
+	incident := t0.AddDate(-6, 0, 0) // an old incident's logs, imported at t0 and later
 	sec, sys := securityEvents(t)[:50], sysmonEvents(t)[:20]
-	oldSec, newSec := aged(sec, now, 40*24*time.Hour, 1), aged(sec, now, 10*24*time.Hour, 1000)
-	oldSys, ancientSys := aged(sys, now, 40*24*time.Hour, 2000), aged(sys, now, 100*24*time.Hour, 3000)
-	appendOK(t, w, "a", 1, append(append(append(append([]*event.Event{}, oldSec...), newSec...), oldSys...), ancientSys...))
-	for _, name := range []string{"Gone_CL", "Keep_CL"} {
-		recs := []map[string]any{{"TimeGenerated": now.Add(-100 * 24 * time.Hour), "M": "old"}, {"TimeGenerated": now, "M": "new"}}
-		if _, err := w.AppendCustom(ctx, name, recs, ""); err != nil {
+	oldSec, newSec := aged(sec, incident, 0, 1), aged(sec, incident, time.Hour, 1000)
+	oldSys, ancientSys := aged(sys, incident, 0, 2000), aged(sys, incident, time.Hour, 3000)
+	custom := func(m string) {
+		for _, name := range []string{"Gone_CL", "Keep_CL"} {
+			if _, err := w.AppendCustom(ctx, name, []map[string]any{{"TimeGenerated": incident, "M": m}}, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.AppendHeartbeat(ctx, &schema.Heartbeat{Time: clk.Now(), Computer: "pc1", OSType: "Windows"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, age := range []time.Duration{time.Hour, 3 * 24 * time.Hour} {
-		if err := w.AppendHeartbeat(ctx, &schema.Heartbeat{Time: now.Add(-age), Computer: "pc1", OSType: "Windows"}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// Received 100 days ago: oldSec, ancientSys, the first custom rows and heartbeat.
+	appendOK(t, w, "a", 1, append(append([]*event.Event{}, oldSec...), ancientSys...))
+	custom("old")
+	// Received 80 days ago.
+	clk.Set(t0.Add(20 * 24 * time.Hour))
+	appendOK(t, w, "a", 2, oldSys)
+	// Received now.
+	now := t0.Add(100 * 24 * time.Hour)
+	clk.Set(now)
+	appendOK(t, w, "a", 3, newSec)
+	custom("new")
 	if err := s.EnforceRetention(ctx); err != nil {
 		t.Fatal(err)
 	}
 	for table, want := range map[string]int64{
-		"SecurityEvent": int64(len(newSec)), // 30 days: the 40-day-old are gone
-		"WindowsEvent":  int64(len(oldSys)), // default 90 days: the 100-day-old are gone
+		"SecurityEvent": int64(len(newSec)), // 30 days: those received 100 days ago are gone
+		"WindowsEvent":  int64(len(oldSys)), // default 90 days: received 100 days ago gone, 80 kept
 		"Gone_CL":       1,                  // default 90 days
 		"Keep_CL":       2,                  // kept forever
 		"Heartbeat":     1,                  // 2 days
-		batchTable:      1,                  // marks are younger than the longest retention
+		batchTable:      3,                  // a forever table keeps batch marks
 	} {
 		if n := count(t, w, table); n != want {
 			t.Errorf("%s: %d rows after retention, want %d", table, n, want)
@@ -63,7 +76,7 @@ func TestRetention(t *testing.T) {
 	if res.Stored != len(oldSec) || res.Duplicates != len(newSec) {
 		t.Errorf("re-send after retention: %+v", res)
 	}
-	// A year later everything but Keep_CL is gone, batch marks included.
+	// A year later everything but Keep_CL is gone.
 	clk.Set(now.AddDate(1, 0, 0))
 	deleted, err := w.EnforceRetention(ctx)
 	if err != nil {
@@ -77,9 +90,8 @@ func TestRetention(t *testing.T) {
 	if deleted["SecurityEvent"] != int64(len(newSec)+len(oldSec)) {
 		t.Errorf("deleted: %v", deleted)
 	}
-	// a forever table keeps the batch marks forever too
-	if n := count(t, w, batchTable); n != 2 {
-		t.Errorf("%d batch marks", n)
+	if n := count(t, w, batchTable); n != 4 {
+		t.Errorf("%d batch marks, want 4 (kept for the forever table)", n)
 	}
 }
 
