@@ -60,9 +60,10 @@
 // bytes. Appends are serialised on one writer connection (DuckDB allows one
 // writer); queries run on a pool and see every committed batch.
 //
-// Retention (retention.go) deletes rows older than their table's retention
-// by TimeGenerated, and the dedup index forgets the days it touched, so an
-// event deleted by retention is stored again if sent again.
+// Retention (retention.go) deletes rows received (_TimeReceived) longer ago
+// than their table's retention — not by TimeGenerated, so logs of an old
+// incident imported today stay — and resets the dedup index, so an event
+// deleted by retention is stored again if sent again.
 //
 // # Measured
 //
