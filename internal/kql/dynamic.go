@@ -121,10 +121,15 @@ func constText(k *Const) string {
 	return ""
 }
 
-// FormatDatetime renders a datetime as KQL prints it: ISO 8601 UTC with
-// seven fractional digits (2026-01-01T10:00:00.0000000Z).
+// FormatDatetime renders a datetime as KQL's tostring() does: ISO 8601 UTC,
+// with seven fractional digits when there is a fraction
+// (2026-01-01T10:00:00Z, 2026-01-01T10:00:00.1234560Z).
 func FormatDatetime(t time.Time) string {
-	return t.UTC().Format("2006-01-02T15:04:05.0000000Z")
+	t = t.UTC()
+	if t.Nanosecond() == 0 {
+		return t.Format("2006-01-02T15:04:05Z")
+	}
+	return t.Format("2006-01-02T15:04:05.0000000Z")
 }
 
 // FormatTimespan renders a timespan as KQL prints it: [-][d.]hh:mm:ss[.fffffff].

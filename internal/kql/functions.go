@@ -521,9 +521,14 @@ func (c *checker) call(x *CallExpr, sc *scope, e *env) Scalar {
 			return nil
 		}
 		args[0] = constString(strings.ToLower(s))
-	case "replace_regex", "extract_all", "trim", "trim_start", "trim_end":
+	case "extract_all", "trim", "trim_start", "trim_end":
 		if err := constRegexArg(args[0]); err != nil {
 			c.errorf(x.Args[0].Pos(), "invalid regular expression: %v", err)
+			return nil
+		}
+	case "replace_regex":
+		if err := constRegexArg(args[1]); err != nil {
+			c.errorf(x.Args[1].Pos(), "invalid regular expression: %v", err)
 			return nil
 		}
 	}

@@ -13,7 +13,7 @@ import (
 func exprName(x Expr) string {
 	switch x := x.(type) {
 	case *Ident:
-		if strings.HasPrefix(x.Name, "$") {
+		if x.Name == "$left" || x.Name == "$right" {
 			return ""
 		}
 		return x.Name

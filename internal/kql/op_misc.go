@@ -57,7 +57,7 @@ func (p *parser) parseInvoke(pos Pos) Operator {
 		p.errExpected("a function call", "after 'invoke'")
 		return &InvokeOp{OpPos: pos, Call: &CallExpr{Fun: &Ident{NamePos: p.tok().Pos}}}
 	}
-	call, _ := p.parseCall().(*CallExpr)
+	call, _ := p.parseCall(true).(*CallExpr)
 	if call == nil {
 		call = &CallExpr{Fun: &Ident{NamePos: pos}}
 	}
@@ -71,7 +71,7 @@ func (p *parser) parseEvaluate(pos Pos) *EvaluateOp {
 		o.Call = &CallExpr{Fun: &Ident{NamePos: p.tok().Pos}}
 		return o
 	}
-	o.Call, _ = p.parseCall().(*CallExpr)
+	o.Call, _ = p.parseCall(true).(*CallExpr)
 	if o.Call == nil {
 		o.Call = &CallExpr{Fun: &Ident{NamePos: pos}}
 	}

@@ -280,7 +280,7 @@ func (p *parser) parseIdentPrimary(tab bool) Expr {
 		}
 	}
 	if p.peek(1).Kind == tLParen {
-		return p.parseCall()
+		return p.parseCall(tab)
 	}
 	p.advance()
 	return &Ident{NamePos: t.Pos, Name: w}
@@ -324,7 +324,14 @@ func (p *parser) tryTypedLit(k LitKind) Expr {
 	return lit
 }
 
-func (p *parser) parseCall() Expr {
+// tabularArgFuncs take a tabular expression even where an expression is
+// scalar (where toscalar(T | count) > 1).
+var tabularArgFuncs = map[string]bool{"toscalar": true, "materialize": true, "table": true, "view": true}
+
+// parseCall parses Name(args). Arguments may be pipelines where a table
+// may stand (tab) or for the functions that take tables; elsewhere a '|'
+// inside the parentheses ends the argument list with an error.
+func (p *parser) parseCall(tab bool) Expr {
 	if !p.enter() {
 		return &BadExpr{From: p.tok().Pos}
 	}
@@ -332,9 +339,14 @@ func (p *parser) parseCall() Expr {
 	t := p.advance()
 	call := &CallExpr{Fun: &Ident{NamePos: t.Pos, Name: t.Text}}
 	call.Lparen = p.expect(tLParen, "after function name").Pos
+	pipes := tab || tabularArgFuncs[t.Text]
 	for p.tok().Kind != tRParen && p.tok().Kind != tEOF {
 		before := p.i
-		call.Args = append(call.Args, p.parsePipeExpr())
+		if pipes {
+			call.Args = append(call.Args, p.parsePipeExpr())
+		} else {
+			call.Args = append(call.Args, p.parseExpr(false))
+		}
 		if p.bad || p.i == before || !p.got(tComma) {
 			break
 		}
@@ -533,7 +545,7 @@ func (p *parser) tryTabularSource() Expr {
 	n := p.peek(1)
 	switch t.Text {
 	case "union":
-		if n.Kind == tIdent || n.Kind == tLParen || n.Kind == tLBrack && p.peek(2).Kind == tString {
+		if n.Kind == tIdent || n.Kind == tLParen || n.Kind == tStar || n.Kind == tLBrack && p.peek(2).Kind == tString {
 			p.advance()
 			return p.parseUnion(t.Pos)
 		}

@@ -185,7 +185,8 @@ func (d DuckDB) Func(fn string, a []Arg, ret kql.Type) (string, error) {
 		}
 		return s, nil
 	case "replace_regex":
-		return "regexp_replace(" + d.text(a[2]) + ", " + arg(0) + ", " + arg(1) + ", 'g')", nil
+		// replace_regex(source, lookup_regex, rewrite); replace() is its alias.
+		return "regexp_replace(" + d.text(a[0]) + ", " + arg(1) + ", " + arg(2) + ", 'g')", nil
 	case "replace_string":
 		return "replace(" + d.text(a[0]) + ", " + arg(1) + ", " + arg(2) + ")", nil
 	case "regex_group":
@@ -590,8 +591,10 @@ func (d DuckDB) toDatetime(a Arg) string {
 	case kql.TInt, kql.TLong:
 		return "make_timestamp(" + a.SQL + " // 10 - " + kqlEpochOffsetUS + ")"
 	}
-	s := d.text(a)
-	return "TRY_CAST(regexp_replace(trim(" + s + "), '(Z|[+-]00:?00)$', '') AS TIMESTAMP)"
+	s := "trim(" + d.text(a) + ")"
+	return "coalesce(TRY_CAST(regexp_replace(" + s + ", '(Z|[+-]00:?00)$', '') AS TIMESTAMP), " +
+		"try_strptime(" + s + ", '%m/%d/%Y %H:%M:%S'), try_strptime(" + s + ", '%m/%d/%Y %H:%M'), try_strptime(" + s + ", '%m/%d/%Y'), " +
+		"try_strptime(" + s + ", '%Y/%m/%d %H:%M:%S'), try_strptime(" + s + ", '%a, %d %b %Y %H:%M:%S GMT'))"
 }
 
 func (d DuckDB) toTimespan(a Arg) string {
@@ -810,15 +813,21 @@ func (d DuckDB) dynPath(a []Arg) (string, error) {
 	return s, nil
 }
 
+// distinct removes repeated elements of a list, keeping the first of each
+// in order (list_distinct does not keep order; KQL's set functions do).
+func distinct(list string) string {
+	return "list_filter(" + list + ", lambda x, i: list_position(" + list + ", x) = i)"
+}
+
 func (d DuckDB) setOp(fn string, a []Arg) string {
-	first := "list_distinct(" + d.jsonList(a[0].SQL) + ")"
+	first := distinct(d.jsonList(a[0].SQL))
 	var others []string
 	for _, x := range a[1:] {
 		others = append(others, d.jsonList(x.SQL))
 	}
 	switch fn {
 	case "set_union":
-		return "to_json(list_distinct(flatten([" + d.jsonList(a[0].SQL) + ", " + strings.Join(others, ", ") + "])))"
+		return "to_json(" + distinct("flatten(["+d.jsonList(a[0].SQL)+", "+strings.Join(others, ", ")+"])") + ")"
 	case "set_intersect":
 		s := first
 		for _, o := range others {

@@ -375,7 +375,23 @@ func (c *compiler) compare(op string, xs []kql.Scalar, sc *scope, cx ctx) (sqlEx
 		// Same representation on both sides; plain comparison.
 	}
 	plain := "(" + l.s + " " + sop + " " + r.s + ")"
+	// KQL: == with one null side is false and != true; with both sides
+	// null both are null. Ordering comparisons with a null are null.
+	lnull, rnull := l.k != nil && l.k.V == nil, r.k != nil && r.k.V == nil
 	switch {
+	case (op == "==" || op == "!=") && (lnull || rnull):
+		other := l
+		if lnull {
+			other = r
+		}
+		v := "false"
+		if op == "!=" {
+			v = "true"
+		}
+		if cx == filterCtx && op == "==" {
+			return sqlExpr{s: "false", t: kql.TBool}, nil
+		}
+		return sqlExpr{s: "(CASE WHEN " + other.s + " IS NULL THEN NULL ELSE " + v + " END)", t: kql.TBool, nullable: true}, nil
 	case !l.nullable && !r.nullable:
 		return sqlExpr{s: plain, t: kql.TBool}, nil
 	case op == "==":
@@ -387,7 +403,10 @@ func (c *compiler) compare(op string, xs []kql.Scalar, sc *scope, cx ctx) (sqlEx
 		}
 		return sqlExpr{s: "(CASE WHEN " + l.s + " IS NULL AND " + r.s + " IS NULL THEN NULL ELSE coalesce(" + plain + ", false) END)", t: kql.TBool, nullable: true}, nil
 	case op == "!=":
-		return sqlExpr{s: "(" + l.s + " IS DISTINCT FROM " + r.s + ")", t: kql.TBool}, nil
+		if cx == filterCtx || l.k != nil || r.k != nil {
+			return sqlExpr{s: "(" + l.s + " IS DISTINCT FROM " + r.s + ")", t: kql.TBool}, nil
+		}
+		return sqlExpr{s: "(CASE WHEN " + l.s + " IS NULL AND " + r.s + " IS NULL THEN NULL ELSE " + l.s + " IS DISTINCT FROM " + r.s + " END)", t: kql.TBool, nullable: true}, nil
 	}
 	return sqlExpr{s: plain, t: kql.TBool, nullable: true}, nil
 }

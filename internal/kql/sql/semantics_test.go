@@ -120,6 +120,9 @@ func splitCells(l string) []string {
 // documentation (each case names its page), not from this engine.
 func TestSemantics(t *testing.T) {
 	cases := loadSemCases(t)
+	if len(cases) < 150 {
+		t.Errorf("only %d semantics cases; the acceptance criteria ask for at least 150", len(cases))
+	}
 	db := openFixtureDB(t)
 	cat := fixtureCatalog()
 	for _, c := range cases {
