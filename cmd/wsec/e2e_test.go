@@ -1,0 +1,426 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"wsec/internal/auth"
+	"wsec/internal/client"
+	"wsec/internal/corpustest"
+	"wsec/internal/event"
+	"wsec/internal/logfile"
+	"wsec/internal/source/synthetic"
+)
+
+// TestMain lets the test binary act as `wsec` itself, so tests can run the
+// server as a separate process and kill it.
+func TestMain(m *testing.M) {
+	if os.Getenv("WSEC_TEST_AS_WSEC") == "1" {
+		ctx, stop := context.WithCancel(context.Background())
+		defer stop()
+		os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// workspaceServer is a wsec serve running in this process on 127.0.0.1.
+type workspaceServer struct {
+	url  string
+	ws   auth.Workspace
+	data string
+	stop func()
+}
+
+func startServer(t testing.TB) *workspaceServer {
+	t.Helper()
+	data := t.TempDir()
+	keys, err := auth.Open(data, auth.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := keys.Create("e2e")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, serveOptions{data: data, listen: "127.0.0.1:0", retentionEvery: time.Hour,
+			logger: slog.New(slog.DiscardHandler), ready: func(a net.Addr) { addrc <- a }})
+	}()
+	select {
+	case a := <-addrc:
+		s := &workspaceServer{url: "http://" + a.String(), ws: ws, data: data}
+		s.stop = func() {
+			cancel()
+			if err := <-done; err != nil && err != context.Canceled {
+				t.Errorf("serve: %v", err)
+			}
+		}
+		t.Cleanup(s.stop)
+		return s
+	case err := <-done:
+		cancel()
+		t.Fatalf("serve: %v", err)
+	case <-time.After(60 * time.Second):
+		cancel()
+		t.Fatal("server did not start in 60 s")
+	}
+	return nil
+}
+
+func (s *workspaceServer) env(t testing.TB) {
+	t.Setenv("WSEC_URL", s.url)
+	t.Setenv("WSEC_WORKSPACE", s.ws.ID)
+	t.Setenv("WSEC_KEY", s.ws.PrimaryKey)
+}
+
+func (s *workspaceServer) query(t testing.TB, kql string) [][]any {
+	t.Helper()
+	c, err := client.New(s.url, s.ws.ID, s.ws.PrimaryKey, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Query(context.Background(), kql, "")
+	if err != nil {
+		t.Fatalf("query %q: %v", kql, err)
+	}
+	return res.Tables[0].Rows
+}
+
+// refEvent is what the reference parser says of one record.
+type refEvent struct {
+	EventID  int    `xml:"System>EventID"`
+	RecordID uint64 `xml:"System>EventRecordID"`
+	Channel  string `xml:"System>Channel"`
+	Computer string `xml:"System>Computer"`
+	Time     struct {
+		SystemTime string `xml:"SystemTime,attr"`
+	} `xml:"System>TimeCreated"`
+}
+
+// evtxexportEvents runs libevtx's evtxexport on path; ok is false when it
+// could not read the whole file.
+func evtxexportEvents(t *testing.T, path string) (evs []refEvent, ok bool) {
+	out, err := exec.Command("evtxexport", "-f", "xml", path).Output()
+	if err != nil {
+		return nil, false
+	}
+	// evtxexport copies control characters of values verbatim, which XML
+	// 1.0 cannot carry; blank them for the decoder.
+	for i, c := range out {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			out[i] = ' '
+		}
+	}
+	d := xml.NewDecoder(bytes.NewReader(out))
+	d.Strict = false
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return evs, true
+		}
+		if err != nil {
+			t.Fatalf("evtxexport output of %s: %v", path, err)
+		}
+		if se, isStart := tok.(xml.StartElement); isStart && se.Name.Local == "Event" {
+			var e refEvent
+			if err := d.DecodeElement(&e, &se); err != nil {
+				t.Fatalf("evtxexport output of %s: %v", path, err)
+			}
+			evs = append(evs, e)
+		}
+	}
+}
+
+// TestImportMatchesReferenceParser imports every EVTX of the corpus that
+// libevtx reads completely and compares SecurityEvent counts per EventID
+// with what evtxexport says the same files hold, after the same event-set
+// filter (All: the Security and AppLocker channels) and the workspace's
+// deduplication by (Computer, Channel, EventRecordID, TimeCreated) — the
+// corpus holds some logs twice. Importing again stores nothing.
+func TestImportMatchesReferenceParser(t *testing.T) {
+	if _, err := exec.LookPath("evtxexport"); err != nil {
+		t.Skip("evtxexport (Debian libevtx-utils) not installed; it is the reference parser")
+	}
+	files, err := logfile.Expand([]string{corpustest.Dir(t, "evtx")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int]int{}
+	seen := map[string]bool{}
+	var readable []string
+	for _, f := range files {
+		evs, ok := evtxexportEvents(t, f)
+		if !ok {
+			t.Logf("evtxexport cannot read %s completely; left out of the comparison", f)
+			continue
+		}
+		readable = append(readable, f)
+		for _, e := range evs {
+			if e.Channel != "Security" && !strings.HasPrefix(strings.ToLower(e.Channel), "microsoft-windows-applocker/") {
+				continue
+			}
+			ts, err := time.Parse(time.RFC3339Nano, e.Time.SystemTime)
+			if err != nil {
+				t.Fatalf("%s: record %d: time %q: %v", f, e.RecordID, e.Time.SystemTime, err)
+			}
+			key := fmt.Sprintf("%s|%s|%d|%d", strings.ToLower(e.Computer), e.Channel, e.RecordID, ts.UnixNano())
+			if !seen[key] {
+				seen[key] = true
+				want[e.EventID]++
+			}
+		}
+	}
+	if len(readable) < 200 {
+		t.Fatalf("only %d corpus files readable by evtxexport", len(readable))
+	}
+	s := startServer(t)
+	s.env(t)
+	state := filepath.Join(t.TempDir(), "state.json")
+	args := append([]string{"import", "--set", "All", "--state", state}, readable...)
+	if code, _, errs := runCmd(t, args...); code != 0 {
+		t.Fatalf("import: exit %d: %s", code, errs)
+	}
+	got := map[int]int{}
+	for _, row := range s.query(t, "SecurityEvent | summarize n = count() by EventID") {
+		got[int(row[0].(float64))] = int(row[1].(float64))
+	}
+	total := 0
+	for id, n := range want {
+		total += n
+		if got[id] != n {
+			t.Errorf("EventID %d: workspace has %d, evtxexport %d", id, got[id], n)
+		}
+	}
+	for id, n := range got {
+		if _, ok := want[id]; !ok {
+			t.Errorf("EventID %d: workspace has %d, evtxexport none", id, n)
+		}
+	}
+	t.Logf("%d files, %d distinct Security/AppLocker events in %d EventIDs match evtxexport", len(readable), total, len(want))
+
+	code, _, errs := runCmd(t, append([]string{"import", "--force", "--set", "All", "--state", state}, readable...)...)
+	if code != 0 || !strings.Contains(errs, " 0 stored,") {
+		t.Errorf("second import: exit %d, want 0 stored: %s", code, errs)
+	}
+	rows := s.query(t, "SecurityEvent | count")
+	if int(rows[0][0].(float64)) != total {
+		t.Errorf("after the second import: %v rows, want %d", rows[0][0], total)
+	}
+}
+
+// TestQueryCommandFormats runs wsec query against a served workspace.
+func TestQueryCommandFormats(t *testing.T) {
+	s := startServer(t)
+	s.env(t)
+	dir := t.TempDir()
+	writeSyntheticXML(t, dir, 3000)
+	if code, _, errs := runCmd(t, "import", "--state", filepath.Join(dir, "st.json"), dir); code != 0 {
+		t.Fatalf("import: %s", errs)
+	}
+	code, out, errs := runCmd(t, "query", "SecurityEvent | where EventID == 4625 | summarize count() by Account | order by Account asc")
+	if code != 0 || !strings.HasPrefix(out, "Account") || !strings.Contains(out, `CONTOSO\`) {
+		t.Fatalf("table: exit %d: %s %s", code, out, errs)
+	}
+	code, out, _ = runCmd(t, "query", "--format", "json", "SecurityEvent | count")
+	var res struct {
+		Tables []struct{ Rows [][]float64 } `json:"tables"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || res.Tables[0].Rows[0][0] < 2900 {
+		t.Fatalf("json: exit %d: %s", code, out)
+	}
+	code, out, _ = runCmd(t, "query", "--format", "csv", "SecurityEvent | summarize n=count() by EventID | where EventID == 4624")
+	if code != 0 || !strings.HasPrefix(out, "EventID,n\n4624,") {
+		t.Fatalf("csv: %q", out)
+	}
+	code, _, errs = runCmd(t, "query", "SecurityEvent | where EventId == 4625")
+	if code != 1 || !strings.Contains(errs, "EventID") || !strings.Contains(errs, "1:") {
+		t.Errorf("unknown column: exit %d: %s", code, errs)
+	}
+}
+
+// TestRulesCommand drives wsec dcr against a served workspace.
+func TestRulesCommand(t *testing.T) {
+	s := startServer(t)
+	s.env(t)
+	if code, _, errs := runCmd(t, "dcr", "create", "--name", "dc-logons", "--set", "Minimal",
+		"--xpath", "Security!*[System[(EventID=4624 or EventID=4625)]]", "--group", "domain-controllers"); code != 0 {
+		t.Fatalf("create: %s", errs)
+	}
+	if code, _, errs := runCmd(t, "dcr", "assign", "--name", "dc-logons", "--group", "tier0"); code != 0 {
+		t.Fatalf("assign: %s", errs)
+	}
+	code, out, _ := runCmd(t, "dcr", "list")
+	if code != 0 || !strings.Contains(out, "domain-controllers,tier0") || !strings.Contains(out, "Minimal") {
+		t.Errorf("list: %s", out)
+	}
+	if code, _, errs := runCmd(t, "dcr", "create", "--name", "bad", "--xpath", "Security!*[System[contains(EventID,'4')]]"); code != 1 || !strings.Contains(errs, "contains") {
+		t.Errorf("invalid rule: exit %d: %s", code, errs)
+	}
+}
+
+// TestKill9DuringIngest streams 200k events with retries while the server
+// is killed with SIGKILL and restarted three times at random points;
+// afterwards exactly 200k distinct events are stored.
+func TestKill9DuringIngest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kill -9 test runs a server process; skipped in -short")
+	}
+	const total, batch = 200_000, 2_000
+	data := t.TempDir()
+	keys, _ := auth.Open(data, auth.Options{})
+	ws, _ := keys.Create("kill9")
+	port := freePort(t)
+	url := "http://127.0.0.1:" + strconv.Itoa(port)
+	var mu sync.Mutex
+	var srv *exec.Cmd
+	start := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		srv = exec.Command(os.Args[0], "serve", "--data", data, "--listen", "127.0.0.1:"+strconv.Itoa(port), "--log-format", "text")
+		srv.Env = append(os.Environ(), "WSEC_TEST_AS_WSEC=1")
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kill := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		srv.Process.Kill() // SIGKILL
+		srv.Wait()
+	}
+	start()
+	t.Cleanup(kill)
+
+	c, _ := client.New(url, ws.ID, ws.PrimaryKey, client.Options{HTTP: nil})
+	g := synthetic.New(synthetic.Options{Computer: "KILL9-HOST"})
+	killAt := map[int]bool{}
+	for len(killAt) < 3 {
+		killAt[1+rand.IntN(total/batch-2)] = true
+	}
+	var e event.Event
+	attempts := 0
+	for b := 0; b < total/batch; b++ {
+		var framed []byte
+		for i := b * batch; i < (b+1)*batch; i++ {
+			g.Event(uint64(i), &e)
+			framed = e.AppendFramed(framed)
+		}
+		if killAt[b] {
+			// Kill while this batch is in flight or right after its 200.
+			go func() { time.Sleep(time.Duration(rand.IntN(30)) * time.Millisecond); kill(); start() }()
+		}
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			attempts++
+			_, err := c.SendBatch(context.Background(), "kill9-agent", uint64(b+1), framed)
+			if err == nil {
+				break
+			}
+			if !client.Retryable(err) || time.Now().After(deadline) {
+				t.Fatalf("batch %d: %v", b+1, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	kill()
+	start()
+	var rows [][]any
+	deadline := time.Now().Add(time.Minute)
+	for {
+		res, err := c.Query(context.Background(), "SecurityEvent | count", "")
+		if err == nil {
+			rows = res.Tables[0].Rows
+			res, err = c.Query(context.Background(), "SecurityEvent | distinct Channel, EventRecordID | count", "")
+		}
+		if err == nil {
+			rows = append(rows, res.Tables[0].Rows...)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("query after restart: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	n, d := int(rows[0][0].(float64)), int(rows[1][0].(float64))
+	if n != total || d != total {
+		t.Errorf("after 3 kill -9: %d rows, %d distinct events; want exactly %d (%d send attempts)", n, d, total, attempts)
+	}
+	t.Logf("%d events, %d send attempts, 3 kills at batches %v", n, attempts, killAt)
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// BenchmarkIngest measures events/s through the HTTP API into the store:
+// signed zstd batches of 5,000 synthetic Security events from 4 senders.
+func BenchmarkIngest(b *testing.B) {
+	s := startServer(b)
+	c, _ := client.New(s.url, s.ws.ID, s.ws.PrimaryKey, client.Options{})
+	const perBatch, senders = 5000, 4
+	g := synthetic.New(synthetic.Options{})
+	batches := make([][]byte, senders*4)
+	bytesPer := 0
+	var e event.Event
+	next := uint64(0)
+	for i := range batches {
+		for range perBatch {
+			g.Event(next, &e)
+			next++
+			batches[i] = e.AppendFramed(batches[i])
+		}
+		bytesPer += len(batches[i])
+	}
+	b.SetBytes(int64(bytesPer / len(batches)))
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for w := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				// Distinct events each round: shift record IDs via a fresh generator.
+				gen := synthetic.New(synthetic.Options{FirstRecordID: uint64(i)*perBatch + 1, Computer: "BENCH-" + strconv.Itoa(w)})
+				var buf []byte
+				var ev event.Event
+				for k := range perBatch {
+					gen.Event(uint64(k), &ev)
+					buf = ev.AppendFramed(buf)
+				}
+				if _, err := c.SendBatch(context.Background(), "bench-"+strconv.Itoa(w), uint64(i+1), buf); err != nil {
+					b.Error(err)
+				}
+			}
+		}()
+	}
+	for i := 0; i < b.N; i++ {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	b.ReportMetric(float64(b.N*perBatch)/b.Elapsed().Seconds(), "events/s")
+}

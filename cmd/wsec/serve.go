@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"wsec/internal/api"
+	"wsec/internal/auth"
+	"wsec/internal/dcr"
+	"wsec/internal/filter"
+	"wsec/internal/ingest"
+	"wsec/internal/server"
+	"wsec/internal/store/duckdb"
+	"wsec/internal/workspace"
+)
+
+// serveOptions is everything `wsec serve` needs; `wsec demo` fills it too.
+type serveOptions struct {
+	data              string
+	listen            string
+	certFile, keyFile string
+	retentionEvery    time.Duration
+	logger            *slog.Logger
+	// ready, when set, is called with the bound address before serving.
+	ready func(addr net.Addr)
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", stderr)
+	o := serveOptions{}
+	fs.StringVar(&o.data, "data", envDefault("WSEC_DATA", "wsec-data"), "data directory: workspaces, keys, rules and the store")
+	fs.StringVar(&o.listen, "listen", server.DefaultAddr, "host:port to listen on (loopback by default)")
+	fs.StringVar(&o.certFile, "tls-cert", "", "TLS certificate file (PEM); with --tls-key enables HTTPS")
+	fs.StringVar(&o.keyFile, "tls-key", "", "TLS private key file (PEM)")
+	fs.DurationVar(&o.retentionEvery, "retention-interval", time.Hour, "how often rows past their table's retention are deleted")
+	logFormat := fs.String("log-format", "json", "log format: json or text")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if (o.certFile == "") != (o.keyFile == "") {
+		return usageError{"give both --tls-cert and --tls-key, or neither"}
+	}
+	o.logger = newLogger(stderr, *logFormat)
+	return serve(ctx, o)
+}
+
+func newLogger(w io.Writer, format string) *slog.Logger {
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, nil))
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+// validateRule makes sure a rule compiles before the workspace stores it,
+// so an agent never receives one it cannot run.
+func validateRule(r dcr.Rule) error {
+	set, err := filter.ParseSet(r.EventSet)
+	if err != nil {
+		return err
+	}
+	_, err = filter.Compile(filter.Policy{Set: set, Queries: r.XPathQueries}, filter.Options{})
+	return err
+}
+
+// serve runs the workspace server until ctx ends.
+func serve(ctx context.Context, o serveOptions) error {
+	log := o.logger
+	if err := os.MkdirAll(o.data, 0o700); err != nil {
+		return fmt.Errorf("create data directory %s: %w", o.data, err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	keys, err := auth.Open(o.data, auth.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	st, err := duckdb.Open(filepath.Join(o.data, "store"), duckdb.Options{Logger: log, Registerer: reg})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rules, err := dcr.Open(filepath.Join(o.data, "rules"), validateRule, nil)
+	if err != nil {
+		return err
+	}
+	svc := workspace.New(func(id string) (workspace.Store, error) { return st.Workspace(id) }, workspace.Options{})
+	verifier := auth.NewVerifier(keys, nil)
+	ih, err := ingest.New(ingest.Options{Appender: svc, Verifier: verifier, Registerer: reg})
+	if err != nil {
+		return err
+	}
+	ah, err := api.New(api.Options{Querier: svc, Verifier: verifier, Registerer: reg})
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Options{
+		Addr: o.listen, CertFile: o.certFile, KeyFile: o.keyFile,
+		Logger: log, Registerer: reg, Gatherer: reg,
+	}, ih, ah, dcr.Routes{Store: rules, Verifier: verifier})
+	if err != nil {
+		return err
+	}
+	addr, err := srv.Listen()
+	if err != nil {
+		return err
+	}
+	log.Info("wsec serving", "addr", addr.String(), "data", o.data, "tls", o.certFile != "", "workspaces", len(keys.List()))
+	if len(keys.List()) == 0 {
+		log.Warn("no workspace yet; create one with: wsec workspace create --data " + o.data)
+	}
+	go func() {
+		if err := st.RunRetention(ctx, o.retentionEvery); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("retention stopped", "err", err)
+		}
+	}()
+	if o.ready != nil {
+		o.ready(addr)
+	}
+	err = srv.Serve(ctx)
+	log.Info("wsec stopped", "err", err)
+	return err
+}

@@ -1,0 +1,256 @@
+// Package workspace is what a wsec workspace does with requests once they
+// are authenticated: events go into the store, KQL is compiled to the
+// store's SQL and run there. It implements ingest.Appender and api.Querier
+// over any store that offers the small Store interface below, so the HTTP
+// layer knows neither DuckDB nor the compiler, and a second store
+// (ClickHouse) only needs a dialect and this interface.
+//
+// Promises: every method addresses exactly one workspace's store (queries
+// cannot see another workspace's data); errors from the compiler come back
+// as *api.QueryError with line and column so clients can point at the
+// mistake; the API timespan is pushed into the SQL (TimeGenerated range),
+// not applied after the fact.
+package workspace
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"wsec/internal/api"
+	"wsec/internal/event"
+	"wsec/internal/ingest"
+	"wsec/internal/kql"
+	kqlsql "wsec/internal/kql/sql"
+	"wsec/internal/schema"
+	"wsec/internal/store"
+)
+
+// Store is one workspace's storage.
+type Store interface {
+	AppendEvents(ctx context.Context, sender string, seq uint64, events []*event.Event, sourceSystem string) (store.AppendResult, error)
+	AppendCustom(ctx context.Context, table string, records []map[string]any, timeField string) (int, error)
+	AppendHeartbeat(ctx context.Context, hb *schema.Heartbeat) error
+	Query(ctx context.Context, sqlText string, args ...any) (*store.Result, error)
+	Tables(ctx context.Context) ([]*schema.Table, error)
+}
+
+// Opener returns the store of a workspace ID (already authenticated).
+type Opener func(id string) (Store, error)
+
+// Options configure a Service.
+type Options struct {
+	// Dialect is the SQL dialect of the store; nil means DuckDB.
+	Dialect kqlsql.Dialect
+	// MaxRows caps a query's result rows in the SQL itself; 0: no cap (the
+	// store's own limit still applies).
+	MaxRows int64
+	// Now is the query clock for ago() and now(); nil: time.Now.
+	Now func() time.Time
+}
+
+// Service implements ingest.Appender, api.Querier and api.TableLister.
+type Service struct {
+	open    Opener
+	dialect kqlsql.Dialect
+	maxRows int64
+	now     func() time.Time
+}
+
+// New returns a service over the stores open returns.
+func New(open Opener, o Options) *Service {
+	s := &Service{open: open, dialect: o.Dialect, maxRows: o.MaxRows, now: o.Now}
+	if s.dialect == nil {
+		s.dialect = kqlsql.DuckDB{}
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// AppendEvents implements ingest.Appender.
+func (s *Service) AppendEvents(ctx context.Context, ws, sender string, seq uint64, evs []*event.Event, sourceSystem string) (ingest.Result, error) {
+	st, err := s.open(ws)
+	if err != nil {
+		return ingest.Result{}, err
+	}
+	r, err := st.AppendEvents(ctx, sender, seq, evs, sourceSystem)
+	return ingest.Result{Stored: r.Stored, Duplicates: r.Duplicates, DuplicateBatch: r.Duplicate}, err
+}
+
+// AppendCustom implements ingest.Appender.
+func (s *Service) AppendCustom(ctx context.Context, ws, table string, recs []map[string]any, timeField string) (int, error) {
+	st, err := s.open(ws)
+	if err != nil {
+		return 0, err
+	}
+	return st.AppendCustom(ctx, table, recs, timeField)
+}
+
+// AppendHeartbeat implements ingest.Appender.
+func (s *Service) AppendHeartbeat(ctx context.Context, ws string, hb *ingest.Heartbeat) error {
+	st, err := s.open(ws)
+	if err != nil {
+		return err
+	}
+	return st.AppendHeartbeat(ctx, &schema.Heartbeat{
+		Time: hb.TimeGenerated, Computer: hb.Computer, ComputerIP: hb.ComputerIP, Category: hb.Category,
+		OSType: hb.OSType, OSName: hb.OSName, OSMajorVersion: hb.OSMajorVersion, OSMinorVersion: hb.OSMinorVersion,
+		AgentVersion: hb.Version, SourceComputerID: firstNonEmpty(hb.SourceComputerID, hb.Sender),
+		SourceSystem: "OpsManager", EventsPerSecond: hb.EventsPerSecond, QueueDepth: hb.QueueDepth, LastError: hb.LastError,
+	})
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// catalog adapts a workspace's tables to kql.Catalog.
+func (s *Service) catalog(ctx context.Context, st Store) (kql.Catalog, error) {
+	tables, err := st.Tables(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list tables: %w", err)
+	}
+	return kql.NewCatalog(schema.New(), tables...), nil
+}
+
+// Compile parses, checks and compiles a KQL query for the workspace's store.
+func (s *Service) Compile(ctx context.Context, ws, text string, start, end time.Time) (string, []kql.ColumnInfo, error) {
+	st, err := s.open(ws)
+	if err != nil {
+		return "", nil, err
+	}
+	return s.compile(ctx, st, text, start, end)
+}
+
+func (s *Service) compile(ctx context.Context, st Store, text string, start, end time.Time) (string, []kql.ColumnInfo, error) {
+	q, err := kql.Parse(text)
+	if err != nil {
+		return "", nil, queryError("SyntaxError", err)
+	}
+	cat, err := s.catalog(ctx, st)
+	if err != nil {
+		return "", nil, err
+	}
+	sqlText, cols, err := kqlsql.Compile(q, cat, s.dialect, kqlsql.Options{TimeStart: start, TimeEnd: end, Now: s.now(), MaxRows: s.maxRows})
+	if err != nil {
+		return "", nil, queryError("SemanticError", err)
+	}
+	return sqlText, cols, nil
+}
+
+// queryError turns compiler errors into the API's positioned error.
+func queryError(code string, err error) error {
+	var list kql.ErrorList
+	var one *kql.Error
+	switch {
+	case errors.As(err, &list) && len(list) > 0:
+		return &api.QueryError{Code: code, Message: list.Error(), Line: list[0].Pos.Line, Column: list[0].Pos.Column}
+	case errors.As(err, &one):
+		return &api.QueryError{Code: code, Message: one.Error(), Line: one.Pos.Line, Column: one.Pos.Column}
+	}
+	return &api.QueryError{Code: code, Message: err.Error()}
+}
+
+// Query implements api.Querier.
+func (s *Service) Query(ctx context.Context, ws, text string, start, end time.Time) (*api.Table, error) {
+	st, err := s.open(ws)
+	if err != nil {
+		return nil, err
+	}
+	sqlText, cols, err := s.compile(ctx, st, text, start, end)
+	if err != nil {
+		return nil, err
+	}
+	res, err := st.Query(ctx, sqlText)
+	if err != nil {
+		return nil, fmt.Errorf("run query: %w", err)
+	}
+	t := &api.Table{Name: "PrimaryResult", Rows: res.Rows}
+	for i, c := range cols {
+		typ := c.Type.String()
+		if c.Type == kql.TUnknown && i < len(res.Columns) {
+			typ = res.Columns[i].Type
+		}
+		t.Columns = append(t.Columns, api.Column{Name: c.Name, Type: typ})
+	}
+	if n := len(cols); n > 0 && cols[n-1].Expand {
+		expandBag(t)
+	}
+	return t, nil
+}
+
+// expandBag replaces the hidden property-bag column that bag_unpack leaves
+// at the end of an open row with one dynamic column per key found in any
+// row, in first-seen order, as Kusto shows an unpacked bag.
+func expandBag(t *api.Table) {
+	last := len(t.Columns) - 1
+	var keys []string
+	index := map[string]int{}
+	bags := make([]map[string]json.RawMessage, len(t.Rows))
+	for i, row := range t.Rows {
+		var raw []byte
+		switch v := row[last].(type) {
+		case json.RawMessage:
+			raw = v
+		case string:
+			raw = []byte(v)
+		}
+		var m map[string]json.RawMessage
+		if json.Unmarshal(raw, &m) != nil {
+			continue
+		}
+		bags[i] = m
+		ks := make([]string, 0, len(m))
+		for k := range m {
+			ks = append(ks, k)
+		}
+		sort.Strings(ks)
+		for _, k := range ks {
+			if _, ok := index[k]; !ok {
+				index[k] = len(keys)
+				keys = append(keys, k)
+			}
+		}
+	}
+	t.Columns = t.Columns[:last]
+	for _, k := range keys {
+		t.Columns = append(t.Columns, api.Column{Name: k, Type: "dynamic"})
+	}
+	for i, row := range t.Rows {
+		out := make([]any, last+len(keys))
+		copy(out, row[:last])
+		for k, v := range bags[i] {
+			out[last+index[k]] = v
+		}
+		t.Rows[i] = out
+	}
+}
+
+// Tables implements api.TableLister.
+func (s *Service) Tables(ctx context.Context, ws string) ([]api.Table, error) {
+	st, err := s.open(ws)
+	if err != nil {
+		return nil, err
+	}
+	tables, err := st.Tables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.Table, 0, len(tables))
+	for _, tb := range tables {
+		at := api.Table{Name: tb.Name}
+		for _, c := range tb.Columns {
+			at.Columns = append(at.Columns, api.Column{Name: c.Name, Type: c.Type.String()})
+		}
+		out = append(out, at)
+	}
+	return out, nil
+}
