@@ -24,6 +24,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"events":    {"print events of EVTX or event-XML files, filtered by event set and XPath", runEvents},
+		"demo":      {"start a workspace on the embedded store with sample events loaded (the quick start)", runDemo},
 		"serve":     {"run the workspace server: ingestion, query and rules APIs on the embedded store", runServe},
 		"import":    {"import EVTX or event-XML files into a workspace (resumable)", runImport},
 		"query":     {"run a KQL query against a workspace", runQuery},

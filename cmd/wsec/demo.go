@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"wsec/internal/auth"
+	"wsec/internal/client"
+	"wsec/internal/event"
+	"wsec/internal/logfile"
+	"wsec/internal/server"
+	"wsec/internal/source/synthetic"
+)
+
+//go:embed samples/*.evtx
+var sampleLogs embed.FS
+
+const demoWorkspaceName = "demo"
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("demo", stderr)
+	data := fs.String("data", envDefault("WSEC_DATA", "wsec-data"), "data directory")
+	listen := fs.String("listen", server.DefaultAddr, "host:port to listen on")
+	synth := fs.Int("events", 20000, "synthetic Security events to generate over the last 24 hours")
+	verbose := fs.Bool("v", false, "print the server's request log")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	keys, err := auth.Open(*data, auth.Options{})
+	if err != nil {
+		return err
+	}
+	var ws auth.Workspace
+	for _, w := range keys.List() {
+		if w.Name == demoWorkspaceName {
+			ws = w
+		}
+	}
+	if ws.ID == "" {
+		if ws, err = keys.Create(demoWorkspaceName); err != nil {
+			return err
+		}
+	}
+	logOut := io.Discard
+	if *verbose {
+		logOut = stderr
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	addrc := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, serveOptions{data: *data, listen: *listen, retentionEvery: time.Hour,
+			logger: slog.New(slog.NewJSONHandler(logOut, nil)), ready: func(a net.Addr) { addrc <- a }})
+	}()
+	var url string
+	select {
+	case a := <-addrc:
+		url = "http://" + a.String()
+	case err := <-done:
+		return err
+	}
+	c, err := client.New(url, ws.ID, ws.PrimaryKey, client.Options{SourceSystem: "wsec-demo"})
+	if err != nil {
+		return err
+	}
+	if err := loadDemo(ctx, c, *data, *synth, stderr); err != nil {
+		cancel()
+		<-done
+		return err
+	}
+	fmt.Fprintf(stdout, `
+wsec workspace %q is serving at %s (data in %s). In another terminal:
+
+  export WSEC_URL=%s WSEC_WORKSPACE=%s
+  export WSEC_KEY='%s'
+  go run ./cmd/wsec query 'SecurityEvent | summarize count() by Activity | top 10 by count_'
+  go run ./cmd/wsec query 'SecurityEvent | where EventID == 4625 | summarize Attempts = count() by Account, IpAddress | top 5 by Attempts'
+  go run ./cmd/wsec query 'SecurityEvent | where EventID == 4688 and CommandLine has "certutil" | project TimeGenerated, Computer, Account, CommandLine | take 5'
+
+Metrics: %s/metrics. Press Ctrl-C to stop.
+`, ws.Name, url, *data, url, ws.ID, ws.PrimaryKey, url)
+	err = <-done
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// loadDemo fills an empty workspace with synthetic events of the last 24
+// hours and the bundled real attack logs. A workspace that already has
+// events is left as it is, so restarting the demo does not double them.
+func loadDemo(ctx context.Context, c *client.Client, data string, synth int, stderr io.Writer) error {
+	res, err := c.Query(ctx, "SecurityEvent | count", "")
+	if err != nil {
+		return fmt.Errorf("check demo workspace: %w", err)
+	}
+	if len(res.Tables) > 0 && len(res.Tables[0].Rows) > 0 && cellText(res.Tables[0].Rows[0][0]) != "0" {
+		fmt.Fprintf(stderr, "wsec demo: workspace already holds %s events; not loading samples again\n", cellText(res.Tables[0].Rows[0][0]))
+		return nil
+	}
+	start := time.Now().UTC().Add(-24 * time.Hour).Truncate(time.Minute)
+	g := synthetic.New(synthetic.Options{Computer: "SRV-APP01.contoso.local", Start: start,
+		Step: 24 * time.Hour / time.Duration(max(synth, 1))})
+	imp := &fileImport{ctx: ctx, c: c, sender: "demo-synthetic-" + start.Format("20060102T1504")}
+	for n := range synth {
+		e := new(event.Event)
+		g.Event(uint64(n), e)
+		if err := imp.add([]*event.Event{e}); err != nil {
+			return err
+		}
+	}
+	if err := imp.flush(); err != nil {
+		return err
+	}
+	dir := filepath.Join(data, "samples")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	entries, _ := sampleLogs.ReadDir("samples") // embedded: cannot fail
+	stored := imp.stored
+	for _, en := range entries {
+		b, _ := sampleLogs.ReadFile("samples/" + en.Name())
+		path := filepath.Join(dir, en.Name())
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			return fmt.Errorf("write sample %s: %w", path, err)
+		}
+		fi := &fileImport{ctx: ctx, c: c, sender: "demo-sample-" + en.Name()}
+		if _, err := logfile.Read(ctx, path, logfile.Options{}, func(evs []*event.Event) []*event.Event { return evs }, fi.add); err != nil {
+			return fmt.Errorf("load sample %s: %w", en.Name(), err)
+		}
+		if err := fi.flush(); err != nil {
+			return err
+		}
+		stored += fi.stored
+	}
+	fmt.Fprintf(stderr, "wsec demo: loaded %d events (%d synthetic over the last 24 h, the rest from %d real attack logs)\n", stored, imp.stored, len(entries))
+	return nil
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"wsec/internal/auth"
+	"wsec/internal/client"
+	"wsec/internal/event"
+	"wsec/internal/logfile"
+)
+
+// syncBuffer is a goroutine-safe writer for a command's output.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestDemoAnswersFirstQuery runs the README's main command and its first
+// query: the workspace must hold the synthetic events and the bundled logs.
+func TestDemoAnswersFirstQuery(t *testing.T) {
+	data := t.TempDir()
+	port := freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errs syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"demo", "--data", data, "--listen", "127.0.0.1:" + strconv.Itoa(port), "--events", "3000"}, &out, &errs)
+	}()
+	deadline := time.Now().Add(2 * time.Minute)
+	for !strings.Contains(out.String(), "Press Ctrl-C") {
+		if time.Now().After(deadline) {
+			t.Fatalf("demo did not get ready: %s %s", out.String(), errs.String())
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("demo exited %d: %s", code, errs.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	keys, _ := auth.Open(data, auth.Options{})
+	ws := keys.List()[0]
+	if !strings.Contains(out.String(), ws.ID) || ws.Name != "demo" {
+		t.Errorf("demo output lacks the workspace: %s", out.String())
+	}
+	c, _ := client.New("http://"+net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), ws.ID, ws.PrimaryKey, client.Options{})
+	res, err := c.Query(context.Background(), "SecurityEvent | summarize count() by Activity | top 10 by count_", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Tables[0].Rows) != 10 {
+		t.Errorf("first query: %d rows", len(res.Tables[0].Rows))
+	}
+	// Every Security event of the bundled logs is in the workspace.
+	want := 0
+	files, _ := logfile.Expand([]string{"samples"})
+	for _, f := range files {
+		logfile.Read(context.Background(), f, logfile.Options{}, func(evs []*event.Event) int {
+			n := 0
+			for _, e := range evs {
+				if e.System.Channel == "Security" {
+					n++
+				}
+			}
+			return n
+		}, func(n int) error { want += n; return nil })
+	}
+	res, _ = c.Query(context.Background(), "SecurityEvent | where TimeGenerated < ago(30d) | count", "")
+	if n := int(res.Tables[0].Rows[0][0].(float64)); n != want || want == 0 {
+		t.Errorf("bundled real logs: %d Security events in the workspace, the files hold %d", n, want)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("demo exit %d after Ctrl-C: %s", code, errs.String())
+	}
+	// A second start keeps the data and does not load it twice.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	var errs2 syncBuffer
+	go func() {
+		done <- run(ctx2, []string{"demo", "--data", data, "--listen", "127.0.0.1:" + strconv.Itoa(port)}, io.Discard, &errs2)
+	}()
+	for !strings.Contains(errs2.String(), "already holds") {
+		if time.Now().After(deadline) {
+			t.Fatalf("second start: %s", errs2.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel2()
+	<-done
+}
