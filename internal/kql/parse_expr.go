@@ -568,7 +568,7 @@ func (p *parser) tryTabularSource() Expr {
 		}
 	case "search":
 		switch n.Kind {
-		case tString, tIdent, tStar, tLParen:
+		case tString, tIdent, tStar, tLParen, tLBrack:
 			p.advance()
 			return p.parseSearch(t.Pos)
 		}

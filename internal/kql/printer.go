@@ -290,7 +290,12 @@ func (pr *printer) expr(x Expr) {
 		pr.expr(x.Hi)
 		pr.ws(")")
 	case *CallExpr:
-		pr.ident(x.Fun)
+		// A function name before '(' is always read as a name, except the
+		// typed-literal words (date(...) would lex as a literal).
+		pr.ws(x.Fun.Name)
+		if typedLitWords[x.Fun.Name] {
+			pr.ws(" ")
+		}
 		pr.ws("(")
 		pr.exprList(x.Args)
 		pr.ws(")")
