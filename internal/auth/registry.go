@@ -17,6 +17,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"wsec/internal/atomicfile"
 )
 
 // ErrNotFound is returned for a workspace ID the registry does not hold.
@@ -336,7 +338,7 @@ func (r *Registry) change(fn func(map[string]Workspace) error) error {
 	if err != nil {
 		return fmt.Errorf("encode registry: %w", err)
 	}
-	if err := writeFileAtomic(r.dir, registryFileName, append(data, '\n'), 0o600); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(r.dir, registryFileName), append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("write registry: %w", err)
 	}
 	fi, err := os.Stat(r.path())

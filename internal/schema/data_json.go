@@ -2,7 +2,6 @@ package schema
 
 import (
 	"strconv"
-	"unicode/utf8"
 	"unsafe"
 
 	"wsec/internal/event"
@@ -74,14 +73,13 @@ func appendDataJSON(b []byte, e *event.Event) []byte {
 			b = append(b, ',')
 		}
 		members++
-		b = append(b, '"')
-		b = appendJSONBody(b, f.Name)
+		name := f.Name
 		if dup > 0 {
-			b = append(b, '_')
-			b = strconv.AppendInt(b, int64(dup), 10)
+			name += "_" + strconv.Itoa(dup)
 		}
-		b = append(b, '"', ':')
-		b = appendJSONString(b, f.Value)
+		b = event.AppendJSONString(b, name)
+		b = append(b, ':')
+		b = event.AppendJSONString(b, f.Value)
 	}
 	if unnamed > 0 {
 		if members > 0 {
@@ -98,7 +96,7 @@ func appendDataJSON(b []byte, e *event.Event) []byte {
 				b = append(b, ',')
 			}
 			k++
-			b = appendJSONString(b, e.Data[i].Value)
+			b = event.AppendJSONString(b, e.Data[i].Value)
 		}
 		b = append(b, ']')
 	}
@@ -107,56 +105,7 @@ func appendDataJSON(b []byte, e *event.Event) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `"Binary":`...)
-		b = appendJSONString(b, e.Binary)
+		b = event.AppendJSONString(b, e.Binary)
 	}
 	return append(b, '}')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string; invalid UTF-8 becomes \ufffd.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	b = appendJSONBody(b, s)
-	return append(b, '"')
-}
-
-// appendJSONBody appends s escaped for a JSON string, without the quotes.
-func appendJSONBody(b []byte, s string) []byte {
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	return append(b, s[start:]...)
 }
