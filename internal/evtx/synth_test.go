@@ -347,3 +347,37 @@ func TestSyntheticLimits(t *testing.T) {
 		}
 	})
 }
+
+// TestSyntheticRenderingInfo covers forwarded events, which carry the
+// message texts rendered on the source machine.
+func TestSyntheticRenderingInfo(t *testing.T) {
+	c := chunkOf(func(w *bx) {
+		w.frag()
+		w.instance(0, func(t *bx) {
+			t.elem("Event", true, func() {
+				system(t)
+				t.open("RenderingInfo", true, true)
+				t.attr("Culture")
+				t.text("en-US")
+				t.closeStart()
+				t.elem("Message", true, func() { t.subst(1, typeString, false) })
+				t.elem("Level", true, func() { t.text("Information") })
+				t.elem("Keywords", true, func() {
+					t.elem("Keyword", true, func() { t.text("Audit Success") })
+					t.elem("Keyword", true, func() { t.text("Classic") })
+				})
+				t.end()
+			})
+		}, []val{u16v(4624), strv("An account was successfully logged on.")})
+		w.eof()
+	})
+	res := decodeSynth(t, c)
+	if len(res.events) != 1 {
+		t.Fatalf("problems %v", res.problems)
+	}
+	r := res.events[0].Rendering
+	if r == nil || r.Culture != "en-US" || r.Message != "An account was successfully logged on." || r.Level != "Information" ||
+		strings.Join(r.Keywords, "|") != "Audit Success|Classic" {
+		t.Errorf("rendering %+v", r)
+	}
+}

@@ -62,6 +62,7 @@ func (d *decoder) eachElem(kids []node, c ctx, depth int, fn func(el *node, c ct
 				continue
 			}
 			v := c.val(uint16(sub))
+			spans = append([][2]int(nil), spans...) // fn may reuse d.spans
 			for _, s := range spans {
 				d.budget--
 				if d.budget < 0 {
