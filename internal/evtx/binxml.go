@@ -125,21 +125,14 @@ func (d *decoder) parseFragment(p, end int, dep bool, depth int) ([]node, int, e
 		return nil, p, errAt(p, "binary XML nested deeper than %d", maxDepth)
 	}
 	c := cursor{b: d.chunk, p: p, end: end}
-	// Record-level fragments (one or two nodes) live in a per-record arena;
-	// template bodies are kept for the chunk and allocated.
-	var out []node
-	if d.inTemplate == 0 {
-		start := len(d.nodes)
-		out = d.nodes[start:start]
-		// Claim what was used (a no-op copy unless out outgrew the arena).
-		defer func() { d.nodes = append(d.nodes[:start], out...) }()
-	}
+	mark := len(d.stk)
+	defer func() { d.stk = d.stk[:mark] }()
 	for c.p < c.end {
 		tok := c.b[c.p]
 		switch tok &^ tokMoreBit {
 		case tokEOF:
 			c.p++
-			return out, c.p, nil
+			return d.keep(d.stk[mark:]), c.p, nil
 		case tokFragmentHeader:
 			if err := c.need(4); err != nil {
 				return nil, c.p, err
@@ -150,31 +143,58 @@ func (d *decoder) parseFragment(p, end int, dep bool, depth int) ([]node, int, e
 			if err != nil {
 				return nil, c.p, err
 			}
-			out = append(out, node{kind: nodeTemplate, inst: inst})
+			d.stk = append(d.stk, node{kind: nodeTemplate, inst: inst})
 		case tokOpenStart:
 			n, err := d.parseElement(&c, dep, depth+1)
 			if err != nil {
 				return nil, c.p, err
 			}
-			out = append(out, n)
+			d.stk = append(d.stk, n)
 		case tokPITarget, tokPIData:
 			n, err := d.parsePI(&c)
 			if err != nil {
 				return nil, c.p, err
 			}
-			out = append(out, n)
+			d.stk = append(d.stk, n)
 		case tokValue, tokCharRef, tokEntityRef, tokCDATA, tokSubst, tokOptSubst:
 			// Text outside the root element: parsed for framing, kept as is.
 			n, err := d.parsePiece(&c)
 			if err != nil {
 				return nil, c.p, err
 			}
-			out = append(out, n)
+			d.stk = append(d.stk, n)
 		default:
 			return nil, c.p, errAt(c.p, "unexpected binary XML token 0x%02x", tok)
 		}
 	}
-	return out, c.p, nil
+	return d.keep(d.stk[mark:]), c.p, nil
+}
+
+// keep copies nodes collected on the scratch stack to where they live:
+// the per-record arena for record content, an exact-size allocation for
+// template definitions (kept for the chunk and beyond).
+func (d *decoder) keep(ns []node) []node {
+	if len(ns) == 0 {
+		return nil
+	}
+	if d.inTemplate > 0 {
+		return append([]node(nil), ns...)
+	}
+	start := len(d.nodes)
+	d.nodes = append(d.nodes, ns...)
+	return d.nodes[start:len(d.nodes):len(d.nodes)]
+}
+
+func (d *decoder) keepAttrs(as []attr) []attr {
+	if len(as) == 0 {
+		return nil
+	}
+	if d.inTemplate > 0 {
+		return append([]attr(nil), as...)
+	}
+	start := len(d.attrs)
+	d.attrs = append(d.attrs, as...)
+	return d.attrs[start:len(d.attrs):len(d.attrs)]
 }
 
 // elementHeader reads an open-start-element token up to and including its
@@ -261,6 +281,8 @@ func (d *decoder) parseElement(c *cursor, dep bool, depth int) (node, error) {
 		return node{}, err
 	}
 	n := node{kind: nodeElement, name: name}
+	mark, amark := len(d.stk), len(d.astk)
+	defer func() { d.stk, d.astk = d.stk[:mark], d.astk[:amark] }()
 	if hasAttrs {
 		if _, err := c.u32(); err != nil { // attribute list size
 			return node{}, err
@@ -296,10 +318,13 @@ func (d *decoder) parseElement(c *cursor, dep bool, depth int) (node, error) {
 			if err != nil {
 				return node{}, err
 			}
-			a.val = append(a.val, piece)
+			d.stk = append(d.stk, piece)
 		}
-		n.attrs = append(n.attrs, a)
+		a.val = d.keep(d.stk[mark:])
+		d.stk = d.stk[:mark]
+		d.astk = append(d.astk, a)
 	}
+	n.attrs = d.keepAttrs(d.astk[amark:])
 	tok, err := c.u8()
 	if err != nil {
 		return node{}, err
@@ -319,25 +344,26 @@ func (d *decoder) parseElement(c *cursor, dep bool, depth int) (node, error) {
 		switch tok &^ tokMoreBit {
 		case tokEndElement:
 			c.p++
+			n.kids = d.keep(d.stk[mark:])
 			return n, nil
 		case tokOpenStart:
 			k, err := d.parseElement(c, dep, depth+1)
 			if err != nil {
 				return node{}, err
 			}
-			n.kids = append(n.kids, k)
+			d.stk = append(d.stk, k)
 		case tokTemplate:
 			inst, err := d.parseInstance(c, depth+1)
 			if err != nil {
 				return node{}, err
 			}
-			n.kids = append(n.kids, node{kind: nodeTemplate, inst: inst})
+			d.stk = append(d.stk, node{kind: nodeTemplate, inst: inst})
 		case tokPITarget, tokPIData:
 			k, err := d.parsePI(c)
 			if err != nil {
 				return node{}, err
 			}
-			n.kids = append(n.kids, k)
+			d.stk = append(d.stk, k)
 		default:
 			if !isPieceToken(tok) {
 				return node{}, errAt(c.p, "element %q: unexpected token 0x%02x in content", name, tok)
@@ -346,7 +372,7 @@ func (d *decoder) parseElement(c *cursor, dep bool, depth int) (node, error) {
 			if err != nil {
 				return node{}, err
 			}
-			n.kids = append(n.kids, k)
+			d.stk = append(d.stk, k)
 		}
 	}
 }

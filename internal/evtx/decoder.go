@@ -28,7 +28,10 @@ type decoder struct {
 	vals       []value       // substitution values of the current record
 	budget     int           // nodes the current record may still visit
 	parsed     []parsedValue // binary XML values parsed in the current record
-	nodes      []node        // per-record arena of top-level fragment nodes
+	nodes      []node        // per-record arena of nodes outside templates
+	attrs      []attr        // per-record arena of attributes outside templates
+	stk        []node        // parser scratch stack: content of open elements
+	astk       []attr        // parser scratch stack: attributes of open elements
 	insts      []instance    // per-record arena of template instances
 	ninsts     int
 
@@ -82,6 +85,7 @@ func (d *decoder) decodeRecord(off, size int, ev *event.Event) (truncated, err e
 	d.vals = d.vals[:0]
 	d.parsed = d.parsed[:0]
 	d.nodes = d.nodes[:0]
+	d.attrs = d.attrs[:0]
 	d.ninsts = 0
 	d.budget = maxVisitsPerRecord
 	d.fbuf = d.fbuf[:0]
