@@ -151,12 +151,21 @@ func (f *Fanout) Offer(ctx context.Context, items []Item) error {
 		return nil
 	}
 	f.encode(items)
-	var errs []error
-	for _, d := range f.dests {
-		if err := d.offer(items, f.recs); err != nil {
-			errs = append(errs, err)
-		}
+	if len(f.dests) == 1 {
+		return f.dests[0].offer(items, f.recs)
 	}
+	// Each destination appends (and fsyncs) its own spool: in parallel, so
+	// N destinations cost one fsync's latency, not N.
+	errs := make([]error, len(f.dests))
+	var wg sync.WaitGroup
+	for i, d := range f.dests {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = d.offer(items, f.recs)
+		}()
+	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 

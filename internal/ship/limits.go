@@ -21,6 +21,11 @@ const (
 	// per-request work stays bounded.
 	DefaultMaxBatchRecords = 10_000
 
+	// MaxRecordSlack: a batch body may exceed MaxBatchBytes by one record
+	// (a record larger than the limit is sent alone); buffers up to twice
+	// the limit plus this are kept for reuse.
+	MaxRecordSlack = 1 << 20
+
 	// MaxBatchBytes is the largest MaxBatchBytes accepted (the workspace
 	// refuses larger request bodies).
 	MaxBatchBytes = 64 << 20

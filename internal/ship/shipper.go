@@ -44,13 +44,13 @@ type Shipper struct {
 	closeOnce sync.Once
 
 	// Run's goroutine only.
-	acked   uint64
-	resume  state // the batch in flight when the previous process stopped
-	body    []byte
-	wire    []byte
-	rng     *rand.Rand
-	lastLog time.Time
-	lastMsg string
+	acked    uint64
+	resume   state       // the batch in flight when the previous process stopped
+	free     []*batchBuf // at most two: the batch in flight and the next
+	prepared *batch      // the next batch, cut while the current one was in flight
+	rng      *rand.Rand
+	lastLog  time.Time
+	lastMsg  string
 
 	// The Fanout's Offer goroutine only: a destination detached by an I/O
 	// error (not a full spool) stays detached until then.
@@ -166,10 +166,14 @@ func (s *Shipper) Run(ctx context.Context) error {
 		return fmt.Errorf("ship %s: Run is already running", s.o.Name)
 	}
 	defer s.running.Store(false)
+	var b *batch // the next batch, when the last acknowledgement already cut it
 	for {
-		b, err := s.nextBatch(ctx)
+		var err error
+		if b == nil {
+			b, err = s.nextBatch(ctx)
+		}
 		if err == nil {
-			err = s.ship(ctx, b)
+			b, err = s.ship(ctx, b)
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -189,6 +193,48 @@ type batch struct {
 	body        []byte
 	events      int
 	malformed   []spool.Record
+	marked      bool // its range is stored as the batch in flight
+	wire        []byte
+	buf         *batchBuf
+}
+
+// batchBuf holds a batch's body and compressed body; buffers go back to
+// the Shipper when the batch is done, so steady shipping does not allocate
+// megabytes per batch.
+type batchBuf struct{ body, wire []byte }
+
+func (s *Shipper) getBuf() *batchBuf {
+	if n := len(s.free); n > 0 {
+		b := s.free[n-1]
+		s.free = s.free[:n-1]
+		return b
+	}
+	return new(batchBuf)
+}
+
+// release gives b's buffers back (keeping at most two, none over 2x the
+// batch limit).
+func (s *Shipper) release(b *batch) {
+	if b == nil || b.buf == nil {
+		return
+	}
+	if len(s.free) < 2 && cap(b.buf.body) <= 2*s.o.MaxBatchBytes+MaxRecordSlack {
+		s.free = append(s.free, b.buf)
+	}
+	b.buf, b.body, b.wire = nil, nil, nil
+}
+
+// compress fills b.wire (once: retries send the same bytes).
+func (s *Shipper) compress(b *batch) error {
+	if b.wire != nil || b.events == 0 {
+		return nil
+	}
+	wire, err := s.comp.compress(b.buf.wire, b.body)
+	if err != nil {
+		return fmt.Errorf("ship %s: compress batch %d: %w", s.o.Name, b.first, err)
+	}
+	b.wire, b.buf.wire = wire, wire[:0]
+	return nil
 }
 
 // nextBatch waits for records and cuts the next batch: the one in flight
@@ -204,7 +250,9 @@ func (s *Shipper) nextBatch(ctx context.Context) (*batch, error) {
 		}
 		if len(recs) > 0 {
 			s.log.Info("resending the batch in flight at the last stop", "batch_seq", first, "last_seq", r.inflightLast)
-			return s.build(first, r.inflightLast, recs), nil
+			b := s.build(first, r.inflightLast, recs)
+			b.marked = first == r.inflightFirst
+			return b, nil
 		}
 	}
 	recs, err := s.read(ctx, from, s.o.MaxBatchRecords, s.o.MaxBatchBytes)
@@ -302,8 +350,8 @@ func dataBytes(recs []spool.Record) int {
 
 // build makes the body: the framed events of recs, back to back.
 func (s *Shipper) build(first, last uint64, recs []spool.Record) *batch {
-	b := &batch{first: first, last: last, recs: recs}
-	body := s.body[:0]
+	b := &batch{first: first, last: last, recs: recs, buf: s.getBuf()}
+	body := b.buf.body[:0]
 	for _, r := range recs {
 		_, _, framed, err := parseRecord(r.Data)
 		if err != nil {
@@ -314,49 +362,62 @@ func (s *Shipper) build(first, last uint64, recs []spool.Record) *batch {
 		b.events++
 	}
 	b.body = body
-	s.body = body[:0]
+	b.buf.body = body[:0]
 	return b
 }
 
-// ship delivers b and acknowledges it in the spool.
-func (s *Shipper) ship(ctx context.Context, b *batch) error {
+// ship delivers b, acknowledges it in the spool, and returns the next
+// batch if that acknowledgement already cut it (see ack).
+func (s *Shipper) ship(ctx context.Context, b *batch) (*batch, error) {
 	if len(b.malformed) > 0 {
 		s.parkMalformed(b)
 	}
-	for {
-		if b.events == 0 {
-			return s.ack(ctx, b)
-		}
+	for b.events > 0 {
 		// Store the range before the first attempt: after a crash the same
 		// records go out again under the same X-Wsec-Seq.
-		if err := s.commit(ctx, s.acked, state{inflightFirst: b.first, inflightLast: b.last}); err != nil {
-			return err
+		if !b.marked {
+			if err := s.commit(ctx, s.acked, state{inflightFirst: b.first, inflightLast: b.last}); err != nil {
+				return nil, err
+			}
+			b.marked = true
 		}
 		s.setStatus(func(st *Status) { st.InFlightSeq = b.first })
 		split, err := s.deliver(ctx, b)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if split == nil {
-			return s.ack(ctx, b)
+			break
 		}
 		b = split
 	}
+	return s.ack(ctx, b)
+}
+
+// readyBatch cuts the batch after the acknowledged one if a full batch is
+// already waiting in the spool (the busy case), so that one cursor write
+// both acknowledges b and stores the next range; otherwise nil.
+func (s *Shipper) readyBatch(from uint64) *batch {
+	recs, err := s.q.ReadFrom(from, s.o.MaxBatchRecords, s.o.MaxBatchBytes)
+	if err != nil || len(recs) == 0 {
+		return nil
+	}
+	if len(recs) < s.o.MaxBatchRecords && dataBytes(recs) < s.o.MaxBatchBytes-s.o.MaxBatchBytes/10 {
+		return nil // not full: let nextBatch wait up to FlushInterval for more
+	}
+	return s.build(recs[0].Seq, recs[len(recs)-1].Seq, recs)
 }
 
 // deliver sends b until the workspace acknowledges it (nil, nil), rejects
 // it (parked, nil, nil) or refuses it as too large (the first half of b to
 // send instead). It returns an error only when ctx is done.
 func (s *Shipper) deliver(ctx context.Context, b *batch) (*batch, error) {
-	wire, err := s.comp.compress(s.wire, b.body)
-	if err != nil {
-		return nil, fmt.Errorf("ship %s: compress batch %d: %w", s.o.Name, b.first, err)
+	if err := s.compress(b); err != nil {
+		return nil, err
 	}
-	s.wire = wire[:0]
+	wire := b.wire
 	for attempt := 0; ; attempt++ {
-		start := time.Now()
-		resp, err := s.c.post(ctx, b.first, b.last, b.events, wire)
-		s.m.requestSeconds.Observe(time.Since(start).Seconds())
+		resp, err := s.postAndPrepare(ctx, b)
 		var retryAfter time.Duration
 		switch {
 		case err != nil:
@@ -386,7 +447,12 @@ func (s *Shipper) deliver(ctx context.Context, b *batch) (*batch, error) {
 			half := b.recs[:len(b.recs)/2]
 			s.log.Warn("workspace refused a batch as too large; sending it in halves",
 				"batch_seq", b.first, "records", len(b.recs), "bytes", len(b.body))
-			return s.build(b.first, half[len(half)-1].Seq, half), nil
+			// The prepared next batch started after the whole of b.
+			s.release(s.prepared)
+			s.prepared = nil
+			split := s.build(b.first, half[len(half)-1].Seq, half)
+			s.release(b)
+			return split, nil
 		case rejected(resp.status):
 			s.m.attempts.WithLabelValues("http_4xx").Inc()
 			rej := &RejectedError{Workspace: s.o.WorkspaceID, BatchSeq: b.first, Status: resp.status, Body: resp.body}
@@ -408,6 +474,34 @@ func (s *Shipper) deliver(ctx context.Context, b *batch) (*batch, error) {
 			return nil, err
 		}
 	}
+}
+
+// postAndPrepare sends b once; while the request is in flight it cuts and
+// compresses the next batch if a full one is waiting, so that in the busy
+// case compression overlaps the network and the workspace's work.
+func (s *Shipper) postAndPrepare(ctx context.Context, b *batch) (response, error) {
+	type result struct {
+		resp response
+		err  error
+	}
+	done := make(chan result, 1)
+	start := time.Now()
+	go func() {
+		resp, err := s.c.post(ctx, b.first, b.last, b.events, b.wire)
+		done <- result{resp, err}
+	}()
+	if s.prepared == nil {
+		if next := s.readyBatch(b.last + 1); next != nil {
+			if err := s.compress(next); err != nil {
+				s.release(next)
+			} else {
+				s.prepared = next
+			}
+		}
+	}
+	r := <-done
+	s.m.requestSeconds.Observe(time.Since(start).Seconds())
+	return r.resp, r.err
 }
 
 // rejected reports whether a status means the batch itself is refused, so
@@ -490,16 +584,31 @@ func (s *Shipper) commit(ctx context.Context, acked uint64, st state) error {
 	}
 }
 
-// ack moves the spool cursor past b.
-func (s *Shipper) ack(ctx context.Context, b *batch) error {
-	if err := s.commit(ctx, b.last, state{}); err != nil {
-		return err
+// ack moves the spool cursor past b, in the same write storing the range
+// of the next batch when one is ready; it returns that batch.
+func (s *Shipper) ack(ctx context.Context, b *batch) (*batch, error) {
+	next := s.prepared
+	s.prepared = nil
+	if next == nil || next.first != b.last+1 {
+		s.release(next)
+		next = s.readyBatch(b.last + 1)
+	}
+	var st state
+	if next != nil && next.events > 0 {
+		st = state{inflightFirst: next.first, inflightLast: next.last}
+	}
+	if err := s.commit(ctx, b.last, st); err != nil {
+		return nil, err
+	}
+	if next != nil {
+		next.marked = next.events > 0
 	}
 	s.tr.ack(b.last)
 	s.acked = b.last
+	s.release(b)
 	s.setStatus(func(st *Status) { st.AckedSeq, st.InFlightSeq = b.last, 0 })
 	s.wake()
-	return nil
+	return next, nil
 }
 
 // backoff is full jitter: uniform in [0, min(RetryMax, RetryBase*2^attempt)],

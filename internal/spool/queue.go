@@ -335,29 +335,41 @@ func (q *Queue) syncLoop() {
 }
 
 // syncNewest fsyncs the newest segment if it holds unsynced records and
-// makes them readable.
+// makes them readable. It does not hold appendMu during the fsync, so
+// Append goes on meanwhile; a roll closing the file under it has fsynced
+// the segment itself (os.File keeps the descriptor alive until Sync
+// returns).
 func (q *Queue) syncNewest() {
 	q.appendMu.Lock()
-	defer q.appendMu.Unlock()
 	if q.w == nil || q.failed != nil {
+		q.appendMu.Unlock()
 		return
 	}
+	f := q.w
 	q.mu.Lock()
 	seg := q.segs[len(q.segs)-1]
 	count, size := seg.count, seg.size
 	dirty := size > seg.syncedSize
 	q.mu.Unlock()
+	q.appendMu.Unlock()
 	if !dirty {
 		return
 	}
-	if err := q.fsync(q.w, seg.first); err != nil {
+	if err := q.fsync(f, seg.first); err != nil {
+		if errors.Is(err, os.ErrClosed) {
+			return // rolled: the roll fsynced it
+		}
+		q.appendMu.Lock()
 		q.failed = err
+		q.appendMu.Unlock()
 		q.log.Error("group commit fsync", "segment", segmentName(seg.first), "err", err)
 		return
 	}
 	q.mu.Lock()
-	seg.syncedCount, seg.syncedSize = count, size
-	q.wakeLocked()
+	if count > seg.syncedCount {
+		seg.syncedCount, seg.syncedSize = count, size
+		q.wakeLocked()
+	}
 	q.mu.Unlock()
 }
 
