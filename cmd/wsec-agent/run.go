@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"wsec/internal/agent"
+)
+
+// runAgent is `wsec-agent run --config FILE`.
+func runAgent(ctx context.Context, args []string, _, stderr io.Writer) error {
+	var level string
+	c, _, err := configFlag("run", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&level, "log-level", "", "override the config's logLevel (debug, info, warn, error)")
+	})
+	if err != nil {
+		return err
+	}
+	if level != "" {
+		c.LogLevel = level
+	}
+	log, closeLog, err := openLog(c, stderr, nil)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	return agent.Run(ctx, agent.Options{Config: c, Logger: log})
+}
+
+// openLog builds the agent's logger: JSON lines to the configured file
+// (bounded by rotation), or to stderr with logFile "-"; extra, when set,
+// also receives every record (the Windows event log).
+func openLog(c *agent.Config, stderr io.Writer, extra slog.Handler) (*slog.Logger, func(), error) {
+	var lvl slog.Level
+	switch strings.ToLower(c.LogLevel) {
+	case "debug":
+		lvl = slog.LevelDebug
+	case "warn":
+		lvl = slog.LevelWarn
+	case "error":
+		lvl = slog.LevelError
+	}
+	var w io.Writer = stderr
+	closeFn := func() {}
+	if c.LogFile != "-" {
+		path := c.LogFile
+		if path == "" {
+			if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+				return nil, nil, fmt.Errorf("create data directory: %w", err)
+			}
+			path = agent.LogPath(c.DataDir)
+		}
+		f, err := openRotating(path, maxLogBytes)
+		if err != nil {
+			return nil, nil, err
+		}
+		w, closeFn = f, func() { f.Close() }
+	}
+	var h slog.Handler = slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lvl})
+	if extra != nil {
+		h = teeHandler{h, extra}
+	}
+	return slog.New(h), closeFn, nil
+}
+
+// teeHandler sends every record to two handlers.
+type teeHandler [2]slog.Handler
+
+func (t teeHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return t[0].Enabled(ctx, l) || t[1].Enabled(ctx, l)
+}
+
+func (t teeHandler) Handle(ctx context.Context, r slog.Record) error {
+	var err error
+	for _, h := range t {
+		if h.Enabled(ctx, r.Level) {
+			if e := h.Handle(ctx, r.Clone()); e != nil && err == nil {
+				err = e
+			}
+		}
+	}
+	return err
+}
+
+func (t teeHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return teeHandler{t[0].WithAttrs(as), t[1].WithAttrs(as)}
+}
+
+func (t teeHandler) WithGroup(name string) slog.Handler {
+	return teeHandler{t[0].WithGroup(name), t[1].WithGroup(name)}
+}

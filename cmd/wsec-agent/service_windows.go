@@ -1,0 +1,293 @@
+//go:build windows
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/windows"
+	"golang.org/x/sys/windows/svc"
+	"golang.org/x/sys/windows/svc/eventlog"
+	"golang.org/x/sys/windows/svc/mgr"
+
+	"wsec/internal/agent"
+)
+
+// isService reports whether the Service Control Manager started us.
+func isService() bool {
+	ok, err := svc.IsWindowsService()
+	return err == nil && ok
+}
+
+// runService runs the agent as the Windows service; args are the ones the
+// service was installed with: run --config FILE.
+func runService(args []string) int {
+	elog, elogErr := eventlog.Open(serviceName)
+	if len(args) > 0 && args[0] == "run" {
+		args = args[1:]
+	}
+	c, _, err := configFlag("run", args, io.Discard, nil)
+	if err != nil {
+		if elogErr == nil {
+			elog.Error(1, "wsec-agent cannot start: "+err.Error())
+		}
+		return 2
+	}
+	var extra slog.Handler
+	if elogErr == nil {
+		defer elog.Close()
+		extra = &eventLogHandler{log: elog}
+	}
+	log, closeLog, err := openLog(c, io.Discard, extra)
+	if err != nil {
+		if elogErr == nil {
+			elog.Error(1, "wsec-agent cannot open its log: "+err.Error())
+		}
+		return 2
+	}
+	defer closeLog()
+	h := &handler{run: func(ctx context.Context, ready func()) error {
+		return agent.Run(ctx, agent.Options{Config: c, Logger: log, Ready: ready})
+	}}
+	if err := svc.Run(serviceName, h); err != nil {
+		log.Error("service stopped", "err", err)
+		return 1
+	}
+	return int(h.code)
+}
+
+// handler adapts the SCM's protocol to serveSCM.
+type handler struct {
+	run  func(ctx context.Context, ready func()) error
+	code uint32
+}
+
+func (h *handler) Execute(_ []string, reqs <-chan svc.ChangeRequest, changes chan<- svc.Status) (bool, uint32) {
+	cmds := make(chan svcCmd)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case r := <-reqs:
+				c := cmdOther
+				switch r.Cmd {
+				case svc.Interrogate:
+					c = cmdInterrogate
+				case svc.Stop:
+					c = cmdStop
+				case svc.Shutdown:
+					c = cmdShutdown
+				}
+				select {
+				case cmds <- c:
+				case <-stop:
+					return
+				}
+			}
+		}
+	}()
+	report := func(s svcState) {
+		st := svc.Status{}
+		switch s {
+		case stateStartPending:
+			st = svc.Status{State: svc.StartPending, WaitHint: uint32(agent.FirstRulesTimeout.Milliseconds()) + 10000}
+		case stateRunning:
+			st = svc.Status{State: svc.Running, Accepts: svc.AcceptStop | svc.AcceptShutdown}
+		case stateStopPending:
+			st = svc.Status{State: svc.StopPending, WaitHint: uint32(stopWait.Milliseconds())}
+		case stateStopped:
+			st = svc.Status{State: svc.Stopped}
+		}
+		changes <- st
+	}
+	h.code = serveSCM(cmds, report, h.run)
+	// A non-zero service-specific code makes the SCM run the recovery
+	// actions (restart) set at install.
+	return h.code != 0, h.code
+}
+
+// eventLogHandler writes warnings and errors to the Windows event log.
+type eventLogHandler struct {
+	log   *eventlog.Log
+	attrs []slog.Attr
+}
+
+func (h *eventLogHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+
+func (h *eventLogHandler) Handle(_ context.Context, r slog.Record) error {
+	var b bytes.Buffer
+	b.WriteString(r.Message)
+	write := func(a slog.Attr) bool {
+		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
+		return true
+	}
+	for _, a := range h.attrs {
+		write(a)
+	}
+	r.Attrs(write)
+	if r.Level >= slog.LevelError {
+		return h.log.Error(1, b.String())
+	}
+	return h.log.Warning(2, b.String())
+}
+
+func (h *eventLogHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &eventLogHandler{log: h.log, attrs: append(append([]slog.Attr(nil), h.attrs...), as...)}
+}
+
+func (h *eventLogHandler) WithGroup(string) slog.Handler { return h }
+
+// runInstall is `wsec-agent install --config FILE`: an automatic-start
+// service running `wsec-agent run --config FILE` as LocalSystem (which
+// can read the Security log), restarted by the SCM when it fails.
+func runInstall(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	_, path, err := configFlag("install", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fmt.Errorf("resolve config path: %w", err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find the agent's executable: %w", err)
+	}
+	m, err := mgr.Connect()
+	if err != nil {
+		return fmt.Errorf("connect to the service manager (run as Administrator): %w", err)
+	}
+	defer m.Disconnect()
+	if s, err := m.OpenService(serviceName); err == nil {
+		s.Close()
+		return fmt.Errorf("service %s already exists; run wsec-agent uninstall first", serviceName)
+	}
+	s, err := m.CreateService(serviceName, exe, mgr.Config{
+		DisplayName: "wsec agent",
+		Description: "Streams Windows Security and AppLocker events to wsec workspaces.",
+		StartType:   mgr.StartAutomatic,
+	}, "run", "--config", abs)
+	if err != nil {
+		return fmt.Errorf("create service: %w", err)
+	}
+	defer s.Close()
+	actions := []mgr.RecoveryAction{
+		{Type: mgr.ServiceRestart, Delay: 5 * time.Second},
+		{Type: mgr.ServiceRestart, Delay: 30 * time.Second},
+		{Type: mgr.ServiceRestart, Delay: time.Minute},
+	}
+	if err := s.SetRecoveryActions(actions, uint32((24 * time.Hour).Seconds())); err != nil {
+		return fmt.Errorf("set recovery actions: %w", err)
+	}
+	if err := s.SetRecoveryActionsOnNonCrashFailures(true); err != nil {
+		return fmt.Errorf("set recovery on failure exit codes: %w", err)
+	}
+	if err := eventlog.InstallAsEventCreate(serviceName, eventlog.Error|eventlog.Warning|eventlog.Info); err != nil &&
+		!errors.Is(err, windows.ERROR_ALREADY_EXISTS) && !bytes.Contains([]byte(err.Error()), []byte("exists")) {
+		return fmt.Errorf("register event log source: %w", err)
+	}
+	fmt.Fprintf(stdout, "installed service %s (%s run --config %s); start it with: wsec-agent start\n", serviceName, exe, abs)
+	return nil
+}
+
+func runUninstall(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		return usageError{"uninstall takes no arguments"}
+	}
+	m, err := mgr.Connect()
+	if err != nil {
+		return fmt.Errorf("connect to the service manager (run as Administrator): %w", err)
+	}
+	defer m.Disconnect()
+	s, err := m.OpenService(serviceName)
+	if err != nil {
+		return fmt.Errorf("service %s is not installed: %w", serviceName, err)
+	}
+	defer s.Close()
+	if st, err := s.Query(); err == nil && st.State != svc.Stopped {
+		if err := stopAndWait(ctx, s); err != nil {
+			return err
+		}
+	}
+	if err := s.Delete(); err != nil {
+		return fmt.Errorf("delete service: %w", err)
+	}
+	_ = eventlog.Remove(serviceName)
+	fmt.Fprintf(stdout, "removed service %s (its data directory is kept)\n", serviceName)
+	return nil
+}
+
+func runStart(_ context.Context, args []string, stdout, _ io.Writer) error {
+	if len(args) > 0 {
+		return usageError{"start takes no arguments"}
+	}
+	m, err := mgr.Connect()
+	if err != nil {
+		return fmt.Errorf("connect to the service manager: %w", err)
+	}
+	defer m.Disconnect()
+	s, err := m.OpenService(serviceName)
+	if err != nil {
+		return fmt.Errorf("service %s is not installed: %w", serviceName, err)
+	}
+	defer s.Close()
+	if err := s.Start(); err != nil {
+		return fmt.Errorf("start service: %w", err)
+	}
+	fmt.Fprintf(stdout, "started %s\n", serviceName)
+	return nil
+}
+
+func runStop(ctx context.Context, args []string, stdout, _ io.Writer) error {
+	if len(args) > 0 {
+		return usageError{"stop takes no arguments"}
+	}
+	m, err := mgr.Connect()
+	if err != nil {
+		return fmt.Errorf("connect to the service manager: %w", err)
+	}
+	defer m.Disconnect()
+	s, err := m.OpenService(serviceName)
+	if err != nil {
+		return fmt.Errorf("service %s is not installed: %w", serviceName, err)
+	}
+	defer s.Close()
+	if err := stopAndWait(ctx, s); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "stopped %s\n", serviceName)
+	return nil
+}
+
+func stopAndWait(ctx context.Context, s *mgr.Service) error {
+	st, err := s.Control(svc.Stop)
+	if err != nil {
+		return fmt.Errorf("stop service: %w", err)
+	}
+	deadline := time.Now().Add(stopWait + 10*time.Second)
+	for st.State != svc.Stopped {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("service %s did not stop within %v", serviceName, stopWait+10*time.Second)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(300 * time.Millisecond):
+		}
+		if st, err = s.Query(); err != nil {
+			return fmt.Errorf("query service: %w", err)
+		}
+	}
+	return nil
+}
