@@ -96,8 +96,9 @@ type Options struct {
 	// no logging.
 	Logger *slog.Logger
 
-	// Registerer receives the wsec_ship_* metrics. nil means none. Fanout
-	// labels each destination's metrics with destination=<Name>.
+	// Registerer receives the wsec_ship_* metrics. nil means none. Wrap it
+	// per destination (prometheus.WrapRegistererWith, e.g.
+	// destination=<Name>) when several Shippers share a registry.
 	Registerer prometheus.Registerer
 
 	// Now is the clock used for x-ms-date and Status. nil means time.Now.
