@@ -16,21 +16,23 @@ import (
 	"time"
 
 	"wsec/internal/auth"
+	"wsec/internal/protocol"
 )
 
-// Wire constants (FORMAT.md, "Request").
+// Wire constants (FORMAT.md, "Request"). The content type, path and the
+// sender and sequence headers are the workspace's (internal/protocol);
+// X-Wsec-Last-Seq and X-Wsec-Count are extra checks a receiver may use.
 const (
-	ContentType    = "application/x-wsec-events"
-	HeaderSender   = "X-Wsec-Sender"
-	HeaderSeq      = "X-Wsec-Seq"
+	ContentType    = protocol.ContentTypeBatch
+	HeaderSender   = protocol.HeaderSender
+	HeaderSeq      = protocol.HeaderSeq
 	HeaderCount    = "X-Wsec-Count"
 	HeaderLastSeq  = "X-Wsec-Last-Seq"
-	eventsPathFmt  = "/v1/workspaces/%s/events"
 	userAgentValue = "wsec-agent"
 )
 
 // EventsPath returns the path batches for workspace id are posted to.
-func EventsPath(id string) string { return fmt.Sprintf(eventsPathFmt, id) }
+func EventsPath(id string) string { return strings.Replace(protocol.PathEvents, "{id}", id, 1) }
 
 // client posts batches to one workspace over one keep-alive HTTP client.
 type client struct {

@@ -68,6 +68,10 @@ const (
 	// hundred channels; an agent reads a few.
 	MaxChannels = 512
 
+	// MaxSenderBytes bounds SenderID, as the workspace does (X-Wsec-Sender):
+	// a GUID or a host name fits.
+	MaxSenderBytes = 128
+
 	// MaxChannelBytes bounds a channel name (Windows allows 255 characters).
 	MaxChannelBytes = 256
 

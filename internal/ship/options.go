@@ -40,9 +40,10 @@ type Options struct {
 	WorkspaceID string
 	Key         string
 
-	// SenderID is the agent's stable identity (X-Wsec-Sender). With the
-	// batch sequence number it is what the workspace deduplicates on, so it
-	// must not change across restarts.
+	// SenderID is the agent's stable identity (X-Wsec-Sender): 1 to
+	// MaxSenderBytes letters, digits and . _ - : @ { }. With the batch
+	// sequence number it is what the workspace deduplicates on, so it must
+	// not change across restarts.
 	SenderID string
 
 	// Compression is Zstd (""), or Gzip.
@@ -141,8 +142,9 @@ func (o Options) withDefaults() (Options, error) {
 	if _, err := base64.StdEncoding.DecodeString(o.Key); err != nil || o.Key == "" {
 		errs = append(errs, errors.New("Key must be the workspace key in base64"))
 	}
-	if o.SenderID == "" {
-		errs = append(errs, errors.New("SenderID is required"))
+	if !validSender(o.SenderID) {
+		errs = append(errs, fmt.Errorf("SenderID %q must be 1-%d letters, digits and . _ - : @ { } (the workspace refuses anything else)",
+			o.SenderID, MaxSenderBytes))
 	}
 	switch o.Compression {
 	case "":
@@ -197,4 +199,20 @@ func (o Options) withDefaults() (Options, error) {
 		o.Now = time.Now
 	}
 	return o, nil
+}
+
+// validSender: what the workspace accepts in X-Wsec-Sender.
+func validSender(s string) bool {
+	if s == "" || len(s) > MaxSenderBytes {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '.', c == '_', c == '-', c == ':', c == '@', c == '{', c == '}':
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -335,6 +335,8 @@ func TestOptionsValidation(t *testing.T) {
 	f(func(o *Options) { o.WorkspaceID = "nope" }, true)
 	f(func(o *Options) { o.Key = "not base64!" }, true)
 	f(func(o *Options) { o.SenderID = "" }, true)
+	f(func(o *Options) { o.SenderID = "host name with spaces" }, true)
+	f(func(o *Options) { o.SenderID = "{0B7E3F3C-5D8A-4C5E-9A51-1F0C2D3E4F5A}" }, false)
 	f(func(o *Options) { o.Compression = "lz4" }, true)
 	f(func(o *Options) { o.ProxyURL = "::" }, true)
 	f(func(o *Options) { o.MaxBatchBytes = MaxBatchBytes + 1 }, true)

@@ -136,7 +136,7 @@ func (w *fakeWorkspace) serve(rw http.ResponseWriter, r *http.Request) {
 		w.refuse(rw, http.StatusForbidden, "%v", err)
 		return
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/x-wsec-events" {
+	if ct := r.Header.Get("Content-Type"); ct != "application/x-wsec-batch" {
 		w.refuse(rw, http.StatusUnsupportedMediaType, "content type %q", ct)
 		return
 	}
