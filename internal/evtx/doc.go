@@ -56,7 +56,7 @@
 //
 // Speed: template definitions are parsed once and then shared across
 // chunks by template GUID (only between chunks whose checksums verify; see
-// template in binxml.go for why that is safe), records only decode their
+// template in template.go for why that is safe), records only decode their
 // substitution values, and values are rendered straight into one buffer
 // per event. Decoding runs at several hundred MB/s per core; callers should
 // do their per-event work inside Process' work function so it runs on the
