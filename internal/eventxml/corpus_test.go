@@ -153,12 +153,17 @@ func TestCorpusPythonEvtx(t *testing.T) {
 		if len(exEvs) != len(pyEvs) {
 			t.Logf("%s: evtxexport %d events, python-evtx %d; comparing by record ID", filepath.Base(f), len(exEvs), len(pyEvs))
 		}
-		byRec := map[uint64]*event.Event{}
+		// Some corpus files hold several channels, whose record IDs repeat.
+		type key struct {
+			channel string
+			rec     uint64
+		}
+		byRec := map[key]*event.Event{}
 		for _, e := range pyEvs {
-			byRec[e.System.EventRecordID] = e
+			byRec[key{e.System.Channel, e.System.EventRecordID}] = e
 		}
 		for _, e := range exEvs {
-			p, ok := byRec[e.System.EventRecordID]
+			p, ok := byRec[key{e.System.Channel, e.System.EventRecordID}]
 			if !ok {
 				continue
 			}
