@@ -6,10 +6,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
-	"slices"
-	"strconv"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -225,4 +225,3 @@ func TestFixtureCAPI2(t *testing.T) {
 		t.Error(d)
 	}
 }
-
