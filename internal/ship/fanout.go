@@ -122,6 +122,9 @@ func (f *Fanout) Offer(ctx context.Context, items []Item) error {
 			return errors.New("fanout: item without an event")
 		}
 	}
+	if err := f.checkChannels(items); err != nil {
+		return err
+	}
 	for {
 		ch := f.waitChan()
 		rewind := false
@@ -167,6 +170,34 @@ func (f *Fanout) Offer(ctx context.Context, items []Item) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// checkChannels refuses items that would make a destination track more
+// than MaxChannels channels (its state is stored with every
+// acknowledgement, so it is bounded).
+func (f *Fanout) checkChannels(items []Item) error {
+	for _, d := range f.dests {
+		d.tr.mu.Lock()
+		n := len(d.tr.chans)
+		var added map[string]bool
+		for _, it := range items {
+			ch := it.Pos.Channel
+			if !tracked(it.Pos) || d.tr.chans[ch] != nil || added[ch] {
+				continue
+			}
+			if added == nil {
+				added = map[string]bool{}
+			}
+			added[ch] = true
+			if n+len(added) > MaxChannels {
+				d.tr.mu.Unlock()
+				return fmt.Errorf("fanout: channel %q would be destination %s's %dth; at most %d are tracked",
+					ch, d.o.Name, n+len(added), MaxChannels)
+			}
+		}
+		d.tr.mu.Unlock()
+	}
+	return nil
 }
 
 // encode builds every item's spool record once, into one buffer.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"wsec/internal/bookmark"
 	"wsec/internal/event"
 	"wsec/internal/spool"
 )
@@ -344,3 +345,27 @@ func TestOptionsValidation(t *testing.T) {
 }
 
 var _ = fmt.Sprint
+
+func TestTooManyChannels(t *testing.T) {
+	ws := newFakeWorkspace(t, wsA)
+	q := openSpool(t, t.TempDir(), spool.Options{})
+	f := newFanout(t, newShipper(t, q, testShipOptions(ws)))
+	it := newTestSource(1).item(0)
+	items := make([]Item, MaxChannels+1)
+	for i := range items {
+		items[i] = Item{Pos: bookmark.Position{Channel: fmt.Sprintf("Channel-%d", i), RecordID: 1}, Event: it.Event}
+	}
+	if err := f.Offer(context.Background(), items[:MaxChannels]); err != nil {
+		t.Fatalf("%d channels: %v", MaxChannels, err)
+	}
+	if err := f.Offer(context.Background(), items[MaxChannels:]); err == nil {
+		t.Fatal("one channel too many was accepted")
+	}
+	if got := q.Stats().DepthRecords; got != MaxChannels {
+		t.Fatalf("spooled %d records, want %d", got, MaxChannels)
+	}
+	// The state with every channel fits the spool's limit.
+	if n := len(state{positions: f.Durable()}.marshal()); n > spool.MaxStateBytes {
+		t.Fatalf("state of %d bytes exceeds %d", n, spool.MaxStateBytes)
+	}
+}
