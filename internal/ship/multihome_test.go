@@ -112,3 +112,46 @@ func TestMultiHomingDetachAndRewind(t *testing.T) {
 	}
 	t.Logf("b caught up after %d rewinds", rewinds)
 }
+
+// With its only destination detached, Offer waits for room instead of
+// spinning through the source, and then asks for a rewind.
+func TestOfferWaitsWhileEveryDestinationIsDetached(t *testing.T) {
+	ws := newFakeWorkspace(t, wsA)
+	ws.stop()
+	q := openSpool(t, t.TempDir(), spool.Options{MaxBytes: 256 << 10})
+	f := newFanout(t, newShipper(t, q, testShipOptions(ws)))
+	running(t, f)
+	ctx := context.Background()
+	src := newTestSource(2000)
+	// Fill the spool until the destination detaches.
+	for !f.Status()[0].Detached {
+		if src.next >= 2000 {
+			t.Fatal("the spool never filled")
+		}
+		if err := f.Offer(ctx, []Item{src.item(src.next)}); err != nil {
+			t.Fatal(err)
+		}
+		src.next++
+	}
+	// Now Offer blocks: it returns only when ctx ends...
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	err := f.Offer(short, []Item{src.item(src.next)})
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Offer with every destination detached: %v, want to wait until ctx ends", err)
+	}
+	// ...or when the destination has drained: then it asks for a rewind.
+	done := make(chan error, 1)
+	go func() { done <- f.Offer(ctx, []Item{src.item(src.next)}) }()
+	ws.restart()
+	start := time.Now()
+	if err := <-done; !errors.Is(err, ErrRewind) {
+		t.Fatalf("Offer after the workspace came back: %v, want ErrRewind", err)
+	}
+	t.Logf("rewind after %v", time.Since(start))
+	src.seek(f.Durable())
+	rw := src.feed(t, ctx, f, 2000, 100)
+	t.Logf("fed after %v, %d rewinds", time.Since(start), rw)
+	ws.waitEvents(t, 2000)
+	ws.checkExactlyOnce(t, src.keys(0, 2000))
+}
