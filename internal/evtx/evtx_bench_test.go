@@ -21,8 +21,18 @@ import (
 
 var benchFile struct {
 	once sync.Once
+	dir  string
 	path string
 	err  error
+}
+
+// TestMain removes the benchmark file built on demand.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchFile.dir != "" {
+		os.RemoveAll(benchFile.dir)
+	}
+	os.Exit(code)
 }
 
 func bigFile(b *testing.B) string {
@@ -43,6 +53,7 @@ func bigFile(b *testing.B) string {
 			benchFile.err = err
 			return
 		}
+		benchFile.dir = dir
 		benchFile.path = filepath.Join(dir, "big.evtx")
 		_, benchFile.err = evtxbuild.BuildFile(benchFile.path, srcs, evtxbuild.Options{TargetBytes: int64(mb) << 20})
 	})
