@@ -26,7 +26,10 @@ func (s Section) String() string {
 
 // Field is one payload value. Name is "" for an unnamed <Data> element.
 // UserData children nested deeper than the wrapper's direct children are
-// named by their path below the wrapper joined with "/" (e.g. "Params/Param").
+// named by their path below the wrapper joined with "/" (e.g. "Params/Param"),
+// and attributes by the element's path plus "/@name" (e.g. "Result/@value":
+// CAPI2 keeps all its data in attributes). Unknown children of EventData are
+// flattened the same way.
 type Field struct {
 	Name  string
 	Value string
