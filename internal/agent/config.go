@@ -48,6 +48,13 @@ type Config struct {
 	// spool.DefaultMaxBytes (1 GiB).
 	SpoolMaxBytes int64 `json:"spoolMaxBytes,omitempty"`
 
+	// SpoolSyncInterval is how often appended events are fsynced (group
+	// commit); 0 means DefaultSpoolSyncInterval. SpoolSyncEachAppend
+	// fsyncs every append instead. Either way an event is sent only once it
+	// is on disk; see doc.go for what a power loss costs.
+	SpoolSyncInterval   Duration `json:"spoolSyncInterval,omitempty"`
+	SpoolSyncEachAppend bool     `json:"spoolSyncEachAppend,omitempty"`
+
 	// Intervals; zero means the default in limits.go.
 	RulesInterval     Duration `json:"rulesInterval,omitempty"`
 	HeartbeatInterval Duration `json:"heartbeatInterval,omitempty"`

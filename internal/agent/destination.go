@@ -50,7 +50,11 @@ func openDestination(c *Config, d DestinationConfig, id string, reg prometheus.R
 	if d.SpoolMaxBytes > 0 {
 		maxBytes = d.SpoolMaxBytes
 	}
-	q, err := openSpool(filepath.Join(dir, spoolDir), spool.Options{MaxBytes: maxBytes, Logger: dlog, Registerer: dreg})
+	sync := orDefault(c.SpoolSyncInterval, DefaultSpoolSyncInterval)
+	if c.SpoolSyncEachAppend {
+		sync = 0
+	}
+	q, err := openSpool(filepath.Join(dir, spoolDir), spool.Options{MaxBytes: maxBytes, SyncInterval: sync, Logger: dlog, Registerer: dreg})
 	if err != nil {
 		return nil, fmt.Errorf("destination %s: %w", d.Name, err)
 	}

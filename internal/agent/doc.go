@@ -62,6 +62,15 @@
 // so a catch-up does not wait for new input. An offer is cut to an eighth
 // of the smallest spool, so a drained spool always has room for one.
 //
+// Power loss. By default the spools fsync appended events together every
+// DefaultSpoolSyncInterval (group commit) rather than at every append.
+// Append then survives kill -9 (the data is in the operating system) but
+// a power loss may take the last unsynced appends. The shipper reads only
+// synced records, so nothing was sent or acknowledged from that tail, and
+// high_d is rebuilt from the spool as it is on disk, so the lost events are
+// above it and are read from the source and appended again — once.
+// Config.SpoolSyncEachAppend fsyncs every append instead.
+//
 // Crash points, checked by TestKill9 (SIGKILL at random points, three
 // times, then a run to the end: each workspace holds exactly its events):
 // between read and offer (nothing spooled; read again from start(s));

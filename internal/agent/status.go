@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"wsec/internal/atomicfile"
 )
 
 // Status is what `wsec-agent status` shows: written to the status file
@@ -86,11 +84,17 @@ func (a *agent) status() Status {
 	return st
 }
 
-// writeStatus replaces the status file.
+// writeStatus replaces the status file: a temporary file renamed over
+// it, so a reader never sees half a file; not fsynced, because after a
+// power loss the next write replaces whatever is left.
 func (a *agent) writeStatus() {
 	b, err := json.MarshalIndent(a.status(), "", "  ")
 	if err == nil {
-		err = atomicfile.WriteFile(StatusPath(a.cfg.DataDir), append(b, '\n'), 0o644)
+		path := StatusPath(a.cfg.DataDir)
+		tmp := path + ".tmp"
+		if err = os.WriteFile(tmp, append(b, '\n'), 0o644); err == nil {
+			err = os.Rename(tmp, path)
+		}
 	}
 	if err != nil {
 		a.log.Warn("write status file", "err", err)

@@ -102,13 +102,12 @@ func TestStreamPacing(t *testing.T) {
 	if len(evs) != 3000 {
 		t.Fatalf("read %d events", len(evs))
 	}
-	// 3000 events at 1000/s take 3 s of (fake) time, in ticks of 50 ms:
-	// about 20 batches a second of about 50 events.
+	// 3000 events at 1000/s take 3 s of (fake) time, one batch per tick.
 	if d := clk.now.Sub(start); d < 2950*time.Millisecond || d > 3050*time.Millisecond {
 		t.Errorf("3000 events at 1000/s took %v of clock time, want ~3s", d)
 	}
-	if len(batches) < 55 || len(batches) > 65 {
-		t.Errorf("%d batches, want ~60 (one per 50 ms tick)", len(batches))
+	if want := int(3 * time.Second / DefaultTick); len(batches) < want-2 || len(batches) > want+2 {
+		t.Errorf("%d batches, want ~%d (one per %v tick)", len(batches), want, DefaultTick)
 	}
 	for _, d := range clk.sleeps {
 		if d < DefaultTick {
