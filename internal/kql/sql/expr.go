@@ -403,10 +403,14 @@ func (c *compiler) compare(op string, xs []kql.Scalar, sc *scope, cx ctx) (sqlEx
 		}
 		return sqlExpr{s: "(CASE WHEN " + l.s + " IS NULL AND " + r.s + " IS NULL THEN NULL ELSE coalesce(" + plain + ", false) END)", t: kql.TBool, nullable: true}, nil
 	case op == "!=":
-		if cx == filterCtx || l.k != nil || r.k != nil {
-			return sqlExpr{s: "(" + l.s + " IS DISTINCT FROM " + r.s + ")", t: kql.TBool}, nil
+		dis, err := c.d.Func("distinct_from", []Arg{l.arg(), r.arg()}, kql.TBool)
+		if err != nil {
+			return sqlExpr{}, err
 		}
-		return sqlExpr{s: "(CASE WHEN " + l.s + " IS NULL AND " + r.s + " IS NULL THEN NULL ELSE " + l.s + " IS DISTINCT FROM " + r.s + " END)", t: kql.TBool, nullable: true}, nil
+		if cx == filterCtx || l.k != nil || r.k != nil {
+			return sqlExpr{s: dis, t: kql.TBool}, nil
+		}
+		return sqlExpr{s: "(CASE WHEN " + l.s + " IS NULL AND " + r.s + " IS NULL THEN NULL ELSE " + dis + " END)", t: kql.TBool, nullable: true}, nil
 	}
 	return sqlExpr{s: plain, t: kql.TBool, nullable: true}, nil
 }
@@ -428,7 +432,10 @@ func (c *compiler) compareStrings(op, sop string, l, r sqlExpr, cx ctx) sqlExpr 
 		if !l.nullable && !r.nullable {
 			return sqlExpr{s: "(" + l.s + " <> " + r.s + ")", t: kql.TBool}
 		}
-		return sqlExpr{s: "(" + l.s + " IS DISTINCT FROM " + r.s + ")", t: kql.TBool}
+		if dis, err := c.d.Func("distinct_from", []Arg{l.arg(), r.arg()}, kql.TBool); err == nil {
+			return sqlExpr{s: dis, t: kql.TBool}
+		}
+		return sqlExpr{s: "(" + nn(l) + " <> " + nn(r) + ")", t: kql.TBool}
 	}
 	return sqlExpr{s: "(" + nn(l) + " " + sop + " " + nn(r) + ")", t: kql.TBool}
 }

@@ -45,17 +45,26 @@ func (c *compiler) aggregate(g *kql.Aggregate) (*relSQL, error) {
 			if err != nil {
 				return nil, err
 			}
+			// The maximised value itself is max(x) (min(x)); the other
+			// columns come from one record so they are from the same row.
+			rec := nm.alloc("__rec")
+			ext := map[string]string{"arg_max": "max", "arg_min": "min"}[it.Fn]
+			first, err := c.d.Agg(ext, []Arg{args[0].arg()}, args[0].t, "")
+			if err != nil {
+				return nil, err
+			}
 			var packed []string
 			for _, v := range args[1:] {
 				packed = append(packed, v.s)
 			}
-			packed = append([]string{args[0].s}, packed...)
-			rec := nm.alloc("__rec")
-			s, err := c.d.Agg(it.Fn, []Arg{{SQL: c.d.Pack(packed), Type: kql.TDynamic}, args[0].arg()}, kql.TDynamic, "")
-			if err != nil {
-				return nil, err
+			rest := "NULL"
+			if len(packed) > 0 {
+				rest, err = c.d.Agg(it.Fn, []Arg{{SQL: c.d.Pack(packed), Type: kql.TDynamic}, args[0].arg()}, kql.TDynamic, "")
+				if err != nil {
+					return nil, err
+				}
 			}
-			list = append(list, s+" AS "+c.d.Quote(rec))
+			list = append(list, first+" AS "+c.d.Quote(rec+"_x"), rest+" AS "+c.d.Quote(rec))
 			u := unpack{record: rec}
 			for _, o := range it.Outs {
 				u.outs = append(u.outs, col{name: o.Name, t: o.Type, nullable: true})
@@ -101,7 +110,11 @@ func (c *compiler) aggregate(g *kql.Aggregate) (*relSQL, error) {
 			ui++
 			for i, o := range u.outs {
 				name := nm2.alloc(o.name)
-				outer = append(outer, c.d.Field(a2+"."+c.d.Quote(u.record), i)+" AS "+c.d.Quote(name))
+				v := a2 + "." + c.d.Quote(u.record+"_x")
+				if i > 0 {
+					v = c.d.Field(a2+"."+c.d.Quote(u.record), i-1)
+				}
+				outer = append(outer, v+" AS "+c.d.Quote(name))
 				o.sql = name
 				final.cols = append(final.cols, o)
 			}
