@@ -1,0 +1,3 @@
+SELECT coalesce("Computer", '') AS "Computer", "TimeGenerated" AS "TimeGenerated", "EventID" AS "EventID", coalesce("Account", '') AS "Account", "n" AS "n"
+FROM (SELECT * FROM (SELECT t3.*, t3."n" AS "__ord" FROM (SELECT t2."Computer", t2."__rec_x" AS "TimeGenerated", struct_extract(t2."__rec", 'f0') AS "EventID", struct_extract(t2."__rec", 'f1') AS "Account", t2."n" FROM (SELECT coalesce(t1."Computer", '') AS "Computer", max(t1."TimeGenerated") AS "__rec_x", arg_max({'f0': t1."EventID", 'f1': t1."Account"}, t1."TimeGenerated") AS "__rec", count(DISTINCT coalesce(t1."Account", '')) AS "n" FROM (SELECT * FROM "SecurityEvent") AS t1 GROUP BY coalesce(t1."Computer", '')) AS t2) AS t3) AS t4 ORDER BY "__ord" DESC NULLS LAST LIMIT 2) AS t5
+ORDER BY "__ord" DESC NULLS LAST
