@@ -276,8 +276,12 @@ func (r *reader) offer(ctx context.Context, req offerReq) error {
 	return nil
 }
 
-// taken records that n events up to position pos were taken.
+// taken records that n events up to position pos were taken; progress
+// starts a failing stream's backoff over.
 func (r *reader) taken(st *streamState, n int, pos uint64) {
+	if n > 0 {
+		st.failures = 0
+	}
 	st.mu.Lock()
 	st.events += uint64(n)
 	st.pos = max(st.pos, pos)
@@ -325,11 +329,9 @@ func (r *reader) ended(e ended) {
 func (r *reader) tick(ctx context.Context) {
 	var pos map[string]uint64
 	for _, st := range r.streams {
-		if st.running || st.done || st.retryAt.IsZero() || r.now().Before(st.retryAt) || (st.once && st.started && st.failures == 0) {
+		// A stream read once (standard input) cannot be read again.
+		if st.once || st.running || st.done || st.retryAt.IsZero() || r.now().Before(st.retryAt) {
 			continue
-		}
-		if st.once {
-			continue // standard input cannot be read again
 		}
 		if pos == nil {
 			pos = r.startPositions()
