@@ -24,7 +24,12 @@ import (
 // schema (as ingestion does), and appends the rows to db's tables (created
 // by openSchemaDB). It returns the rows loaded per table and the latest
 // TimeGenerated. Damaged sample files are read as far as they decode.
-func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog) (map[string]int, time.Time) {
+//
+// When rebase is not zero every file is replayed as if it had just been
+// recorded: its times are shifted so its newest event falls at rebase
+// (relative times within a file are kept). The corpus spans years, and the
+// rules look back hours or days.
+func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog, rebase time.Time) (map[string]int, time.Time) {
 	t.Helper()
 	root := corpustest.Dir(t, "evtx")
 	var files []string
@@ -58,10 +63,15 @@ func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog) (map[str
 			if err != nil {
 				continue // not an EVTX file the reader accepts (deliberately damaged samples)
 			}
+			type pending struct {
+				table string
+				vals  []driver.Value
+			}
+			var rows []pending
+			var fileNewest time.Time
 			_, err = f.Events(ctx, func(e *event.Event) error {
 				tbl := mapper.Map(e, "OpsManager", &row)
-				app, ok := apps[tbl.Name]
-				if !ok {
+				if _, ok := apps[tbl.Name]; !ok {
 					return nil
 				}
 				vals := make([]driver.Value, len(tbl.Columns))
@@ -76,19 +86,38 @@ func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog) (map[str
 					case schema.DateTime:
 						tm := time.Unix(0, c.I).UTC()
 						vals[c.Col] = tm
-						if tbl.Columns[c.Col].Name == TimeColumn && tm.After(latest) && tm.Year() < 2100 {
-							latest = tm
+						if tbl.Columns[c.Col].Name == TimeColumn && tm.After(fileNewest) && tm.Year() < 2100 {
+							fileNewest = tm
 						}
 					default:
 						vals[c.Col] = c.S
 					}
 				}
-				counts[tbl.Name]++
-				return app.AppendRow(vals...)
+				rows = append(rows, pending{tbl.Name, vals})
+				return nil
 			})
 			f.Close()
 			if err != nil {
 				return fmt.Errorf("%s: %w", path, err)
+			}
+			var shift time.Duration
+			if !rebase.IsZero() && !fileNewest.IsZero() {
+				shift = rebase.Sub(fileNewest)
+			}
+			for _, r := range rows {
+				for i, v := range r.vals {
+					if tm, ok := v.(time.Time); ok {
+						tm = tm.Add(shift)
+						r.vals[i] = tm
+						if tm.After(latest) && tm.Year() < 2100 {
+							latest = tm
+						}
+					}
+				}
+				counts[r.table]++
+				if err := apps[r.table].AppendRow(r.vals...); err != nil {
+					return fmt.Errorf("%s: %w", path, err)
+				}
 			}
 		}
 		for name, a := range apps {

@@ -58,6 +58,9 @@ type Dialect interface {
 	// maxGap and restart are SQL over alias's columns (timespans in the
 	// dialect's representation); restart may be "false".
 	SessionStart(sub, alias, expr, maxFirst, maxGap, restart, order, out string) string
+	// ListAgg is the aggregate collecting expr, ordered by orderBy, into a
+	// dynamic array.
+	ListAgg(expr, orderBy string) string
 	// CTE writes a common table expression of name over body, computed
 	// once when materialize is set.
 	CTE(name, body string, materialize bool) string

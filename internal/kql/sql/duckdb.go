@@ -184,3 +184,8 @@ func (d DuckDB) SessionStart(sub, alias, expr, maxFirst, maxGap, restart, order,
 		"SELECT rb.__rws_n, " + step + ", rb.__rws_e FROM rs JOIN rb ON rb.__rws_n = rs.__rws_n + 1) " +
 		"SELECT rb.*, rs.__rws_start AS " + d.Quote(out) + " FROM rb JOIN rs ON rb.__rws_n = rs.__rws_n) AS " + alias + "_s"
 }
+
+// ListAgg implements Dialect.
+func (DuckDB) ListAgg(expr, orderBy string) string {
+	return "to_json(list(" + expr + " ORDER BY " + orderBy + "))"
+}
