@@ -198,13 +198,12 @@ func (c *checker) isTabular(x Expr, e *env) bool {
 // which names are tabular matters.
 func (c *checker) paramEnv(b *binding, call *CallExpr, e *env) *env {
 	fe := b.fnEnv
-	for i, p := range b.fn.Params {
+	for _, p := range b.fn.Params {
 		if p.Tabular {
 			fe = fe.with(p.Name.Name, &binding{kind: bTabular})
 		} else {
 			fe = fe.with(p.Name.Name, &binding{kind: bScalar})
 		}
-		_ = i
 	}
 	for _, l := range b.fn.Lets {
 		if c.isTabular(l.Value, fe) {
