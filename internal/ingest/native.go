@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"wsec/internal/protocol"
+
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -8,11 +10,11 @@ import (
 	"wsec/internal/server"
 )
 
-// Headers of the native endpoint.
+// Headers of the native endpoint (package protocol).
 const (
-	HeaderSender       = "X-Wsec-Sender"
-	HeaderSeq          = "X-Wsec-Seq"
-	HeaderSourceSystem = "X-Wsec-Source-System"
+	HeaderSender       = protocol.HeaderSender
+	HeaderSeq          = protocol.HeaderSeq
+	HeaderSourceSystem = protocol.HeaderSourceSystem
 )
 
 // DefaultSourceSystem fills SourceSystem when the agent does not say: what

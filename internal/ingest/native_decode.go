@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"wsec/internal/protocol"
+
 	"bytes"
 	"mime"
 	"net/http"
@@ -9,13 +11,12 @@ import (
 	"wsec/internal/event"
 )
 
-// Content types of the native endpoint's body.
+// Content types of the native endpoint's body (package protocol): the event
+// package's batch framing (internal/event/FORMAT.md), or one event JSON per
+// line.
 const (
-	// ContentTypeBatch is the event package's batch framing: records of
-	// uvarint(length) + binary event (internal/event/FORMAT.md).
-	ContentTypeBatch = "application/x-wsec-batch"
-	// ContentTypeNDJSON is one event JSON (event.Event's JSON form) per line.
-	ContentTypeNDJSON = "application/x-ndjson"
+	ContentTypeBatch  = protocol.ContentTypeBatch
+	ContentTypeNDJSON = protocol.ContentTypeNDJSON
 )
 
 type bodyFormat uint8
