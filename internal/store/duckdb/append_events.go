@@ -2,9 +2,6 @@ package duckdb
 
 import (
 	"context"
-	"database/sql"
-	"database/sql/driver"
-	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -58,65 +55,21 @@ func (w *Workspace) AppendEvents(ctx context.Context, sender string, seq uint64,
 	if err := w.checkOpen(); err != nil {
 		return res, err
 	}
-	received := w.s.opts.Now().UTC()
-	enc := w.encodeEvents(events, sourceSystem, received)
-
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if err := w.checkOpen(); err != nil {
-		return res, err
-	}
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	prev, found, err := w.batchMark(ctx, sender, seq)
-	if err != nil {
+	received := w.s.opts.Now().UTC()
+	req := &appendReq{ctx: ctx, sender: sender, seq: seq, events: len(events), received: received,
+		enc: w.encodeEvents(events, sourceSystem, received), done: make(chan struct{})}
+	if err := w.g.submit(ctx, req); err != nil {
 		return res, fmt.Errorf("append batch %s/%d: %w", sender, seq, err)
 	}
-	if found {
-		w.s.m.duplicateBatches.Inc()
-		return prev, nil
+	<-req.done // once submitted, the outcome is waited for: it may be committed
+	if req.err != nil {
+		return store.AppendResult{}, fmt.Errorf("append batch %s/%d: %w", sender, seq, req.err)
 	}
-	keep, dups, err := w.dedupBatch(ctx, enc)
-	if err != nil {
-		return res, fmt.Errorf("append batch %s/%d: %w", sender, seq, err)
-	}
-	res.Stored, res.Duplicates = len(events)-dups, dups
-	err = w.inTx(ctx, func() error {
-		for ti, l := range []*layout{w.se, w.we} {
-			if err := w.appendKept(l, enc.chunks[ti], keep[ti]); err != nil {
-				return err
-			}
-		}
-		if w.testFailBeforeMark != nil {
-			if err := w.testFailBeforeMark(); err != nil {
-				return err
-			}
-		}
-		_, err := w.wconn.ExecContext(ctx, "INSERT INTO "+batchTable+" VALUES (?, ?, ?, ?, ?)",
-			sender, seq, received, res.Stored, res.Duplicates)
-		if err != nil {
-			return fmt.Errorf("insert batch mark: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return store.AppendResult{}, fmt.Errorf("append batch %s/%d: %w", sender, seq, err)
-	}
-	for ti := range keep {
-		for ci, ch := range enc.chunks[ti] {
-			for _, i := range keep[ti][ci] {
-				w.dedup.add(ch.days[i], ch.keys[i])
-			}
-		}
-	}
-	m := w.s.m
-	m.rowsAppended.WithLabelValues(schema.SecurityEventTable).Add(float64(enc.kept(keep, 0)))
-	m.rowsAppended.WithLabelValues(schema.WindowsEventTable).Add(float64(enc.kept(keep, 1)))
-	m.duplicateEvents.Add(float64(dups))
-	m.intOverflows.Add(float64(enc.overflows))
-	m.appendSeconds.WithLabelValues("events").Observe(time.Since(start).Seconds())
-	return res, nil
+	w.s.m.appendSeconds.WithLabelValues("events").Observe(time.Since(start).Seconds())
+	return req.res, nil
 }
 
 // encodedBatch is a batch mapped and encoded per target table: chunks[0]
@@ -189,76 +142,3 @@ func (w *Workspace) encodeEvents(events []*event.Event, sourceSystem string, rec
 	return b
 }
 
-// dedupBatch decides which rows to store: keep[t][c] lists the row indexes
-// of chunk c of table t whose identity is neither stored nor earlier in the
-// batch. The caller holds w.mu.
-func (w *Workspace) dedupBatch(ctx context.Context, b *encodedBatch) (keep [2][][]int, dups int, err error) {
-	days := make(map[int64]struct{})
-	n := 0
-	for t := range b.chunks {
-		for _, ch := range b.chunks[t] {
-			n += ch.len()
-			for _, d := range ch.days {
-				days[d] = struct{}{}
-			}
-		}
-	}
-	if n == 0 {
-		return keep, 0, nil
-	}
-	if err := w.dedup.loadDays(ctx, w.wconn, []string{w.se.phys, w.we.phys}, days); err != nil {
-		return keep, 0, err
-	}
-	w.s.m.dedupKeys.Set(float64(w.dedup.total))
-	inBatch := make(map[key]struct{}, n)
-	for t := range b.chunks {
-		keep[t] = make([][]int, len(b.chunks[t]))
-		for c, ch := range b.chunks[t] {
-			ks := make([]int, 0, ch.len())
-			for i, k := range ch.keys {
-				if _, dup := inBatch[k]; dup || w.dedup.has(ch.days[i], k) {
-					dups++
-					continue
-				}
-				inBatch[k] = struct{}{}
-				ks = append(ks, i)
-			}
-			keep[t][c] = ks
-		}
-	}
-	return keep, dups, nil
-}
-
-// appendKept appends the kept rows of one table's chunks.
-func (w *Workspace) appendKept(l *layout, chunks []*rows, keep [][]int) error {
-	n := 0
-	for _, k := range keep {
-		n += len(k)
-	}
-	if n == 0 {
-		return nil
-	}
-	c, i := 0, 0
-	return w.appendRows(l.phys, l.columnNames(), n, func(int) []driver.Value {
-		for i >= len(keep[c]) {
-			c, i = c+1, 0
-		}
-		r := chunks[c].row(keep[c][i])
-		i++
-		return r
-	})
-}
-
-// batchMark looks up a committed (sender, seq) mark.
-func (w *Workspace) batchMark(ctx context.Context, sender string, seq uint64) (store.AppendResult, bool, error) {
-	res := store.AppendResult{Duplicate: true}
-	err := w.wconn.QueryRowContext(ctx, "SELECT stored, duplicates FROM "+batchTable+" WHERE sender = ? AND seq = ?",
-		sender, seq).Scan(&res.Stored, &res.Duplicates)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.AppendResult{}, false, nil
-	}
-	if err != nil {
-		return store.AppendResult{}, false, fmt.Errorf("look up batch mark: %w", err)
-	}
-	return res, true, nil
-}

@@ -3,6 +3,8 @@ package duckdb
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 
 	"wsec/internal/event"
@@ -173,5 +175,61 @@ func TestAppendEventsLimits(t *testing.T) {
 	}
 	if _, err := w.AppendEvents(context.Background(), "a", 3, []*event.Event{nil}, "x"); err == nil {
 		t.Error("nil event accepted")
+	}
+}
+
+// TestAppendEventsConcurrentSenders: senders racing with overlapping
+// events and retried batches (the committer groups them) store every
+// distinct event exactly once, and the results add up.
+func TestAppendEventsConcurrentSenders(t *testing.T) {
+	s, _, _ := openTestStore(t, Options{})
+	w := mustWorkspace(t, s, "ws")
+	sec := securityEvents(t)
+	distinct := synth(sec, 3000, 1)
+	const senders = 6
+	type out struct {
+		res store.AppendResult
+		err error
+	}
+	results := make(chan out, senders*4)
+	var wg sync.WaitGroup
+	for p := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// each sender ships an overlapping window of the same log, in
+			// batches, and sends its second batch twice
+			lo := p * 300
+			batches := [][]*event.Event{distinct[lo : lo+600], distinct[lo+600 : lo+1200], distinct[lo+600 : lo+1200]}
+			for i, b := range batches {
+				seq := uint64(min(i, 1))
+				res, err := w.AppendEvents(context.Background(), fmt.Sprintf("s%d", p), seq, b, "x")
+				results <- out{res, err}
+			}
+		}()
+	}
+	wg.Wait()
+	close(results)
+	stored, dupBatches := 0, 0
+	for r := range results {
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if r.res.Duplicate {
+			dupBatches++
+			continue
+		}
+		stored += r.res.Stored
+	}
+	want := (senders-1)*300 + 1200
+	if n := count(t, w, "SecurityEvent"); n != int64(want) || stored != want {
+		t.Fatalf("%d rows, results say %d stored, want %d", n, stored, want)
+	}
+	if dupBatches != senders {
+		t.Errorf("%d duplicate batches, want %d", dupBatches, senders)
+	}
+	r := mustQuery(t, w, "SELECT count(*) FROM (SELECT Computer, EventRecordID FROM SecurityEvent GROUP BY ALL HAVING count(*) > 1)")
+	if r.Rows[0][0].(int64) != 0 {
+		t.Errorf("%v events stored twice", r.Rows[0][0])
 	}
 }

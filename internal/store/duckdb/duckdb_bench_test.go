@@ -15,7 +15,7 @@ import (
 // (739 records of a Windows 10 Security log: 4624, 4627, 4672, 4799, 4776,
 // 4625, 4688, 4634, ...) with a realistic Sysmon share (about 8%), each copy
 // with its own identity so nothing is deduplicated.
-func benchBatches(b *testing.B, n, size int) ([][]*event.Event, int64) {
+func benchBatches(b testing.TB, n, size int) ([][]*event.Event, int64) {
 	sec, sys := securityEvents(b), sysmonEvents(b)
 	mix := make([]*event.Event, 0, len(sec)+len(sys))
 	mix = append(mix, sec...)
@@ -38,7 +38,7 @@ func benchBatches(b *testing.B, n, size int) ([][]*event.Event, int64) {
 // batch per op. "events/s" is the number to compare (doc.go has results).
 func BenchmarkAppendEvents(b *testing.B) {
 	for _, size := range []int{1000, 10000} {
-		for _, senders := range []int{1, 2} {
+		for _, senders := range []int{1, 4} {
 			b.Run(fmt.Sprintf("batch=%d/senders=%d", size, senders), func(b *testing.B) {
 				s, _, _ := openTestStore(b, Options{})
 				w := mustWorkspace(b, s, "bench")
@@ -71,5 +71,35 @@ func BenchmarkAppendEvents(b *testing.B) {
 				b.ReportMetric(float64(processCPU()-cpu0)/float64(time.Microsecond)/float64(b.N*size), "cpu-µs/event")
 			})
 		}
+	}
+}
+
+// BenchmarkQuery measures queries over 200k real Security events: a
+// grouping on a hot (physical) column, the same on a cold column extracted
+// from EventData, and a scan of EventData itself.
+func BenchmarkQuery(b *testing.B) {
+	s, _, _ := openTestStore(b, Options{})
+	w := mustWorkspace(b, s, "bench")
+	const total = 200_000
+	batches, _ := benchBatches(b, total/10_000, 10_000)
+	for i, batch := range batches {
+		if _, err := w.AppendEvents(context.Background(), "q", uint64(i), batch, "OpsManager"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rows := count(b, w, "SecurityEvent")
+	for _, q := range []struct{ name, sql string }{
+		{"hot", "SELECT Account, count(*) FROM SecurityEvent WHERE EventID = 4624 GROUP BY Account"},
+		{"cold", "SELECT IpAddress, count(*) FROM SecurityEvent WHERE EventID = 4624 GROUP BY IpAddress"},
+		{"cold-filter", "SELECT count(*) FROM SecurityEvent WHERE TargetUserName = 'SYSTEM'"},
+		{"eventdata", "SELECT count(*) FROM SecurityEvent WHERE EventData LIKE '%S-1-5-18%'"},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				mustQuery(b, w, q.sql)
+			}
+			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
 	}
 }

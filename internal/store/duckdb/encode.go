@@ -294,13 +294,25 @@ func (enc *encoder) restValue(col schema.Column, c *schema.Cell) {
 	}
 }
 
-// validUTF8 returns s with invalid UTF-8 replaced by U+FFFD: DuckDB refuses
-// invalid text.
+// validUTF8 returns s with each byte of invalid UTF-8 replaced by U+FFFD
+// (as appendJSONString and schema.EventDataXML do): DuckDB refuses invalid
+// text.
 func validUTF8(s string) string {
 	if utf8.ValidString(s) {
 		return s
 	}
-	return strings.ToValidUTF8(s, "\uFFFD")
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteString("\uFFFD")
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }
 
 const hexDigits = "0123456789abcdef"

@@ -12,14 +12,15 @@ import (
 // the EventData text (SecurityEvent payload columns) or from the _Rest JSON.
 //
 // The choice is a cost trade, measured (doc.go): DuckDB's append cost grows
-// with every physical column, null or not (~0.2-0.3 µs per cell), so only
-// columns that are either not derivable from EventData (the System fields
-// and the columns the mapper derives) or that detection content filters on
-// most often are hot. The latter were counted in the corpus: Sentinel's
-// SecurityEvent rules and Sigma's Security rules (sentinel-rules/,
-// sigma-security/), IpAddress, LogonType, SubjectUserName, TargetUserName,
-// CommandLine, NewProcessName, ParentProcessName, ProcessName, ObjectName,
-// ServiceFileName... Names missing from the schema are skipped, so the
+// with every physical column, null or not (~0.2-0.3 µs per cell), while a
+// payload field is already in EventData, which is stored anyway. So the hot
+// columns are the ones the view could not otherwise produce cheaply: the
+// System fields queries filter and group on, and the columns the mapper
+// derives (Activity, Account, ...; these are also the most used columns of
+// the corpus' Sentinel rules). Payload fields (IpAddress, TargetUserName,
+// CommandLine, ...) are read from EventData: a query pays for the
+// extraction only on rows that pass its other filters and only when it
+// names the column. Names missing from the schema are skipped, so the
 // schema may evolve without breaking the store.
 var securityEventHot = [...]string{
 	"TimeGenerated", "Computer", "EventID", "Channel", "Task", "Level",
@@ -27,9 +28,6 @@ var securityEventHot = [...]string{
 	// derived by the mapper, never reproducible from EventData
 	"Activity", "Account", "AccountType", "SubjectAccount", "TargetAccount",
 	"LogonTypeName", "Process",
-	// most used payload fields
-	"IpAddress", "LogonType", "SubjectUserName", "TargetUserName",
-	"CommandLine", "NewProcessName", "ParentProcessName",
 	"_TimeReceived",
 }
 
@@ -285,32 +283,20 @@ func (l *layout) columnExpr(i int) string {
 }
 
 // coldExpr is the expression of a logical column that has no physical
-// column: its _Rest value if _Rest has one (an explicit null included),
-// else for SecurityEvent's string and int columns the text of the first
-// <Data Name="X"> element of EventData, else null.
+// column: wsec_field (field.go) reads its _Rest value if _Rest has one (an
+// explicit null included), else for SecurityEvent's string and int columns
+// the text of the first <Data Name="X"> element of EventData; the result is
+// cast to the column's type.
 func (l *layout) coldExpr(i int) string {
 	c := l.table.Columns[i]
 	if l.rest < 0 {
 		return "CAST(NULL AS " + viewType(c.Type) + ")"
 	}
-	path := sqlString("$." + c.Name)
-	fromRest := restExpr(c.Type, quoteIdent(restCol)+"->>"+path)
-	if !l.extract || !extractable(c.Type) {
-		return fromRest
+	ed := "CAST(NULL AS VARCHAR)"
+	if l.extract && extractable(c.Type) {
+		ed = quoteIdent(l.cols[l.eventData].name)
 	}
-	name := `<Data Name="` + c.Name + `"`
-	open, empty := sqlString(name+">"), sqlString(name+" />")
-	ed := quoteIdent(l.cols[l.eventData].name)
-	text := "split_part(split_part(" + ed + ", " + open + ", 2), '</Data>', 1)"
-	var expr string
-	if c.Type == schema.Int {
-		expr = " WHEN contains(" + ed + ", " + open + ") THEN TRY_CAST(" + text + " AS INTEGER)"
-	} else {
-		// undo schema.EventDataXML's escaping: entities, LF written as CRLF
-		text = "replace(replace(replace(replace(" + text + ", '&lt;', '<'), '&gt;', '>'), '&amp;', '&'), chr(13) || chr(10), chr(10))"
-		expr = " WHEN contains(" + ed + ", " + open + ") THEN " + text + " WHEN contains(" + ed + ", " + empty + ") THEN ''"
-	}
-	return "CASE WHEN json_exists(" + quoteIdent(restCol) + ", " + path + ") THEN " + fromRest + expr + " END"
+	return restExpr(c.Type, fieldFunc+"("+ed+", "+quoteIdent(restCol)+", "+sqlString(c.Name)+")")
 }
 
 // restExpr converts the text of a _Rest value to the logical type.

@@ -11,6 +11,16 @@ const (
 	// A larger batch is refused whole with store.ErrLimit.
 	DefaultMaxBatchEvents = 100_000
 
+	// maxGroupEvents bounds the events of the batches the committer writes in
+	// one transaction (group.go): a group's rows are in memory until the
+	// commit, so this caps that memory beyond what the waiting batches hold
+	// anyway. A batch larger than this is written alone.
+	maxGroupEvents = 100_000
+
+	// maxQueuedBatches bounds the encoded batches waiting for the committer;
+	// more callers wait in AppendEvents (backpressure), their ctx honoured.
+	maxQueuedBatches = 64
+
 	// DefaultMaxCustomRecords bounds one AppendCustom call, for the same
 	// reason (the Data Collector API caps a post at 30 MB anyway).
 	DefaultMaxCustomRecords = 100_000

@@ -41,6 +41,7 @@ type Workspace struct {
 	hb     *layout
 	custom map[string]*customTable
 	dedup  *dedupIndex
+	g      *committer // writes AppendEvents batches (group.go)
 	walIno uint64 // inode of the WAL whose directory entry was last synced
 
 	// testFailBeforeMark, when set (tests only), runs inside an append's
@@ -66,12 +67,22 @@ func openWorkspace(s *Store, id string) (*Workspace, error) {
 		db.Close()
 		return nil, fmt.Errorf("open workspace %s writer connection: %w", id, err)
 	}
+	if err := registerFieldFunc(w); err != nil {
+		w.wconn.Close()
+		db.Close()
+		return nil, fmt.Errorf("open workspace %s: %w", id, err)
+	}
 	if err := w.migrate(ctx); err != nil {
 		w.wconn.Close()
 		db.Close()
 		return nil, fmt.Errorf("open workspace %s: %w", id, err)
 	}
 	if err := w.syncDir(); err != nil {
+		w.wconn.Close()
+		db.Close()
+		return nil, fmt.Errorf("open workspace %s: %w", id, err)
+	}
+	if w.g, err = newCommitter(w); err != nil {
 		w.wconn.Close()
 		db.Close()
 		return nil, fmt.Errorf("open workspace %s: %w", id, err)
@@ -269,12 +280,13 @@ func (w *Workspace) ID() string { return w.id }
 // close waits for the append in flight, then closes the database (DuckDB
 // checkpoints on close).
 func (w *Workspace) close() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	if w.closed.Swap(true) {
 		return nil
 	}
-	err := errors.Join(w.wconn.Close(), w.db.Close())
+	gErr := w.g.close() // the group in progress finishes first
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	err := errors.Join(gErr, w.wconn.Close(), w.db.Close())
 	if err != nil {
 		return fmt.Errorf("close workspace %s: %w", w.id, err)
 	}
