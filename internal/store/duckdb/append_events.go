@@ -141,4 +141,3 @@ func (w *Workspace) encodeEvents(events []*event.Event, sourceSystem string, rec
 	}
 	return b
 }
-

@@ -42,7 +42,7 @@ type Workspace struct {
 	custom map[string]*customTable
 	dedup  *dedupIndex
 	g      *committer // writes AppendEvents batches (group.go)
-	walIno uint64 // inode of the WAL whose directory entry was last synced
+	walIno uint64     // inode of the WAL whose directory entry was last synced
 
 	// testFailBeforeMark, when set (tests only), runs inside an append's
 	// transaction after the rows are appended and before the batch mark;
