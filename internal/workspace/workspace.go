@@ -179,12 +179,25 @@ func (s *Service) Query(ctx context.Context, ws, text string, start, end time.Ti
 		if c.Type == kql.TUnknown && i < len(res.Columns) {
 			typ = res.Columns[i].Type
 		}
+		if c.Type == kql.TTimeSpan {
+			microsToDuration(res.Rows, i)
+		}
 		t.Columns = append(t.Columns, api.Column{Name: c.Name, Type: typ})
 	}
 	if n := len(cols); n > 0 && cols[n-1].Expand {
 		expandBag(t)
 	}
 	return t, nil
+}
+
+// microsToDuration turns column col's cells into time.Duration: the compiler
+// represents timespans in SQL as a count of microseconds.
+func microsToDuration(rows [][]any, col int) {
+	for _, row := range rows {
+		if us, ok := row[col].(int64); ok {
+			row[col] = time.Duration(us) * time.Microsecond
+		}
+	}
 }
 
 // expandBag replaces the hidden property-bag column that bag_unpack leaves

@@ -1,0 +1,86 @@
+package workspace
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"wsec/internal/api"
+	"wsec/internal/event"
+	"wsec/internal/schema"
+	"wsec/internal/store"
+)
+
+// fakeStore answers every query with canned rows and records the SQL, so the
+// service's own work (compile, error mapping, result shaping) is tested
+// without a database; the store itself is tested in store/duckdb and the
+// whole path in cmd/wsec.
+type fakeStore struct {
+	sql  string
+	rows [][]any
+	cols []store.Column
+}
+
+func (f *fakeStore) AppendEvents(context.Context, string, uint64, []*event.Event, string) (store.AppendResult, error) {
+	return store.AppendResult{Stored: 1}, nil
+}
+func (f *fakeStore) AppendCustom(context.Context, string, []map[string]any, string) (int, error) {
+	return 0, nil
+}
+func (f *fakeStore) AppendHeartbeat(context.Context, *schema.Heartbeat) error { return nil }
+func (f *fakeStore) Tables(context.Context) ([]*schema.Table, error)          { return nil, nil }
+func (f *fakeStore) Query(_ context.Context, sqlText string, _ ...any) (*store.Result, error) {
+	f.sql = sqlText
+	return &store.Result{Columns: f.cols, Rows: f.rows}, nil
+}
+
+func service(f *fakeStore) *Service {
+	return New(func(string) (Store, error) { return f, nil }, Options{Now: func() time.Time { return time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC) }})
+}
+
+func TestQueryErrorsArePositioned(t *testing.T) {
+	s := service(&fakeStore{})
+	_, err := s.Query(context.Background(), "ws", "SecurityEvent\n| where EventId == 4625", time.Time{}, time.Time{})
+	var qe *api.QueryError
+	if !errors.As(err, &qe) || qe.Code != "SemanticError" || qe.Line != 2 || qe.Column == 0 {
+		t.Fatalf("unknown column: %#v", err)
+	}
+	_, err = s.Query(context.Background(), "ws", "SecurityEvent | where (EventID == ", time.Time{}, time.Time{})
+	if !errors.As(err, &qe) || qe.Code != "SyntaxError" || qe.Line != 1 {
+		t.Fatalf("syntax: %#v", err)
+	}
+}
+
+func TestTimespanAndTimeRange(t *testing.T) {
+	f := &fakeStore{rows: [][]any{{int64(90_000_000)}}}
+	s := service(f)
+	start := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	tb, err := s.Query(context.Background(), "ws", "SecurityEvent | summarize d = max(TimeGenerated) - min(TimeGenerated)", start, start.Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tb.Columns[0].Type != "timespan" || tb.Rows[0][0] != 90*time.Second {
+		t.Errorf("timespan column: %v %#v", tb.Columns, tb.Rows[0][0])
+	}
+	if !strings.Contains(f.sql, "2026-11-24") {
+		t.Errorf("API timespan not pushed into the SQL:\n%s", f.sql)
+	}
+}
+
+func TestBagUnpackExpands(t *testing.T) {
+	f := &fakeStore{rows: [][]any{
+		{"a", json.RawMessage(`{"x":1,"y":"s"}`)},
+		{"b", json.RawMessage(`{"z":true}`)},
+	}}
+	tb := &api.Table{Columns: []api.Column{{Name: "k", Type: "string"}, {Name: "__kql_bag", Type: "dynamic"}}, Rows: f.rows}
+	expandBag(tb)
+	if len(tb.Columns) != 4 || tb.Columns[1].Name != "x" || tb.Columns[3].Name != "z" {
+		t.Fatalf("columns %v", tb.Columns)
+	}
+	if string(tb.Rows[0][2].(json.RawMessage)) != `"s"` || tb.Rows[0][3] != nil || string(tb.Rows[1][3].(json.RawMessage)) != "true" {
+		t.Errorf("rows %v", tb.Rows)
+	}
+}
