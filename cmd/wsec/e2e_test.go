@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -23,8 +24,11 @@ import (
 	"wsec/internal/client"
 	"wsec/internal/corpustest"
 	"wsec/internal/event"
+	"wsec/internal/kql"
 	"wsec/internal/logfile"
 	"wsec/internal/source/synthetic"
+
+	"gopkg.in/yaml.v3"
 )
 
 // TestMain lets the test binary act as `wsec` itself, so tests can run the
@@ -223,6 +227,56 @@ func TestImportMatchesReferenceParser(t *testing.T) {
 	rows := s.query(t, "SecurityEvent | count")
 	if int(rows[0][0].(float64)) != total {
 		t.Errorf("after the second import: %v rows, want %d", rows[0][0], total)
+	}
+	runSentinelRules(t, s)
+}
+
+// runSentinelRules runs every Sentinel analytic rule and hunting query of
+// the corpus whose tables the workspace has through the query API of the
+// real server and store, and reports parse / compile / run.
+func runSentinelRules(t *testing.T, s *workspaceServer) {
+	root := corpustest.Dir(t, "sentinel-rules")
+	c, _ := client.New(s.url, s.ws.ID, s.ws.PrimaryKey, client.Options{})
+	var total, inScope, ran int
+	var failures []string
+	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yaml") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		var rule struct {
+			Query string `yaml:"query"`
+		}
+		if yaml.Unmarshal(b, &rule) != nil || rule.Query == "" {
+			return nil
+		}
+		total++
+		rel, _ := filepath.Rel(root, path)
+		q, err := kql.Parse(rule.Query)
+		if err == nil {
+			for _, tb := range kql.TableRefs(q) {
+				if tb != "SecurityEvent" && tb != "Heartbeat" && tb != "WindowsEvent" && !strings.HasSuffix(tb, "_CL") {
+					return nil // reads a table wsec does not have
+				}
+			}
+		}
+		inScope++
+		if _, err := c.Query(context.Background(), rule.Query, ""); err != nil {
+			failures = append(failures, rel+": "+err.Error())
+			return nil
+		}
+		ran++
+		return nil
+	})
+	t.Logf("Sentinel rules: %d total, %d in scope, %d ran through the query API", total, inScope, ran)
+	for _, f := range failures {
+		t.Logf("  failed: %s", f)
+	}
+	if inScope == 0 || float64(ran) < 0.9*float64(inScope) {
+		t.Errorf("%d of %d in-scope Sentinel rules ran, want at least 90%%", ran, inScope)
 	}
 }
 
