@@ -12,7 +12,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"wsec/internal/auth"
 	"wsec/internal/client"
 	"wsec/internal/ship"
 	"wsec/internal/spool"
@@ -26,7 +25,6 @@ type destination struct {
 	sh    *ship.Shipper
 	cl    *client.Client
 	hc    *http.Client
-	bt    *batchTransport
 	rules *rules
 
 	mu         sync.Mutex
@@ -72,15 +70,9 @@ func openDestination(c *Config, d DestinationConfig, id string, reg prometheus.R
 		q.Close()
 		return nil, err
 	}
-	ws, _ := auth.CanonicalID(d.Workspace) // checked with the config
-	bt, err := newBatchTransport(d, ws, key, now)
-	if err != nil {
-		q.Close()
-		return nil, err
-	}
 	sh, err := ship.New(q, ship.Options{
 		Name: d.Name, URL: d.URL, WorkspaceID: d.Workspace, Key: key, SenderID: id,
-		Filter: r.Keep, CAFile: d.CAFile, ProxyURL: d.Proxy, Transport: bt,
+		Filter: r.Keep, CAFile: d.CAFile, ProxyURL: d.Proxy,
 		FlushInterval: time.Duration(c.FlushInterval),
 		Logger:        log, Registerer: dreg, Now: now,
 	})
@@ -100,7 +92,7 @@ func openDestination(c *Config, d DestinationConfig, id string, reg prometheus.R
 		q.Close()
 		return nil, fmt.Errorf("destination %s: %w", d.Name, err)
 	}
-	return &destination{cfg: d, q: q, sh: sh, cl: cl, hc: hc, bt: bt, rules: r}, nil
+	return &destination{cfg: d, q: q, sh: sh, cl: cl, hc: hc, rules: r}, nil
 }
 
 // openSpool opens a spool, and repairs it first when it is damaged: an
@@ -126,7 +118,6 @@ func openSpool(dir string, o spool.Options) (*spool.Queue, error) {
 
 func (d *destination) close() {
 	d.hc.CloseIdleConnections()
-	d.bt.CloseIdleConnections()
 	d.sh.Close()
 	if err := d.q.Close(); err != nil {
 		_ = err // reported by the spool's own log; nothing more to do at exit
