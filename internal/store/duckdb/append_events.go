@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"runtime"
 	"sync"
@@ -106,8 +107,9 @@ func (w *Workspace) encodeEvents(events []*event.Event, sourceSystem string, rec
 		lo, hi := p*per, min((p+1)*per, len(events))
 		do := func() {
 			se, we := newRows(w.se, hi-lo), newRows(w.we, 0)
-			encSE, encWE := newEncoder(w.se), newEncoder(w.we)
+			encSE, encWE := newEncoder(w.se, w.tpl), newEncoder(w.we, w.tpl)
 			var row schema.Row
+			var recv driver.Value = received
 			var buf []byte
 			var k key
 			for _, e := range events[lo:hi] {
@@ -116,7 +118,7 @@ func (w *Workspace) encodeEvents(events []*event.Event, sourceSystem string, rec
 				if t.Name != schema.SecurityEventTable {
 					dst, enc = we, encWE
 				}
-				enc.encode(dst, e, &row, received)
+				enc.encode(dst, e, &row, recv)
 				k, buf = eventKey(e, buf)
 				r := dst.row(dst.len() - 1)
 				r[dst.l.key0], r[dst.l.key1] = int64(k[0]), int64(k[1])

@@ -23,8 +23,8 @@ func (w *Workspace) AppendHeartbeat(ctx context.Context, hb *schema.Heartbeat) e
 	var row schema.Row
 	w.s.mapper.HeartbeatRow(hb, &row)
 	out := newRows(w.hb, 1)
-	enc := newEncoder(w.hb)
-	enc.encode(out, nil, &row, w.s.opts.Now().UTC())
+	enc := newEncoder(w.hb, w.tpl)
+	enc.encode(out, nil, &row, driver.Value(w.s.opts.Now().UTC()))
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.checkOpen(); err != nil {

@@ -41,44 +41,62 @@ func (r *rows) row(i int) []driver.Value { return r.vals[i*r.width : (i+1)*r.wid
 // next appends an all-null row and returns it.
 func (r *rows) next() []driver.Value {
 	n := len(r.vals)
-	r.vals = append(r.vals, make([]driver.Value, r.width)...)
+	if n+r.width > cap(r.vals) {
+		grown := make([]driver.Value, n, 2*cap(r.vals)+16*r.width)
+		copy(grown, r.vals)
+		r.vals = grown
+	}
+	r.vals = r.vals[:n+r.width] // beyond len the backing array is still zero
 	return r.vals[n : n+r.width]
 }
 
 // encoder turns mapped rows into physical rows of one layout. It keeps
-// per-column scratch so that encoding allocates only the values it boxes.
-// Not safe for concurrent use: one per goroutine.
+// per-column scratch so that encoding allocates only the values it boxes
+// and the row's _Vals text. Not safe for concurrent use: one per goroutine.
 type encoder struct {
-	l     *layout
-	stamp uint32
-	// per logical column: the stamp of the row that has a cell for it, and
-	// that cell's index; the stamp of the row whose payload had a field of
-	// its name (first occurrence only).
-	cellStamp, fieldStamp, doneStamp, dupStamp, nullStamp []uint32
-	cellIdx                                               []int32
-	rest                                                  []byte
+	l   *layout
+	reg *templates
+	// per logical column: the stamp of the row that has a cell for it (and
+	// the cell's index), of the row whose payload had a field of its name,
+	// of the row in which it is settled (the view reproduces it).
+	stamp                            uint32
+	cellStamp, fieldStamp, doneStamp []uint32
+	cellIdx                          []int32
+	extras                           []extra
+	key                              templateKey
+	vals, out                        []byte
+	clean                            event.Event // payload with valid UTF-8, when e's is not
+	// rendered counts rows since the last EventData verification;
+	// verifyAll is set after a mismatch (see checkPayload).
+	rendered  int
+	verifyAll bool
 	// overflows counts int cells that did not fit the 32-bit int column.
 	overflows int
 }
 
-func newEncoder(l *layout) *encoder {
+// extra is a cold value the row (or its template) must carry: a cell, or an
+// explicit null that overrides what the payload would give.
+type extra struct {
+	col  int
+	cell *schema.Cell // nil: null
+}
+
+func newEncoder(l *layout, reg *templates) *encoder {
 	n := len(l.table.Columns)
-	return &encoder{l: l, cellStamp: make([]uint32, n), fieldStamp: make([]uint32, n),
-		doneStamp: make([]uint32, n), dupStamp: make([]uint32, n), nullStamp: make([]uint32, n),
-		cellIdx: make([]int32, n)}
+	return &encoder{l: l, reg: reg, cellStamp: make([]uint32, n), fieldStamp: make([]uint32, n),
+		doneStamp: make([]uint32, n), cellIdx: make([]int32, n)}
 }
 
 // encode appends row (the mapping of e, which may be nil for tables without
-// an event) to out. received fills _TimeReceived when the row lacks it.
-func (enc *encoder) encode(out *rows, e *event.Event, row *schema.Row, received time.Time) {
+// an event) to out. received fills _TimeReceived when the row lacks it (a
+// time.Time, boxed once per batch by the caller).
+func (enc *encoder) encode(out *rows, e *event.Event, row *schema.Row, received driver.Value) {
 	l := enc.l
 	enc.stamp++
 	if enc.stamp == 0 { // wrapped: clear the stamps so no stale one matches
 		clear(enc.cellStamp)
 		clear(enc.fieldStamp)
 		clear(enc.doneStamp)
-		clear(enc.dupStamp)
-		clear(enc.nullStamp)
 		enc.stamp = 1
 	}
 	st := enc.stamp
@@ -99,115 +117,133 @@ func (enc *encoder) encode(out *rows, e *event.Event, row *schema.Row, received 
 		enc.cellStamp[c.Col] = st
 		enc.cellIdx[c.Col] = int32(ci)
 	}
-	if i, ok := l.table.Col("_TimeReceived"); ok {
-		if p := l.physOf[i]; p >= 0 && vals[p] == nil {
-			vals[p] = received
-		}
+	if l.received >= 0 && vals[l.received] == nil {
+		vals[l.received] = received
 	}
-	if l.rest < 0 {
+	if l.vals < 0 {
 		return
 	}
-	enc.rest = enc.rest[:0]
-	if l.extract && e != nil && e.Section != event.SectionUserData && enc.standardEventData(vals) {
-		enc.checkExtraction(e, row, st)
+	p := enc.payload(e)
+	if p != nil {
+		enc.checkPayload(p, row, st)
 	}
+	// Every cold cell the payload does not reproduce is an extra.
 	for ci := range row.Cells {
 		c := &row.Cells[ci]
 		if c.Col < 0 || c.Col >= len(cols) || enc.cellStamp[c.Col] != st || enc.doneStamp[c.Col] == st {
 			continue
 		}
 		enc.doneStamp[c.Col] = st
-		enc.restValue(cols[c.Col], c)
+		enc.extras = append(enc.extras, extra{col: c.Col, cell: c})
 	}
-	if len(enc.rest) > 0 {
-		enc.rest = append(enc.rest, '}')
-		vals[l.rest] = string(enc.rest)
-	}
+	vals[l.vals] = enc.valsText(p)
+	enc.extras = enc.extras[:0]
 }
 
-// standardEventData reports whether the row's EventData is the element form
-// the view's extraction reads.
-func (enc *encoder) standardEventData(vals []driver.Value) bool {
-	s, _ := vals[enc.l.eventData].(string)
-	return strings.HasPrefix(s, "<EventData")
+// payload returns the event whose payload the row keeps (values with valid
+// UTF-8), or nil when the layout keeps none.
+func (enc *encoder) payload(e *event.Event) *event.Event {
+	if !enc.l.keepPayload || e == nil {
+		return nil
+	}
+	clean := true
+	for i := range e.Data {
+		if !utf8.ValidString(e.Data[i].Value) || !utf8.ValidString(e.Data[i].Name) {
+			clean = false
+			break
+		}
+	}
+	if clean && utf8.ValidString(e.Binary) && utf8.ValidString(e.UserDataName) && utf8.ValidString(e.UserDataNS) {
+		return e
+	}
+	c := &enc.clean
+	c.Section, c.UserDataName, c.UserDataNS, c.Binary = e.Section, validUTF8(e.UserDataName), validUTF8(e.UserDataNS), validUTF8(e.Binary)
+	c.Data = c.Data[:0]
+	for _, f := range e.Data {
+		c.Data = append(c.Data, event.Field{Name: validUTF8(f.Name), Value: validUTF8(f.Value)})
+	}
+	return c
 }
 
-// checkExtraction walks e's payload: for each cold column a field fills,
-// the view's extraction is kept only when it reproduces the mapper's value
-// exactly; otherwise the value (or an explicit null) goes to _Rest. Columns
-// settled here are marked done. A name that occurs twice is never left to
-// extraction (the mapper takes the first field, while the view's text match
-// may find a later one when the first is empty).
-func (enc *encoder) checkExtraction(e *event.Event, row *schema.Row, st uint32) {
+// checkPayload settles the cold columns the kept payload reproduces: the
+// rendered EventData, and each column a payload field of its name fills
+// (first occurrence, as the mapper). A column whose field would give a
+// value the mapper did not set gets an explicit null.
+func (enc *encoder) checkPayload(p *event.Event, row *schema.Row, st uint32) {
 	l := enc.l
 	cols := l.table.Columns
-	for fi := range e.Data {
-		f := &e.Data[fi]
+	if pc := l.payloadCol; pc >= 0 {
+		enc.checkRendering(p, row, st, pc)
+	}
+	for fi := range p.Data {
+		f := &p.Data[fi]
 		col, ok := l.table.Col(f.Name)
-		if !ok || l.physOf[col] >= 0 || l.constant[col] != "" || !extractable(cols[col].Type) {
-			continue
-		}
-		if enc.fieldStamp[col] == st { // a repeated name
-			if enc.dupStamp[col] == st {
-				continue
-			}
-			enc.dupStamp[col] = st
-			switch {
-			case enc.cellStamp[col] == st:
-				enc.doneStamp[col] = 0 // the cell goes to _Rest below
-			case enc.nullStamp[col] != st:
-				enc.doneStamp[col] = st
-				enc.nullStamp[col] = st
-				enc.restNull(cols[col].Name)
-			}
+		if !ok || col == l.payloadCol || l.physOf[col] >= 0 || l.constant[col] != "" || enc.fieldStamp[col] == st {
 			continue
 		}
 		enc.fieldStamp[col] = st
-		known, null, s, n := mirror(f.Value, cols[col].Type)
+		t := cols[col].Type
+		known, null, n := mirror(f.Value, t)
 		if enc.cellStamp[col] == st {
 			c := &row.Cells[enc.cellIdx[col]]
-			if known && !null && ((cols[col].Type == schema.String && c.S == s) || (cols[col].Type == schema.Int && c.I == n)) {
+			if known && !null && ((t == schema.String && (c.S == f.Value || validUTF8(c.S) == f.Value)) || (t == schema.Int && c.I == n)) {
 				enc.doneStamp[col] = st // the view reproduces it
 			}
-			continue // otherwise the cell goes to _Rest below
+			continue // otherwise the cell becomes an extra
 		}
 		if known && null {
-			continue // mapper null, extraction null
+			continue // mapper null, view null
 		}
 		enc.doneStamp[col] = st
-		enc.nullStamp[col] = st
-		enc.restNull(cols[col].Name)
+		enc.extras = append(enc.extras, extra{col: col})
 	}
 }
 
-// mirror predicts what the view's extraction yields for a payload value of
-// a column of type t, given how schema.EventDataXML writes element text (&
-// < > escaped, LF written as CRLF, controls and non-XML characters replaced,
-// empty values as <Data Name="X" />) and how the view undoes it (unescape,
-// CRLF to LF). known is false when the prediction is not certain; the value
-// then goes to _Rest.
-func mirror(v string, t schema.Type) (known, null bool, s string, n int64) {
-	if t == schema.String {
-		for i := 0; i < len(v); {
-			c := v[i]
-			switch {
-			case c == '\t' || c == '\n' || (c >= 0x20 && c < utf8.RuneSelf):
-				i++
-			case c < 0x20: // CR and the controls the rendering replaces
-				return false, false, "", 0
-			default:
-				r, size := utf8.DecodeRuneInString(v[i:])
-				if (r == utf8.RuneError && size == 1) || r == 0xFFFE || r == 0xFFFF {
-					return false, false, "", 0
-				}
-				i += size
-			}
-		}
-		return true, false, v, 0
+// verifyEvery is how often (in rows per encoder) the encoder renders
+// EventData itself to compare with the mapper's text.
+const verifyEvery = 64
+
+// checkRendering settles the payload column (EventData). The view renders
+// it from the kept payload with schema.EventDataXML, the function the
+// mapper's own EventData text comes from (schema's documented contract), so
+// the two are equal by construction. The encoder still verifies it: on
+// every 64th row (the first of each encoder included), whenever the row
+// has no EventData, and on every row once a mismatch was seen; a row that
+// differs keeps the mapper's text as an extra.
+func (enc *encoder) checkRendering(p *event.Event, row *schema.Row, st uint32, pc int) {
+	has := enc.cellStamp[pc] == st
+	enc.rendered++
+	verify := enc.verifyAll || !has || enc.rendered%verifyEvery == 1
+	if !verify {
+		enc.doneStamp[pc] = st
+		return
 	}
-	// Int: TRY_CAST(text AS INTEGER). Plain decimal (no sign but '-', no
-	// leading zero, at most 9 digits) casts exactly; text without any
-	// digit casts to null; anything else is left to _Rest.
+	xml := schema.EventDataXML(p)
+	switch {
+	case has && row.Cells[enc.cellIdx[pc]].S == xml:
+		enc.doneStamp[pc] = st
+	case has:
+		enc.verifyAll = true // the cell goes to the extras
+	case xml != "":
+		enc.doneStamp[pc] = st
+		enc.extras = append(enc.extras, extra{col: pc})
+	}
+}
+
+// mirror predicts what the view gives for a payload value v of a column of
+// type t (after the view's cast): known is false when it cannot be sure, and
+// the value then travels as an extra. Strings come back as stored (v is
+// valid UTF-8 here). Ints go through TRY_CAST(v AS INTEGER): plain decimal
+// (no sign but '-', no leading zero, at most 9 digits) casts exactly, text
+// without a digit casts to null, anything else is left to an extra.
+func mirror(v string, t schema.Type) (known, null bool, n int64) {
+	switch t {
+	case schema.String:
+		return true, false, 0
+	case schema.Int:
+	default:
+		return false, false, 0
+	}
 	digits := 0
 	for i := 0; i < len(v); i++ {
 		if v[i] >= '0' && v[i] <= '9' {
@@ -215,17 +251,122 @@ func mirror(v string, t schema.Type) (known, null bool, s string, n int64) {
 		}
 	}
 	if digits == 0 {
-		return true, true, "", 0
+		return true, true, 0
 	}
 	d := strings.TrimPrefix(v, "-")
 	if len(d) == 0 || len(d) > 9 || len(d) != digits || (d[0] == '0' && len(d) > 1) {
-		return false, false, "", 0
+		return false, false, 0
 	}
 	x, err := strconv.ParseInt(v, 10, 64)
 	if err != nil {
-		return false, false, "", 0
+		return false, false, 0
 	}
-	return true, false, "", x
+	return true, false, x
+}
+
+// valsText builds the row's _Vals: the template (payload shape, constant
+// extras, extra columns) is looked up or added, and the row keeps the
+// values.
+func (enc *encoder) valsText(p *event.Event) string {
+	cols := enc.l.table.Columns
+	sortExtras(enc.extras)
+	k := &enc.key
+	k.reset()
+	enc.vals = enc.vals[:0]
+	if p != nil {
+		k.num(int(p.Section))
+		k.str(p.UserDataName)
+		k.str(p.UserDataNS)
+		k.num(btoi(p.Binary != ""))
+		k.num(len(p.Data))
+		for i := range p.Data {
+			k.str(p.Data[i].Name)
+			enc.vals = appendVal(enc.vals, p.Data[i].Value)
+		}
+		if p.Binary != "" {
+			enc.vals = appendVal(enc.vals, p.Binary)
+		}
+	} else {
+		k.num(0)
+		k.str("")
+		k.str("")
+		k.num(0)
+		k.num(0)
+	}
+	nconst := 0
+	for _, x := range enc.extras {
+		if templateConstCols[cols[x.col].Name] {
+			nconst++
+		}
+	}
+	k.num(nconst)
+	var text []byte
+	for _, x := range enc.extras {
+		if !templateConstCols[cols[x.col].Name] {
+			continue
+		}
+		k.str(cols[x.col].Name)
+		if x.cell == nil {
+			k.null()
+			continue
+		}
+		text = enc.extraText(text[:0], cols[x.col], x.cell)
+		k.str(string(text))
+	}
+	k.num(len(enc.extras) - nconst)
+	for _, x := range enc.extras {
+		if templateConstCols[cols[x.col].Name] {
+			continue
+		}
+		k.str(cols[x.col].Name)
+		if x.cell == nil {
+			enc.vals = appendNull(enc.vals)
+			continue
+		}
+		text = enc.extraText(text[:0], cols[x.col], x.cell)
+		enc.vals = appendVal(enc.vals, string(text))
+	}
+	t := enc.reg.get(k.b)
+	enc.out = appendValsHeader(enc.out[:0], t, k.b)
+	enc.out = append(enc.out, enc.vals...)
+	return string(enc.out)
+}
+
+// sortExtras orders extras by column (few elements: insertion sort), so that
+// equal shapes give equal template definitions.
+func sortExtras(x []extra) {
+	for i := 1; i < len(x); i++ {
+		for j := i; j > 0 && x[j].col < x[j-1].col; j-- {
+			x[j], x[j-1] = x[j-1], x[j]
+		}
+	}
+}
+
+// extraText writes a cell as the text the view casts back (restExpr).
+func (enc *encoder) extraText(b []byte, col schema.Column, c *schema.Cell) []byte {
+	switch col.Type {
+	case schema.Int, schema.Long, schema.TimeSpan:
+		if col.Type == schema.Int && (c.I < math.MinInt32 || c.I > math.MaxInt32) {
+			enc.overflows++
+			return b // empty text casts to null
+		}
+		return strconv.AppendInt(b, c.I, 10)
+	case schema.Real:
+		switch {
+		case math.IsNaN(c.F):
+			return append(b, "nan"...)
+		case math.IsInf(c.F, 1):
+			return append(b, "inf"...)
+		case math.IsInf(c.F, -1):
+			return append(b, "-inf"...)
+		}
+		return strconv.AppendFloat(b, c.F, 'g', -1, 64)
+	case schema.Bool:
+		return strconv.AppendBool(b, c.I != 0)
+	case schema.DateTime:
+		return time.Unix(0, c.I).UTC().AppendFormat(b, "2006-01-02 15:04:05.999999")
+	}
+	return append(b, validUTF8(c.S)...)
 }
 
 // hotValue converts a cell for a physical column.
@@ -249,53 +390,8 @@ func (enc *encoder) hotValue(c *schema.Cell, t schema.Type) driver.Value {
 	return validUTF8(c.S)
 }
 
-// restKey starts the next member of the _Rest object.
-func (enc *encoder) restKey(name string) {
-	if len(enc.rest) == 0 {
-		enc.rest = append(enc.rest, '{')
-	} else {
-		enc.rest = append(enc.rest, ',')
-	}
-	enc.rest = append(enc.rest, '"')
-	enc.rest = append(enc.rest, name...) // identifiers: no escaping needed
-	enc.rest = append(enc.rest, '"', ':')
-}
-
-func (enc *encoder) restNull(name string) {
-	enc.restKey(name)
-	enc.rest = append(enc.rest, "null"...)
-}
-
-// restValue writes a cell into _Rest in the form restExpr reads back.
-func (enc *encoder) restValue(col schema.Column, c *schema.Cell) {
-	enc.restKey(col.Name)
-	switch col.Type {
-	case schema.Int, schema.Long, schema.TimeSpan:
-		if col.Type == schema.Int && (c.I < math.MinInt32 || c.I > math.MaxInt32) {
-			enc.overflows++
-			enc.rest = append(enc.rest, "null"...)
-			return
-		}
-		enc.rest = strconv.AppendInt(enc.rest, c.I, 10)
-	case schema.Real:
-		if math.IsNaN(c.F) || math.IsInf(c.F, 0) {
-			enc.rest = appendJSONString(enc.rest, strconv.FormatFloat(c.F, 'g', -1, 64))
-			return
-		}
-		enc.rest = strconv.AppendFloat(enc.rest, c.F, 'g', -1, 64)
-	case schema.Bool:
-		enc.rest = strconv.AppendBool(enc.rest, c.I != 0)
-	case schema.DateTime:
-		enc.rest = append(enc.rest, '"')
-		enc.rest = time.Unix(0, c.I).UTC().AppendFormat(enc.rest, "2006-01-02 15:04:05.999999")
-		enc.rest = append(enc.rest, '"')
-	default:
-		enc.rest = appendJSONString(enc.rest, c.S)
-	}
-}
-
 // validUTF8 returns s with each byte of invalid UTF-8 replaced by U+FFFD
-// (as appendJSONString and schema.EventDataXML do): DuckDB refuses invalid
+// (as schema.EventDataXML does): DuckDB refuses invalid
 // text.
 func validUTF8(s string) string {
 	if utf8.ValidString(s) {
@@ -313,49 +409,4 @@ func validUTF8(s string) string {
 		i += size
 	}
 	return b.String()
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string; invalid UTF-8 becomes
-// U+FFFD so the text always parses.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

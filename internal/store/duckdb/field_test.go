@@ -2,105 +2,149 @@ package duckdb
 
 import (
 	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync/atomic"
 	"testing"
-	"unicode/utf8"
 
 	"wsec/internal/event"
 	"wsec/internal/schema"
-	"wsec/internal/store"
 )
 
-func TestFieldValue(t *testing.T) {
-	ed := "<EventData xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">\r\n" +
-		"  <Data Name=\"SubjectUserName\">alice</Data>\r\n" +
-		"  <Data Name=\"UserName\">bob</Data>\r\n" +
-		"  <Data Name=\"Empty\" />\r\n" +
-		"  <Data Name=\"Cmd\">a &lt;b&gt; &amp;&amp; \"c\"\r\nnext</Data>\r\n" +
-		"  <Data Name=\"Dup\" />\r\n" +
-		"  <Data Name=\"Dup\">second</Data>\r\n" +
-		"  <Data Name=\"Ref\">&#x41;&#66;&bogus;</Data>\r\n" +
-		"</EventData>"
-	f := func(ed string, edOK bool, rest string, restOK bool, name, want string, wantOK bool) {
+func TestTemplateRoundTrip(t *testing.T) {
+	var k templateKey
+	k.reset()
+	k.num(int(event.SectionUserData))
+	k.str("LogFileCleared")
+	k.str("http://x/y;1:2")
+	k.num(1)
+	k.num(3)
+	k.str("A")
+	k.str("")
+	k.str("A")
+	k.num(2)
+	k.str("Keywords")
+	k.str("0x80")
+	k.str("Opcode")
+	k.null()
+	k.num(1)
+	k.str("UserID")
+	tp, err := parseTemplate(string(k.b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &template{def: string(k.b), section: event.SectionUserData, udName: "LogFileCleared", udNS: "http://x/y;1:2",
+		names: []string{"A", "", "A"}, hasBinary: true,
+		consts: []constExtra{{col: "Keywords", value: "0x80"}, {col: "Opcode", null: true}}, extras: []string{"UserID"}}
+	want.index()
+	if !reflect.DeepEqual(tp, want) {
+		t.Fatalf("parsed %+v\nwant   %+v", tp, want)
+	}
+	reg := newTemplates(1)
+	t1 := reg.get(k.b)
+	vals := string(appendValsHeader(nil, t1, k.b)) + "1:x" + "~" + "2:yy" + "3:bin" + "4:S-1-"
+	f := func(name, want string, wantOK bool) {
 		t.Helper()
-		got, ok := fieldValue(ed, edOK, rest, restOK, name)
+		got, ok := colValue(reg, vals, name)
 		if got != want || ok != wantOK {
-			t.Errorf("field %s: %q %v, want %q %v", name, got, ok, want, wantOK)
+			t.Errorf("%s: %q %v, want %q %v", name, got, ok, want, wantOK)
 		}
 	}
-	f(ed, true, "", false, "UserName", "bob", true) // not the tail of SubjectUserName
-	f(ed, true, "", false, "SubjectUserName", "alice", true)
-	f(ed, true, "", false, "Empty", "", true)
-	f(ed, true, "", false, "Cmd", "a <b> && \"c\"\nnext", true)
-	f(ed, true, "", false, "Dup", "", true) // the first occurrence
-	f(ed, true, "", false, "Ref", "AB&bogus;", true)
-	f(ed, true, "", false, "Missing", "", false)
-	f(ed, false, "", false, "UserName", "", false)
-	rest := `{"UserName":"from \"rest\"\n\u00e9\ud83d\ude00","Gone":null,"N":42,"B":true,"Inner":"x\":1"}`
-	f(ed, true, rest, true, "UserName", "from \"rest\"\né😀", true)
-	f(ed, true, rest, true, "Gone", "", false) // explicit null wins over EventData
-	f(ed, true, rest, true, "N", "42", true)
-	f(ed, true, rest, true, "B", "true", true)
-	f(ed, true, rest, true, "SubjectUserName", "alice", true)
-	f("", true, `{"Inner":"\"x\":1"}`, true, "x", "", false) // a value that looks like a key is not one
-	f("", true, `{"a":`, true, "a", "", false)               // malformed: not found, no panic
-	f("", true, `not json`, true, "a", "", false)
+	f("A", "x", true) // the first field of the name
+	f("Keywords", "0x80", true)
+	f("Opcode", "", false)
+	f("UserID", "S-1-", true)
+	f("Missing", "", false)
+	f("EventData", "", false) // rendering needs every payload value, and one is null
+	// the registry is full: the next template travels inline, and decodes
+	k.b = append(k.b[:0], "1;0;0:0:0;1;1:B0;0;"...)
+	if reg.get(k.b) != nil {
+		t.Fatal("full registry added a template")
+	}
+	inline := string(appendValsHeader(nil, nil, k.b)) + "2:vv"
+	if got, ok := colValue(reg, inline, "B"); !ok || got != "vv" {
+		t.Errorf("inline template: %q %v", got, ok)
+	}
+	for _, bad := range []string{"", ";", "x;", "99;1:a", "0;", "0;5:1;0;0", "1;", "1;9999:a", "1;1:x~2:"} {
+		colValue(reg, bad, "A") // must not panic
+	}
 }
 
-// TestFieldFuncSQL: wsec_field is callable from queries with any arguments
+// TestColFuncSQL: wsec_col is callable from queries with any arguments
 // without harm (a NULL constant argument once crashed a binder).
-func TestFieldFuncSQL(t *testing.T) {
+func TestColFuncSQL(t *testing.T) {
 	s, _, _ := openTestStore(t, Options{})
 	w := mustWorkspace(t, s, "ws")
 	for _, q := range []string{
-		"SELECT wsec_field(NULL, NULL, NULL)",
-		"SELECT wsec_field('<Data Name=\"a\">1</Data>', NULL, 'a')",
-		"SELECT wsec_field(NULL, '{\"a\":null}', 'a')",
-		"SELECT wsec_field(x, x, x) FROM (SELECT CAST(i AS VARCHAR) AS x FROM range(5000) t(i))",
+		"SELECT wsec_col(NULL, NULL)",
+		"SELECT wsec_col('1;1:a', 'x')",
+		"SELECT wsec_col('0;3:abc', NULL)",
+		"SELECT wsec_col(x, x) FROM (SELECT CAST(i AS VARCHAR) || ';' AS x FROM range(5000) t(i))",
 	} {
 		if _, err := w.Query(context.Background(), q); err != nil {
 			t.Errorf("%s: %v", q, err)
 		}
 	}
-	r := mustQuery(t, w, "SELECT wsec_field('<Data Name=\"a\">1 &amp; 2</Data>', NULL, 'a')")
-	if r.Rows[0][0] != "1 & 2" {
-		t.Errorf("got %v", r.Rows)
-	}
-	if _, err := w.Query(context.Background(), "SELECT wsec_field(1)"); err == nil {
+	if _, err := w.Query(context.Background(), "SELECT wsec_col(1)"); err == nil {
 		t.Error("wrong arity accepted")
 	}
-	_ = store.ErrNotReadOnly
 }
 
-// FuzzFieldRoundTrip: whenever mirror says the view's extraction
-// reproduces a payload value, extracting it from schema.EventDataXML's text
-// gives the value back; and every string survives _Rest's JSON encoding.
-func FuzzFieldRoundTrip(f *testing.F) {
+// FuzzPayloadRoundTrip appends an event whose payload has fuzzed values
+// (in a string column, an int column, a field repeated, an unnamed one and
+// a field named like a System column) and checks, through DuckDB, that
+// every SecurityEvent column equals what schema.Mapper produced.
+func FuzzPayloadRoundTrip(f *testing.F) {
 	for _, s := range []string{"", "plain", "a<b>&c\"d'e", "line1\nline2", "cr\r\nlf", "tab\tx", "\x01ctl",
-		"é😀", "\xff\xfe", "\uFFFE", "%%1833", "-", "0x3e7", "<Data Name=\"X\">y</Data>", "]]>", "&amp;"} {
-		f.Add(s)
+		"é😀", "\xff\xfe", "\uFFFE", "%%1833", "-", "0x3e7", "010", "-5", "123456789012", "<Data Name=\"X\">y</Data>", "&amp;", "2:ab~"} {
+		f.Add(s, s)
 	}
-	f.Fuzz(func(t *testing.T, v string) {
-		e := &event.Event{Section: event.SectionEventData, Data: []event.Field{
-			{Name: "Before", Value: v}, {Name: "X", Value: v}, {Name: "X", Value: "later"}, {Name: "", Value: v},
-		}}
-		xml := schema.EventDataXML(e)
-		if known, null, s, _ := mirror(v, schema.String); known && !null {
-			got, ok := dataElement(xml, newFieldPattern("X").open)
-			if !ok || got != s {
-				t.Fatalf("value %q: extraction gives %q (%v) from %q", v, got, ok, xml)
-			}
+	s, _, _ := openTestStore(f, Options{})
+	w := mustWorkspace(f, s, "fuzz")
+	base := securityEvents(f)[2] // a real 4624
+	var seq atomic.Uint64
+	f.Fuzz(func(t *testing.T, a, b string) {
+		n := seq.Add(1)
+		e := *base
+		e.System.EventRecordID = 1_000_000 + n
+		e.Data = append([]event.Field{
+			{Name: "SubjectLogonId", Value: a}, {Name: "KeyLength", Value: b}, {Name: "KeyLength", Value: a},
+			{Name: "", Value: b}, {Name: "Keywords", Value: a}, {Name: "ExecutionProcessId", Value: b},
+		}, base.Data...)
+		if _, err := w.AppendEvents(context.Background(), "fuzz", n, []*event.Event{&e}, "OpsManager"); err != nil {
+			t.Fatal(err)
 		}
-		js := string(appendJSONString(nil, v))
-		got, ok := jsonUnquote(js)
-		if !ok || got != validUTF8(v) {
-			t.Fatalf("JSON %s of %q decodes to %q (%v)", js, v, got, ok)
-		}
-		if !utf8.ValidString(js) {
-			t.Fatalf("JSON %q is not UTF-8", js)
-		}
-		obj := `{"A":` + js + `,"X":` + js + `}`
-		if got, isNull, ok := restLookup(obj, "X"); !ok || isNull || got != validUTF8(v) {
-			t.Fatalf("restLookup in %s: %q %v %v", obj, got, isNull, ok)
-		}
+		compareRow(t, w, &e)
 	})
+}
+
+// compareRow selects e's SecurityEvent row and compares every column with
+// the mapper's row.
+func compareRow(t *testing.T, w *Workspace, e *event.Event) {
+	t.Helper()
+	table := w.s.cat.SecurityEvent
+	var r schema.Row
+	schema.NewMapper(schema.New()).Map(e, "OpsManager", &r)
+	want := map[int]any{}
+	for i := range r.Cells {
+		want[r.Cells[i].Col] = expectedCell(&r.Cells[i], table.Columns[r.Cells[i].Col].Type)
+	}
+	names := make([]string, len(table.Columns))
+	for i, c := range table.Columns {
+		names[i] = quoteIdent(c.Name)
+	}
+	res := mustQuery(t, w, "SELECT "+strings.Join(names, ", ")+" FROM SecurityEvent WHERE EventRecordID = ?", int64(e.System.EventRecordID))
+	if len(res.Rows) != 1 {
+		t.Fatalf("%d rows for record %d", len(res.Rows), e.System.EventRecordID)
+	}
+	for i, c := range table.Columns {
+		if c.Name == "Type" || c.Name == "TenantId" || c.Name == "_TimeReceived" {
+			continue
+		}
+		if got := res.Rows[0][i]; !reflect.DeepEqual(got, want[i]) {
+			t.Errorf("%s = %#v, mapper says %#v", c.Name, got, want[i])
+		}
+	}
+	_ = fmt.Sprint()
 }

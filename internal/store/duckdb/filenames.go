@@ -23,9 +23,11 @@ const (
 	// physPrefix starts the name of a physical table behind a view:
 	// wsec_SecurityEvent behind SecurityEvent.
 	physPrefix = "wsec_"
-	// restCol holds, as a JSON object, every logical value the physical
-	// columns and the EventData extraction do not reproduce.
-	restCol = "_Rest"
+	// valsCol holds, per row, what the hot columns do not: template id,
+	// payload values and extra values (vals.go, FORMAT.md).
+	valsCol = "_Vals"
+	// templateTable holds the templates _Vals refers to.
+	templateTable = "wsec_templates"
 	// keyCol0 and keyCol1 hold the 128-bit hash of the event's identity.
 	keyCol0 = "_Key0"
 	keyCol1 = "_Key1"
@@ -33,4 +35,4 @@ const (
 
 // formatVersion is written to metaTable; a database of a newer format is
 // refused rather than misread.
-const formatVersion = 1
+const formatVersion = 2

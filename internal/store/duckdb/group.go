@@ -171,7 +171,15 @@ func (c *committer) commit(group []*appendReq) {
 	if len(todo) == 0 {
 		return
 	}
+	var newTpl []*template
 	err := w.inTx(ctx, func() error {
+		// every template registered so far, before rows that use them
+		newTpl = w.tpl.unpersisted()
+		if err := w.appendRows(templateTable, []string{"id", "def"}, len(newTpl), func(i int) []driver.Value {
+			return []driver.Value{newTpl[i].id, newTpl[i].def}
+		}); err != nil {
+			return err
+		}
 		for ti, l := range []*layout{w.se, w.we} {
 			if err := w.appendPending(l, ti, todo); err != nil {
 				return err
@@ -199,6 +207,9 @@ func (c *committer) commit(group []*appendReq) {
 			}
 		}
 		return
+	}
+	if len(newTpl) > 0 {
+		w.tpl.markPersisted(int(newTpl[len(newTpl)-1].id))
 	}
 	m := w.s.m
 	var stored [2]int

@@ -24,7 +24,7 @@ import (
 // schema may evolve without breaking the store.
 var securityEventHot = [...]string{
 	"TimeGenerated", "Computer", "EventID", "Channel", "Task", "Level",
-	"EventSourceName", "EventRecordID", "EventData", "SourceSystem",
+	"EventSourceName", "EventRecordID", "SourceSystem",
 	// derived by the mapper, never reproducible from EventData
 	"Activity", "Account", "AccountType", "SubjectAccount", "TargetAccount",
 	"LogonTypeName", "Process",
@@ -58,26 +58,30 @@ type layout struct {
 	// constant maps a logical column index to the SQL literal the view
 	// emits for it, or "" (Type, TenantId).
 	constant []string
-	// extract: cold string and int columns are read from EventData's
-	// <Data Name="X"> elements unless _Rest has them (SecurityEvent).
-	extract bool
+	// keepPayload: _Vals keeps the event payload, from which the view
+	// renders payloadCol (EventData) and reads cold columns a payload field
+	// fills (SecurityEvent).
+	keepPayload bool
+	payloadCol  int // logical index, or -1
 	// hasKey: the table carries the identity hash columns.
 	hasKey bool
-	// internal column positions; -1 when absent.
-	rest, key0, key1, eventData int
+	// internal column positions; -1 when absent. received is the
+	// physical _TimeReceived.
+	vals, key0, key1, received int
 }
 
 // newViewLayout lays a built-in event table out as hot physical columns plus
-// _Rest and the key hash, behind a view of the logical name.
+// _Vals and the key hash, behind a view of the logical name. keepPayload
+// stores the event payload in _Vals (the view renders EventData from it).
 //
 // existing lists the physical table's columns in table order (empty when
 // the table does not exist yet). A column once physical stays physical (its
 // old rows hold the value nowhere else); a hot column the database lacks is
 // appended and returned in added, to be created and backfilled from the
 // view's cold expression (backfillSQL).
-func newViewLayout(t *schema.Table, hot []string, existing []string, extract bool, tenant string) (l *layout, added []int) {
-	l = &layout{table: t, view: true, phys: physPrefix + t.Name, extract: extract, hasKey: true,
-		rest: -1, key0: -1, key1: -1, eventData: -1}
+func newViewLayout(t *schema.Table, hot []string, existing []string, keepPayload bool, tenant string) (l *layout, added []int) {
+	l = &layout{table: t, view: true, phys: physPrefix + t.Name, keepPayload: keepPayload, hasKey: true,
+		vals: -1, key0: -1, key1: -1, payloadCol: -1}
 	l.physOf = make([]int, len(t.Columns))
 	l.constant = make([]string, len(t.Columns))
 	for i := range l.physOf {
@@ -99,16 +103,13 @@ func newViewLayout(t *schema.Table, hot []string, existing []string, extract boo
 		}
 		c := t.Columns[i]
 		l.physOf[i] = len(l.cols)
-		if c.Name == "EventData" && c.Type == schema.String {
-			l.eventData = len(l.cols)
-		}
 		l.cols = append(l.cols, physCol{name: c.Name, sqlType: physType(c.Type), logical: i, typ: c.Type})
 		return true
 	}
 	for _, name := range existing {
 		switch name {
-		case restCol:
-			l.rest = addInternal(restCol, "VARCHAR", schema.String)
+		case valsCol:
+			l.vals = addInternal(valsCol, "VARCHAR", schema.String)
 		case keyCol0:
 			l.key0 = addInternal(keyCol0, "BIGINT", schema.Long)
 		case keyCol1:
@@ -117,8 +118,8 @@ func newViewLayout(t *schema.Table, hot []string, existing []string, extract boo
 			addHot(name) // a column the schema dropped is left out of the layout
 		}
 	}
-	if l.rest < 0 {
-		l.rest = addInternal(restCol, "VARCHAR", schema.String)
+	if l.vals < 0 {
+		l.vals = addInternal(valsCol, "VARCHAR", schema.String)
 	}
 	if l.key0 < 0 {
 		l.key0 = addInternal(keyCol0, "BIGINT", schema.Long)
@@ -132,12 +133,19 @@ func newViewLayout(t *schema.Table, hot []string, existing []string, extract boo
 			added = append(added, i)
 		}
 	}
-	if l.eventData < 0 {
-		l.extract = false
+	if keepPayload {
+		if i, ok := t.Col(payloadColumn); ok && l.physOf[i] < 0 && t.Columns[i].Type == schema.String {
+			l.payloadCol = i
+		}
 	}
 	l.setConstants(tenant)
+	l.received = l.physIndex("_TimeReceived")
 	return l, added
 }
+
+// payloadColumn is the logical column rendered from the kept payload
+// (schema.EventDataXML).
+const payloadColumn = "EventData"
 
 // backfillSQL fills the newly physical column i of existing rows with what
 // the view showed for it before: its cold expression.
@@ -150,7 +158,7 @@ func (l *layout) backfillSQL(i int) string {
 // a view. existing is as for newViewLayout; added columns need no backfill
 // (old rows had no value for them).
 func newPlainLayout(t *schema.Table, existing []string, tenant string) *layout {
-	l := &layout{table: t, view: true, phys: physPrefix + t.Name, rest: -1, key0: -1, key1: -1, eventData: -1}
+	l := &layout{table: t, view: true, phys: physPrefix + t.Name, vals: -1, key0: -1, key1: -1, payloadCol: -1}
 	l.physOf = make([]int, len(t.Columns))
 	l.constant = make([]string, len(t.Columns))
 	for i := range l.physOf {
@@ -172,6 +180,7 @@ func newPlainLayout(t *schema.Table, existing []string, tenant string) *layout {
 	for _, c := range t.Columns {
 		add(c.Name)
 	}
+	l.received = l.physIndex("_TimeReceived")
 	return l
 }
 
@@ -189,11 +198,6 @@ func (l *layout) setConstants(tenant string) {
 		}
 	}
 }
-
-// extractable reports whether a cold column of type t can be read from the
-// EventData text: the mapper fills string and int columns from payload
-// fields of their name.
-func extractable(t schema.Type) bool { return t == schema.String || t == schema.Int }
 
 // physType is the DuckDB type a logical type is stored as.
 func physType(t schema.Type) string {
@@ -283,23 +287,18 @@ func (l *layout) columnExpr(i int) string {
 }
 
 // coldExpr is the expression of a logical column that has no physical
-// column: wsec_field (field.go) reads its _Rest value if _Rest has one (an
-// explicit null included), else for SecurityEvent's string and int columns
-// the text of the first <Data Name="X"> element of EventData; the result is
-// cast to the column's type.
+// column: wsec_col (field.go) reads it from _Vals (an extra of the row or
+// its template, the rendered payload, or the first payload field of its
+// name), and the text is cast to the column's type.
 func (l *layout) coldExpr(i int) string {
 	c := l.table.Columns[i]
-	if l.rest < 0 {
+	if l.vals < 0 {
 		return "CAST(NULL AS " + viewType(c.Type) + ")"
 	}
-	ed := "CAST(NULL AS VARCHAR)"
-	if l.extract && extractable(c.Type) {
-		ed = quoteIdent(l.cols[l.eventData].name)
-	}
-	return restExpr(c.Type, fieldFunc+"("+ed+", "+quoteIdent(restCol)+", "+sqlString(c.Name)+")")
+	return restExpr(c.Type, colFunc+"("+quoteIdent(valsCol)+", "+sqlString(c.Name)+")")
 }
 
-// restExpr converts the text of a _Rest value to the logical type.
+// restExpr converts the text of a cold value to the logical type.
 func restExpr(t schema.Type, text string) string {
 	switch t {
 	case schema.String, schema.GUID:
@@ -348,4 +347,12 @@ func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") 
 // String describes the layout for logs and FORMAT.md checks.
 func (l *layout) String() string {
 	return fmt.Sprintf("%s: %d logical columns, %d physical (%s)", l.table.Name, len(l.table.Columns), len(l.cols), l.phys)
+}
+
+// physIndex is the physical position of a logical column, or -1.
+func (l *layout) physIndex(name string) int {
+	if i, ok := l.table.Col(name); ok {
+		return l.physOf[i]
+	}
+	return -1
 }

@@ -17,6 +17,12 @@ const (
 	// anyway. A batch larger than this is written alone.
 	maxGroupEvents = 100_000
 
+	// maxTemplates bounds the templates a workspace registers (each a few
+	// hundred bytes of memory, loaded at open). Real Windows logs have a few
+	// hundred event shapes; a sender inventing shapes beyond the bound makes
+	// its rows carry their template inline instead (bigger, still correct).
+	maxTemplates = 100_000
+
 	// maxQueuedBatches bounds the encoded batches waiting for the committer;
 	// more callers wait in AppendEvents (backpressure), their ctx honoured.
 	maxQueuedBatches = 64

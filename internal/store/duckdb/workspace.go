@@ -41,6 +41,7 @@ type Workspace struct {
 	hb     *layout
 	custom map[string]*customTable
 	dedup  *dedupIndex
+	tpl    *templates // read by wsec_col on any connection; its own lock
 	g      *committer // writes AppendEvents batches (group.go)
 	walIno uint64     // inode of the WAL whose directory entry was last synced
 
@@ -61,13 +62,14 @@ func openWorkspace(s *Store, id string) (*Workspace, error) {
 	db.SetMaxOpenConns(s.opts.QueryConns + 1)
 	db.SetMaxIdleConns(s.opts.QueryConns + 1)
 	w := &Workspace{s: s, id: id, path: path, db: db, log: s.log.With(slog.String("workspace", id)),
-		dedup: newDedupIndex(s.opts.MaxDedupKeys), custom: make(map[string]*customTable)}
+		dedup: newDedupIndex(s.opts.MaxDedupKeys), custom: make(map[string]*customTable),
+		tpl: newTemplates(maxTemplates)}
 	ctx := context.Background()
 	if w.wconn, err = db.Conn(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open workspace %s writer connection: %w", id, err)
 	}
-	if err := registerFieldFunc(w); err != nil {
+	if err := registerColFunc(w); err != nil {
 		w.wconn.Close()
 		db.Close()
 		return nil, fmt.Errorf("open workspace %s: %w", id, err)
@@ -132,6 +134,7 @@ func (w *Workspace) migrate(ctx context.Context) (err error) {
 		"CREATE TABLE IF NOT EXISTS " + metaTable + " (key VARCHAR PRIMARY KEY, value VARCHAR)",
 		"CREATE TABLE IF NOT EXISTS " + batchTable + " (sender VARCHAR NOT NULL, seq UBIGINT NOT NULL, " +
 			"committed TIMESTAMP NOT NULL, stored INTEGER NOT NULL, duplicates INTEGER NOT NULL, PRIMARY KEY (sender, seq))",
+		"CREATE TABLE IF NOT EXISTS " + templateTable + " (id INTEGER PRIMARY KEY, def VARCHAR NOT NULL)",
 	}
 	for _, s := range stmts {
 		if _, err := c.ExecContext(ctx, s); err != nil {
@@ -148,9 +151,12 @@ func (w *Workspace) migrate(ctx context.Context) (err error) {
 	case err != nil:
 		return fmt.Errorf("read format version: %w", err)
 	default:
-		if n, err := strconv.Atoi(version); err != nil || n > formatVersion {
-			return fmt.Errorf("database format %q is newer than this binary's %d", version, formatVersion)
+		if n, err := strconv.Atoi(version); err != nil || n != formatVersion {
+			return fmt.Errorf("database format %q, this binary reads format %d only (format 1 came from development builds: re-import)", version, formatVersion)
 		}
+	}
+	if err := w.tpl.load(ctx, c); err != nil {
+		return err
 	}
 	cat := w.s.cat
 	var added []int
