@@ -76,10 +76,10 @@ func readLenString(s string, i int) (v string, next int, ok bool) {
 // with every number decimal and followed by ';'.
 type templateKey struct{ b []byte }
 
-func (k *templateKey) reset()      { k.b = append(k.b[:0], "1;"...) }
-func (k *templateKey) num(n int)   { k.b = strconv.AppendInt(k.b, int64(n), 10); k.b = append(k.b, ';') }
+func (k *templateKey) reset()       { k.b = append(k.b[:0], "1;"...) }
+func (k *templateKey) num(n int)    { k.b = strconv.AppendInt(k.b, int64(n), 10); k.b = append(k.b, ';') }
 func (k *templateKey) str(s string) { k.b = appendLenString(k.b, s) }
-func (k *templateKey) null()       { k.b = append(k.b, '~') }
+func (k *templateKey) null()        { k.b = append(k.b, '~') }
 
 // parseTemplate decodes a definition.
 func parseTemplate(def string) (*template, error) {
