@@ -15,24 +15,8 @@ import (
 	"wsec/internal/protocol"
 )
 
-// Heartbeat is what an agent reports about itself every minute; it becomes
-// a row of the workspace's Heartbeat table. The JSON names are the
-// workspace's (internal/ingest Heartbeat), replicated here so the agent does
-// not depend on the server's packages.
-type Heartbeat struct {
-	Computer         string  `json:"Computer"`
-	ComputerIP       string  `json:"ComputerIP,omitempty"`
-	Category         string  `json:"Category,omitempty"`
-	OSType           string  `json:"OSType,omitempty"`
-	OSName           string  `json:"OSName,omitempty"`
-	OSMajorVersion   string  `json:"OSMajorVersion,omitempty"`
-	OSMinorVersion   string  `json:"OSMinorVersion,omitempty"`
-	Version          string  `json:"Version,omitempty"`
-	SourceComputerID string  `json:"SourceComputerId,omitempty"`
-	EventsPerSecond  float64 `json:"EventsPerSecond,omitempty"`
-	QueueDepth       int64   `json:"QueueDepth,omitempty"`
-	LastError        string  `json:"LastError,omitempty"`
-}
+// Heartbeat is what an agent reports about itself (the protocol's body).
+type Heartbeat = protocol.Heartbeat
 
 // SendHeartbeat posts hb as sender (the agent's ID, X-Wsec-Sender).
 // Heartbeats are not deduplicated: a retried heartbeat is a second row,

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"wsec/internal/event"
+	"wsec/internal/protocol"
 )
 
 // Appender is what ingest needs from the store. The lead wires the DuckDB
@@ -48,21 +49,10 @@ type Result struct {
 	DuplicateBatch bool // the (sender, seq) was stored before; nothing written
 }
 
-// Heartbeat is one agent heartbeat: the agent's view of itself.
-// TimeGenerated is set by the server on receipt.
+// Heartbeat is one agent heartbeat: the agent's view of itself (the
+// protocol's body) plus what the server adds on receipt.
 type Heartbeat struct {
-	TimeGenerated    time.Time `json:"-"`
-	Sender           string    `json:"-"` // X-Wsec-Sender, when sent
-	Computer         string    `json:"Computer"`
-	ComputerIP       string    `json:"ComputerIP,omitempty"`
-	Category         string    `json:"Category,omitempty"`
-	OSType           string    `json:"OSType,omitempty"`
-	OSName           string    `json:"OSName,omitempty"`
-	OSMajorVersion   string    `json:"OSMajorVersion,omitempty"`
-	OSMinorVersion   string    `json:"OSMinorVersion,omitempty"`
-	Version          string    `json:"Version,omitempty"`
-	SourceComputerID string    `json:"SourceComputerId,omitempty"`
-	EventsPerSecond  float64   `json:"EventsPerSecond,omitempty"`
-	QueueDepth       int64     `json:"QueueDepth,omitempty"`
-	LastError        string    `json:"LastError,omitempty"`
+	protocol.Heartbeat
+	TimeGenerated time.Time `json:"-"` // set by the server on receipt
+	Sender        string    `json:"-"` // X-Wsec-Sender, when sent
 }

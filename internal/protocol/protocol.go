@@ -1,7 +1,7 @@
 // Package protocol names the parts of the wsec HTTP protocol that both sides
-// must agree on: paths, headers and content types. It holds constants only,
-// so the agent, the CLI and the workspace server share them without
-// depending on each other's code.
+// must agree on: paths, headers, content types and the heartbeat body. It
+// holds declarations only, so the agent, the CLI and the workspace server
+// share them without depending on each other's code.
 package protocol
 
 // Paths; {id} is the workspace ID.
@@ -33,3 +33,21 @@ const (
 	// ContentTypeNDJSON is one event JSON object per line.
 	ContentTypeNDJSON = "application/x-ndjson"
 )
+
+// Heartbeat is the body of POST PathHeartbeat: what an agent reports about
+// itself every minute. The workspace adds the receive time and turns it
+// into a row of the Heartbeat table.
+type Heartbeat struct {
+	Computer         string  `json:"Computer"`
+	ComputerIP       string  `json:"ComputerIP,omitempty"`
+	Category         string  `json:"Category,omitempty"`
+	OSType           string  `json:"OSType,omitempty"`
+	OSName           string  `json:"OSName,omitempty"`
+	OSMajorVersion   string  `json:"OSMajorVersion,omitempty"`
+	OSMinorVersion   string  `json:"OSMinorVersion,omitempty"`
+	Version          string  `json:"Version,omitempty"`
+	SourceComputerID string  `json:"SourceComputerId,omitempty"`
+	EventsPerSecond  float64 `json:"EventsPerSecond,omitempty"`
+	QueueDepth       int64   `json:"QueueDepth,omitempty"`
+	LastError        string  `json:"LastError,omitempty"`
+}
