@@ -13,41 +13,31 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"syscall"
 
 	"wsec/internal/agent"
+	"wsec/internal/cli"
 )
 
 // serviceName is the Windows service's name.
 const serviceName = "wsec-agent"
 
-type command struct {
-	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
-}
-
-func commands() map[string]command {
-	return map[string]command{
-		"run":       {"run the agent in the foreground (or as the Windows service)", runAgent},
-		"status":    {"print the running agent's per-destination state", runStatus},
-		"install":   {"install the Windows service", runInstall},
-		"uninstall": {"remove the Windows service", runUninstall},
-		"start":     {"start the Windows service", runStart},
-		"stop":      {"stop the Windows service", runStop},
-		"version":   {"print the version", runVersion},
+func commands() map[string]cli.Command {
+	return map[string]cli.Command{
+		"run":       {Summary: "run the agent in the foreground (or as the Windows service)", Run: runAgent},
+		"status":    {Summary: "print the running agent's per-destination state", Run: runStatus},
+		"install":   {Summary: "install the Windows service", Run: runInstall},
+		"uninstall": {Summary: "remove the Windows service", Run: runUninstall},
+		"start":     {Summary: "start the Windows service", Run: runStart},
+		"stop":      {Summary: "stop the Windows service", Run: runStop},
+		"version":   {Summary: "print the version", Run: runVersion},
 	}
 }
-
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
 
 func main() {
 	if isService() {
@@ -59,61 +49,24 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cmds := commands()
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		usage(stderr, cmds)
-		return 2
-	}
-	c, ok := cmds[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "wsec-agent: unknown command %q\n\n", args[0])
-		usage(stderr, cmds)
-		return 2
-	}
-	err := c.run(ctx, args[1:], stdout, stderr)
-	var ue usageError
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, flag.ErrHelp):
-		return 2
-	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "wsec-agent %s: %v\n", args[0], err)
-		return 2
-	default:
-		fmt.Fprintf(stderr, "wsec-agent %s: %v\n", args[0], err)
-		return 1
-	}
-}
-
-func usage(w io.Writer, cmds map[string]command) {
-	fmt.Fprintln(w, "usage: wsec-agent <command> [flags]\n\ncommands:")
-	names := make([]string, 0, len(cmds))
-	for n := range cmds {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
-	}
+	return cli.Main(ctx, "wsec-agent", commands(), args, stdout, stderr)
 }
 
 // configFlag parses --config FILE (required) and loads it.
 func configFlag(name string, args []string, stderr io.Writer, extra func(*flag.FlagSet)) (*agent.Config, string, error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.FlagSet("wsec-agent", name, stderr)
 	path := fs.String("config", "", "agent configuration file (JSON)")
 	if extra != nil {
 		extra(fs)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return nil, "", err
 	}
 	if fs.NArg() > 0 {
-		return nil, "", usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+		return nil, "", cli.UsageError(fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
 	}
 	if *path == "" {
-		return nil, "", usageError{"--config FILE is required"}
+		return nil, "", cli.UsageError("--config FILE is required")
 	}
 	c, err := agent.LoadConfig(*path)
 	if err != nil {

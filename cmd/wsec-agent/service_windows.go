@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/windows/svc/mgr"
 
 	"wsec/internal/agent"
+	"wsec/internal/cli"
 )
 
 // isService reports whether the Service Control Manager started us.
@@ -203,7 +204,7 @@ func runInstall(_ context.Context, args []string, stdout, stderr io.Writer) erro
 
 func runUninstall(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
-		return usageError{"uninstall takes no arguments"}
+		return cli.UsageError("uninstall takes no arguments")
 	}
 	m, err := mgr.Connect()
 	if err != nil {
@@ -230,7 +231,7 @@ func runUninstall(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 func runStart(_ context.Context, args []string, stdout, _ io.Writer) error {
 	if len(args) > 0 {
-		return usageError{"start takes no arguments"}
+		return cli.UsageError("start takes no arguments")
 	}
 	m, err := mgr.Connect()
 	if err != nil {
@@ -251,7 +252,7 @@ func runStart(_ context.Context, args []string, stdout, _ io.Writer) error {
 
 func runStop(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	if len(args) > 0 {
-		return usageError{"stop takes no arguments"}
+		return cli.UsageError("stop takes no arguments")
 	}
 	m, err := mgr.Connect()
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 
+	"wsec/internal/cli"
 	"wsec/internal/client"
 	"wsec/internal/server"
 )
@@ -26,7 +27,7 @@ func addClientFlags(fs *flag.FlagSet) clientFlags {
 
 func (c clientFlags) client(o client.Options) (*client.Client, error) {
 	if *c.workspace == "" {
-		return nil, usageError{"no workspace: pass --workspace or set WSEC_WORKSPACE (see 'wsec workspace list')"}
+		return nil, cli.UsageError("no workspace: pass --workspace or set WSEC_WORKSPACE (see 'wsec workspace list')")
 	}
 	return client.New(*c.url, *c.workspace, *c.key, o)
 }

@@ -8,13 +8,14 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"wsec/internal/cli"
 	"wsec/internal/client"
 	"wsec/internal/dcr"
 )
 
 func runDCR(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"want a subcommand: create, assign, unassign, list or delete"}
+		return cli.UsageError("want a subcommand: create, assign, unassign, list or delete")
 	}
 	sub, args := args[0], args[1:]
 	fs := newFlagSet("dcr "+sub, stderr)
@@ -32,14 +33,14 @@ func runDCR(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		group = fs.String("group", "", "machine group")
 	case "list", "delete":
 	default:
-		return usageError{fmt.Sprintf("unknown subcommand %q: want create, assign, unassign, list or delete", sub)}
+		return cli.UsageError(fmt.Sprintf("unknown subcommand %q: want create, assign, unassign, list or delete", sub))
 	}
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if sub != "list" && *name == "" {
-		return usageError{"--name is required"}
+		return cli.UsageError("--name is required")
 	}
 	c, err := cf.client(client.Options{})
 	if err != nil {
@@ -55,7 +56,7 @@ func runDCR(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		rules = append(rules, r)
 	case "assign", "unassign":
 		if *group == "" {
-			return usageError{"--group is required"}
+			return cli.UsageError("--group is required")
 		}
 		r, err := c.AssignRule(ctx, *name, *group, sub == "unassign")
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"wsec/internal/auth"
+	"wsec/internal/cli"
 	"wsec/internal/client"
 	"wsec/internal/event"
 	"wsec/internal/logfile"
@@ -31,7 +32,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	listen := fs.String("listen", server.DefaultAddr, "host:port to listen on")
 	synth := fs.Int("events", 20000, "synthetic Security events to generate over the last 24 hours")
 	verbose := fs.Bool("v", false, "print the server's request log")
-	if err := fs.Parse(args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	keys, err := auth.Open(*data, auth.Options{})

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"wsec/internal/cli"
 	"wsec/internal/event"
 	"wsec/internal/filter"
 	"wsec/internal/logfile"
@@ -77,12 +78,12 @@ func compileFilter(set string, xpaths []string) (func(*event.Event) bool, error)
 	if set != "" {
 		var err error
 		if s, err = filter.ParseSet(set); err != nil {
-			return nil, usageError{err.Error()}
+			return nil, cli.UsageError(err.Error())
 		}
 	}
 	rules, err := filter.Compile(filter.Policy{Set: s, Queries: xpaths}, filter.Options{})
 	if err != nil {
-		return nil, usageError{err.Error()}
+		return nil, cli.UsageError(err.Error())
 	}
 	return rules.Keep, nil
 }
@@ -99,12 +100,12 @@ func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stderr, "usage: wsec events [flags] PATH...\n\nPrints the events of EVTX or event-XML files and folders, one per line.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
-		return usageError{"give at least one EVTX or event-XML file or folder"}
+		return cli.UsageError("give at least one EVTX or event-XML file or folder")
 	}
 	keep, err := compileFilter(*set, xpaths)
 	if err != nil {
@@ -180,7 +181,7 @@ func newEventEncoder(format, as string) (eventEncoder, error) {
 		}
 	case "securityevent":
 		if format != "jsonl" {
-			return nil, usageError{"--as securityevent prints JSON lines; use --format jsonl"}
+			return nil, cli.UsageError("--as securityevent prints JSON lines; use --format jsonl")
 		}
 		m := schema.NewMapper(schema.New())
 		return func(dst []byte, e *event.Event) []byte {
@@ -189,9 +190,9 @@ func newEventEncoder(format, as string) (eventEncoder, error) {
 			return append(appendRowJSON(dst, t, &r), '\n')
 		}, nil
 	default:
-		return nil, usageError{fmt.Sprintf("--as %q: want event or securityevent", as)}
+		return nil, cli.UsageError(fmt.Sprintf("--as %q: want event or securityevent", as))
 	}
-	return nil, usageError{fmt.Sprintf("--format %q: want jsonl, xml or table", format)}
+	return nil, cli.UsageError(fmt.Sprintf("--format %q: want jsonl, xml or table", format))
 }
 
 const tableHeader = "TIME CREATED                  COMPUTER                  CHANNEL     EVENT  RECORD    DATA\n"

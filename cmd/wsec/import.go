@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"wsec/internal/atomicfile"
+	"wsec/internal/cli"
 	"wsec/internal/client"
 	"wsec/internal/event"
 	"wsec/internal/logfile"
@@ -46,11 +47,11 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	force := fs.Bool("force", false, "import files again even if the state file says they are done")
 	workers := fs.Int("workers", 0, "goroutines decoding EVTX chunks (0: all cores)")
 	quiet := fs.Bool("quiet", !isTerminal(stderr), "no progress line (default when stderr is not a terminal)")
-	if err := fs.Parse(args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
-		return usageError{"give at least one EVTX or event-XML file or folder"}
+		return cli.UsageError("give at least one EVTX or event-XML file or folder")
 	}
 	var keep func(*event.Event) bool
 	if !*allChannels {

@@ -5,38 +5,26 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"syscall"
+
+	"wsec/internal/cli"
 )
 
-// command is one subcommand: run parses its own flags from args.
-type command struct {
-	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
-}
-
-func commands() map[string]command {
-	return map[string]command{
-		"events":    {"print events of EVTX or event-XML files, filtered by event set and XPath", runEvents},
-		"demo":      {"start a workspace on the embedded store with sample events loaded (the quick start)", runDemo},
-		"serve":     {"run the workspace server: ingestion, query and rules APIs on the embedded store", runServe},
-		"import":    {"import EVTX or event-XML files into a workspace (resumable)", runImport},
-		"query":     {"run a KQL query against a workspace", runQuery},
-		"dcr":       {"manage data collection rules: create, assign, unassign, list, delete", runDCR},
-		"workspace": {"create, list workspaces and rotate their keys", runWorkspace},
+func commands() map[string]cli.Command {
+	return map[string]cli.Command{
+		"demo":      {Summary: "start a workspace on the embedded store with sample events loaded (the quick start)", Run: runDemo},
+		"serve":     {Summary: "run the workspace server: ingestion, query and rules APIs on the embedded store", Run: runServe},
+		"import":    {Summary: "import EVTX or event-XML files into a workspace (resumable)", Run: runImport},
+		"query":     {Summary: "run a KQL query against a workspace", Run: runQuery},
+		"dcr":       {Summary: "manage data collection rules: create, assign, unassign, list, delete", Run: runDCR},
+		"events":    {Summary: "print events of EVTX or event-XML files, filtered by event set and XPath", Run: runEvents},
+		"workspace": {Summary: "create, list workspaces and rotate their keys", Run: runWorkspace},
 	}
 }
-
-// usageError marks errors caused by how the command was called; they exit 2.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -45,51 +33,12 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cmds := commands()
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		usage(stderr, cmds)
-		return 2
-	}
-	c, ok := cmds[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "wsec: unknown command %q\n\n", args[0])
-		usage(stderr, cmds)
-		return 2
-	}
-	err := c.run(ctx, args[1:], stdout, stderr)
-	var ue usageError
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, flag.ErrHelp):
-		return 2
-	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "wsec %s: %v\n", args[0], err)
-		return 2
-	default:
-		fmt.Fprintf(stderr, "wsec %s: %v\n", args[0], err)
-		return 1
-	}
+	return cli.Main(ctx, "wsec", commands(), args, stdout, stderr)
 }
 
-func usage(w io.Writer, cmds map[string]command) {
-	fmt.Fprintln(w, "usage: wsec <command> [flags] [args]\n\ncommands:")
-	names := make([]string, 0, len(cmds))
-	for n := range cmds {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
-	}
-	fmt.Fprintln(w, "\nrun 'wsec <command> -h' for a command's flags")
-}
-
-// newFlagSet returns a flag set that reports errors instead of exiting.
+// newFlagSet returns a flag set for a wsec command.
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("wsec "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	return fs
+	return cli.FlagSet("wsec", name, stderr)
 }
 
 // envDefault returns the environment variable's value or def.

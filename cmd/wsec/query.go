@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"wsec/internal/cli"
 	"wsec/internal/client"
 )
 
@@ -18,14 +19,14 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cf := addClientFlags(fs)
 	format := fs.String("format", "table", "output: table, json (the query API's answer) or csv")
 	timespan := fs.String("timespan", "", "ISO 8601 duration or start/end the query covers, e.g. P1D (default: all time)")
-	if err := fs.Parse(args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return usageError{"give the KQL query as one argument, e.g. wsec query 'SecurityEvent | summarize count() by EventID'"}
+		return cli.UsageError("give the KQL query as one argument, e.g. wsec query 'SecurityEvent | summarize count() by EventID'")
 	}
 	if *format != "table" && *format != "json" && *format != "csv" {
-		return usageError{fmt.Sprintf("--format %q: want table, json or csv", *format)}
+		return cli.UsageError(fmt.Sprintf("--format %q: want table, json or csv", *format))
 	}
 	c, err := cf.client(client.Options{})
 	if err != nil {

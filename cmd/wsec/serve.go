@@ -16,6 +16,7 @@ import (
 
 	"wsec/internal/api"
 	"wsec/internal/auth"
+	"wsec/internal/cli"
 	"wsec/internal/dcr"
 	"wsec/internal/filter"
 	"wsec/internal/ingest"
@@ -44,11 +45,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.keyFile, "tls-key", "", "TLS private key file (PEM)")
 	fs.DurationVar(&o.retentionEvery, "retention-interval", time.Hour, "how often rows past their table's retention are deleted")
 	logFormat := fs.String("log-format", "json", "log format: json or text")
-	if err := fs.Parse(args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if (o.certFile == "") != (o.keyFile == "") {
-		return usageError{"give both --tls-cert and --tls-key, or neither"}
+		return cli.UsageError("give both --tls-cert and --tls-key, or neither")
 	}
 	o.logger = newLogger(stderr, *logFormat)
 	return serve(ctx, o)

@@ -8,11 +8,12 @@ import (
 	"text/tabwriter"
 
 	"wsec/internal/auth"
+	"wsec/internal/cli"
 )
 
 func runWorkspace(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"want a subcommand: create, list or rotate-key"}
+		return cli.UsageError("want a subcommand: create, list or rotate-key")
 	}
 	sub, args := args[0], args[1:]
 	fs := newFlagSet("workspace "+sub, stderr)
@@ -27,9 +28,9 @@ func runWorkspace(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		id = fs.String("workspace", envDefault("WSEC_WORKSPACE", ""), "workspace ID")
 		which = fs.String("key", "primary", "which key to replace: primary or secondary")
 	default:
-		return usageError{fmt.Sprintf("unknown subcommand %q: want create, list or rotate-key", sub)}
+		return cli.UsageError(fmt.Sprintf("unknown subcommand %q: want create, list or rotate-key", sub))
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	reg, err := auth.Open(*data, auth.Options{})
@@ -49,10 +50,10 @@ func runWorkspace(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	case "rotate-key":
 		kind, err := auth.ParseKeyKind(*which)
 		if err != nil {
-			return usageError{err.Error()}
+			return cli.UsageError(err.Error())
 		}
 		if *id == "" {
-			return usageError{"--workspace is required (or set WSEC_WORKSPACE)"}
+			return cli.UsageError("--workspace is required (or set WSEC_WORKSPACE)")
 		}
 		w, err := reg.RotateKey(*id, kind)
 		if err != nil {
