@@ -2,41 +2,57 @@ package duckdb
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
+	"time"
 
 	duck "github.com/duckdb/duckdb-go/v2"
 )
 
-// inTx runs fn inside one transaction on the writer connection and commits
-// it; on any error it rolls back, so nothing fn wrote remains. The caller
-// holds w.mu. Once COMMIT returns, DuckDB has fsynced its WAL; inTx then
+// inTx runs fn inside one transaction on conn (a writer connection the
+// caller owns) and commits it; on any error it rolls back, so nothing fn
+// wrote remains. Once COMMIT returns, DuckDB has fsynced its WAL; inTx then
 // syncs the directory entry of a new WAL (syncDir), so the transaction
 // survives a crash or power loss from the moment inTx returns nil.
 //
-// COMMIT and ROLLBACK run without ctx's cancellation: interrupting a commit
-// halfway would leave the caller unable to know whether it happened.
-func (w *Workspace) inTx(ctx context.Context, fn func() error) error {
-	if _, err := w.wconn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+// Write transactions hold w.ckpt shared, so that the checkpointer
+// (maybeCheckpoint) can wait for a moment without any. COMMIT and ROLLBACK
+// run without ctx's cancellation: interrupting a commit halfway would leave
+// the caller unable to know whether it happened.
+func (w *Workspace) inTx(ctx context.Context, conn *sql.Conn, fn func() error) error {
+	w.ckpt.RLock()
+	err := w.inTxLocked(ctx, conn, fn)
+	w.ckpt.RUnlock()
+	if err == nil {
+		w.maybeCheckpoint(conn)
+	}
+	return err
+}
+
+func (w *Workspace) inTxLocked(ctx context.Context, conn *sql.Conn, fn func() error) error {
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	if err := fn(); err != nil {
-		if _, rbErr := w.wconn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil {
+		if _, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil {
 			w.log.Error("rollback failed", "err", rbErr)
 			err = errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
 		}
 		return err
 	}
 	if err := ctx.Err(); err != nil {
-		if _, rbErr := w.wconn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil {
+		if _, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil {
 			err = errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
 		}
 		return err
 	}
-	if _, err := w.wconn.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err != nil {
+	if _, err := conn.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err != nil {
 		// DuckDB rolls a failed commit back; make sure no transaction lingers.
-		_, _ = w.wconn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		return fmt.Errorf("commit: %w", err)
 	}
 	if err := w.syncDir(); err != nil {
@@ -45,15 +61,37 @@ func (w *Workspace) inTx(ctx context.Context, fn func() error) error {
 	return nil
 }
 
+// maybeCheckpoint folds the WAL into the database file when it has grown
+// past twice the checkpoint threshold. DuckDB checkpoints by itself at a
+// commit that crosses the threshold, but not while another write
+// transaction is open, which with several writers can be most of the time;
+// here all writers are paused (w.ckpt) for the checkpoint. One goroutine
+// checkpoints at a time; others go on.
+func (w *Workspace) maybeCheckpoint(conn *sql.Conn) {
+	st, err := os.Stat(w.path + walFileSuffix)
+	if err != nil || st.Size() < 2*w.s.opts.CheckpointThresholdBytes || !w.checkpointing.CompareAndSwap(false, true) {
+		return
+	}
+	defer w.checkpointing.Store(false)
+	w.ckpt.Lock()
+	defer w.ckpt.Unlock()
+	start := time.Now()
+	if _, err := conn.ExecContext(context.Background(), "CHECKPOINT"); err != nil {
+		w.log.Warn("checkpoint failed", slog.Any("err", err))
+		return
+	}
+	w.log.Info("checkpointed", slog.Int64("wal_bytes", st.Size()), slog.Duration("took", time.Since(start)))
+}
+
 // appendRows appends n rows to table through DuckDB's appender, naming
 // columns (the table may have more; they get null). row returns row i:
 // len(columns) values, not retained. It runs inside the caller's transaction: the
 // appender's rows commit or roll back with it.
-func (w *Workspace) appendRows(table string, columns []string, n int, row func(i int) []driver.Value) error {
+func (w *Workspace) appendRows(conn *sql.Conn, table string, columns []string, n int, row func(i int) []driver.Value) error {
 	if n == 0 {
 		return nil
 	}
-	return w.wconn.Raw(func(dc any) error {
+	return conn.Raw(func(dc any) error {
 		conn, ok := dc.(driver.Conn)
 		if !ok {
 			return fmt.Errorf("BUG: duckdb: driver connection is %T", dc)

@@ -30,8 +30,8 @@ func (w *Workspace) AppendHeartbeat(ctx context.Context, hb *schema.Heartbeat) e
 	if err := w.checkOpen(); err != nil {
 		return err
 	}
-	err := w.inTx(ctx, func() error {
-		return w.appendRows(w.hb.phys, w.hb.columnNames(), 1, func(int) []driver.Value { return out.row(0) })
+	err := w.inTx(ctx, w.wconn, func() error {
+		return w.appendRows(w.wconn, w.hb.phys, w.hb.columnNames(), 1, func(int) []driver.Value { return out.row(0) })
 	})
 	if err != nil {
 		return fmt.Errorf("append heartbeat of %s: %w", hb.Computer, err)

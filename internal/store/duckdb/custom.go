@@ -326,7 +326,7 @@ func (w *Workspace) AppendCustom(ctx context.Context, table string, records []ma
 		row[0] = customTimeGenerated(rec, timeField, received)
 		rows[ri] = row
 	}
-	err := w.inTx(ctx, func() error {
+	err := w.inTx(ctx, w.wconn, func() error {
 		if isNew {
 			if _, err := w.wconn.ExecContext(ctx, "CREATE TABLE "+quoteIdent(ct.phys)+" ("+
 				quoteIdent("TimeGenerated")+" TIMESTAMP, "+quoteIdent("_TimeReceived")+" TIMESTAMP)"); err != nil {
@@ -354,7 +354,7 @@ func (w *Workspace) AppendCustom(ctx context.Context, table string, records []ma
 				rows[i] = append(rows[i], nil)
 			}
 		}
-		return w.appendRows(ct.phys, names, len(rows), func(i int) []driver.Value { return rows[i] })
+		return w.appendRows(w.wconn, ct.phys, names, len(rows), func(i int) []driver.Value { return rows[i] })
 	})
 	if err != nil {
 		return 0, err

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	duck "github.com/duckdb/duckdb-go/v2"
+
+	"wsec/internal/event"
 )
 
 // colFunc is the name of the SQL function the views read cold columns with:
@@ -63,6 +65,7 @@ func (u colUDF) execute(_ context.Context, st *duck.ChunkIteratorState) error {
 	if err != nil {
 		return fmt.Errorf("%s result: %w", colFunc, err)
 	}
+	var scratch event.Event
 	for row := range in.GetSize() {
 		vals, ok1, err := views[0].GetValueBorrowed(row)
 		if err != nil {
@@ -74,7 +77,7 @@ func (u colUDF) execute(_ context.Context, st *duck.ChunkIteratorState) error {
 		}
 		v, found := "", false
 		if ok1 && ok2 {
-			v, found = colValue(u.reg, vals, name)
+			v, found = colValue(u.reg, vals, name, &scratch)
 		}
 		if !found {
 			err = out.SetNull(row)
@@ -89,10 +92,10 @@ func (u colUDF) execute(_ context.Context, st *duck.ChunkIteratorState) error {
 }
 
 // colValue is wsec_col for one row.
-func colValue(reg *templates, vals, name string) (string, bool) {
+func colValue(reg *templates, vals, name string, scratch *event.Event) (string, bool) {
 	r, ok := readVals(reg, vals)
 	if !ok {
 		return "", false
 	}
-	return r.column(name, payloadColumn)
+	return r.column(name, payloadColumn, scratch)
 }

@@ -46,7 +46,7 @@ func TestTemplateRoundTrip(t *testing.T) {
 	vals := string(appendValsHeader(nil, t1, k.b)) + "1:x" + "~" + "2:yy" + "3:bin" + "4:S-1-"
 	f := func(name, want string, wantOK bool) {
 		t.Helper()
-		got, ok := colValue(reg, vals, name)
+		got, ok := colValue(reg, vals, name, nil)
 		if got != want || ok != wantOK {
 			t.Errorf("%s: %q %v, want %q %v", name, got, ok, want, wantOK)
 		}
@@ -63,11 +63,11 @@ func TestTemplateRoundTrip(t *testing.T) {
 		t.Fatal("full registry added a template")
 	}
 	inline := string(appendValsHeader(nil, nil, k.b)) + "2:vv"
-	if got, ok := colValue(reg, inline, "B"); !ok || got != "vv" {
+	if got, ok := colValue(reg, inline, "B", nil); !ok || got != "vv" {
 		t.Errorf("inline template: %q %v", got, ok)
 	}
 	for _, bad := range []string{"", ";", "x;", "99;1:a", "0;", "0;5:1;0;0", "1;", "1;9999:a", "1;1:x~2:"} {
-		colValue(reg, bad, "A") // must not panic
+		colValue(reg, bad, "A", nil) // must not panic
 	}
 }
 

@@ -13,16 +13,24 @@ import (
 	"wsec/internal/store"
 )
 
-// Group commit. AppendEvents encodes its batch on the caller's goroutine and
-// hands it to the workspace's committer, one goroutine that writes every
-// batch waiting at that moment in one DuckDB transaction: the mark checks,
-// dedup, appends and the commit's WAL fsync are paid once per group, and
-// while a group commits, the next callers encode theirs. Each batch stays
-// atomic (a group commits or rolls back whole; a failed group fails every
-// batch in it, and nothing of any is stored), and events repeated across
-// batches of one group are deduplicated as within a batch.
+// Group commit on parallel writers. AppendEvents encodes its batch on the
+// caller's goroutine and queues it; Options.Writers writer goroutines, each
+// with its own DuckDB connection, take every batch queued at that moment as
+// a group and write it in one transaction. So the mark checks, the appends
+// and the commit's WAL fsync are paid once per group, encoding overlaps the
+// writing, and two groups are written at once: DuckDB appends from two
+// transactions in parallel (doc.go has the measurements).
+//
+// Each batch stays atomic (a group commits or rolls back whole; a failed
+// group fails every batch in it, and nothing of any is stored). Exactly-once
+// across concurrent groups: under w.mu, a group's checks see the committed
+// database, the dedup index and the marks and keys of groups still in
+// flight; a batch whose mark or an event whose key is in flight in another
+// group waits for that group's outcome and is checked again. The in-flight
+// sets are registered before the lock is released, so no two groups can
+// both decide to store the same batch or event.
 
-// appendReq is one AppendEvents call waiting for the committer.
+// appendReq is one AppendEvents call waiting for a writer.
 type appendReq struct {
 	ctx      context.Context // checked when the group starts; not during the commit
 	sender   string
@@ -31,124 +39,224 @@ type appendReq struct {
 	received time.Time
 	enc      *encodedBatch
 
-	// set by the committer before done is closed
+	// set by the writer before done is closed
 	res  store.AppendResult
 	err  error
 	done chan struct{}
 }
 
-// committer owns the queue of batches waiting to be written.
-type committer struct {
+// group is the batches one writer commits together.
+type group struct {
+	reqs []*appendReq
+	todo []*pending
+	done chan struct{} // closed when the group's outcome is known
+}
+
+// writers owns the queue and the writer goroutines.
+type writers struct {
 	w     *Workspace
 	queue chan *appendReq
 	stop  chan struct{}
 	wg    sync.WaitGroup
-	// markStmt looks a (sender, seq) mark up on the writer connection.
-	markStmt *sql.Stmt
+	conns []*writer
 }
 
-func newCommitter(w *Workspace) (*committer, error) {
-	st, err := w.wconn.PrepareContext(context.Background(),
-		"SELECT stored, duplicates FROM "+batchTable+" WHERE sender = ? AND seq = ?")
-	if err != nil {
-		return nil, fmt.Errorf("prepare batch mark lookup: %w", err)
+// writer is one writer goroutine's connection.
+type writer struct {
+	conn     *sql.Conn
+	markStmt *sql.Stmt // looks a (sender, seq) mark up
+}
+
+func newWriters(w *Workspace, n int) (*writers, error) {
+	ws := &writers{w: w, queue: make(chan *appendReq, maxQueuedBatches), stop: make(chan struct{})}
+	for range n {
+		conn, err := w.db.Conn(context.Background())
+		if err != nil {
+			ws.closeConns()
+			return nil, fmt.Errorf("open writer connection: %w", err)
+		}
+		st, err := conn.PrepareContext(context.Background(), "SELECT stored, duplicates FROM "+batchTable+" WHERE sender = ? AND seq = ?")
+		if err != nil {
+			conn.Close()
+			ws.closeConns()
+			return nil, fmt.Errorf("prepare batch mark lookup: %w", err)
+		}
+		ws.conns = append(ws.conns, &writer{conn: conn, markStmt: st})
 	}
-	c := &committer{w: w, queue: make(chan *appendReq, maxQueuedBatches), stop: make(chan struct{}), markStmt: st}
-	c.wg.Add(1)
-	go c.run()
-	return c, nil
+	for _, wr := range ws.conns {
+		ws.wg.Add(1)
+		go ws.run(wr)
+	}
+	return ws, nil
+}
+
+func (ws *writers) closeConns() error {
+	var errs []error
+	for _, wr := range ws.conns {
+		errs = append(errs, wr.markStmt.Close(), wr.conn.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // submit queues req, waiting while the queue is full (backpressure).
-func (c *committer) submit(ctx context.Context, req *appendReq) error {
+func (ws *writers) submit(ctx context.Context, req *appendReq) error {
 	select {
-	case c.queue <- req:
+	case ws.queue <- req:
 		return nil
-	case <-c.stop:
+	case <-ws.stop:
 		return store.ErrClosed
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-// close stops the committer after the group in progress; queued batches
-// fail with store.ErrClosed (nothing of them is stored).
-func (c *committer) close() error {
-	close(c.stop)
-	c.wg.Wait()
+// close stops the writers after the groups in progress; queued batches fail
+// with store.ErrClosed (nothing of them is stored).
+func (ws *writers) close() error {
+	close(ws.stop)
+	ws.wg.Wait()
 	for {
 		select {
-		case req := <-c.queue:
+		case req := <-ws.queue:
 			req.err = store.ErrClosed
 			close(req.done)
 		default:
-			return c.markStmt.Close()
+			return ws.closeConns()
 		}
 	}
 }
 
-func (c *committer) run() {
-	defer c.wg.Done()
+func (ws *writers) run(wr *writer) {
+	defer ws.wg.Done()
 	for {
 		var first *appendReq
 		select {
-		case <-c.stop:
+		case <-ws.stop:
 			return
-		case first = <-c.queue:
+		case first = <-ws.queue:
 		}
-		group := []*appendReq{first}
+		g := &group{reqs: []*appendReq{first}, done: make(chan struct{})}
 		events := first.events
 	gather:
 		for events < maxGroupEvents {
 			select {
-			case r := <-c.queue:
-				group = append(group, r)
+			case r := <-ws.queue:
+				g.reqs = append(g.reqs, r)
 				events += r.events
 			default:
 				break gather
 			}
 		}
-		c.commit(group)
-		for _, r := range group {
+		ws.w.commitGroup(wr, g)
+		for _, r := range g.reqs {
 			close(r.done)
 		}
 	}
 }
 
-// pending is a batch of the group that is to be written.
+// pending is a batch of a group that is to be written.
 type pending struct {
 	req  *appendReq
 	keep [2][][]int // per table, per chunk: the rows to store
 }
 
-// commit writes one group. It holds the workspace's write lock throughout,
-// so the dedup index equals the committed database at every unlock.
-func (c *committer) commit(group []*appendReq) {
-	w := c.w
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if err := w.checkOpen(); err != nil {
-		for _, r := range group {
-			r.err = err
-		}
+// commitGroup checks, writes and commits one group.
+func (w *Workspace) commitGroup(wr *writer, g *group) {
+	ctx := context.Background()
+	if !w.admitGroup(ctx, wr, g) {
+		close(g.done)
 		return
 	}
-	ctx := context.Background()
-	var todo []*pending
-	marks := make(map[markKey]*appendReq, len(group))
+	err := w.inTx(ctx, wr.conn, func() error {
+		for ti, l := range []*layout{w.se, w.we} {
+			if err := w.appendPending(wr.conn, l, ti, g.todo); err != nil {
+				return err
+			}
+		}
+		if w.testFailBeforeMark != nil {
+			if err := w.testFailBeforeMark(); err != nil {
+				return err
+			}
+		}
+		return w.appendRows(wr.conn, batchTable, []string{"sender", "seq", "committed", "stored", "duplicates"}, len(g.todo),
+			func(i int) []driver.Value {
+				r := g.todo[i].req
+				return []driver.Value{r.sender, r.seq, r.received, int32(r.res.Stored), int32(r.res.Duplicates)}
+			})
+	})
+	w.mu.Lock()
+	w.settleGroup(g, err)
+	w.mu.Unlock()
+	close(g.done)
+}
+
+// admitGroup runs the checks of a group under w.mu, waiting for groups in
+// flight it depends on, and registers the group's marks and keys as in
+// flight. It returns false when nothing of the group is to be written (its
+// requests then have their results).
+func (w *Workspace) admitGroup(ctx context.Context, wr *writer, g *group) bool {
+	for {
+		w.mu.Lock()
+		if err := w.checkOpen(); err != nil {
+			for _, r := range g.reqs {
+				r.err = err
+			}
+			w.mu.Unlock()
+			return false
+		}
+		wait, err := w.checkGroup(ctx, wr, g)
+		if err == nil && wait == nil {
+			if err = w.persistTemplates(ctx); err == nil {
+				for _, p := range g.todo {
+					w.inflightMarks[markKey{p.req.sender, p.req.seq}] = g
+					for ti := range p.keep {
+						for ci, ks := range p.keep[ti] {
+							ch := p.req.enc.chunks[ti][ci]
+							for _, i := range ks {
+								w.inflightKeys[ch.keys[i]] = g
+							}
+						}
+					}
+				}
+			}
+		}
+		w.mu.Unlock()
+		if err != nil {
+			for _, p := range g.todo {
+				p.req.err, p.req.res = err, store.AppendResult{}
+			}
+			return false
+		}
+		if wait == nil {
+			return len(g.todo) > 0
+		}
+		<-wait.done // another group decides some of ours; then check again
+	}
+}
+
+// checkGroup decides, for each request of g, duplicate batch, failure or
+// the rows to store (g.todo). It returns a group in flight to wait for
+// when some decision depends on it. The caller holds w.mu.
+func (w *Workspace) checkGroup(ctx context.Context, wr *writer, g *group) (*group, error) {
+	g.todo = g.todo[:0]
+	marks := make(map[markKey]*appendReq, len(g.reqs))
 	inGroup := make(map[key]struct{})
-	for _, r := range group {
+	for _, r := range g.reqs {
+		r.res, r.err = store.AppendResult{}, nil
 		if err := r.ctx.Err(); err != nil {
 			r.err = err
 			continue
 		}
 		mk := markKey{r.sender, r.seq}
+		if other, ok := w.inflightMarks[mk]; ok {
+			return other, nil
+		}
 		if first, ok := marks[mk]; ok { // the same batch twice in one group
-			r.res, r.err = first.res, first.err
+			r.res = first.res
 			r.res.Duplicate = true
 			continue
 		}
-		prev, found, err := c.lookupMark(ctx, r.sender, r.seq)
+		prev, found, err := lookupMark(ctx, wr, r.sender, r.seq)
 		if err != nil {
 			r.err = err
 			continue
@@ -159,61 +267,75 @@ func (c *committer) commit(group []*appendReq) {
 			continue
 		}
 		p := &pending{req: r}
-		dups, err := w.dedupBatch(ctx, r.enc, inGroup, &p.keep)
+		dups, other, err := w.dedupBatch(ctx, wr.conn, r.enc, inGroup, &p.keep)
 		if err != nil {
 			r.err = err
 			continue
 		}
+		if other != nil {
+			return other, nil
+		}
 		r.res = store.AppendResult{Stored: r.events - dups, Duplicates: dups}
 		marks[mk] = r
-		todo = append(todo, p)
+		g.todo = append(g.todo, p)
 	}
-	if len(todo) == 0 {
-		return
+	return nil, nil
+}
+
+// persistTemplates writes the templates registered since the last call, in
+// their own transaction on the auxiliary writer connection, before any row
+// that uses them is written. The caller holds w.mu.
+func (w *Workspace) persistTemplates(ctx context.Context) error {
+	ts := w.tpl.unpersisted()
+	if len(ts) == 0 {
+		return nil
 	}
-	var newTpl []*template
-	err := w.inTx(ctx, func() error {
-		// every template registered so far, before rows that use them
-		newTpl = w.tpl.unpersisted()
-		if err := w.appendRows(templateTable, []string{"id", "def"}, len(newTpl), func(i int) []driver.Value {
-			return []driver.Value{newTpl[i].id, newTpl[i].def}
-		}); err != nil {
-			return err
-		}
-		for ti, l := range []*layout{w.se, w.we} {
-			if err := w.appendPending(l, ti, todo); err != nil {
-				return err
-			}
-		}
-		if w.testFailBeforeMark != nil {
-			if err := w.testFailBeforeMark(); err != nil {
-				return err
-			}
-		}
-		return w.appendRows(batchTable, []string{"sender", "seq", "committed", "stored", "duplicates"}, len(todo),
-			func(i int) []driver.Value {
-				r := todo[i].req
-				return []driver.Value{r.sender, r.seq, r.received, int32(r.res.Stored), int32(r.res.Duplicates)}
-			})
+	err := w.inTx(ctx, w.wconn, func() error {
+		return w.appendRows(w.wconn, templateTable, []string{"id", "def"}, len(ts), func(i int) []driver.Value {
+			return []driver.Value{ts[i].id, ts[i].def}
+		})
 	})
 	if err != nil {
-		for _, p := range todo {
+		return fmt.Errorf("persist templates: %w", err)
+	}
+	w.tpl.markPersisted(int(ts[len(ts)-1].id))
+	return nil
+}
+
+// settleGroup records a group's outcome: its marks and keys leave the
+// in-flight sets, and on success its keys join the dedup index. The caller
+// holds w.mu.
+func (w *Workspace) settleGroup(g *group, err error) {
+	for _, p := range g.todo {
+		delete(w.inflightMarks, markKey{p.req.sender, p.req.seq})
+		for ti := range p.keep {
+			for ci, ks := range p.keep[ti] {
+				ch := p.req.enc.chunks[ti][ci]
+				for _, i := range ks {
+					delete(w.inflightKeys, ch.keys[i])
+				}
+			}
+		}
+	}
+	if err != nil {
+		for _, p := range g.todo {
 			p.req.err, p.req.res = err, store.AppendResult{}
 		}
-		// A twin of a failed batch in this group must not report success.
-		for _, r := range group {
-			if first, ok := marks[markKey{r.sender, r.seq}]; ok && first != r && first.err != nil {
-				r.err, r.res = first.err, store.AppendResult{}
+		// a twin of a failed batch in this group must not report success
+		failed := make(map[markKey]bool, len(g.todo))
+		for _, p := range g.todo {
+			failed[markKey{p.req.sender, p.req.seq}] = true
+		}
+		for _, r := range g.reqs {
+			if r.err == nil && r.res.Duplicate && failed[markKey{r.sender, r.seq}] {
+				r.err, r.res = err, store.AppendResult{}
 			}
 		}
 		return
-	}
-	if len(newTpl) > 0 {
-		w.tpl.markPersisted(int(newTpl[len(newTpl)-1].id))
 	}
 	m := w.s.m
 	var stored [2]int
-	for _, p := range todo {
+	for _, p := range g.todo {
 		for ti := range p.keep {
 			for ci, ch := range p.req.enc.chunks[ti] {
 				for _, i := range p.keep[ti][ci] {
@@ -236,9 +358,9 @@ type markKey struct {
 }
 
 // lookupMark looks up a committed (sender, seq) mark.
-func (c *committer) lookupMark(ctx context.Context, sender string, seq uint64) (store.AppendResult, bool, error) {
+func lookupMark(ctx context.Context, wr *writer, sender string, seq uint64) (store.AppendResult, bool, error) {
 	res := store.AppendResult{Duplicate: true}
-	err := c.markStmt.QueryRowContext(ctx, sender, seq).Scan(&res.Stored, &res.Duplicates)
+	err := wr.markStmt.QueryRowContext(ctx, sender, seq).Scan(&res.Stored, &res.Duplicates)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.AppendResult{}, false, nil
 	}
@@ -251,8 +373,9 @@ func (c *committer) lookupMark(ctx context.Context, sender string, seq uint64) (
 // dedupBatch decides which rows of b to store: keep[t][c] lists the row
 // indexes of chunk c of table t whose identity is neither stored nor
 // earlier in the group (inGroup, which it extends). It returns the number
-// of duplicates. The caller holds w.mu.
-func (w *Workspace) dedupBatch(ctx context.Context, b *encodedBatch, inGroup map[key]struct{}, keep *[2][][]int) (int, error) {
+// of duplicates, or a group in flight that holds one of b's keys (the
+// decision then waits for it). The caller holds w.mu.
+func (w *Workspace) dedupBatch(ctx context.Context, conn *sql.Conn, b *encodedBatch, inGroup map[key]struct{}, keep *[2][][]int) (int, *group, error) {
 	days := make(map[int64]struct{})
 	for t := range b.chunks {
 		for _, ch := range b.chunks[t] {
@@ -262,8 +385,8 @@ func (w *Workspace) dedupBatch(ctx context.Context, b *encodedBatch, inGroup map
 		}
 	}
 	if len(days) > 0 {
-		if err := w.dedup.loadDays(ctx, w.wconn, []string{w.se.phys, w.we.phys}, days); err != nil {
-			return 0, err
+		if err := w.dedup.loadDays(ctx, conn, []string{w.se.phys, w.we.phys}, days); err != nil {
+			return 0, nil, err
 		}
 	}
 	dups := 0
@@ -276,18 +399,21 @@ func (w *Workspace) dedupBatch(ctx context.Context, b *encodedBatch, inGroup map
 					dups++
 					continue
 				}
+				if other, ok := w.inflightKeys[k]; ok {
+					return 0, other, nil
+				}
 				inGroup[k] = struct{}{}
 				ks = append(ks, i)
 			}
 			keep[t][c] = ks
 		}
 	}
-	return dups, nil
+	return dups, nil, nil
 }
 
 // appendPending appends the kept rows of table ti of every pending batch,
 // through one appender.
-func (w *Workspace) appendPending(l *layout, ti int, todo []*pending) error {
+func (w *Workspace) appendPending(conn *sql.Conn, l *layout, ti int, todo []*pending) error {
 	type ref struct {
 		ch *rows
 		i  int
@@ -301,7 +427,7 @@ func (w *Workspace) appendPending(l *layout, ti int, todo []*pending) error {
 			}
 		}
 	}
-	return w.appendRows(l.phys, l.columnNames(), len(refs), func(i int) []driver.Value {
+	return w.appendRows(conn, l.phys, l.columnNames(), len(refs), func(i int) []driver.Value {
 		return refs[i].ch.row(refs[i].i)
 	})
 }

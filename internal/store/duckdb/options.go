@@ -31,6 +31,10 @@ type Options struct {
 	// MaxOpenWorkspaces bounds the databases open at once.
 	// 0: DefaultMaxOpenWorkspaces.
 	MaxOpenWorkspaces int
+	// Writers is the number of goroutines (each with a DuckDB connection)
+	// that write AppendEvents batches of a workspace in parallel.
+	// 0: DefaultWriters.
+	Writers int
 	// QueryConns is the number of connections per workspace for queries.
 	// 0: DefaultQueryConns.
 	QueryConns int
@@ -63,6 +67,7 @@ func DefaultOptions() Options {
 		MaxDedupKeys:             DefaultMaxDedupKeys,
 		MaxOpenWorkspaces:        DefaultMaxOpenWorkspaces,
 		QueryConns:               DefaultQueryConns,
+		Writers:                  DefaultWriters,
 		CheckpointThresholdBytes: DefaultCheckpointThresholdBytes,
 		DefaultRetentionDays:     DefaultRetentionDays,
 	}
@@ -88,6 +93,7 @@ func (o Options) withDefaults() Options {
 	setInt(&o.MaxDedupKeys, d.MaxDedupKeys)
 	setInt(&o.MaxOpenWorkspaces, d.MaxOpenWorkspaces)
 	setInt(&o.QueryConns, d.QueryConns)
+	setInt(&o.Writers, d.Writers)
 	if o.MaxResultBytes <= 0 {
 		o.MaxResultBytes = d.MaxResultBytes
 	}

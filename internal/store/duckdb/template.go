@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"wsec/internal/event"
 )
@@ -190,54 +191,73 @@ func (t *template) index() {
 // concurrently; the committer persists every template added so far in each
 // group's transaction, so a committed row never references a template the
 // database lacks. Queries resolve ids through it (wsec_col).
+//
+// Readers (encoders, wsec_col) never lock: they load an immutable snapshot;
+// adding a template (rare: a few hundred per workspace) copies it.
 type templates struct {
-	mu        sync.RWMutex
-	byDef     map[string]*template
-	byID      []*template // index id-1
-	persisted int         // templates 1..persisted are in the database
+	snap      atomic.Pointer[tplSnapshot]
+	mu        sync.Mutex // serialises adds and persistence bookkeeping
+	persisted int        // templates 1..persisted are in the database
 	max       int
 }
 
+type tplSnapshot struct {
+	byDef map[string]*template
+	byID  []*template // index id-1
+}
+
 func newTemplates(max int) *templates {
-	return &templates{byDef: make(map[string]*template), max: max}
+	r := &templates{max: max}
+	r.snap.Store(&tplSnapshot{byDef: map[string]*template{}})
+	return r
+}
+
+// add publishes t with the next id. The caller holds r.mu.
+func (r *templates) add(t *template) {
+	old := r.snap.Load()
+	n := &tplSnapshot{byDef: make(map[string]*template, len(old.byDef)+1), byID: append(old.byID[:len(old.byID):len(old.byID)], t)}
+	for k, v := range old.byDef {
+		n.byDef[k] = v
+	}
+	t.id = int32(len(n.byID))
+	n.byDef[t.def] = t
+	r.snap.Store(n)
 }
 
 // get returns the template of def, adding it if new; nil when the registry
 // is full (the row then carries its definition inline).
 func (r *templates) get(def []byte) *template {
-	r.mu.RLock()
-	t := r.byDef[string(def)]
-	r.mu.RUnlock()
-	if t != nil {
+	if t := r.snap.Load().byDef[string(def)]; t != nil {
 		return t
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if t = r.byDef[string(def)]; t != nil {
+	s := r.snap.Load()
+	if t := s.byDef[string(def)]; t != nil {
 		return t
 	}
-	if len(r.byID) >= r.max {
+	if len(s.byID) >= r.max {
 		return nil
 	}
 	t, err := parseTemplate(string(def))
 	if err != nil {
 		panic("BUG: duckdb: encoder wrote an unparsable template: " + err.Error())
 	}
-	t.id = int32(len(r.byID) + 1)
-	r.byID = append(r.byID, t)
-	r.byDef[t.def] = t
+	r.add(t)
 	return t
 }
 
-// byIDLookup returns template id, or nil.
+// lookup returns template id, or nil.
 func (r *templates) lookup(id int) *template {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	if id < 1 || id > len(r.byID) {
+	s := r.snap.Load()
+	if id < 1 || id > len(s.byID) {
 		return nil
 	}
-	return r.byID[id-1]
+	return s.byID[id-1]
 }
+
+// count returns the number of templates.
+func (r *templates) count() int { return len(r.snap.Load().byID) }
 
 // load reads the persisted templates (at open).
 func (r *templates) load(ctx context.Context, conn *sql.Conn) error {
@@ -254,26 +274,24 @@ func (r *templates) load(ctx context.Context, conn *sql.Conn) error {
 		if err := rs.Scan(&id, &def); err != nil {
 			return fmt.Errorf("load templates: %w", err)
 		}
-		if id != len(r.byID)+1 {
-			return fmt.Errorf("load templates: id %d after %d", id, len(r.byID))
+		if n := len(r.snap.Load().byID); id != n+1 {
+			return fmt.Errorf("load templates: id %d after %d", id, n)
 		}
 		t, err := parseTemplate(def)
 		if err != nil {
 			return fmt.Errorf("load templates: %w", err)
 		}
-		t.id = int32(id)
-		r.byID = append(r.byID, t)
-		r.byDef[def] = t
+		r.add(t)
 	}
-	r.persisted = len(r.byID)
+	r.persisted = len(r.snap.Load().byID)
 	return rs.Err()
 }
 
 // unpersisted returns the templates added since the last persist.
 func (r *templates) unpersisted() []*template {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return append([]*template(nil), r.byID[r.persisted:]...)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]*template(nil), r.snap.Load().byID[r.persisted:]...)
 }
 
 // markPersisted records that templates up to id are in the database.

@@ -75,8 +75,8 @@ func (r valsReader) token(k int) (val string, null, ok bool) {
 
 // column resolves a logical column: an extra of the row, a constant of the
 // template, the rendered payload (payloadCol), or the first payload field of
-// its name.
-func (r valsReader) column(name, payloadCol string) (string, bool) {
+// its name. scratch, when not nil, is reused to rebuild the payload.
+func (r valsReader) column(name, payloadCol string, scratch *event.Event) (string, bool) {
 	t := r.t
 	if k, ok := t.extraAt[name]; ok {
 		v, null, ok := r.token(len(t.names) + btoi(t.hasBinary) + k)
@@ -87,11 +87,13 @@ func (r valsReader) column(name, payloadCol string) (string, bool) {
 		return c.value, !c.null
 	}
 	if name == payloadCol && payloadCol != "" {
-		e, ok := r.event()
-		if !ok {
+		if scratch == nil {
+			scratch = new(event.Event)
+		}
+		if !r.eventInto(scratch) {
 			return "", false
 		}
-		s := schema.EventDataXML(e)
+		s := schema.EventDataXML(scratch)
 		return s, s != ""
 	}
 	if k, ok := t.firstField[name]; ok {
@@ -101,18 +103,22 @@ func (r valsReader) column(name, payloadCol string) (string, bool) {
 	return "", false
 }
 
-// event rebuilds the payload of the row.
-func (r valsReader) event() (*event.Event, bool) {
+// eventInto rebuilds the payload of the row into e (its Data reused).
+func (r valsReader) eventInto(e *event.Event) bool {
 	t := r.t
-	e := &event.Event{Section: t.section, UserDataName: t.udName, UserDataNS: t.udNS, Data: make([]event.Field, len(t.names))}
+	*e = event.Event{Section: t.section, UserDataName: t.udName, UserDataNS: t.udNS, Data: e.Data[:0]}
+	if cap(e.Data) < len(t.names) {
+		e.Data = make([]event.Field, len(t.names))
+	}
+	e.Data = e.Data[:len(t.names)]
 	i := 0
 	for k := range len(t.names) + btoi(t.hasBinary) {
 		if i >= len(r.body) || r.body[i] == '~' {
-			return nil, false
+			return false
 		}
 		s, next, ok := readLenString(r.body, i)
 		if !ok {
-			return nil, false
+			return false
 		}
 		if k < len(t.names) {
 			e.Data[k] = event.Field{Name: t.names[k], Value: s}
@@ -121,7 +127,7 @@ func (r valsReader) event() (*event.Event, bool) {
 		}
 		i = next
 	}
-	return e, true
+	return true
 }
 
 func btoi(b bool) int {

@@ -20,9 +20,9 @@ import (
 )
 
 // Workspace is one workspace's database. It is safe for concurrent use:
-// appends are serialised on one writer connection (DuckDB has one writer
-// per database in any case), queries run in parallel on a small pool and
-// see every committed append.
+// event batches are written by Options.Writers writers in parallel (each
+// its own transaction), other writes on an auxiliary connection; queries
+// run in parallel on a small pool and see every committed append.
 type Workspace struct {
 	s    *Store
 	id   string
@@ -32,9 +32,12 @@ type Workspace struct {
 
 	closed atomic.Bool
 
-	// mu is the write lock. It guards everything below and is held for the
-	// whole of an append (mark check, dedup, write, commit, index update),
-	// so the dedup index always equals the committed database.
+	// mu guards the fields below up to tpl: the auxiliary writer
+	// connection (custom tables, heartbeats, retention, templates), the
+	// dedup index and the in-flight sets. A group of batches holds it for
+	// its checks and for recording its outcome, not while it writes
+	// (group.go), so the dedup index plus the in-flight keys always cover
+	// every committed or committing event.
 	mu     sync.Mutex
 	wconn  *sql.Conn
 	se, we *layout
@@ -42,8 +45,18 @@ type Workspace struct {
 	custom map[string]*customTable
 	dedup  *dedupIndex
 	tpl    *templates // read by wsec_col on any connection; its own lock
-	g      *committer // writes AppendEvents batches (group.go)
-	walIno uint64     // inode of the WAL whose directory entry was last synced
+	g      *writers   // write AppendEvents batches (group.go)
+	// ckpt is held shared by every write transaction and exclusively by
+	// a forced checkpoint (maybeCheckpoint); checkpointing keeps it to one.
+	ckpt          sync.RWMutex
+	checkpointing atomic.Bool
+	syncMu        sync.Mutex // guards walIno
+	walIno        uint64     // inode of the WAL whose directory entry was last synced
+
+	// in flight: batch marks and event keys of groups past their checks
+	// and not yet committed or failed (group.go). Guarded by mu.
+	inflightMarks map[markKey]*group
+	inflightKeys  map[key]*group
 
 	// testFailBeforeMark, when set (tests only), runs inside an append's
 	// transaction after the rows are appended and before the batch mark;
@@ -59,11 +72,11 @@ func openWorkspace(s *Store, id string) (*Workspace, error) {
 		return nil, fmt.Errorf("open workspace %s database %s: %w", id, path, err)
 	}
 	db := sql.OpenDB(conn)
-	db.SetMaxOpenConns(s.opts.QueryConns + 1)
-	db.SetMaxIdleConns(s.opts.QueryConns + 1)
+	db.SetMaxOpenConns(s.opts.QueryConns + 1 + s.opts.Writers)
+	db.SetMaxIdleConns(s.opts.QueryConns + 1 + s.opts.Writers)
 	w := &Workspace{s: s, id: id, path: path, db: db, log: s.log.With(slog.String("workspace", id)),
 		dedup: newDedupIndex(s.opts.MaxDedupKeys), custom: make(map[string]*customTable),
-		tpl: newTemplates(maxTemplates)}
+		tpl: newTemplates(maxTemplates), inflightMarks: make(map[markKey]*group), inflightKeys: make(map[key]*group)}
 	ctx := context.Background()
 	if w.wconn, err = db.Conn(ctx); err != nil {
 		db.Close()
@@ -84,7 +97,7 @@ func openWorkspace(s *Store, id string) (*Workspace, error) {
 		db.Close()
 		return nil, fmt.Errorf("open workspace %s: %w", id, err)
 	}
-	if w.g, err = newCommitter(w); err != nil {
+	if w.g, err = newWriters(w, s.opts.Writers); err != nil {
 		w.wconn.Close()
 		db.Close()
 		return nil, fmt.Errorf("open workspace %s: %w", id, err)
@@ -254,6 +267,8 @@ func (w *Workspace) physColumns(ctx context.Context, table string) (physTable, e
 // committed transactions. The inode is remembered so that the directory is
 // synced once per new WAL, not once per commit.
 func (w *Workspace) syncDir() error {
+	w.syncMu.Lock()
+	defer w.syncMu.Unlock()
 	st, err := os.Stat(w.path + walFileSuffix)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil // everything is in the database file, synced by DuckDB's checkpoint
