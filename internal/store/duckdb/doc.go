@@ -5,37 +5,59 @@
 //
 // # Why DuckDB, and why this layout
 //
-// DuckDB is embedded (no server to run beside `wsec serve`), columnar and
-// vectorised: a GROUP BY over millions of events takes milliseconds, which is
-// what detection rules and hunting queries need. Its cost is on the write
-// side, and measurement decided the physical layout (FORMAT.md):
+// DuckDB is embedded (no server beside `wsec serve`), columnar and
+// vectorised: a GROUP BY over hundreds of thousands of events takes
+// milliseconds, which is what detection rules and hunting need. Its cost is
+// on the write side, and measurement decided the physical layout
+// (FORMAT.md; all numbers below on the project's 2-core machine, shared
+// with other jobs, so ±30%):
 //
 //   - DuckDB's append cost grows with every physical column, null or not
-//     (≈0.2-0.3 µs per cell measured here), and with every byte of text
-//     (about 5-10 ns per byte across append, WAL, checkpoint compression).
-//     A table of all 226 logical SecurityEvent columns appends at ~41k
-//     rows/s (dependencies.md); so SecurityEvent is a view over a physical
-//     table of 25 "hot" columns: the System fields, the columns the mapper
-//     derives (Activity, Account, ...) and the payload fields detection
-//     content filters on most (counted in the corpus' Sentinel and Sigma
-//     rules).
-//   - Every other payload column is read from the EventData text, which is
-//     a logical column and stored anyway: the view takes the first
-//     <Data Name="X"> element, undoing schema.EventDataXML's escaping. The
-//     encoder checks, per row and field, that this extraction reproduces
-//     the mapper's value exactly (mirror, encode.go); when it cannot be sure
-//     (control characters, a repeated field name, an int that is not plain
-//     decimal, a derived value) the value goes to the _Rest JSON column,
-//     which the view consults first. So the view equals the mapper's row for
-//     every column by construction, and TestColumnsMatchMapper checks it on
-//     real events. Storing the cold values a second time (a JSON of all
-//     fields) cost ~500 bytes per event: about a third of the append time.
+//     (0.2-0.3 µs per cell), and with every byte of text (~6 ns per byte
+//     across append, WAL and checkpoint). A table of all 226 SecurityEvent
+//     columns appends at ~41k rows/s (dependencies.md); 67 "hot" columns
+//     plus the EventData text plus a JSON of the rest made ~30k events/s
+//     through AppendEvents. The EventData text alone (861 bytes per event
+//     on average) cost 5.3 µs of the 12.4 µs DuckDB spent per event.
+//   - So SecurityEvent is a view over a physical table of 17 hot columns:
+//     the System fields queries filter on and the columns the mapper derives
+//     (Activity, Account, AccountType, ...; also the most used columns of the
+//     corpus' Sentinel rules). Everything else of a row goes into one text
+//     column, _Vals, in EVTX's own manner: a template (the payload's field
+//     names and the values that repeat for a kind of event) is stored once,
+//     and the row keeps only its values (~315 bytes per event instead of
+//     ~1070). The view renders EventData from them with the same
+//     schema.EventDataXML the mapper uses, and reads payload columns
+//     (TargetUserName, IpAddress, ...) as the first field of their name,
+//     exactly as the mapper fills them.
+//   - The encoder checks, per row and field, that the view reproduces the
+//     mapper's value (mirror, encode.go); where it would not (a derived
+//     value, an int that is not plain decimal, a field the mapper skips) the
+//     value, or an explicit null, travels as an extra of the row. So the
+//     view equals the mapper's row by construction: TestColumnsMatchMapper
+//     checks every column on real events and FuzzPayloadRoundTrip fuzzes
+//     payload values through DuckDB.
+//   - The cold columns are read by a Go scalar function (wsec_col) rather
+//     than SQL expressions: DuckDB binds a view's whole select list for
+//     every query naming it, and ~200 CASE/split_part expressions took
+//     ~100 ms of binding per query; one function call per column takes
+//     ~3 ms. Projections push through the view: a query that names no cold
+//     column never reads _Vals (TestViewProjectionPushdown checks the plan).
 //   - DuckDB's default checkpoint threshold (16 MiB of WAL) checkpoints every
 //     few thousand events and recompresses the row group being filled each
-//     time; 256 MiB halves the append cost (limits.go).
-//   - Projections push through the view: a query that does not name a cold
-//     column never evaluates its extraction (DuckDB prunes unused view
-//     columns; TestViewProjectionPushdown checks the plan).
+//     time; at 256 MiB the append cost halves (limits.go). A checkpoint
+//     (~0.5 s per 450k events) then folds ~560 bytes of WAL per event into
+//     ~38 bytes of compressed table.
+//   - Writers: DuckDB appends from two transactions at once at nearly twice
+//     the rate of one (DuckDB side only: 165-180k → 340-360k events/s), so
+//     two writer goroutines each commit groups of the batches waiting
+//     (group.go); a group pays the marks, appends and the WAL fsync once.
+//   - Measured and not taken: transactions of a whole row group (122,880
+//     rows, so DuckDB writes blocks directly instead of the WAL): no gain on
+//     this layout. Arrow record batches (-tags duckdb_arrow): the DuckDB
+//     side drops from 12.6 to 10.2 µs per event but building the batch in Go
+//     costs more than that, and the tag would bind every build of the
+//     binary. Disabling FSST compression: no measurable gain.
 //
 // # What is promised
 //
@@ -45,27 +67,48 @@
 // of any age, and durable when it returns: DuckDB fsyncs its WAL at every
 // commit, and the store fsyncs the directory once per new WAL file, which
 // DuckDB does not. TestDurabilityKill9 kills a child process with SIGKILL
-// right after acknowledgements and finds every acknowledged batch. After a
-// crash, opening the workspace replays DuckDB's WAL: nothing else to repair.
+// right after acknowledgements and finds every acknowledged batch, twice in
+// a row. After a crash, opening the workspace replays DuckDB's WAL: an
+// unacknowledged group leaves nothing.
 //
-// Dedup keeps the 128-bit hash of each event's identity in a _Key0/_Key1
-// column pair and, in memory, per UTC day of TimeCreated: a day is loaded
-// whole on first use, so the check is exact for old events too (importing
-// the same EVTX file twice stores nothing new), and memory is bounded by
-// evicting whole days (Options.MaxDedupKeys).
+// Dedup keeps the 128-bit hash of each event's identity in _Key0/_Key1 and,
+// in memory, per UTC day of TimeCreated: a day is loaded whole on first use,
+// so the check is exact for old events too (importing the same EVTX file
+// twice stores nothing new), and memory is bounded by evicting whole days
+// (Options.MaxDedupKeys). Groups written in parallel coordinate through
+// in-flight sets of marks and keys (group.go).
 //
 // Queries (query.go) are single SELECT statements over the logical names;
-// the database runs with external access disabled, so a query reads this
-// workspace's file and nothing else, and results are bounded in rows and
-// bytes. Appends are serialised on one writer connection (DuckDB allows one
-// writer); queries run on a pool and see every committed batch.
+// the database runs with external access disabled and its configuration
+// locked, so a query reads this workspace's file and nothing else, and
+// results are bounded in rows and bytes. Queries see every committed batch
+// and run in parallel with appends.
 //
-// Retention (retention.go) deletes rows received (_TimeReceived) longer ago
-// than their table's retention — not by TimeGenerated, so logs of an old
-// incident imported today stay — and resets the dedup index, so an event
-// deleted by retention is stored again if sent again.
+// Retention (retention.go) deletes rows older than their table's retention
+// by TimeGenerated, and the dedup index forgets the days it touched, so an
+// event deleted by retention is stored again if sent again.
 //
-// # Measured
+// The database file is readable by any DuckDB, but the views need wsec_col
+// (registered by this package at open) for cold columns and EventData; the
+// hot columns, _Vals and wsec_templates are plain tables.
 //
-// See the Performance section at the end of this comment.
+// # Performance (duckdb_bench_test.go)
+//
+//	go test -run XXX -bench 'AppendEvents|Encode|Map|Query' -benchtime 80x ./internal/store/duckdb
+//
+// AppendEvents of real Security events (the 739-record Windows 10 log of
+// testdata, ~8% Sysmon), all new, checkpoints included, 2 writers:
+//
+//	batch 10000, 4 senders   150-156k events/s   12 cpu-µs/event
+//	batch 10000, 1 sender    103-116k events/s   13 cpu-µs/event
+//	batch  1000, 4 senders   100-109k events/s   17 cpu-µs/event
+//	batch  1000, 1 sender     62-71k  events/s   17 cpu-µs/event
+//
+// Of the ~12 CPU-µs per event, mapping with schema.Mapper takes ~2-2.5 µs,
+// this package's encoding ~3 µs, DuckDB's append, commit and checkpoint the
+// rest. The 200k events/s target is not reached on this machine; the
+// remaining costs are DuckDB's per-cell append path (one cgo call per cell
+// through the Go appender) and its commit. Queries over 185k events: a
+// GROUP BY on a hot column ~10 ms, on a cold column ~36 ms, a LIKE over the
+// rendered EventData ~250 ms (rendering is the price of not storing it).
 package duckdb
