@@ -37,8 +37,10 @@ const parallelEncodeMin = 2048
 //     the process (and a power loss, as far as fsync is honoured).
 //
 // A batch of more than Options.MaxBatchEvents events is refused with
-// store.ErrLimit. ctx cancels the call until the commit starts; a cancelled
-// call stores nothing.
+// store.ErrLimit. ctx is checked when the batch is queued and when its group
+// starts (group.go): a call whose ctx ended by then stores nothing and
+// returns ctx's error. Once its group has started, the call waits for the
+// commit, so that an error always means nothing was stored.
 func (w *Workspace) AppendEvents(ctx context.Context, sender string, seq uint64, events []*event.Event, sourceSystem string) (store.AppendResult, error) {
 	start := time.Now()
 	var res store.AppendResult

@@ -96,8 +96,9 @@ func (s *Store) WorkspaceIDs() ([]string, error) {
 	return ids, nil
 }
 
-// Close closes every workspace. Appends and queries in flight finish
-// first; later calls fail with store.ErrClosed. Closing twice is a no-op.
+// Close closes every workspace: groups of batches being written and queries
+// running finish first; batches still queued and later calls fail with
+// store.ErrClosed (nothing of them is stored). Closing twice is a no-op.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	if s.closed {
