@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"time"
 	"testing"
 
 	"wsec/internal/event"
@@ -273,3 +275,48 @@ type atomicInt struct {
 
 func (a *atomicInt) add(d int) { a.mu.Lock(); a.n += d; a.mu.Unlock() }
 func (a *atomicInt) get() int  { a.mu.Lock(); defer a.mu.Unlock(); return a.n }
+
+// TestAppendEventsOddEvents: events a hostile or broken source could send
+// (no time, far future, no payload, thousands of fields, invalid UTF-8
+// everywhere) are stored without refusing the batch, and read back as the
+// mapper maps them.
+func TestAppendEventsOddEvents(t *testing.T) {
+	s, _, _ := openTestStore(t, Options{})
+	w := mustWorkspace(t, s, "ws")
+	base := *securityEvents(t)[2]
+	var odd []*event.Event
+	mk := func(f func(e *event.Event)) {
+		e := base
+		e.Data = append([]event.Field(nil), base.Data...)
+		e.System.EventRecordID = uint64(9000 + len(odd))
+		f(&e)
+		odd = append(odd, &e)
+	}
+	mk(func(e *event.Event) { e.System.TimeCreated = time.Time{} })
+	mk(func(e *event.Event) { e.System.TimeCreated = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC) })
+	mk(func(e *event.Event) { e.Data, e.Section = nil, event.SectionNone })
+	mk(func(e *event.Event) {
+		for i := range 3000 {
+			e.Data = append(e.Data, event.Field{Name: fmt.Sprintf("F%d", i), Value: strings.Repeat("v", i%50)})
+		}
+	})
+	mk(func(e *event.Event) {
+		e.System.Computer = "bad\xffhost"
+		e.Data = append(e.Data, event.Field{Name: "Tar\xfegetUserName", Value: "\xc3\x28"}, event.Field{Name: "TargetUserName", Value: "x\xff"})
+		e.Binary = "\xff"
+	})
+	res, err := w.AppendEvents(context.Background(), "odd", 1, odd, "OpsManager")
+	if err != nil || res.Stored != len(odd) {
+		t.Fatalf("append: %+v %v", res, err)
+	}
+	for _, e := range odd {
+		compareRow(t, w, e)
+	}
+	if r := mustQuery(t, w, "SELECT count(*) FROM SecurityEvent WHERE EventRecordID IN (9000, 9001)"); r.Rows[0][0] != int64(2) {
+		t.Errorf("odd times: %v", r.Rows)
+	}
+	res, err = w.AppendEvents(context.Background(), "odd", 2, odd, "x")
+	if err != nil || res.Stored != 0 || res.Duplicates != len(odd) {
+		t.Fatalf("again: %+v %v", res, err)
+	}
+}
