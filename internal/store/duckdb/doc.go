@@ -97,12 +97,14 @@
 //	go test -run XXX -bench 'AppendEvents|Encode|Map|Query' -benchtime 80x ./internal/store/duckdb
 //
 // AppendEvents of real Security events (the 739-record Windows 10 log of
-// testdata, ~8% Sysmon), all new, checkpoints included, 2 writers:
+// testdata, ~8% Sysmon), all new, checkpoints included (two runs each):
 //
-//	batch 10000, 4 senders   150-156k events/s   12 cpu-µs/event
-//	batch 10000, 1 sender    103-116k events/s   13 cpu-µs/event
-//	batch  1000, 4 senders   100-109k events/s   17 cpu-µs/event
-//	batch  1000, 1 sender     62-71k  events/s   17 cpu-µs/event
+//	batch 10000, 4 senders, 2 writers   147-156k events/s   12 cpu-µs/event
+//	batch 10000, 4 senders, 1 writer    127-128k events/s   12-13
+//	batch 10000, 1 sender,  2 writers   114-123k events/s   11-13
+//	batch  1000, 4 senders, 2 writers   108-114k events/s   16
+//	batch  1000, 4 senders, 1 writer     92-103k events/s   15-17
+//	batch  1000, 1 sender,  2 writers    66-68k  events/s   16-17
 //
 // Of the ~12 CPU-µs per event, mapping with schema.Mapper takes ~2-2.5 µs,
 // this package's encoding ~3 µs, DuckDB's append, commit and checkpoint the

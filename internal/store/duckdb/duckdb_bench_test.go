@@ -39,9 +39,10 @@ func benchBatches(b testing.TB, n, size int) ([][]*event.Event, int64) {
 // batch per op. "events/s" is the number to compare (doc.go has results).
 func BenchmarkAppendEvents(b *testing.B) {
 	for _, size := range []int{1000, 10000} {
-		for _, senders := range []int{1, 4} {
-			b.Run(fmt.Sprintf("batch=%d/senders=%d", size, senders), func(b *testing.B) {
-				s, _, _ := openTestStore(b, Options{})
+		for _, cfg := range []struct{ senders, writers int }{{1, 2}, {4, 1}, {4, 2}} {
+			senders := cfg.senders
+			b.Run(fmt.Sprintf("batch=%d/senders=%d/writers=%d", size, senders, cfg.writers), func(b *testing.B) {
+				s, _, _ := openTestStore(b, Options{Writers: cfg.writers})
 				w := mustWorkspace(b, s, "bench")
 				nb := max(b.N, 1)
 				batches, bytes := benchBatches(b, nb, size)
