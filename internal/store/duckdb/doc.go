@@ -84,9 +84,10 @@
 // results are bounded in rows and bytes. Queries see every committed batch
 // and run in parallel with appends.
 //
-// Retention (retention.go) deletes rows older than their table's retention
-// by TimeGenerated, and the dedup index forgets the days it touched, so an
-// event deleted by retention is stored again if sent again.
+// Retention (retention.go) deletes rows received (_TimeReceived) longer ago
+// than their table's retention — not by TimeGenerated, so logs of an old
+// incident imported today stay — and resets the dedup index, so an event
+// deleted by retention is stored again if sent again.
 //
 // The database file is readable by any DuckDB, but the views need wsec_col
 // (registered by this package at open) for cold columns and EventData; the

@@ -13,8 +13,8 @@ import (
 // longer ago than their table's retention (Options.RetentionDays, by
 // _TimeReceived) are deleted. Retention counts from when the workspace
 // received a row, not from TimeGenerated: an EVTX file from a 2019 incident
-// imported today must not vanish on the next pass. It returns ctx's error. Errors of one pass are logged and the
-// next pass tries again.
+// imported today must not vanish on the next pass. It returns ctx's error.
+// Errors of one pass are logged and the next pass tries again.
 func (s *Store) RunRetention(ctx context.Context, interval time.Duration) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
