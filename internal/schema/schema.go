@@ -50,7 +50,9 @@ type Table struct {
 	index   map[string]int
 }
 
-func newTable(name string, cols []Column) *Table {
+// NewTable returns a table with its column index built, so Col works; use
+// it for tables defined at run time (custom _CL tables).
+func NewTable(name string, cols []Column) *Table {
 	t := &Table{Name: name, Columns: cols, index: make(map[string]int, len(cols))}
 	for i, c := range cols {
 		t.index[c.Name] = i
@@ -175,9 +177,9 @@ func New() *Catalog {
 	we := append(append([]Column(nil), windowsEventColumns[:]...), standardColumns[:]...)
 	hb := append(append([]Column(nil), heartbeatColumns[:]...), standardColumns[:]...)
 	return &Catalog{
-		SecurityEvent: newTable(SecurityEventTable, se),
-		WindowsEvent:  newTable(WindowsEventTable, we),
-		Heartbeat:     newTable(HeartbeatTable, hb),
+		SecurityEvent: NewTable(SecurityEventTable, se),
+		WindowsEvent:  NewTable(WindowsEventTable, we),
+		Heartbeat:     NewTable(HeartbeatTable, hb),
 	}
 }
 

@@ -240,7 +240,7 @@ func (ct *customTable) schemaTable() *schema.Table {
 	sort.Slice(rest, func(i, j int) bool { return rest[i].Name < rest[j].Name })
 	cols = append(cols, schema.Column{Name: "Type", Type: schema.String}, schema.Column{Name: "TenantId", Type: schema.String},
 		schema.Column{Name: "_ResourceId", Type: schema.String})
-	return &schema.Table{Name: ct.name, Columns: cols}
+	return schema.NewTable(ct.name, cols)
 }
 
 // AppendCustom stores Data Collector API records in the custom table
