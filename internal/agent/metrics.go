@@ -1,9 +1,9 @@
 package agent
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"wsec/internal/metricset"
 )
 
 // metrics are the agent's own (wsec_agent_*); the spool and the shipper
@@ -51,17 +51,7 @@ func (m *metrics) collectors() []prometheus.Collector {
 }
 
 func (m *metrics) register(r prometheus.Registerer) error {
-	var errs []error
-	for _, c := range m.collectors() {
-		if err := r.Register(c); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return metricset.Register(r, m.collectors())
 }
 
-func (m *metrics) unregister(r prometheus.Registerer) {
-	for _, c := range m.collectors() {
-		r.Unregister(c)
-	}
-}
+func (m *metrics) unregister(r prometheus.Registerer) { metricset.Unregister(r, m.collectors()) }

@@ -1,6 +1,10 @@
 package spool
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"wsec/internal/metricset"
+)
 
 // metrics are always collected; they are registered only when
 // Options.Registerer is set.
@@ -45,25 +49,7 @@ func newMetrics() *metrics {
 }
 
 func (m *metrics) register(r prometheus.Registerer) error {
-	if r == nil {
-		return nil
-	}
-	for i, c := range m.collectors {
-		if err := r.Register(c); err != nil {
-			for _, done := range m.collectors[:i] {
-				r.Unregister(done)
-			}
-			return err
-		}
-	}
-	return nil
+	return metricset.Register(r, m.collectors)
 }
 
-func (m *metrics) unregister(r prometheus.Registerer) {
-	if r == nil {
-		return
-	}
-	for _, c := range m.collectors {
-		r.Unregister(c)
-	}
-}
+func (m *metrics) unregister(r prometheus.Registerer) { metricset.Unregister(r, m.collectors) }
