@@ -111,7 +111,7 @@ func loadDemo(ctx context.Context, c *client.Client, data string, synth int, std
 	start := time.Now().UTC().Add(-24 * time.Hour).Truncate(time.Minute)
 	g := synthetic.New(synthetic.Options{Computer: "SRV-APP01.contoso.local", Start: start,
 		Step: 24 * time.Hour / time.Duration(max(synth, 1))})
-	imp := &fileImport{ctx: ctx, c: c, sender: "demo-synthetic-" + start.Format("20060102T1504")}
+	imp := &fileImport{ctx: ctx, warn: stderr, c: c, sender: "demo-synthetic-" + start.Format("20060102T1504")}
 	for n := range synth {
 		e := new(event.Event)
 		g.Event(uint64(n), e)
@@ -134,7 +134,7 @@ func loadDemo(ctx context.Context, c *client.Client, data string, synth int, std
 		if err := os.WriteFile(path, b, 0o600); err != nil {
 			return fmt.Errorf("write sample %s: %w", path, err)
 		}
-		fi := &fileImport{ctx: ctx, c: c, sender: "demo-sample-" + en.Name()}
+		fi := &fileImport{ctx: ctx, warn: stderr, c: c, sender: "demo-sample-" + en.Name()}
 		if _, err := logfile.Read(ctx, path, logfile.Options{}, func(evs []*event.Event) []*event.Event { return evs }, fi.add); err != nil {
 			return fmt.Errorf("load sample %s: %w", en.Name(), err)
 		}

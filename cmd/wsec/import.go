@@ -102,7 +102,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 			continue
 		}
-		imp := &fileImport{c: c, sender: sender, ctx: ctx}
+		imp := &fileImport{c: c, sender: sender, ctx: ctx, warn: stderr}
 		st, err := logfile.Read(ctx, path, logfile.Options{Workers: *workers, Progress: prog.file},
 			func(evs []*event.Event) []*event.Event {
 				if keep == nil {
@@ -183,6 +183,7 @@ func importSender(path, policy string) (string, error) {
 // workspace acknowledges it.
 type fileImport struct {
 	ctx                context.Context
+	warn               io.Writer // retries are reported here
 	c                  *client.Client
 	sender             string
 	seq                uint64
@@ -235,7 +236,7 @@ func (f *fileImport) flush() error {
 		}
 		wait = min(wait*2, importMaxRetryWait)
 		if attempt%5 == 0 {
-			fmt.Fprintf(os.Stderr, "\nwsec import: batch %d still failing after %d attempts: %v; retrying\n", f.seq, attempt, err)
+			fmt.Fprintf(f.warn, "\nwsec import: batch %d still failing after %d attempts: %v; retrying\n", f.seq, attempt, err)
 		}
 	}
 }
