@@ -54,61 +54,25 @@ func nonASCII(s string) (size int, replace bool) {
 }
 
 // appendXMLText appends s escaped as element text.
-func appendXMLText(dst []byte, s string) []byte {
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < 64 {
-			if textSpecial&(1<<c) == 0 {
-				i++
-				continue
-			}
-		} else if c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		var rep string
-		skip := 1
-		switch {
-		case c == '&':
-			rep = "&amp;"
-		case c == '<':
-			rep = "&lt;"
-		case c == '>':
-			rep = "&gt;"
-		case c == '\n':
-			rep = "\r\n"
-		case c == '\r':
-			if i+1 < len(s) && s[i+1] == '\n' {
-				i += 2 // already CRLF
-				continue
-			}
-			rep = "\r\n"
-		case c < 0x20:
-			rep = replacementChar
-		default:
-			size, replace := nonASCII(s[i:])
-			if !replace {
-				i += size
-				continue
-			}
-			rep, skip = replacementChar, size
-		}
-		dst = append(dst, s[start:i]...)
-		dst = append(dst, rep...)
-		i += skip
-		start = i
-	}
-	return append(dst, s[start:]...)
-}
+func appendXMLText(dst []byte, s string) []byte { return appendXMLEscaped(dst, s, false) }
 
 // appendXMLAttr appends s escaped as a double-quoted attribute value.
-func appendXMLAttr(dst []byte, s string) []byte {
+func appendXMLAttr(dst []byte, s string) []byte { return appendXMLEscaped(dst, s, true) }
+
+// appendXMLEscaped appends s escaped as an attribute value (attr) or as
+// element text. Both share the scan; only '"', tab, LF and CR differ, and
+// '"' and tab reach the switch only for attributes (textSpecial has
+// neither bit).
+func appendXMLEscaped(dst []byte, s string, attr bool) []byte {
+	special := uint64(textSpecial)
+	if attr {
+		special = attrSpecial
+	}
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < 64 {
-			if attrSpecial&(1<<c) == 0 {
+			if special&(1<<c) == 0 {
 				i++
 				continue
 			}
@@ -129,10 +93,18 @@ func appendXMLAttr(dst []byte, s string) []byte {
 			rep = "&quot;"
 		case c == '\t':
 			rep = "&#x9;"
-		case c == '\n':
+		case c == '\n' && attr:
 			rep = "&#xA;"
-		case c == '\r':
+		case c == '\r' && attr:
 			rep = "&#xD;"
+		case c == '\n':
+			rep = "\r\n"
+		case c == '\r':
+			if i+1 < len(s) && s[i+1] == '\n' {
+				i += 2 // already CRLF
+				continue
+			}
+			rep = "\r\n"
 		case c < 0x20:
 			rep = replacementChar
 		default:
