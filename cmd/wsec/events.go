@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -184,10 +185,13 @@ func newEventEncoder(format, as string) (eventEncoder, error) {
 			return nil, cli.UsageError("--as securityevent prints JSON lines; use --format jsonl")
 		}
 		m := schema.NewMapper(schema.New())
+		rows := sync.Pool{New: func() any { return new(schema.Row) }} // rows are reused across events
 		return func(dst []byte, e *event.Event) []byte {
-			var r schema.Row
-			t := m.Map(e, "wsec events", &r)
-			return append(appendRowJSON(dst, t, &r), '\n')
+			r := rows.Get().(*schema.Row)
+			t := m.Map(e, "wsec events", r)
+			dst = append(appendRowJSON(dst, t, r), '\n')
+			rows.Put(r)
+			return dst
 		}, nil
 	default:
 		return nil, cli.UsageError(fmt.Sprintf("--as %q: want event or securityevent", as))

@@ -100,11 +100,6 @@ func (c *Client) FetchRules(ctx context.Context, groups []string, etag string) (
 	return Rules{Rules: lr.Rules, ETag: tag}, nil
 }
 
-// url is the absolute URL of a protocol path.
-func (c *Client) url(p string) string {
-	return c.base.Scheme + "://" + c.base.Host + c.path(p)
-}
-
 // answerError turns a non-2xx answer into an *Error.
 func answerError(status int, b []byte) *Error {
 	var e struct {

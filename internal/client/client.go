@@ -77,8 +77,9 @@ func New(baseURL, workspace, key string, o Options) (*Client, error) {
 // Workspace returns the workspace ID the client addresses.
 func (c *Client) Workspace() string { return c.workspace }
 
-func (c *Client) path(p string) string {
-	return c.base.Path + strings.Replace(p, "{id}", c.workspace, 1)
+// url is the absolute URL of a protocol path ("{id}" is the workspace).
+func (c *Client) url(p string) string {
+	return c.base.Scheme + "://" + c.base.Host + c.base.Path + strings.Replace(p, "{id}", c.workspace, 1)
 }
 
 // Error is a refusal by the workspace (or a failure to reach it).
@@ -121,7 +122,7 @@ type BatchResult struct {
 // batch durably.
 func (c *Client) SendBatch(ctx context.Context, sender string, seq uint64, framed []byte) (BatchResult, error) {
 	body := c.enc.EncodeAll(framed, make([]byte, 0, len(framed)/4))
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base.Scheme+"://"+c.base.Host+c.path(protocol.PathEvents), bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url(protocol.PathEvents), bytes.NewReader(body))
 	if err != nil {
 		return BatchResult{}, fmt.Errorf("build batch request: %w", err)
 	}
@@ -158,7 +159,7 @@ func (c *Client) Query(ctx context.Context, kql, timespan string) (*QueryResult,
 	if err != nil {
 		return nil, fmt.Errorf("encode query: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base.Scheme+"://"+c.base.Host+c.path(protocol.PathQuery), bytes.NewReader(b))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url(protocol.PathQuery), bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("build query request: %w", err)
 	}
@@ -185,13 +186,7 @@ func (c *Client) do(req *http.Request, out any) error {
 		return &Error{Err: fmt.Errorf("read answer: %w", err)}
 	}
 	if resp.StatusCode/100 != 2 {
-		var e struct {
-			Error struct{ Code, Message string } `json:"error"`
-		}
-		if json.Unmarshal(b, &e) != nil || e.Error.Message == "" {
-			e.Error.Message = strings.TrimSpace(string(b[:min(len(b), 512)]))
-		}
-		return &Error{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
+		return answerError(resp.StatusCode, b)
 	}
 	if q, ok := out.(*QueryResult); ok {
 		q.raw = b

@@ -44,7 +44,7 @@ func (c *Client) ListRules(ctx context.Context) ([]dcr.Rule, error) {
 }
 
 func (c *Client) send(ctx context.Context, method, sub string, body []byte, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, c.base.Scheme+"://"+c.base.Host+c.path(protocol.PathRules)+sub, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, c.url(protocol.PathRules)+sub, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("build rules request: %w", err)
 	}

@@ -145,7 +145,7 @@ func Read[T any](ctx context.Context, path string, o Options, work func(evs []*e
 	st := Stats{Format: Detect(head[:n])}
 	switch st.Format {
 	case EVTX:
-		return readEVTX(ctx, path, o, st, work, emit)
+		return readEVTX(ctx, f, o, st, work, emit)
 	case XML:
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return st, fmt.Errorf("read %s: %w", path, err)
@@ -164,20 +164,25 @@ func printable(b []byte) string {
 	}, string(b))
 }
 
-func readEVTX[T any](ctx context.Context, path string, o Options, st Stats, work func([]*event.Event) T, emit func(T) error) (Stats, error) {
+func readEVTX[T any](ctx context.Context, f *os.File, o Options, st Stats, work func([]*event.Event) T, emit func(T) error) (Stats, error) {
 	type result struct {
 		v     T
 		probs []evtx.Problem
 		n     int
 	}
 	var headerProbs []evtx.Problem
-	ef, err := evtx.Open(path, evtx.Options{
+	fi, err := f.Stat()
+	if err != nil {
+		return st, fmt.Errorf("stat %s: %w", f.Name(), err)
+	}
+	path := f.Name()
+	ef, err := evtx.NewReader(f, fi.Size(), evtx.Options{
 		Workers:   o.Workers,
 		Progress:  o.Progress,
 		OnProblem: func(p evtx.Problem) { headerProbs = append(headerProbs, p) },
 	})
 	if err != nil {
-		return st, err
+		return st, fmt.Errorf("read %s: %w", path, err)
 	}
 	defer ef.Close()
 	es, err := evtx.Process(ctx, ef, o.Workers,

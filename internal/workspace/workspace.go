@@ -55,6 +55,7 @@ type Options struct {
 // Service implements ingest.Appender, api.Querier and api.TableLister.
 type Service struct {
 	open    Opener
+	cat     *schema.Catalog // built-in tables, built once
 	dialect kqlsql.Dialect
 	maxRows int64
 	now     func() time.Time
@@ -62,7 +63,7 @@ type Service struct {
 
 // New returns a service over the stores open returns.
 func New(open Opener, o Options) *Service {
-	s := &Service{open: open, dialect: o.Dialect, maxRows: o.MaxRows, now: o.Now}
+	s := &Service{open: open, cat: schema.New(), dialect: o.Dialect, maxRows: o.MaxRows, now: o.Now}
 	if s.dialect == nil {
 		s.dialect = kqlsql.DuckDB{}
 	}
@@ -118,7 +119,7 @@ func (s *Service) catalog(ctx context.Context, st Store) (kql.Catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
 	}
-	return kql.NewCatalog(schema.New(), tables...), nil
+	return kql.NewCatalog(s.cat, tables...), nil
 }
 
 // Compile parses, checks and compiles a KQL query for the workspace's store.
