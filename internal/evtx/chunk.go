@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"strings"
 
 	"wsec/internal/event"
 )
@@ -104,7 +105,7 @@ func (d *decoder) decodeChunk(index int, fileOff int64, data []byte, avail int, 
 	}
 	if len(suspect) > 0 {
 		res.stats.SuspectChunks++
-		problem(ProblemChunkChecksum, 0, 0, fmt.Errorf("%s", joinReasons(suspect)))
+		problem(ProblemChunkChecksum, 0, 0, errors.New(strings.Join(suspect, "; ")))
 	}
 	d.suspect = len(suspect) > 0 || h.flags&FlagNoCRC32 != 0
 
@@ -234,14 +235,6 @@ func allZero(b []byte) bool {
 		}
 	}
 	return true
-}
-
-func joinReasons(r []string) string {
-	s := r[0]
-	for _, x := range r[1:] {
-		s += "; " + x
-	}
-	return s
 }
 
 // eventSlab hands out the events of one chunk from a few large

@@ -38,9 +38,6 @@ type Options struct {
 	Recover bool
 }
 
-// DefaultOptions returns the zero Options: all cores, no logging.
-func DefaultOptions() Options { return Options{} }
-
 func (o Options) workers() int {
 	if o.Workers > 0 {
 		return o.Workers
@@ -85,15 +82,15 @@ func Open(path string, opts Options) (*File, error) {
 // NewReader reads an EVTX file of size bytes from r. The caller keeps r
 // open while the File is used.
 func NewReader(r io.ReaderAt, size int64, opts Options) (*File, error) {
-	var buf [FileHeaderSize]byte
-	n, err := r.ReadAt(buf[:128], 0)
+	var buf [128]byte
+	n, err := r.ReadAt(buf[:], 0)
 	if n < 128 {
 		if err == nil || errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("read file header: %w", ErrNotEVTX)
 		}
 		return nil, fmt.Errorf("read file header: %w", err)
 	}
-	h, probs, err := parseHeader(buf[:128])
+	h, probs, err := parseHeader(buf[:])
 	if err != nil {
 		return nil, err
 	}
@@ -116,9 +113,6 @@ func (f *File) Close() error {
 
 // Header returns the file header.
 func (f *File) Header() Header { return f.header }
-
-// HeaderProblems returns what was wrong with the file header.
-func (f *File) HeaderProblems() []Problem { return append([]Problem(nil), f.hdrProb...) }
 
 // Size is the file size in bytes.
 func (f *File) Size() int64 { return f.size }

@@ -33,9 +33,6 @@ type Header struct {
 	ChecksumOK bool
 }
 
-// Dirty reports whether the log was not closed cleanly.
-func (h Header) Dirty() bool { return h.Flags&FlagDirty != 0 }
-
 // parseHeader decodes the first 128 bytes of b. It fails only on a bad
 // signature; odd values become problems.
 func parseHeader(b []byte) (Header, []Problem, error) {

@@ -151,8 +151,9 @@ func (d *decoder) flatten(el *node, c ctx, depth int, wrapper bool) error {
 		if a.name == "xmlns" || strings.HasPrefix(a.name, "xmlns:") || attrOmitted(a, &c) {
 			continue
 		}
-		d.path = append(d.path[:base], "@"...)
-		if !wrapper {
+		if wrapper {
+			d.path = append(d.path[:base], '@')
+		} else {
 			d.path = append(d.path[:base], "/@"...)
 		}
 		d.path = append(d.path, a.name...)

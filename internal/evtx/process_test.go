@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"testing"
 
 	"wsec/internal/event"
@@ -62,36 +63,24 @@ func TestProcessOrder(t *testing.T) {
 			t.Fatalf("workers %d: %d chunks", w, len(many))
 		}
 		for i := range one {
-			if many[i].idx != i || !equalIDs(many[i].ids, one[i].ids) {
+			if many[i].idx != i || !slices.Equal(many[i].ids, one[i].ids) {
 				t.Fatalf("workers %d: chunk #%d is %d with %v, want %d with %v", w, i, many[i].idx, many[i].ids, i, one[i].ids)
 			}
 		}
 	}
 }
 
-func equalIDs(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func TestProcessStops(t *testing.T) {
 	b := repeated(t, 64)
-	f, err := NewReader(bytes.NewReader(b), int64(len(b)), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	before := runtime.NumGoroutine()
 	stop := errors.New("enough")
 	for _, w := range []int{1, 4} {
+		f, err := NewReader(bytes.NewReader(b), int64(len(b)), Options{Workers: w})
+		if err != nil {
+			t.Fatal(err)
+		}
 		emitted := 0
-		_, err := Process(context.Background(), f, w,
+		_, err = Process(context.Background(), f, w,
 			func(int, []*event.Event, []Problem) int { return 0 },
 			func(int) error {
 				emitted++

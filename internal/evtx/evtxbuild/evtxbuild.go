@@ -109,7 +109,7 @@ func Build(w io.WriteSeeker, sources []string, opts Options) (Info, error) {
 	}
 	info.Bytes = fileHeaderSize
 	chunk := make([]byte, chunkSize)
-	for pass := 0; ; pass++ {
+	for {
 		wrote := false
 		for _, src := range sources {
 			n, err := copyChunks(w, src, chunk, opts, limit-info.Chunks, &info, &nextID)
