@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"cmp"
 	"math"
 	"strconv"
 	"strings"
@@ -244,42 +245,18 @@ func numOf(v value) num {
 	return nan()
 }
 
+// cmpNum compares exactly when both sides are exact integers, else as
+// floats (NaN compares false, true for !=).
 func cmpNum(op tokKind, a, b num) bool {
 	if a.exact && b.exact {
-		switch op {
-		case tEq:
-			return a.u == b.u
-		case tNe:
-			return a.u != b.u
-		case tLt:
-			return a.u < b.u
-		case tLe:
-			return a.u <= b.u
-		case tGt:
-			return a.u > b.u
-		case tGe:
-			return a.u >= b.u
-		}
-		return false
+		return cmpOrdered(op, a.u, b.u)
 	}
-	switch op {
-	case tEq:
-		return a.f == b.f
-	case tNe:
-		return a.f != b.f
-	case tLt:
-		return a.f < b.f
-	case tLe:
-		return a.f <= b.f
-	case tGt:
-		return a.f > b.f
-	case tGe:
-		return a.f >= b.f
-	}
-	return false
+	return cmpOrdered(op, a.f, b.f)
 }
 
-func cmpInt(op tokKind, a, b int64) bool {
+// cmpOrdered applies a comparison operator; with floats the operators keep
+// IEEE semantics, so NaN compares false (true for !=).
+func cmpOrdered[T cmp.Ordered](op tokKind, a, b T) bool {
 	switch op {
 	case tEq:
 		return a == b
@@ -331,7 +308,7 @@ func cmpValue(op tokKind, v value, l *literal) bool {
 		return cmpNum(op, numOfUint(v.u), l.n)
 	case vTime:
 		if l.timeOK {
-			return cmpInt(op, v.t, l.t)
+			return cmpOrdered(op, v.t, l.t)
 		}
 		if eq && !l.isNum {
 			var buf [40]byte
