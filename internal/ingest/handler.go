@@ -122,51 +122,59 @@ type admitted struct {
 // admit authenticates r, runs check (header and path checks; it returns
 // the workspace the request addresses), takes a slot and reads the body.
 // When Content-Length is known everything but the body is checked before
-// the body is read, so an unsigned or malformed request costs no upload.
+// the body is read, so an unsigned or malformed request costs no upload;
+// otherwise the body is read first, since the signature covers its length.
 func (h *Handler) admit(w http.ResponseWriter, r *http.Request, resource string, check func(signer string) (string, *refusal)) (*admitted, *refusal) {
 	if r.ContentLength > h.limits.MaxBodyBytes {
 		return nil, tooLarge(r.ContentLength, h.limits.MaxBodyBytes)
 	}
-	if r.ContentLength >= 0 {
-		signer, err := h.verify.Verify(r, r.ContentLength, resource)
-		if err != nil {
-			return nil, fromAuth(err)
-		}
-		ws, ref := check(signer)
-		if ref != nil {
+	var req admitted
+	n := r.ContentLength
+	if n < 0 {
+		if ref := h.acquireAndRead(w, r, &req); ref != nil {
 			return nil, ref
 		}
-		release, ref := h.acquire(r.Context())
-		if ref != nil {
-			return nil, ref
-		}
-		body, ref := h.readBody(w, r)
-		if ref != nil {
-			release()
-			return nil, ref
-		}
-		return &admitted{body: body, workspace: ws, release: release}, nil
+		n = int64(len(req.body))
 	}
+	ws, ref := h.authorize(r, n, resource, check)
+	if ref != nil {
+		if req.release != nil {
+			req.release()
+		}
+		return nil, ref
+	}
+	req.workspace = ws
+	if req.release == nil {
+		if ref := h.acquireAndRead(w, r, &req); ref != nil {
+			return nil, ref
+		}
+	}
+	return &req, nil
+}
+
+// authorize verifies the signature over a body of n bytes and runs check.
+func (h *Handler) authorize(r *http.Request, n int64, resource string, check func(signer string) (string, *refusal)) (string, *refusal) {
+	signer, err := h.verify.Verify(r, n, resource)
+	if err != nil {
+		return "", fromAuth(err)
+	}
+	return check(signer)
+}
+
+// acquireAndRead takes a slot and reads the body into req; on a refusal
+// no slot is held.
+func (h *Handler) acquireAndRead(w http.ResponseWriter, r *http.Request, req *admitted) *refusal {
 	release, ref := h.acquire(r.Context())
 	if ref != nil {
-		return nil, ref
+		return ref
 	}
 	body, ref := h.readBody(w, r)
 	if ref != nil {
 		release()
-		return nil, ref
+		return ref
 	}
-	signer, err := h.verify.Verify(r, int64(len(body)), resource)
-	if err != nil {
-		release()
-		return nil, fromAuth(err)
-	}
-	ws, ref := check(signer)
-	if ref != nil {
-		release()
-		return nil, ref
-	}
-	return &admitted{body: body, workspace: ws, release: release}, nil
+	req.body, req.release = body, release
+	return nil
 }
 
 // pathWorkspace checks the {id} of the path against the signing workspace.

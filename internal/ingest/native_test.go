@@ -1,7 +1,9 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"reflect"
 	"runtime"
@@ -234,5 +236,33 @@ func TestNativeAnswersAfterAppend(t *testing.T) {
 	e.store.mu.Unlock()
 	if n != 4 {
 		t.Fatalf("acknowledged batch not in the store: %d events", n)
+	}
+}
+
+// A chunked body (length unknown until read) is read before the signature
+// is checked; it is stored when signed, refused when not, and either way
+// the slot it held is given back.
+func TestNativeChunked(t *testing.T) {
+	e := newEnv(t, Limits{MaxInFlight: 1})
+	body := batchBody(synthEvents(0, 4))
+	chunked := func(key string) *http.Request {
+		r := e.nativeReq(e.a, key, "agent-chunked", 1, body, ContentTypeBatch, "")
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = -1
+		return r
+	}
+	st, b, _ := e.do(chunked(e.b.PrimaryKey))
+	if st != http.StatusForbidden {
+		t.Fatalf("chunked, wrong key: %d %s", st, b)
+	}
+	if got := e.metric("wsec_ingest_in_flight_requests"); got != 0 {
+		t.Fatalf("in flight after a refused chunked request = %v, want 0", got)
+	}
+	st, b, _ = e.do(chunked(e.a.PrimaryKey))
+	if got := decodeResp(t, b); st != http.StatusOK || got.Stored != 4 {
+		t.Fatalf("chunked, signed: %d %s", st, b)
+	}
+	if got := e.metric("wsec_ingest_in_flight_requests"); got != 0 {
+		t.Errorf("in flight after a stored chunked request = %v, want 0", got)
 	}
 }
