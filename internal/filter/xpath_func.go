@@ -133,7 +133,7 @@ func (c *compiler) timediff(x *callExpr, op tokKind, lit literal, cx cctx) (eval
 	ms := lit.n.f
 	// span compares the milliseconds from..to with the literal.
 	span := func(from, to int64) bool {
-		return cmpNum(op, num{f: float64(to-from) / 1e6}, num{f: ms})
+		return cmpOrdered(op, float64(to-from)/1e6, ms)
 	}
 	p := paths[0]
 	if p == nil {
