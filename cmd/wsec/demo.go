@@ -112,12 +112,13 @@ func loadDemo(ctx context.Context, c *client.Client, data string, synth int, std
 	g := synthetic.New(synthetic.Options{Computer: "SRV-APP01.contoso.local", Start: start,
 		Step: 24 * time.Hour / time.Duration(max(synth, 1))})
 	imp := &fileImport{ctx: ctx, warn: stderr, c: c, sender: "demo-synthetic-" + start.Format("20060102T1504")}
-	for n := range synth {
-		e := new(event.Event)
-		g.Event(uint64(n), e)
-		if err := imp.add([]*event.Event{e}); err != nil {
-			return err
-		}
+	evs := make([]*event.Event, synth)
+	for n := range evs {
+		evs[n] = new(event.Event)
+		g.Event(uint64(n), evs[n])
+	}
+	if err := imp.add(evs); err != nil {
+		return err
 	}
 	if err := imp.flush(); err != nil {
 		return err
