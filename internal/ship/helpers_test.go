@@ -158,6 +158,21 @@ func waitFor(t testing.TB, f *Fanout, what string, cond func() bool) {
 	}
 }
 
+// waitDrained waits until the first destination of f has every spooled
+// record acknowledged.
+func waitDrained(t testing.TB, f *Fanout) {
+	t.Helper()
+	waitFor(t, f, "the spool to drain", func() bool { return f.Status()[0].QueuedRecords == 0 })
+}
+
+// shipTo builds a Fanout with one Shipper to ws over a fresh spool and the
+// test options.
+func shipTo(t testing.TB, ws *fakeWorkspace) (*spool.Queue, *Fanout) {
+	t.Helper()
+	q := openSpool(t, t.TempDir(), spool.Options{})
+	return q, newFanout(t, newShipper(t, q, testShipOptions(ws)))
+}
+
 // lastIDs returns the last record ID per channel among events [0, n).
 func (s *testSource) lastIDs(n uint64) map[string]uint64 {
 	m := map[string]uint64{}

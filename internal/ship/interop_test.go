@@ -90,7 +90,7 @@ func TestInteropWithIngest(t *testing.T) {
 		running(t, f)
 		src := newTestSource(2000)
 		src.feed(t, context.Background(), f, 2000, 250)
-		waitFor(t, f, "the spool to drain", func() bool { return f.Status()[0].QueuedRecords == 0 })
+		waitDrained(t, f)
 	}
 	store.mu.Lock()
 	defer store.mu.Unlock()

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"sync/atomic"
 	"testing"
 
 	"wsec/internal/bookmark"
@@ -30,7 +32,7 @@ func TestDeliverExactlyOnce(t *testing.T) {
 			if got := ws.encodings[string(c)]; got == 0 {
 				t.Fatalf("no %s batches arrived: %v", c, ws.encodings)
 			}
-			waitFor(t, f, "the spool to drain", func() bool { return f.Status()[0].QueuedRecords == 0 })
+			waitDrained(t, f)
 			if got, want := durableMap(f.Durable()), src.lastIDs(3000); !maps.Equal(got, want) {
 				t.Fatalf("Durable = %v, want %v", got, want)
 			}
@@ -45,8 +47,7 @@ func TestDeliverExactlyOnce(t *testing.T) {
 func TestServerDownThenUp(t *testing.T) {
 	ws := newFakeWorkspace(t, wsA)
 	ws.stop() // connection refused
-	q := openSpool(t, t.TempDir(), spool.Options{})
-	f := newFanout(t, newShipper(t, q, testShipOptions(ws)))
+	_, f := shipTo(t, ws)
 	running(t, f)
 	src := newTestSource(2000)
 	src.feed(t, context.Background(), f, 1000, 100)
@@ -83,13 +84,12 @@ func TestIntermittentFailures(t *testing.T) {
 		}
 		return 0
 	}
-	q := openSpool(t, t.TempDir(), spool.Options{})
-	f := newFanout(t, newShipper(t, q, testShipOptions(ws)))
+	_, f := shipTo(t, ws)
 	running(t, f)
 	src := newTestSource(4000)
 	src.feed(t, context.Background(), f, 4000, 300)
 	ws.waitEvents(t, 4000)
-	waitFor(t, f, "the spool to drain", func() bool { return f.Status()[0].QueuedRecords == 0 })
+	waitDrained(t, f)
 	ws.checkExactlyOnce(t, src.keys(0, 4000))
 	if _, _, dups, _ := ws.stats(); dups == 0 {
 		t.Fatal("no batch was sent twice: the stored-then-503 case did not happen")
@@ -112,7 +112,7 @@ func TestSlowServerTimesOut(t *testing.T) {
 	src := newTestSource(1500)
 	src.feed(t, context.Background(), f, 1500, 500)
 	ws.waitEvents(t, 1500)
-	waitFor(t, f, "the spool to drain", func() bool { return f.Status()[0].QueuedRecords == 0 })
+	waitDrained(t, f)
 	ws.checkExactlyOnce(t, src.keys(0, 1500))
 	if _, _, dups, _ := ws.stats(); dups < 1 {
 		t.Fatalf("timed-out batches were not re-sent (dups %d)", dups)
@@ -167,7 +167,7 @@ func TestCrashAfterStoreBeforeAck(t *testing.T) {
 	running(t, f)
 	src.feed(t, context.Background(), f, 3000, 100)
 	ws.waitEvents(t, 3000)
-	waitFor(t, f, "the spool to drain", func() bool { return f.Status()[0].QueuedRecords == 0 })
+	waitDrained(t, f)
 	ws.checkExactlyOnce(t, src.keys(0, 3000))
 	if _, _, dups, _ := ws.stats(); dups != 1 {
 		t.Fatalf("%d duplicate batches, want exactly the one in flight", dups)
@@ -198,7 +198,7 @@ func TestRestartDoesNotRespoolWhatIsHeld(t *testing.T) {
 	ws.restart()
 	running(t, f)
 	ws.waitEvents(t, 2000)
-	waitFor(t, f, "the spool to drain", func() bool { return f.Status()[0].QueuedRecords == 0 })
+	waitDrained(t, f)
 	ws.checkExactlyOnce(t, src.keys(0, 2000))
 }
 
@@ -218,7 +218,7 @@ func TestRejectedBatchIsParked(t *testing.T) {
 	running(t, f)
 	src := newTestSource(2000)
 	src.feed(t, context.Background(), f, 2000, 500)
-	waitFor(t, f, "the spool to drain", func() bool { return f.Status()[0].QueuedRecords == 0 })
+	waitDrained(t, f)
 	st := f.Status()[0]
 	if st.Rejected != 1 || st.RejectedRecords == 0 {
 		t.Fatalf("status %+v: want one rejected batch", st)
@@ -260,8 +260,7 @@ func TestAuthFailureIsRetriedNotParked(t *testing.T) {
 		}
 		return 0
 	}
-	q := openSpool(t, t.TempDir(), spool.Options{})
-	f := newFanout(t, newShipper(t, q, testShipOptions(ws)))
+	_, f := shipTo(t, ws)
 	running(t, f)
 	src := newTestSource(500)
 	src.feed(t, context.Background(), f, 500, 500)
@@ -274,14 +273,15 @@ func TestAuthFailureIsRetriedNotParked(t *testing.T) {
 
 func TestTooLargeBatchIsSplit(t *testing.T) {
 	ws := newFakeWorkspace(t, wsA)
+	var tooLarge atomic.Int32
 	ws.before = func(_ int, r *http.Request) int {
-		if r.Header.Get("X-Wsec-Count") > "0" && len(r.Header.Get("X-Wsec-Count")) >= 3 { // >= 100 events
+		if n, _ := strconv.Atoi(r.Header.Get(HeaderCount)); n >= 100 {
+			tooLarge.Add(1)
 			return http.StatusRequestEntityTooLarge
 		}
 		return 0
 	}
-	q := openSpool(t, t.TempDir(), spool.Options{})
-	f := newFanout(t, newShipper(t, q, testShipOptions(ws)))
+	_, f := shipTo(t, ws)
 	running(t, f)
 	src := newTestSource(1200)
 	src.feed(t, context.Background(), f, 1200, 600)
@@ -289,6 +289,9 @@ func TestTooLargeBatchIsSplit(t *testing.T) {
 	ws.checkExactlyOnce(t, src.keys(0, 1200))
 	if st := f.Status()[0]; st.Rejected != 0 {
 		t.Fatalf("status %+v", st)
+	}
+	if tooLarge.Load() == 0 {
+		t.Fatal("no batch of 100 or more events was sent: nothing was split")
 	}
 }
 
@@ -311,7 +314,7 @@ func TestFilterAndDurable(t *testing.T) {
 		t.Fatal("no 4625 in the synthetic log")
 	}
 	ws.waitEvents(t, len(want))
-	waitFor(t, f, "the spool to drain", func() bool { return f.Status()[0].QueuedRecords == 0 })
+	waitDrained(t, f)
 	ws.checkExactlyOnce(t, want)
 	// Filtered-out events are done too: the bookmark may pass them.
 	if got, wantD := durableMap(f.Durable()), src.lastIDs(5000); !maps.Equal(got, wantD) {
@@ -344,12 +347,9 @@ func TestOptionsValidation(t *testing.T) {
 	f(func(o *Options) { o.Compression = Gzip }, false)
 }
 
-var _ = fmt.Sprint
-
 func TestTooManyChannels(t *testing.T) {
 	ws := newFakeWorkspace(t, wsA)
-	q := openSpool(t, t.TempDir(), spool.Options{})
-	f := newFanout(t, newShipper(t, q, testShipOptions(ws)))
+	q, f := shipTo(t, ws)
 	it := newTestSource(1).item(0)
 	items := make([]Item, MaxChannels+1)
 	for i := range items {
