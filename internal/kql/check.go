@@ -353,7 +353,7 @@ func (c *checker) tabularCall(x *CallExpr, e *env) Rel {
 // invokeTabular inlines a user function call whose result is a table. in,
 // when set, is the piped input of invoke (bound to the first parameter).
 func (c *checker) invokeTabular(b *binding, call *CallExpr, in Rel, e *env) Rel {
-	fe, ok := c.bindParams(b, call, in, e)
+	fe, ok := c.bindParams(b, call, in, nil, e)
 	if !ok {
 		return nil
 	}
@@ -372,9 +372,11 @@ func (c *checker) invokeTabular(b *binding, call *CallExpr, in Rel, e *env) Rel 
 	return c.tabular(b.fn.Body, fe)
 }
 
-// bindParams binds a function's parameters to the call's arguments
-// (checked in the caller's environment e, without a row scope).
-func (c *checker) bindParams(b *binding, call *CallExpr, in Rel, e *env) (*env, bool) {
+// bindParams binds a function's parameters to the call's arguments, checked
+// in the caller's environment e. in is the piped input of invoke (bound to
+// the first, tabular parameter), nil otherwise; sc is the caller's row scope
+// for calls in a row context (arguments may read its columns), nil otherwise.
+func (c *checker) bindParams(b *binding, call *CallExpr, in Rel, sc *scope, e *env) (*env, bool) {
 	if c.expanding >= MaxFunctionExpansion {
 		c.errorf(call.Pos(), "functions call each other more than %d deep (recursive let?)", MaxFunctionExpansion)
 		return nil, false
@@ -413,7 +415,7 @@ func (c *checker) bindParams(b *binding, call *CallExpr, in Rel, e *env) (*env, 
 			fe = fe.with(p.Name.Name, &binding{kind: bTabular, rel: r})
 			continue
 		}
-		v := c.scalar(arg, nil, e)
+		v := c.scalar(arg, sc, e)
 		if v == nil {
 			return nil, false
 		}

@@ -525,7 +525,7 @@ func (c *checker) between(x *BetweenExpr, sc *scope, e *env) Scalar {
 
 // invokeScalar inlines a user function whose body is scalar.
 func (c *checker) invokeScalar(b *binding, call *CallExpr, sc *scope, e *env) Scalar {
-	fe, ok := c.bindParamsScalar(b, call, sc, e)
+	fe, ok := c.bindParams(b, call, nil, sc, e)
 	if !ok {
 		return nil
 	}
@@ -542,46 +542,6 @@ func (c *checker) invokeScalar(b *binding, call *CallExpr, sc *scope, e *env) Sc
 		return nil
 	}
 	return c.scalar(b.fn.Body, nil, fe)
-}
-
-// bindParamsScalar is bindParams for calls in a row context: arguments may
-// read the caller's columns.
-func (c *checker) bindParamsScalar(b *binding, call *CallExpr, sc *scope, e *env) (*env, bool) {
-	if c.expanding >= MaxFunctionExpansion {
-		c.errorf(call.Pos(), "functions call each other more than %d deep (recursive let?)", MaxFunctionExpansion)
-		return nil, false
-	}
-	fe := b.fnEnv
-	if len(call.Args) > len(b.fn.Params) {
-		c.errorf(call.Pos(), "function '%s' takes %d arguments, got %d", call.Fun.Name, len(b.fn.Params), len(call.Args))
-		return nil, false
-	}
-	for i, p := range b.fn.Params {
-		var arg Expr
-		switch {
-		case i < len(call.Args):
-			arg = call.Args[i]
-		case p.Default != nil:
-			arg = p.Default
-		default:
-			c.errorf(call.Rparen, "function '%s' is missing argument '%s'", call.Fun.Name, p.Name.Name)
-			return nil, false
-		}
-		if p.Tabular {
-			r := c.tabular(arg, e)
-			if r == nil {
-				return nil, false
-			}
-			fe = fe.with(p.Name.Name, &binding{kind: bTabular, rel: r})
-			continue
-		}
-		v := c.scalar(arg, sc, e)
-		if v == nil {
-			return nil, false
-		}
-		fe = fe.with(p.Name.Name, &binding{kind: bScalar, scalar: v})
-	}
-	return fe, true
 }
 
 // ParseTimespan parses a KQL timespan: 1d, 10m, 1.5h, 100ms, 2days, or the

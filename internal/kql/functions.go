@@ -48,7 +48,6 @@ func isSpan(t Type) bool     { return t == TTimeSpan }
 func isNumber(t Type) bool   { return t.IsNumeric() }
 func isText(t Type) bool     { return t == TString || t == TGuid }
 func isBoolType(t Type) bool { return t == TBool }
-func anyType(Type) bool      { return true }
 
 // commonOf returns the common type of the arguments from index i on, every
 // step-th (iff: 1,2; case: values).
