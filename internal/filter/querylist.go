@@ -75,25 +75,31 @@ func CompileQueryList(text string, opts Options) (*QueryList, error) {
 			return nil, fmt.Errorf("querylist: query %q: no <Select> element", xq.ID)
 		}
 		var q qlQuery
-		for i, s := range xq.Select {
-			c, err := compileSelect("select", xq, i, s)
-			if err != nil {
-				return nil, err
-			}
-			l.usesNow = l.usesNow || c.usesNow
-			q.selects = append(q.selects, c)
+		var err error
+		if q.selects, err = l.compileSelects("select", xq, xq.Select); err != nil {
+			return nil, err
 		}
-		for i, s := range xq.Suppress {
-			c, err := compileSelect("suppress", xq, i, s)
-			if err != nil {
-				return nil, err
-			}
-			l.usesNow = l.usesNow || c.usesNow
-			q.suppresses = append(q.suppresses, c)
+		if q.suppresses, err = l.compileSelects("suppress", xq, xq.Suppress); err != nil {
+			return nil, err
 		}
 		l.queries = append(l.queries, q)
 	}
 	return l, nil
+}
+
+// compileSelects compiles the Select (or Suppress) elements of xq, noting
+// in l whether any uses now.
+func (l *QueryList) compileSelects(what string, xq xmlQuery, ss []xmlSelect) ([]*Query, error) {
+	var out []*Query
+	for i, s := range ss {
+		c, err := compileSelect(what, xq, i, s)
+		if err != nil {
+			return nil, err
+		}
+		l.usesNow = l.usesNow || c.usesNow
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 func compileSelect(what string, xq xmlQuery, i int, s xmlSelect) (*Query, error) {

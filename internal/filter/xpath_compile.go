@@ -172,7 +172,7 @@ func (c *compiler) number(x *numLit) (num, *Error) {
 	return n, nil
 }
 
-// operand classifies one side of a comparison.
+// literalOf returns one side of a comparison as a literal when it is one.
 func (c *compiler) literalOf(x expr) (literal, bool, *Error) {
 	switch x := x.(type) {
 	case *strLit:
