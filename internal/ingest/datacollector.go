@@ -95,21 +95,17 @@ func (h *Handler) serveDataCollector(w http.ResponseWriter, r *http.Request) {
 	}
 	stored := 0
 	if len(recs) > 0 {
-		start := h.now()
-		n, err := h.app.AppendCustom(ctx, req.workspace, hdr.table, recs, hdr.timeFieldName)
-		h.m.appendSeconds.WithLabelValues(ep).Observe(h.now().Sub(start).Seconds())
-		if err != nil {
+		if err := h.timeAppend(ep, func() (err error) {
+			stored, err = h.app.AppendCustom(ctx, req.workspace, hdr.table, recs, hdr.timeFieldName)
+			return err
+		}); err != nil {
 			h.fail(w, r, ep, req.workspace, err)
 			return
 		}
-		stored = n
 	}
-	h.m.requests.WithLabelValues(ep, outcomeOK).Inc()
-	h.m.bytes.WithLabelValues(ep, "wire").Add(float64(len(req.body)))
-	h.m.bytes.WithLabelValues(ep, "decoded").Add(float64(len(decoded)))
+	h.m.countOK(ep, len(req.body), len(decoded), st.truncated)
 	h.m.events.WithLabelValues(ep, "accepted").Add(float64(len(recs)))
 	h.m.events.WithLabelValues(ep, "stored").Add(float64(stored))
-	h.m.fieldsTruncated.WithLabelValues(ep).Add(float64(st.truncated))
 	h.m.fieldsDropped.Add(float64(st.dropped))
 	server.LogAttrs(ctx, slog.String("endpoint", ep), slog.String("outcome", outcomeOK),
 		slog.Int("records", len(recs)), slog.Int("stored", stored), slog.Int("truncated_fields", st.truncated))

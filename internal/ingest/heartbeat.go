@@ -63,17 +63,11 @@ func (h *Handler) serveHeartbeat(w http.ResponseWriter, r *http.Request) {
 	if s := r.Header.Get(HeaderSender); validToken(s, MaxSenderBytes, true) {
 		hb.Sender = s
 	}
-	start := h.now()
-	err := h.app.AppendHeartbeat(ctx, req.workspace, hb)
-	h.m.appendSeconds.WithLabelValues(ep).Observe(h.now().Sub(start).Seconds())
-	if err != nil {
+	if err := h.timeAppend(ep, func() error { return h.app.AppendHeartbeat(ctx, req.workspace, hb) }); err != nil {
 		h.fail(w, r, ep, req.workspace, err)
 		return
 	}
-	h.m.requests.WithLabelValues(ep, outcomeOK).Inc()
-	h.m.bytes.WithLabelValues(ep, "wire").Add(float64(len(req.body)))
-	h.m.bytes.WithLabelValues(ep, "decoded").Add(float64(len(decoded)))
-	h.m.fieldsTruncated.WithLabelValues(ep).Add(float64(truncated))
+	h.m.countOK(ep, len(req.body), len(decoded), truncated)
 	server.LogAttrs(ctx, slog.String("endpoint", ep), slog.String("outcome", outcomeOK), slog.String("computer", hb.Computer))
 	server.WriteJSON(w, http.StatusOK, map[string]int{"stored": 1})
 }

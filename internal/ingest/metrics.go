@@ -82,3 +82,21 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	}
 	return m, nil
 }
+
+// timeAppend runs appendFn (the store's append) and observes how long it
+// took for ep.
+func (h *Handler) timeAppend(ep string, appendFn func() error) error {
+	start := h.now()
+	err := appendFn()
+	h.m.appendSeconds.WithLabelValues(ep).Observe(h.now().Sub(start).Seconds())
+	return err
+}
+
+// countOK counts an accepted request of ep with its body sizes as sent
+// and after decompression, and the field values it truncated.
+func (m *metrics) countOK(ep string, wire, decoded, truncated int) {
+	m.requests.WithLabelValues(ep, outcomeOK).Inc()
+	m.bytes.WithLabelValues(ep, "wire").Add(float64(wire))
+	m.bytes.WithLabelValues(ep, "decoded").Add(float64(decoded))
+	m.fieldsTruncated.WithLabelValues(ep).Add(float64(truncated))
+}

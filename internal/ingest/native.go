@@ -118,21 +118,19 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	start := h.now()
-	res, err := h.app.AppendEvents(ctx, req.workspace, hdr.sender, hdr.seq, evs, hdr.sourceSystem)
-	h.m.appendSeconds.WithLabelValues(ep).Observe(h.now().Sub(start).Seconds())
-	if err != nil {
+	var res Result
+	if err := h.timeAppend(ep, func() (err error) {
+		res, err = h.app.AppendEvents(ctx, req.workspace, hdr.sender, hdr.seq, evs, hdr.sourceSystem)
+		return err
+	}); err != nil {
 		h.fail(w, r, ep, req.workspace, err)
 		return
 	}
 
-	h.m.requests.WithLabelValues(ep, outcomeOK).Inc()
-	h.m.bytes.WithLabelValues(ep, "wire").Add(float64(len(req.body)))
-	h.m.bytes.WithLabelValues(ep, "decoded").Add(float64(len(decoded)))
+	h.m.countOK(ep, len(req.body), len(decoded), truncated)
 	h.m.events.WithLabelValues(ep, "accepted").Add(float64(len(evs)))
 	h.m.events.WithLabelValues(ep, "stored").Add(float64(res.Stored))
 	h.m.events.WithLabelValues(ep, "duplicate").Add(float64(res.Duplicates))
-	h.m.fieldsTruncated.WithLabelValues(ep).Add(float64(truncated))
 	if res.DuplicateBatch {
 		h.m.duplicateBatch.Inc()
 	}
