@@ -84,11 +84,7 @@ func (f *Fanout) Run(ctx context.Context) error {
 	errs := make([]error, len(f.dests))
 	var wg sync.WaitGroup
 	for i, d := range f.dests {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = d.Run(ctx)
-		}()
+		wg.Go(func() { errs[i] = d.Run(ctx) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)
@@ -162,11 +158,7 @@ func (f *Fanout) Offer(ctx context.Context, items []Item) error {
 	errs := make([]error, len(f.dests))
 	var wg sync.WaitGroup
 	for i, d := range f.dests {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = d.offer(items, f.recs)
-		}()
+		wg.Go(func() { errs[i] = d.offer(items, f.recs) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)
