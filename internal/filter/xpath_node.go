@@ -112,16 +112,6 @@ func hasText(k kind) bool {
 	return false
 }
 
-// isContainer reports kinds that always have child elements: XPath would
-// take their string value from all descendants, which Windows does not do.
-func isContainer(k kind) bool {
-	switch k {
-	case kRoot, kEvent, kSystem, kEventData, kUserData, kUDWrap:
-		return true
-	}
-	return false
-}
-
 type kindSet uint32
 
 func kinds(ks ...kind) kindSet {
