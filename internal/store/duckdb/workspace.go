@@ -16,6 +16,7 @@ import (
 
 	duck "github.com/duckdb/duckdb-go/v2"
 
+	"wsec/internal/atomicfile"
 	"wsec/internal/store"
 )
 
@@ -283,12 +284,7 @@ func (w *Workspace) syncDir() error {
 	if ino != 0 && ino == w.walIno {
 		return nil
 	}
-	d, err := os.Open(filepath.Dir(w.path))
-	if err != nil {
-		return fmt.Errorf("open store dir: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
+	if err := atomicfile.SyncDir(filepath.Dir(w.path)); err != nil {
 		return fmt.Errorf("sync store dir: %w", err)
 	}
 	w.walIno = ino
