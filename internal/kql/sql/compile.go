@@ -36,30 +36,6 @@ func Compile(q *kql.Query, cat kql.Catalog, d Dialect, opts Options) (string, []
 	return CompilePlan(plan, d, opts)
 }
 
-// Result is everything the query API needs from a compiled query.
-type Result struct {
-	SQL     string
-	Columns []kql.ColumnInfo
-	// Render is the query's render operator, kept as a hint for the UI
-	// (nil when there is none).
-	Render *kql.RenderHint
-	// Warnings are the checker's non-fatal notes.
-	Warnings []string
-}
-
-// CompileResult is Compile returning the render hint and warnings too.
-func CompileResult(q *kql.Query, cat kql.Catalog, d Dialect, opts Options) (*Result, error) {
-	plan, err := kql.Check(q, cat)
-	if err != nil {
-		return nil, err
-	}
-	s, cols, err := CompilePlan(plan, d, opts)
-	if err != nil {
-		return nil, err
-	}
-	return &Result{SQL: s, Columns: cols, Render: plan.Render, Warnings: plan.Warnings}, nil
-}
-
 // CompilePlan compiles a checked plan.
 func CompilePlan(p *kql.Plan, d Dialect, opts Options) (string, []kql.ColumnInfo, error) {
 	now := opts.Now

@@ -174,15 +174,15 @@ func (c *compiler) call(x *kql.Call, sc *scope, cx ctx) (sqlExpr, error) {
 		}
 		return sqlExpr{s: s, t: kql.TBool, nullable: true}, nil
 	case "iff":
-		a, err := c.args(x.Args, sc, valueCtx)
-		if err != nil {
-			return sqlExpr{}, err
-		}
 		p, err := c.expr(x.Args[0], sc, filterCtx)
 		if err != nil {
 			return sqlExpr{}, err
 		}
-		return c.caseWhen([]string{boolSQL(c, p)}, []sqlExpr{a[1]}, a[2], x.T)
+		a, err := c.args(x.Args[1:], sc, valueCtx)
+		if err != nil {
+			return sqlExpr{}, err
+		}
+		return c.caseWhen([]string{boolSQL(c, p)}, []sqlExpr{a[0]}, a[1], x.T)
 	case "case":
 		var conds []string
 		var vals []sqlExpr
@@ -310,23 +310,22 @@ func (c *compiler) convert(e sqlExpr, t kql.Type) sqlExpr {
 	if e.t.IsNumeric() && t.IsNumeric() && (t != kql.TReal || e.t == kql.TReal) {
 		return sqlExpr{s: e.s, t: t, nullable: e.nullable}
 	}
-	fn := map[kql.Type]string{kql.TString: "tostring", kql.TInt: "toint", kql.TLong: "tolong", kql.TReal: "todouble",
-		kql.TBool: "tobool", kql.TDateTime: "todatetime", kql.TTimeSpan: "totimespan", kql.TGuid: "toguid", kql.TDynamic: "todynamic"}[t]
-	s, err := c.d.Func(fn, []Arg{e.arg()}, t)
+	s, err := c.d.Func(convertFuncs[t], []Arg{e.arg()}, t)
 	if err != nil {
 		return e
 	}
 	return sqlExpr{s: s, t: t, nullable: true}
 }
 
+// convertFuncs names the KQL conversion function to each type.
+var convertFuncs = map[kql.Type]string{kql.TString: "tostring", kql.TInt: "toint", kql.TLong: "tolong", kql.TReal: "todouble",
+	kql.TBool: "tobool", kql.TDateTime: "todatetime", kql.TTimeSpan: "totimespan", kql.TGuid: "toguid", kql.TDynamic: "todynamic"}
+
 // coerceCmp converts b to a's type for comparison when a is static and b
 // dynamic (or the reverse is handled by the caller).
 func (c *compiler) coerceCmp(a, b sqlExpr) sqlExpr {
 	if b.t.IsDynamic() && !a.t.IsDynamic() {
 		return c.convert(b, a.t)
-	}
-	if a.t == kql.TReal && (b.t == kql.TInt || b.t == kql.TLong) {
-		return b
 	}
 	return b
 }
@@ -370,9 +369,6 @@ func (c *compiler) compare(op string, xs []kql.Scalar, sc *scope, cx ctx) (sqlEx
 	sop := sqlOps[op]
 	if l.t == kql.TString || r.t == kql.TString {
 		return c.compareStrings(op, sop, l, r, cx), nil
-	}
-	if l.t == kql.TTimeSpan || l.t == kql.TDateTime {
-		// Same representation on both sides; plain comparison.
 	}
 	plain := "(" + l.s + " " + sop + " " + r.s + ")"
 	// KQL: == with one null side is false and != true; with both sides
