@@ -110,7 +110,9 @@ func TestKill9EndToEnd(t *testing.T) {
 	}
 	ws := newFakeWorkspace(t, wsA)
 	dir := t.TempDir()
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 11))
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("kill points from PCG seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 11))
 
 	var mu sync.Mutex
 	var child *exec.Cmd

@@ -97,7 +97,9 @@ func TestKill9(t *testing.T) {
 
 func testKill9(t *testing.T, sync time.Duration) {
 	dir := t.TempDir()
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("kill points from PCG seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 7))
 	var appended []crashLine
 	var maxAcked uint64
 	const runs = 6
