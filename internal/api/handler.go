@@ -19,9 +19,7 @@ import (
 
 // Verifier authenticates a SharedKey-signed request; *auth.Verifier is
 // one. A refusal should be an *auth.Error.
-type Verifier interface {
-	Verify(r *http.Request, contentLength int64, resource string) (workspace string, err error)
-}
+type Verifier = server.Verifier
 
 // Options configure a Handler.
 type Options struct {
@@ -43,7 +41,7 @@ type Handler struct {
 	limits Limits
 	m      *metrics
 	now    func() time.Time
-	slots  chan struct{}
+	slots  *server.Slots
 }
 
 // New returns a Handler; register its routes on a mux (server.New does).
@@ -61,7 +59,7 @@ func New(opts Options) (*Handler, error) {
 		return nil, fmt.Errorf("new api handler: %w", err)
 	}
 	return &Handler{q: opts.Querier, verify: opts.Verifier, limits: lim, m: m,
-		now: now, slots: make(chan struct{}, lim.MaxInFlight)}, nil
+		now: now, slots: server.NewSlots(lim.MaxInFlight, lim.BusyWait, m.inFlight)}, nil
 }
 
 // Route patterns.
@@ -186,22 +184,16 @@ func tooLarge(max int64) *apiError {
 
 // acquire takes a query slot, waiting up to BusyWait.
 func (h *Handler) acquire(ctx context.Context) (func(), *apiError) {
-	select {
-	case h.slots <- struct{}{}:
+	release, err := h.slots.Acquire(ctx)
+	switch {
+	case err == nil:
+		return release, nil
+	case errors.Is(err, server.ErrBusy):
+		return nil, newErr(http.StatusServiceUnavailable, "ServiceUnavailable", "busy",
+			"%d queries are running, the most allowed at once; retry shortly", h.slots.Cap())
 	default:
-		t := time.NewTimer(h.limits.BusyWait)
-		defer t.Stop()
-		select {
-		case h.slots <- struct{}{}:
-		case <-t.C:
-			return nil, newErr(http.StatusServiceUnavailable, "ServiceUnavailable", "busy",
-				"%d queries are running, the most allowed at once; retry shortly", cap(h.slots))
-		case <-ctx.Done():
-			return nil, newErr(http.StatusServiceUnavailable, "ServiceUnavailable", "canceled", "the request was cancelled while waiting")
-		}
+		return nil, newErr(http.StatusServiceUnavailable, "ServiceUnavailable", "canceled", "the request was cancelled while waiting")
 	}
-	h.m.inFlight.Inc()
-	return func() { h.m.inFlight.Dec(); <-h.slots }, nil
 }
 
 // newQueryID names a query in logs and in messages about server failures.

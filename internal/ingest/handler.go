@@ -19,9 +19,7 @@ import (
 // Verifier authenticates a SharedKey-signed request; *auth.Verifier is
 // one. A refusal should be an *auth.Error (its Reason becomes the metric
 // label).
-type Verifier interface {
-	Verify(r *http.Request, contentLength int64, resource string) (workspace string, err error)
-}
+type Verifier = server.Verifier
 
 // Options configure a Handler.
 type Options struct {
@@ -44,7 +42,7 @@ type Handler struct {
 	m      *metrics
 	now    func() time.Time
 	zstd   *zstd.Decoder
-	slots  chan struct{}
+	slots  *server.Slots
 }
 
 // New returns a Handler. Register its routes on a mux (server.New does).
@@ -67,7 +65,7 @@ func New(opts Options) (*Handler, error) {
 	}
 	return &Handler{
 		app: opts.Appender, verify: opts.Verifier, limits: lim, m: m,
-		now: now, zstd: zd, slots: make(chan struct{}, lim.MaxInFlight),
+		now: now, zstd: zd, slots: server.NewSlots(lim.MaxInFlight, lim.BusyWait, m.inFlight),
 	}, nil
 }
 
@@ -199,23 +197,17 @@ func wrongWorkspace(addressed, signer string) *refusal {
 
 // acquire takes a decode/append slot, waiting up to BusyWait.
 func (h *Handler) acquire(ctx context.Context) (func(), *refusal) {
-	select {
-	case h.slots <- struct{}{}:
+	release, err := h.slots.Acquire(ctx)
+	switch {
+	case err == nil:
+		return release, nil
+	case errors.Is(err, server.ErrBusy):
+		return nil, refused(http.StatusServiceUnavailable, codeServiceUnavailable, "busy",
+			"the server is busy with %d ingestion requests; retry in a second", h.slots.Cap())
 	default:
-		t := time.NewTimer(h.limits.BusyWait)
-		defer t.Stop()
-		select {
-		case h.slots <- struct{}{}:
-		case <-t.C:
-			return nil, refused(http.StatusServiceUnavailable, codeServiceUnavailable, "busy",
-				"the server is busy with %d ingestion requests; retry in a second", cap(h.slots))
-		case <-ctx.Done():
-			return nil, refused(http.StatusServiceUnavailable, codeServiceUnavailable, "canceled",
-				"the request was cancelled while waiting")
-		}
+		return nil, refused(http.StatusServiceUnavailable, codeServiceUnavailable, "canceled",
+			"the request was cancelled while waiting")
 	}
-	h.m.inFlight.Inc()
-	return func() { h.m.inFlight.Dec(); <-h.slots }, nil
 }
 
 // hostWorkspace returns the GUID a Data Collector client put in front of
