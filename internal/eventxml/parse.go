@@ -2,7 +2,6 @@ package eventxml
 
 import (
 	"bytes"
-	"fmt"
 
 	"wsec/internal/event"
 )
@@ -93,38 +92,24 @@ func (p *parser) parse(b []byte, base int64) (*event.Event, error) {
 	}
 	p.saveNS()
 	hasSystem := false
-	if !p.selfClose {
-		for done := false; !done; {
-			k, err := p.next()
-			if err != nil {
-				return nil, err
-			}
-			switch k {
-			case tokEOF:
-				return nil, p.truncated("<Event>")
-			case tokEnd:
-				done = true
-			case tokStart:
-				switch string(localName(p.name)) {
-				case "System":
-					hasSystem = true
-					err = p.system()
-				case "EventData":
-					err = p.eventData()
-				case "UserData":
-					err = p.userData()
-				case "RenderingInfo":
-					err = p.rendering()
-				default:
-					// ProcessingErrorData, DebugData, BinaryEventData and
-					// unknown extensions have no place in event.Event.
-					err = p.skip()
-				}
-				if err != nil {
-					return nil, err
-				}
-			}
+	err = p.children("<Event>", func() error {
+		switch string(localName(p.name)) {
+		case "System":
+			hasSystem = true
+			return p.system()
+		case "EventData":
+			return p.eventData()
+		case "UserData":
+			return p.userData()
+		case "RenderingInfo":
+			return p.rendering()
 		}
+		// ProcessingErrorData, DebugData, BinaryEventData and unknown
+		// extensions have no place in event.Event.
+		return p.skip()
+	})
+	if err != nil {
+		return nil, err
 	}
 	if p.i < len(p.b) {
 		// The framer and this parser read tags alike, so only a malformed
@@ -210,6 +195,32 @@ func (p *parser) finish() *event.Event {
 	return ev
 }
 
+// children calls child for each child element of the element whose start
+// tag was just read (what names it, for errors), with the child's start tag
+// current; child must consume the child element. Text between children is
+// ignored.
+func (p *parser) children(what string, child func() error) error {
+	if p.selfClose {
+		return nil
+	}
+	for {
+		k, err := p.next()
+		if err != nil {
+			return err
+		}
+		switch k {
+		case tokEOF:
+			return p.truncated(what)
+		case tokEnd:
+			return nil
+		case tokStart:
+			if err := child(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
 // skip consumes the rest of the element whose start tag was just read.
 func (p *parser) skip() error {
 	if p.selfClose {
@@ -276,7 +287,7 @@ func (p *parser) textOf(elem []byte) (int, error) {
 		}
 		if len(p.arena)-a > p.opts.MaxValueBytes {
 			return a, &LimitError{Limit: "MaxValueBytes", Max: p.opts.MaxValueBytes,
-				What: fmt.Sprintf("text of <%s>", clip(elem, 64)), Offset: p.off(elemOff)}
+				What: "text of " + elemDesc(elem), Offset: p.off(elemOff)}
 		}
 		if k == tokStart {
 			return a, nil

@@ -13,50 +13,32 @@ func (p *parser) eventData() error {
 	if p.section == event.SectionNone {
 		p.section = event.SectionEventData
 	}
-	if p.selfClose {
-		return nil
-	}
-	for {
-		k, err := p.next()
-		if err != nil {
-			return err
-		}
-		switch k {
-		case tokEOF:
-			return p.truncated("<EventData>")
-		case tokEnd:
-			return nil
-		case tokStart:
-			name := p.name
-			switch string(localName(name)) {
-			case "Data":
-				at := p.tokOff
-				n, _, err := p.attrValue("Name")
-				if err != nil {
-					return err
-				}
-				nameRef := p.str(n)
-				a, err := p.textOf(name)
-				if err != nil {
-					return err
-				}
-				if err := p.addField(nameRef, p.keepValue(a), at); err != nil {
-					return err
-				}
-			case "Binary":
-				a, err := p.textOf(name)
-				if err != nil {
-					return err
-				}
-				p.binary = p.keepValue(a)
-			default:
-				p.path = append(p.path[:0], localName(name)...)
-				if err := p.flatten(len(p.path)); err != nil {
-					return err
-				}
+	return p.children("<EventData>", func() error {
+		name := p.name
+		switch string(localName(name)) {
+		case "Data":
+			at := p.tokOff
+			n, _, err := p.attrValue("Name")
+			if err != nil {
+				return err
 			}
+			nameRef := p.str(n)
+			a, err := p.textOf(name)
+			if err != nil {
+				return err
+			}
+			return p.addField(nameRef, p.keepValue(a), at)
+		case "Binary":
+			a, err := p.textOf(name)
+			if err != nil {
+				return err
+			}
+			p.binary = p.keepValue(a)
+			return nil
 		}
-	}
+		p.path = append(p.path[:0], localName(name)...)
+		return p.flatten(len(p.path))
+	})
 }
 
 // userData parses <UserData>, whose start tag was just read. Its first child
@@ -72,30 +54,17 @@ func (p *parser) userData() error {
 		return nil
 	}
 	p.saveNS()
-	for {
-		k, err := p.next()
-		if err != nil {
-			return err
+	return p.children("<UserData>", func() error {
+		if !p.hasUD {
+			p.hasUD = true
+			p.udName = p.str(localName(p.name))
+			p.udNS = p.str(p.namespaceOf(p.name))
+			p.path = p.path[:0]
+		} else {
+			p.path = append(p.path[:0], localName(p.name)...)
 		}
-		switch k {
-		case tokEOF:
-			return p.truncated("<UserData>")
-		case tokEnd:
-			return nil
-		case tokStart:
-			if !p.hasUD {
-				p.hasUD = true
-				p.udName = p.str(localName(p.name))
-				p.udNS = p.str(p.namespaceOf(p.name))
-				p.path = p.path[:0]
-			} else {
-				p.path = append(p.path[:0], localName(p.name)...)
-			}
-			if err := p.flatten(len(p.path)); err != nil {
-				return err
-			}
-		}
-	}
+		return p.flatten(len(p.path))
+	})
 }
 
 // namespaceOf resolves the namespace of the current start tag's name from

@@ -6,27 +6,7 @@ import (
 
 // system parses <System>, whose start tag was just read. Unknown children
 // are skipped; an element that appears twice overwrites the first.
-func (p *parser) system() error {
-	if p.selfClose {
-		return nil
-	}
-	for {
-		k, err := p.next()
-		if err != nil {
-			return err
-		}
-		switch k {
-		case tokEOF:
-			return p.truncated("<System>")
-		case tokEnd:
-			return nil
-		case tokStart:
-			if err := p.systemChild(); err != nil {
-				return err
-			}
-		}
-	}
-}
+func (p *parser) system() error { return p.children("<System>", p.systemChild) }
 
 func (p *parser) systemChild() error {
 	name := p.name
@@ -175,5 +155,5 @@ func (p *parser) attrValueRef(name string) (ref, error) {
 	return p.keepValue(a), nil
 }
 
-// errf formats an element description for errors.
+// elemDesc formats an element description for errors.
 func elemDesc(name []byte) string { return fmt.Sprintf("<%s>", clip(name, 64)) }
