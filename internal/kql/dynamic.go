@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"wsec/internal/event"
 )
 
 // dynJSON renders a dynamic literal's value as JSON text.
@@ -21,8 +23,7 @@ func writeDynJSON(b *strings.Builder, v any) {
 	case bool:
 		b.WriteString(strconv.FormatBool(v))
 	case string:
-		enc, _ := json.Marshal(v)
-		b.Write(enc)
+		b.Write(event.AppendJSONString(nil, v))
 	case DynNumber:
 		s := string(v)
 		if f, err := strconv.ParseFloat(s, 64); err == nil && !strings.HasPrefix(s, "0x") {
@@ -51,8 +52,7 @@ func writeDynJSON(b *strings.Builder, v any) {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			enc, _ := json.Marshal(k)
-			b.Write(enc)
+			b.Write(event.AppendJSONString(nil, k))
 			b.WriteByte(':')
 			writeDynJSON(b, v.Vals[i])
 		}

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"wsec/internal/event"
 )
 
 // DatatableOp is `datatable(Col:type, ...) [v1, v2, ...]`: the values fill
@@ -201,16 +203,14 @@ func constJSON(k *Const) string {
 	case Dynamic:
 		return string(v)
 	case string:
-		b, _ := json.Marshal(v)
-		return string(b)
+		return string(event.AppendJSONString(nil, v))
 	case bool, int64:
 		b, _ := json.Marshal(v)
 		return string(b)
 	case float64:
 		return strconv.FormatFloat(v, 'g', -1, 64)
 	}
-	b, _ := json.Marshal(constText(k))
-	return string(b)
+	return string(event.AppendJSONString(nil, constText(k)))
 }
 
 func (c *checker) checkRange(o *RangeOp, e *env) Rel {
