@@ -2,14 +2,14 @@ package ship
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
+
+	"wsec/internal/atomicfile"
 )
 
 // deadLetter keeps batches the workspace rejected, so that nothing is lost
@@ -38,7 +38,9 @@ func openDeadLetter(dir string, max int64) (*deadLetter, error) {
 	}
 	d := &deadLetter{dir: dir, max: max}
 	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".tmp") {
+		// A temp file of a park cut short by a crash (atomicfile names
+		// them "<name>.tmp-<random>").
+		if strings.Contains(e.Name(), ".tmp") {
 			_ = os.Remove(filepath.Join(dir, e.Name()))
 			continue
 		}
@@ -75,44 +77,12 @@ func (d *deadLetter) park(meta deadLetterMeta, body []byte) error {
 	}
 	base := fmt.Sprintf("%020d-%020d", meta.Seq, meta.LastSeq)
 	// Body first: a .json always has its body.
-	if err := writeFileAtomic(d.dir, base+deadLetterBodySuffix, body); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(d.dir, base+deadLetterBodySuffix), body, 0o600); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(d.dir, base+deadLetterMetaSuffix, mb); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(d.dir, base+deadLetterMetaSuffix), mb, 0o600); err != nil {
 		return err
 	}
 	d.used += size
-	return nil
-}
-
-// writeFileAtomic: temp file, fsync, rename, fsync the directory.
-func writeFileAtomic(dir, name string, data []byte) error {
-	tmp := filepath.Join(dir, name+".tmp")
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("create %s: %w", tmp, err)
-	}
-	_, werr := f.Write(data)
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-		return fmt.Errorf("rename %s: %w", tmp, err)
-	}
-	if runtime.GOOS == "windows" {
-		return nil // NTFS journals the rename; a directory cannot be fsynced
-	}
-	df, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open dir %s for fsync: %w", dir, err)
-	}
-	serr = df.Sync()
-	cerr = df.Close()
-	if err := errors.Join(serr, cerr); err != nil {
-		return fmt.Errorf("fsync dir %s: %w", dir, err)
-	}
 	return nil
 }
