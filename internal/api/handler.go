@@ -203,10 +203,5 @@ func newQueryID() string {
 	return hex.EncodeToString(b[:])
 }
 
-func clip(s string) string {
-	const max = 64
-	if len(s) <= max {
-		return s
-	}
-	return s[:max] + "..."
-}
+// clip shortens client-sent text quoted in messages.
+func clip(s string) string { return truncate(s, 64) }
