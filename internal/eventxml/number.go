@@ -2,7 +2,7 @@ package eventxml
 
 import (
 	"errors"
-	"math/bits"
+	"strconv"
 )
 
 var (
@@ -12,46 +12,23 @@ var (
 
 // parseUint parses a System number: decimal, or hex with a 0x prefix
 // (Keywords is always hex; other tools render some fields in hex too).
-// Surrounding ASCII whitespace is ignored; "" is 0 (absent).
+// Surrounding ASCII whitespace is ignored; "" is 0 (absent). Unlike
+// strconv.ParseUint with base 0, no octal, binary, sign or '_'.
 func parseUint(b []byte, bitSize int) (uint64, error) {
 	b = trimSpace(b)
 	if len(b) == 0 {
 		return 0, nil
 	}
-	var n uint64
+	base := 10
 	if len(b) > 2 && b[0] == '0' && (b[1] == 'x' || b[1] == 'X') {
-		for _, c := range b[2:] {
-			var d byte
-			switch {
-			case c >= '0' && c <= '9':
-				d = c - '0'
-			case c >= 'a' && c <= 'f':
-				d = c - 'a' + 10
-			case c >= 'A' && c <= 'F':
-				d = c - 'A' + 10
-			default:
-				return 0, errNotNumber
-			}
-			if n>>60 != 0 {
-				return 0, errRange
-			}
-			n = n<<4 | uint64(d)
-		}
-	} else {
-		for _, c := range b {
-			if c < '0' || c > '9' {
-				return 0, errNotNumber
-			}
-			hi, lo := bits.Mul64(n, 10)
-			lo, carry := bits.Add64(lo, uint64(c-'0'), 0)
-			if hi != 0 || carry != 0 {
-				return 0, errRange
-			}
-			n = lo
-		}
+		b, base = b[2:], 16
 	}
-	if bitSize < 64 && n>>bitSize != 0 {
+	n, err := strconv.ParseUint(string(b), base, bitSize)
+	if errors.Is(err, strconv.ErrRange) {
 		return 0, errRange
+	}
+	if err != nil {
+		return 0, errNotNumber
 	}
 	return n, nil
 }
