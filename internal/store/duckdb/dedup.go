@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/zeebo/xxh3"
 
 	"wsec/internal/event"
@@ -54,6 +55,9 @@ type dedupIndex struct {
 	total int
 	max   int
 	clock uint64 // increments per use, for LRU
+	// keys is the store-wide gauge of keys held (all workspaces): every
+	// change of total is added to it.
+	keys prometheus.Gauge
 }
 
 type dayKeys struct {
@@ -61,8 +65,14 @@ type dayKeys struct {
 	lastUse uint64
 }
 
-func newDedupIndex(maxKeys int) *dedupIndex {
-	return &dedupIndex{days: make(map[int64]*dayKeys), max: maxKeys}
+func newDedupIndex(maxKeys int, keys prometheus.Gauge) *dedupIndex {
+	return &dedupIndex{days: make(map[int64]*dayKeys), max: maxKeys, keys: keys}
+}
+
+// grow changes total by n, and the store-wide gauge with it.
+func (d *dedupIndex) grow(n int) {
+	d.total += n
+	d.keys.Add(float64(n))
 }
 
 // loadDays makes sure every day in days is loaded, reading missing ones from
@@ -86,7 +96,7 @@ func (d *dedupIndex) loadDays(ctx context.Context, conn *sql.Conn, tables []stri
 			}
 		}
 		d.days[day] = dk
-		d.total += len(dk.keys)
+		d.grow(len(dk.keys))
 	}
 	d.evict(days)
 	return nil
@@ -135,7 +145,7 @@ func (d *dedupIndex) evict(keep map[int64]struct{}) {
 		if d.total <= d.max {
 			return
 		}
-		d.total -= len(d.days[c.day].keys)
+		d.grow(-len(d.days[c.day].keys))
 		delete(d.days, c.day)
 	}
 }
@@ -159,7 +169,7 @@ func (d *dedupIndex) add(day int64, k key) {
 	}
 	if _, dup := dk.keys[k]; !dup {
 		dk.keys[k] = struct{}{}
-		d.total++
+		d.grow(1)
 	}
 }
 
@@ -167,7 +177,7 @@ func (d *dedupIndex) add(day int64, k key) {
 func (d *dedupIndex) dropBefore(day int64) {
 	for dd, dk := range d.days {
 		if dd < day {
-			d.total -= len(dk.keys)
+			d.grow(-len(dk.keys))
 			delete(d.days, dd)
 		}
 	}
@@ -177,5 +187,5 @@ func (d *dedupIndex) dropBefore(day int64) {
 // uncertain to the index).
 func (d *dedupIndex) reset() {
 	clear(d.days)
-	d.total = 0
+	d.grow(-d.total)
 }

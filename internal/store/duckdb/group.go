@@ -349,7 +349,6 @@ func (w *Workspace) settleGroup(g *group, err error) {
 	}
 	m.rowsAppended.WithLabelValues(schema.SecurityEventTable).Add(float64(stored[0]))
 	m.rowsAppended.WithLabelValues(schema.WindowsEventTable).Add(float64(stored[1]))
-	m.dedupKeys.Set(float64(w.dedup.total))
 }
 
 type markKey struct {

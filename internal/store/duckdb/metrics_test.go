@@ -59,6 +59,11 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("%s = %v, want %v", name, got[name], want)
 		}
 	}
+	// the dedup gauge sums every workspace's keys
+	appendOK(t, mustWorkspace(t, s, "ws2"), "a", 1, sec[:100])
+	if got := gathered(t, reg)["wsec_store_dedup_keys"]; got != 899 {
+		t.Errorf("dedup keys of two workspaces = %v, want 899", got)
+	}
 	// a second store on the same registry is refused, not a panic
 	if _, err := Open(t.TempDir(), Options{Registerer: reg}); err == nil {
 		t.Error("second registration accepted")

@@ -76,7 +76,7 @@ func openWorkspace(s *Store, id string) (*Workspace, error) {
 	db.SetMaxOpenConns(s.opts.QueryConns + 1 + s.opts.Writers)
 	db.SetMaxIdleConns(s.opts.QueryConns + 1 + s.opts.Writers)
 	w := &Workspace{s: s, id: id, path: path, db: db, log: s.log.With(slog.String("workspace", id)),
-		dedup: newDedupIndex(s.opts.MaxDedupKeys), custom: make(map[string]*customTable),
+		dedup: newDedupIndex(s.opts.MaxDedupKeys, s.m.dedupKeys), custom: make(map[string]*customTable),
 		tpl: newTemplates(maxTemplates), inflightMarks: make(map[markKey]*group), inflightKeys: make(map[key]*group)}
 	ctx := context.Background()
 	if w.wconn, err = db.Conn(ctx); err != nil {
@@ -303,6 +303,7 @@ func (w *Workspace) close() error {
 	gErr := w.g.close() // the group in progress finishes first
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.dedup.reset() // its keys leave the store-wide gauge
 	err := errors.Join(gErr, w.wconn.Close(), w.db.Close())
 	if err != nil {
 		return fmt.Errorf("close workspace %s: %w", w.id, err)
