@@ -183,11 +183,11 @@ func (a *agent) run(ctx context.Context, o Options) error {
 	for _, d := range a.dests {
 		spawn(func(ctx context.Context) { a.heartbeats(ctx, d) })
 		if len(a.cfg.Groups) > 0 {
-			spawn(func(ctx context.Context) { a.pollRules(ctx, d) })
+			spawn(func(ctx context.Context) { every(ctx, a.rulesInterval, func() { a.pollOnce(ctx, d) }) })
 		}
 	}
-	spawn(a.statusLoop)
-	spawn(a.bookmarkLoop)
+	spawn(func(ctx context.Context) { every(ctx, a.statusInterval, a.writeStatus) })
+	spawn(func(ctx context.Context) { every(ctx, a.bookmarkInterval, a.saveBookmarks) })
 	if ln != nil {
 		spawn(func(ctx context.Context) {
 			if err := a.serveLocal(ctx, ln); err != nil {
@@ -254,19 +254,6 @@ func (a *agent) firstRules(ctx context.Context) {
 	wg.Wait()
 }
 
-func (a *agent) pollRules(ctx context.Context, d *destination) {
-	t := time.NewTicker(a.rulesInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			a.pollOnce(ctx, d)
-		}
-	}
-}
-
 func (a *agent) pollOnce(ctx context.Context, d *destination) {
 	before := d.rules.cur.Load()
 	err := d.rules.poll(ctx, d.cl, a.cfg.Groups)
@@ -283,15 +270,17 @@ func (a *agent) pollOnce(ctx context.Context, d *destination) {
 	}
 }
 
-func (a *agent) bookmarkLoop(ctx context.Context) {
-	t := time.NewTicker(a.bookmarkInterval)
+// every calls f every interval until ctx is done: the agent's periodic
+// work (heartbeats, rules, status file, bookmarks).
+func every(ctx context.Context, interval time.Duration, f func()) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			a.saveBookmarks()
+			f()
 		}
 	}
 }

@@ -3,25 +3,15 @@ package agent
 import (
 	"context"
 	"strings"
-	"time"
 
 	"wsec/internal/client"
 )
 
-// heartbeater sends a destination's heartbeats: one at start, then every
+// heartbeats sends a destination's heartbeats: one at start, then every
 // interval, each saying how the agent does (rate, queue, last error).
 func (a *agent) heartbeats(ctx context.Context, d *destination) {
 	a.sendHeartbeat(ctx, d)
-	t := time.NewTicker(a.heartbeatInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			a.sendHeartbeat(ctx, d)
-		}
-	}
+	every(ctx, a.heartbeatInterval, func() { a.sendHeartbeat(ctx, d) })
 }
 
 func (a *agent) sendHeartbeat(ctx context.Context, d *destination) {

@@ -101,19 +101,6 @@ func (a *agent) writeStatus() {
 	}
 }
 
-func (a *agent) statusLoop(ctx context.Context) {
-	t := time.NewTicker(a.statusInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			a.writeStatus()
-		}
-	}
-}
-
 // ReadStatus reads the status file of the agent with this data directory.
 func ReadStatus(dataDir string) (Status, error) {
 	var st Status
