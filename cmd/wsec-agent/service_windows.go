@@ -206,16 +206,11 @@ func runUninstall(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if len(args) > 0 {
 		return cli.UsageError("uninstall takes no arguments")
 	}
-	m, err := mgr.Connect()
+	s, done, err := openService(" (run as Administrator)")
 	if err != nil {
-		return fmt.Errorf("connect to the service manager (run as Administrator): %w", err)
+		return err
 	}
-	defer m.Disconnect()
-	s, err := m.OpenService(serviceName)
-	if err != nil {
-		return fmt.Errorf("service %s is not installed: %w", serviceName, err)
-	}
-	defer s.Close()
+	defer done()
 	if st, err := s.Query(); err == nil && st.State != svc.Stopped {
 		if err := stopAndWait(ctx, s); err != nil {
 			return err
@@ -233,16 +228,11 @@ func runStart(_ context.Context, args []string, stdout, _ io.Writer) error {
 	if len(args) > 0 {
 		return cli.UsageError("start takes no arguments")
 	}
-	m, err := mgr.Connect()
+	s, done, err := openService("")
 	if err != nil {
-		return fmt.Errorf("connect to the service manager: %w", err)
+		return err
 	}
-	defer m.Disconnect()
-	s, err := m.OpenService(serviceName)
-	if err != nil {
-		return fmt.Errorf("service %s is not installed: %w", serviceName, err)
-	}
-	defer s.Close()
+	defer done()
 	if err := s.Start(); err != nil {
 		return fmt.Errorf("start service: %w", err)
 	}
@@ -254,21 +244,30 @@ func runStop(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	if len(args) > 0 {
 		return cli.UsageError("stop takes no arguments")
 	}
-	m, err := mgr.Connect()
+	s, done, err := openService("")
 	if err != nil {
-		return fmt.Errorf("connect to the service manager: %w", err)
+		return err
 	}
-	defer m.Disconnect()
-	s, err := m.OpenService(serviceName)
-	if err != nil {
-		return fmt.Errorf("service %s is not installed: %w", serviceName, err)
-	}
-	defer s.Close()
+	defer done()
 	if err := stopAndWait(ctx, s); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "stopped %s\n", serviceName)
 	return nil
+}
+
+// openService opens the installed service; done closes it and the
+// connection to the service manager. hint is added to a connection error.
+func openService(hint string) (s *mgr.Service, done func(), err error) {
+	m, err := mgr.Connect()
+	if err != nil {
+		return nil, nil, fmt.Errorf("connect to the service manager%s: %w", hint, err)
+	}
+	if s, err = m.OpenService(serviceName); err != nil {
+		m.Disconnect()
+		return nil, nil, fmt.Errorf("service %s is not installed: %w", serviceName, err)
+	}
+	return s, func() { s.Close(); m.Disconnect() }, nil
 }
 
 func stopAndWait(ctx context.Context, s *mgr.Service) error {

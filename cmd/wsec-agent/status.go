@@ -24,7 +24,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	var st agent.Status
-	from := agent.StatusPath(c.DataDir)
+	var from string
 	if c.Listen != "" {
 		fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		st, err = agent.FetchStatus(fctx, c.Listen)
