@@ -29,9 +29,6 @@ type evtxStream struct {
 
 func (s *evtxStream) Name() string { return s.name }
 
-// Path returns the file's absolute path.
-func (s *evtxStream) Path() string { return s.path }
-
 // emitError marks an error returned by the caller's emit, so it is handed
 // back unchanged and never mistaken for a read problem.
 type emitError struct{ err error }
@@ -39,7 +36,6 @@ type emitError struct{ err error }
 func (e *emitError) Error() string { return e.err.Error() }
 
 func (s *evtxStream) Read(ctx context.Context, after uint64, emit func(source.Batch) error) error {
-	var seen fileStamp
 	for {
 		stamp, _ := stampOf(s.path)
 		last, err := s.readOnce(ctx, after, emit)
@@ -58,8 +54,7 @@ func (s *evtxStream) Read(ctx context.Context, after uint64, emit func(source.Ba
 		if !s.o.Follow {
 			return nil
 		}
-		seen = stamp
-		if err := s.waitChange(ctx, seen); err != nil {
+		if err := s.waitChange(ctx, stamp); err != nil {
 			return err
 		}
 	}

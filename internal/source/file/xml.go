@@ -22,9 +22,6 @@ type xmlStream struct {
 
 func (s *xmlStream) Name() string { return s.name }
 
-// Path returns the file's absolute path.
-func (s *xmlStream) Path() string { return s.path }
-
 func (s *xmlStream) Read(ctx context.Context, after uint64, emit func(source.Batch) error) error {
 	f, err := os.Open(s.path)
 	if err != nil {
