@@ -1,6 +1,7 @@
 package kql
 
 import (
+	"maps"
 	"sort"
 	"strings"
 )
@@ -174,18 +175,14 @@ func (c *checker) scalarWith(x Expr, sc *scope, e *env, defined map[string]Scala
 	if len(defined) == 0 {
 		return c.scalar(x, sc, e)
 	}
-	s2 := &scope{cols: append([]Column(nil), sc.cols...), index: map[string]int{}, open: sc.open, ordered: sc.ordered, row: sc.row, aggs: sc.aggs}
-	for k, v := range sc.index {
-		s2.index[k] = v
-	}
+	s2 := *sc
+	s2.index = maps.Clone(sc.index)
 	e2 := e
 	for name, v := range defined {
-		if _, ok := s2.index[name]; ok {
-			delete(s2.index, name)
-		}
+		delete(s2.index, name)
 		e2 = e2.with(name, &binding{kind: bScalar, scalar: v})
 	}
-	return c.scalar(x, s2, e2)
+	return c.scalar(x, &s2, e2)
 }
 
 func (c *checker) checkProjectCols(o *ProjectOp, in Rel, e *env) Rel {
