@@ -6,7 +6,8 @@ import (
 	"math"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"wsec/internal/event"
 )
 
 // datetimeLayout is how Log Analytics writes datetimes: UTC, up to seven
@@ -37,16 +38,16 @@ func (rw *resultWriter) flush(force bool) {
 // rows (all when maxRows < 0).
 func (rw *resultWriter) table(t *Table, maxRows int) {
 	dst := append(rw.buf, `{"name":`...)
-	dst = appendJSONString(dst, t.Name)
+	dst = event.AppendJSONString(dst, t.Name)
 	dst = append(dst, `,"columns":[`...)
 	for i, c := range t.Columns {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, `{"name":`...)
-		dst = appendJSONString(dst, c.Name)
+		dst = event.AppendJSONString(dst, c.Name)
 		dst = append(dst, `,"type":`...)
-		dst = appendJSONString(dst, c.Type)
+		dst = event.AppendJSONString(dst, c.Type)
 		dst = append(dst, '}')
 	}
 	dst = append(dst, `],"rows":[`...)
@@ -82,7 +83,7 @@ func appendCell(dst []byte, v any) ([]byte, bool) {
 	case nil:
 		return append(dst, "null"...), true
 	case string:
-		return appendJSONString(dst, x), true
+		return event.AppendJSONString(dst, x), true
 	case bool:
 		return strconv.AppendBool(dst, x), true
 	case int:
@@ -111,9 +112,9 @@ func appendCell(dst []byte, v any) ([]byte, bool) {
 		dst = appendTimespan(dst, x)
 		return append(dst, '"'), true
 	case json.RawMessage:
-		return appendJSONString(dst, string(x)), true
+		return event.AppendJSONString(dst, string(x)), true
 	case []byte:
-		return appendJSONString(dst, string(x)), true
+		return event.AppendJSONString(dst, string(x)), true
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -173,44 +174,4 @@ func appendTimespan(dst []byte, d time.Duration) []byte {
 
 func append2(dst []byte, v int64) []byte {
 	return append(dst, byte('0'+v/10), byte('0'+v%10))
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string; invalid UTF-8 becomes
-// U+FFFD.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				dst = append(dst, '\\', c)
-			case c == '\n':
-				dst = append(dst, '\\', 'n')
-			case c == '\r':
-				dst = append(dst, '\\', 'r')
-			case c == '\t':
-				dst = append(dst, '\\', 't')
-			case c < 0x20:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			default:
-				dst = append(dst, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, `\ufffd`...)
-		} else if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, `\u202`...)
-			dst = append(dst, hexDigits[r&0xf])
-		} else {
-			dst = append(dst, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(dst, '"')
 }

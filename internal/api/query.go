@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"wsec/internal/auth"
+	"wsec/internal/event"
 	"wsec/internal/server"
 )
 
@@ -84,9 +85,9 @@ func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request) {
 	if truncated {
 		msg := fmt.Sprintf("the result has %d rows; only the first %d were sent. Narrow the query (where, summarize, take)", len(t.Rows), h.limits.MaxRows)
 		rw.buf = append(rw.buf, `,"error":{"code":"PartialError","message":`...)
-		rw.buf = appendJSONString(rw.buf, "There were some errors when processing your query.")
+		rw.buf = event.AppendJSONString(rw.buf, "There were some errors when processing your query.")
 		rw.buf = append(rw.buf, `,"details":[{"code":"EngineError","message":`...)
-		rw.buf = appendJSONString(rw.buf, msg)
+		rw.buf = event.AppendJSONString(rw.buf, msg)
 		rw.buf = append(rw.buf, `}]}`...)
 		h.m.partial.Inc()
 	}
