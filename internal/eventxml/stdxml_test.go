@@ -81,39 +81,49 @@ func stdParse(doc []byte) ([]*event.Event, error) {
 func stdEvent(d *xml.Decoder, doc []byte) (*event.Event, error) {
 	ev := &event.Event{}
 	hasSystem := false
+	err := stdChildren(d, func(t xml.StartElement) error {
+		switch t.Name.Local {
+		case "System":
+			hasSystem = true
+			return stdSystem(d, ev, doc)
+		case "EventData":
+			if ev.Section == event.SectionNone {
+				ev.Section = event.SectionEventData
+			}
+			return stdEventData(d, ev, doc)
+		case "UserData":
+			if ev.Section == event.SectionNone {
+				ev.Section = event.SectionUserData
+			}
+			return stdUserData(d, ev, doc)
+		case "RenderingInfo":
+			return stdRendering(d, ev, t, doc)
+		}
+		return d.Skip()
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !hasSystem {
+		return nil, errors.New("no System")
+	}
+	return ev, nil
+}
+
+// stdChildren calls child for each child element up to the end of the
+// current element; child must consume the child element.
+func stdChildren(d *xml.Decoder, child func(xml.StartElement) error) error {
 	for {
 		tok, err := d.Token()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		switch t := tok.(type) {
 		case xml.EndElement:
-			if !hasSystem {
-				return nil, errors.New("no System")
-			}
-			return ev, nil
+			return nil
 		case xml.StartElement:
-			switch t.Name.Local {
-			case "System":
-				hasSystem = true
-				err = stdSystem(d, ev, doc)
-			case "EventData":
-				if ev.Section == event.SectionNone {
-					ev.Section = event.SectionEventData
-				}
-				err = stdEventData(d, ev, doc)
-			case "UserData":
-				if ev.Section == event.SectionNone {
-					ev.Section = event.SectionUserData
-				}
-				err = stdUserData(d, ev, doc)
-			case "RenderingInfo":
-				err = stdRendering(d, ev, t, doc)
-			default:
-				err = d.Skip()
-			}
-			if err != nil {
-				return nil, err
+			if err := child(t); err != nil {
+				return err
 			}
 		}
 	}
@@ -160,146 +170,116 @@ func stdText(d *xml.Decoder, doc []byte) (string, error) {
 
 func stdSystem(d *xml.Decoder, ev *event.Event, doc []byte) error {
 	s := &ev.System
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return nil
-		case xml.StartElement:
-			num := func(bits int) (uint64, error) {
-				txt, err := stdText(d, doc)
-				if err != nil {
-					return 0, err
-				}
-				return parseUint([]byte(txt), bits)
+	return stdChildren(d, func(t xml.StartElement) error {
+		num := func(bits int) (uint64, error) {
+			txt, err := stdText(d, doc)
+			if err != nil {
+				return 0, err
 			}
-			var v uint64
-			switch t.Name.Local {
-			case "Provider":
-				s.Provider, _ = stdAttr(t, "Name")
-				s.ProviderGUID, _ = stdAttr(t, "Guid")
-				s.EventSource, _ = stdAttr(t, "EventSourceName")
+			return parseUint([]byte(txt), bits)
+		}
+		var (
+			v   uint64
+			err error
+		)
+		switch t.Name.Local {
+		case "Provider":
+			s.Provider, _ = stdAttr(t, "Name")
+			s.ProviderGUID, _ = stdAttr(t, "Guid")
+			s.EventSource, _ = stdAttr(t, "EventSourceName")
+			err = d.Skip()
+		case "EventID":
+			if q, ok := stdAttr(t, "Qualifiers"); ok && strings.TrimSpace(q) != "" {
+				v, err = parseUint([]byte(q), 16)
+				s.Qualifiers, s.HasQualifiers = uint16(v), true
+				if err != nil {
+					return err
+				}
+			}
+			v, err = num(32)
+			s.EventID = uint16(v)
+			if v>>16 != 0 && !s.HasQualifiers {
+				s.Qualifiers, s.HasQualifiers = uint16(v>>16), true
+			}
+		case "Version":
+			v, err = num(8)
+			s.Version = uint8(v)
+		case "Level":
+			v, err = num(8)
+			s.Level = uint8(v)
+		case "Task":
+			v, err = num(16)
+			s.Task = uint16(v)
+		case "Opcode":
+			v, err = num(8)
+			s.Opcode = uint8(v)
+		case "Keywords":
+			s.Keywords, err = num(64)
+		case "EventRecordID":
+			s.EventRecordID, err = num(64)
+		case "TimeCreated":
+			st, _ := stdAttr(t, "SystemTime")
+			if s.TimeCreated, err = parseSystemTime([]byte(st)); err == nil {
 				err = d.Skip()
-			case "EventID":
-				if q, ok := stdAttr(t, "Qualifiers"); ok && strings.TrimSpace(q) != "" {
-					v, err = parseUint([]byte(q), 16)
-					s.Qualifiers, s.HasQualifiers = uint16(v), true
-					if err != nil {
-						return err
-					}
-				}
-				v, err = num(32)
-				s.EventID = uint16(v)
-				if v>>16 != 0 && !s.HasQualifiers {
-					s.Qualifiers, s.HasQualifiers = uint16(v>>16), true
-				}
-			case "Version":
-				v, err = num(8)
-				s.Version = uint8(v)
-			case "Level":
-				v, err = num(8)
-				s.Level = uint8(v)
-			case "Task":
-				v, err = num(16)
-				s.Task = uint16(v)
-			case "Opcode":
-				v, err = num(8)
-				s.Opcode = uint8(v)
-			case "Keywords":
-				s.Keywords, err = num(64)
-			case "EventRecordID":
-				s.EventRecordID, err = num(64)
-			case "TimeCreated":
-				st, _ := stdAttr(t, "SystemTime")
-				if s.TimeCreated, err = parseSystemTime([]byte(st)); err == nil {
+			}
+		case "Correlation":
+			s.ActivityID, _ = stdAttr(t, "ActivityID")
+			s.RelatedActivityID, _ = stdAttr(t, "RelatedActivityID")
+			err = d.Skip()
+		case "Execution":
+			p, _ := stdAttr(t, "ProcessID")
+			th, _ := stdAttr(t, "ThreadID")
+			var pv, tv uint64
+			if pv, err = parseUint([]byte(p), 32); err == nil {
+				if tv, err = parseUint([]byte(th), 32); err == nil {
 					err = d.Skip()
 				}
-			case "Correlation":
-				s.ActivityID, _ = stdAttr(t, "ActivityID")
-				s.RelatedActivityID, _ = stdAttr(t, "RelatedActivityID")
-				err = d.Skip()
-			case "Execution":
-				p, _ := stdAttr(t, "ProcessID")
-				th, _ := stdAttr(t, "ThreadID")
-				var pv, tv uint64
-				if pv, err = parseUint([]byte(p), 32); err == nil {
-					if tv, err = parseUint([]byte(th), 32); err == nil {
-						err = d.Skip()
-					}
-				}
-				s.ProcessID, s.ThreadID = uint32(pv), uint32(tv)
-			case "Channel":
-				s.Channel, err = stdText(d, doc)
-			case "Computer":
-				s.Computer, err = stdText(d, doc)
-			case "Security":
-				s.UserID, _ = stdAttr(t, "UserID")
-				err = d.Skip()
-			default:
-				err = d.Skip()
 			}
-			if err != nil {
-				return err
-			}
+			s.ProcessID, s.ThreadID = uint32(pv), uint32(tv)
+		case "Channel":
+			s.Channel, err = stdText(d, doc)
+		case "Computer":
+			s.Computer, err = stdText(d, doc)
+		case "Security":
+			s.UserID, _ = stdAttr(t, "UserID")
+			err = d.Skip()
+		default:
+			err = d.Skip()
 		}
-	}
+		return err
+	})
 }
 
 func stdEventData(d *xml.Decoder, ev *event.Event, doc []byte) error {
-	for {
-		tok, err := d.Token()
-		if err != nil {
+	return stdChildren(d, func(t xml.StartElement) error {
+		switch t.Name.Local {
+		case "Data":
+			name, _ := stdAttr(t, "Name")
+			v, err := stdText(d, doc)
+			if err != nil {
+				return err
+			}
+			ev.Data = append(ev.Data, event.Field{Name: name, Value: v})
+			return nil
+		case "Binary":
+			var err error
+			ev.Binary, err = stdText(d, doc)
 			return err
 		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return nil
-		case xml.StartElement:
-			switch t.Name.Local {
-			case "Data":
-				name, _ := stdAttr(t, "Name")
-				v, err := stdText(d, doc)
-				if err != nil {
-					return err
-				}
-				ev.Data = append(ev.Data, event.Field{Name: name, Value: v})
-			case "Binary":
-				if ev.Binary, err = stdText(d, doc); err != nil {
-					return err
-				}
-			default:
-				if err := stdFlatten(d, ev, t, t.Name.Local); err != nil {
-					return err
-				}
-			}
-		}
-	}
+		return stdFlatten(d, ev, t, t.Name.Local)
+	})
 }
 
 func stdUserData(d *xml.Decoder, ev *event.Event, doc []byte) error {
 	first := true
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return err
+	return stdChildren(d, func(t xml.StartElement) error {
+		path := t.Name.Local
+		if first {
+			first = false
+			ev.UserDataName, ev.UserDataNS, path = t.Name.Local, t.Name.Space, ""
 		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return nil
-		case xml.StartElement:
-			path := t.Name.Local
-			if first {
-				first = false
-				ev.UserDataName, ev.UserDataNS, path = t.Name.Local, t.Name.Space, ""
-			}
-			if err := stdFlatten(d, ev, t, path); err != nil {
-				return err
-			}
-		}
-	}
+		return stdFlatten(d, ev, t, path)
+	})
 }
 
 func stdFlatten(d *xml.Decoder, ev *event.Event, se xml.StartElement, path string) error {
@@ -368,68 +348,42 @@ func stdRendering(d *xml.Decoder, ev *event.Event, se xml.StartElement, doc []by
 	r := &event.Rendering{}
 	ev.Rendering = r
 	r.Culture, _ = stdAttr(se, "Culture")
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return err
+	return stdChildren(d, func(t xml.StartElement) error {
+		var dst *string
+		switch t.Name.Local {
+		case "Message":
+			dst = &r.Message
+		case "Level":
+			dst = &r.Level
+		case "Task":
+			dst = &r.Task
+		case "Opcode":
+			dst = &r.Opcode
+		case "Channel":
+			dst = &r.Channel
+		case "Provider":
+			dst = &r.Provider
+		case "Keywords":
+			return stdKeywords(d, r, doc)
+		default:
+			return d.Skip()
 		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return nil
-		case xml.StartElement:
-			var dst *string
-			switch t.Name.Local {
-			case "Message":
-				dst = &r.Message
-			case "Level":
-				dst = &r.Level
-			case "Task":
-				dst = &r.Task
-			case "Opcode":
-				dst = &r.Opcode
-			case "Channel":
-				dst = &r.Channel
-			case "Provider":
-				dst = &r.Provider
-			case "Keywords":
-				if err := stdKeywords(d, r, doc); err != nil {
-					return err
-				}
-				continue
-			default:
-				if err := d.Skip(); err != nil {
-					return err
-				}
-				continue
-			}
-			if *dst, err = stdText(d, doc); err != nil {
-				return err
-			}
-		}
-	}
+		var err error
+		*dst, err = stdText(d, doc)
+		return err
+	})
 }
 
 func stdKeywords(d *xml.Decoder, r *event.Rendering, doc []byte) error {
-	for {
-		tok, err := d.Token()
+	return stdChildren(d, func(t xml.StartElement) error {
+		if t.Name.Local != "Keyword" {
+			return d.Skip()
+		}
+		k, err := stdText(d, doc)
 		if err != nil {
 			return err
 		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return nil
-		case xml.StartElement:
-			if t.Name.Local != "Keyword" {
-				if err := d.Skip(); err != nil {
-					return err
-				}
-				continue
-			}
-			k, err := stdText(d, doc)
-			if err != nil {
-				return err
-			}
-			r.Keywords = append(r.Keywords, k)
-		}
-	}
+		r.Keywords = append(r.Keywords, k)
+		return nil
+	})
 }
