@@ -12,8 +12,6 @@ import "wsec/internal/kql"
 // Methods return an error (not a panic) for a function the engine cannot
 // express; the error names the KQL function.
 type Dialect interface {
-	// Name is the engine's name ("duckdb").
-	Name() string
 	// Quote quotes an identifier.
 	Quote(ident string) string
 	// Literal writes a constant of a KQL type (null included).

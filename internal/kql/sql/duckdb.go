@@ -20,9 +20,6 @@ import (
 // The zero value is ready to use.
 type DuckDB struct{}
 
-// Name implements Dialect.
-func (DuckDB) Name() string { return "duckdb" }
-
 // Quote implements Dialect.
 func (DuckDB) Quote(ident string) string { return `"` + strings.ReplaceAll(ident, `"`, `""`) + `"` }
 
