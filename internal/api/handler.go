@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -163,18 +162,15 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (string, 
 }
 
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
-	}
-	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.limits.MaxBodyBytes)); err != nil {
+	body, err := server.ReadBody(w, r, h.limits.MaxBodyBytes)
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, tooLarge(h.limits.MaxBodyBytes)
 		}
 		return nil, newErr(http.StatusBadRequest, "BadArgumentError", "read_error", "the request body could not be read: %v", err)
 	}
-	return buf.Bytes(), nil
+	return body, nil
 }
 
 func tooLarge(max int64) *apiError {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+
+	"wsec/internal/server"
 )
 
 // maxZstdWindowBytes bounds the zstd window a client may ask for: 64 MiB
@@ -24,18 +26,12 @@ func newZstdDecoder(max int64) (*zstd.Decoder, error) {
 		zstd.WithDecoderConcurrency(0))
 }
 
-// readBody reads the body as sent, refusing more than MaxBodyBytes.
+// readBody reads the body as sent, refusing more than MaxBodyBytes (admit
+// has refused a larger Content-Length already).
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *refusal) {
 	max := h.limits.MaxBodyBytes
-	if r.ContentLength > max {
-		return nil, tooLarge(r.ContentLength, max)
-	}
-	rd := http.MaxBytesReader(w, r.Body, max)
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
-	}
-	if _, err := buf.ReadFrom(rd); err != nil {
+	body, err := server.ReadBody(w, r, max)
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, tooLarge(-1, max)
@@ -43,7 +39,7 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *ref
 		return nil, refused(http.StatusBadRequest, codeInvalidDataFormat, "read_error",
 			"the request body could not be read (%v); send the whole body with a correct Content-Length", err)
 	}
-	return buf.Bytes(), nil
+	return body, nil
 }
 
 func tooLarge(n, max int64) *refusal {

@@ -3,6 +3,9 @@ package server
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -62,4 +65,26 @@ func (s *Slots) acquireFull(t *testing.T, ctx context.Context) (func(), error) {
 		t.Fatal(err)
 	}
 	return s.Acquire(ctx)
+}
+
+func TestReadBody(t *testing.T) {
+	for _, c := range []struct {
+		body    string
+		max     int64
+		tooLong bool
+	}{{"hello", 5, false}, {"hello!", 5, true}, {"", 5, false}} {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(c.body))
+		r.ContentLength = -1
+		got, err := ReadBody(httptest.NewRecorder(), r, c.max)
+		var mbe *http.MaxBytesError
+		if c.tooLong {
+			if !errors.As(err, &mbe) || mbe.Limit != c.max {
+				t.Errorf("%q with max %d: %v, want *http.MaxBytesError", c.body, c.max, err)
+			}
+			continue
+		}
+		if err != nil || string(got) != c.body {
+			t.Errorf("%q with max %d: %q, %v", c.body, c.max, got, err)
+		}
+	}
 }
