@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	duck "github.com/duckdb/duckdb-go/v2"
@@ -25,51 +24,52 @@ import (
 // the caller unable to know whether it happened.
 func (w *Workspace) inTx(ctx context.Context, conn *sql.Conn, fn func() error) error {
 	w.ckpt.RLock()
-	err := w.inTxLocked(ctx, conn, fn)
+	walBytes, err := w.inTxLocked(ctx, conn, fn)
 	w.ckpt.RUnlock()
 	if err == nil {
-		w.maybeCheckpoint(conn)
+		w.maybeCheckpoint(conn, walBytes)
 	}
 	return err
 }
 
-func (w *Workspace) inTxLocked(ctx context.Context, conn *sql.Conn, fn func() error) error {
+// inTxLocked returns the WAL's size after the commit.
+func (w *Workspace) inTxLocked(ctx context.Context, conn *sql.Conn, fn func() error) (walBytes int64, err error) {
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return 0, fmt.Errorf("begin: %w", err)
 	}
 	if err := fn(); err != nil {
 		if _, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil {
 			w.log.Error("rollback failed", "err", rbErr)
 			err = errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
 		}
-		return err
+		return 0, err
 	}
 	if err := ctx.Err(); err != nil {
 		if _, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil {
 			err = errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
 		}
-		return err
+		return 0, err
 	}
 	if _, err := conn.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err != nil {
 		// DuckDB rolls a failed commit back; make sure no transaction lingers.
 		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-		return fmt.Errorf("commit: %w", err)
+		return 0, fmt.Errorf("commit: %w", err)
 	}
-	if err := w.syncDir(); err != nil {
-		return fmt.Errorf("committed, but %w", err)
+	walBytes, err = w.syncDir()
+	if err != nil {
+		return 0, fmt.Errorf("committed, but %w", err)
 	}
-	return nil
+	return walBytes, nil
 }
 
 // maybeCheckpoint folds the WAL into the database file when it has grown
-// past twice the checkpoint threshold. DuckDB checkpoints by itself at a
+// (walBytes, as the commit left it) past twice the checkpoint threshold. DuckDB checkpoints by itself at a
 // commit that crosses the threshold, but not while another write
 // transaction is open, which with several writers can be most of the time;
 // here all writers are paused (w.ckpt) for the checkpoint. One goroutine
 // checkpoints at a time; others go on.
-func (w *Workspace) maybeCheckpoint(conn *sql.Conn) {
-	st, err := os.Stat(w.path + walFileSuffix)
-	if err != nil || st.Size() < 2*w.s.opts.CheckpointThresholdBytes || !w.checkpointing.CompareAndSwap(false, true) {
+func (w *Workspace) maybeCheckpoint(conn *sql.Conn, walBytes int64) {
+	if walBytes < 2*w.s.opts.CheckpointThresholdBytes || !w.checkpointing.CompareAndSwap(false, true) {
 		return
 	}
 	defer w.checkpointing.Store(false)
@@ -80,7 +80,7 @@ func (w *Workspace) maybeCheckpoint(conn *sql.Conn) {
 		w.log.Warn("checkpoint failed", slog.Any("err", err))
 		return
 	}
-	w.log.Info("checkpointed", slog.Int64("wal_bytes", st.Size()), slog.Duration("took", time.Since(start)))
+	w.log.Info("checkpointed", slog.Int64("wal_bytes", walBytes), slog.Duration("took", time.Since(start)))
 }
 
 // appendRows appends n rows to table through DuckDB's appender, naming

@@ -93,7 +93,7 @@ func openWorkspace(s *Store, id string) (*Workspace, error) {
 		db.Close()
 		return nil, fmt.Errorf("open workspace %s: %w", id, err)
 	}
-	if err := w.syncDir(); err != nil {
+	if _, err := w.syncDir(); err != nil {
 		w.wconn.Close()
 		db.Close()
 		return nil, fmt.Errorf("open workspace %s: %w", id, err)
@@ -266,29 +266,30 @@ func (w *Workspace) physColumns(ctx context.Context, table string) (physTable, e
 // (it deletes the WAL at each checkpoint and creates it again at the next
 // commit), so after a power loss a new WAL file could vanish with its
 // committed transactions. The inode is remembered so that the directory is
-// synced once per new WAL, not once per commit.
-func (w *Workspace) syncDir() error {
+// synced once per new WAL, not once per commit. It returns the WAL's size
+// (0: none) for maybeCheckpoint, which so needs no second stat.
+func (w *Workspace) syncDir() (walBytes int64, err error) {
 	w.syncMu.Lock()
 	defer w.syncMu.Unlock()
 	st, err := os.Stat(w.path + walFileSuffix)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil // everything is in the database file, synced by DuckDB's checkpoint
+		return 0, nil // everything is in the database file, synced by DuckDB's checkpoint
 	}
 	if err != nil {
-		return fmt.Errorf("stat wal: %w", err)
+		return 0, fmt.Errorf("stat wal: %w", err)
 	}
 	var ino uint64
 	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
 		ino = sys.Ino
 	}
 	if ino != 0 && ino == w.walIno {
-		return nil
+		return st.Size(), nil
 	}
 	if err := atomicfile.SyncDir(filepath.Dir(w.path)); err != nil {
-		return fmt.Errorf("sync store dir: %w", err)
+		return 0, fmt.Errorf("sync store dir: %w", err)
 	}
 	w.walIno = ino
-	return nil
+	return st.Size(), nil
 }
 
 // ID returns the workspace ID.
