@@ -15,12 +15,6 @@ import (
 // a few XPath queries.
 const maxRuleBytes = 256 << 10
 
-// Verifier checks a request's SharedKey signature and returns the workspace
-// it was signed for.
-type Verifier interface {
-	Verify(r *http.Request, contentLength int64, resource string) (workspace string, err error)
-}
-
 // Routes serves the rules API:
 //
 //	GET    /v1/workspaces/{id}/rules[?group=G]...   list (agents: the rules of their groups; If-None-Match → 304)
@@ -30,7 +24,7 @@ type Verifier interface {
 //	DELETE /v1/workspaces/{id}/rules/{name}/groups/{group}   unassign
 type Routes struct {
 	Store    *Store
-	Verifier Verifier
+	Verifier server.Verifier
 }
 
 // ListResponse is the answer of GET .../rules.
