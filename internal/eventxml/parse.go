@@ -269,13 +269,6 @@ func (p *parser) textOf(elem []byte) (int, error) {
 			return a, p.truncated("element")
 		case tokEnd:
 			return a, nil
-		case tokText:
-			p.arena, err = appendDecoded(p.arena, p.text, p.off(p.tokOff))
-			if err != nil {
-				return a, err
-			}
-		case tokCDATA:
-			p.arena = append(p.arena, p.text...)
 		case tokStart:
 			if err := p.skip(); err != nil {
 				return a, err
@@ -284,15 +277,38 @@ func (p *parser) textOf(elem []byte) (int, error) {
 				return a, err
 			}
 			p.arena = append(p.arena[:a], p.b[contentStart:p.tokOff]...)
+			return a, p.valueLimit(a, elem, elemOff)
 		}
-		if len(p.arena)-a > p.opts.MaxValueBytes {
-			return a, &LimitError{Limit: "MaxValueBytes", Max: p.opts.MaxValueBytes,
-				What: "text of " + elemDesc(elem), Offset: p.off(elemOff)}
+		if err := p.appendContent(k); err != nil {
+			return a, err
 		}
-		if k == tokStart {
-			return a, nil
+		if err := p.valueLimit(a, elem, elemOff); err != nil {
+			return a, err
 		}
 	}
+}
+
+// appendContent appends the text of a tokText (references resolved) or
+// tokCDATA (verbatim) token to the arena; other tokens add nothing.
+func (p *parser) appendContent(k tokKind) error {
+	var err error
+	switch k {
+	case tokText:
+		p.arena, err = appendDecoded(p.arena, p.text, p.off(p.tokOff))
+	case tokCDATA:
+		p.arena = append(p.arena, p.text...)
+	}
+	return err
+}
+
+// valueLimit refuses arena[a:], the text of elem (whose start tag is at
+// elemOff), once it is longer than MaxValueBytes.
+func (p *parser) valueLimit(a int, elem []byte, elemOff int) error {
+	if len(p.arena)-a <= p.opts.MaxValueBytes {
+		return nil
+	}
+	return &LimitError{Limit: "MaxValueBytes", Max: p.opts.MaxValueBytes,
+		What: "text of " + elemDesc(elem), Offset: p.off(elemOff)}
 }
 
 // keepText turns arena[a:] into a ref, sharing it through the interner when

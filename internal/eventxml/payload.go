@@ -151,12 +151,6 @@ func (p *parser) flatten(n int) error {
 			return p.truncated("element")
 		case tokEnd:
 			return textField(!hasChild && !hasAttrs)
-		case tokText:
-			if p.arena, err = appendDecoded(p.arena, p.text, p.off(p.tokOff)); err != nil {
-				return err
-			}
-		case tokCDATA:
-			p.arena = append(p.arena, p.text...)
 		case tokStart:
 			if err := textField(false); err != nil {
 				return err
@@ -172,10 +166,13 @@ func (p *parser) flatten(n int) error {
 				return err
 			}
 			a = len(p.arena)
+			continue
 		}
-		if len(p.arena)-a > p.opts.MaxValueBytes {
-			return &LimitError{Limit: "MaxValueBytes", Max: p.opts.MaxValueBytes,
-				What: "text of " + elemDesc(elem), Offset: p.off(elemOff)}
+		if err := p.appendContent(k); err != nil {
+			return err
+		}
+		if err := p.valueLimit(a, elem, elemOff); err != nil {
+			return err
 		}
 	}
 }
