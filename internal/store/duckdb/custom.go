@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -206,11 +208,7 @@ func (ct *customTable) add(name string, t schema.Type) {
 }
 
 func (ct *customTable) clone() *customTable {
-	c := &customTable{name: ct.name, phys: ct.phys, cols: append([]customCol(nil), ct.cols...), idx: make(map[string]int, len(ct.idx))}
-	for k, v := range ct.idx {
-		c.idx[k] = v
-	}
-	return c
+	return &customTable{name: ct.name, phys: ct.phys, cols: slices.Clone(ct.cols), idx: maps.Clone(ct.idx)}
 }
 
 // viewSQL is the view exposing the custom table under its logical name.

@@ -9,11 +9,8 @@ import (
 
 // Tables returns the logical tables a query may name: the built-in ones
 // (SecurityEvent, WindowsEvent, Heartbeat, as schema defines them) and the
-// workspace's custom tables with the columns they have so far.
-//
-// Custom tables are returned as schema.Table values built outside the
-// schema package: their Col lookup is not indexed (schema offers no
-// constructor yet), so callers look columns up in Columns.
+// workspace's custom tables with the columns they have so far
+// (schema.NewTable, so Col works on them too).
 func (w *Workspace) Tables(ctx context.Context) ([]*schema.Table, error) {
 	if err := w.checkOpen(); err != nil {
 		return nil, err
