@@ -173,16 +173,6 @@ func (d *dedupIndex) add(day int64, k key) {
 	}
 }
 
-// dropBefore forgets every day before day (retention deleted their rows).
-func (d *dedupIndex) dropBefore(day int64) {
-	for dd, dk := range d.days {
-		if dd < day {
-			d.grow(-len(dk.keys))
-			delete(d.days, dd)
-		}
-	}
-}
-
 // reset forgets everything (after a failure that leaves the database state
 // uncertain to the index).
 func (d *dedupIndex) reset() {
