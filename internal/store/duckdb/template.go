@@ -28,8 +28,8 @@ type template struct {
 	hasBinary    bool
 	consts       []constExtra // column, value
 	extras       []string     // columns whose value each row carries
-	// index maps a payload field name to its first position, an extra or
-	// constant column to -1-(its position in extras) or constIndexBase-i.
+	// lookups by name: a payload field's first position in names, an extra
+	// column's position in extras, a constant column's position in consts.
 	firstField map[string]int
 	extraAt    map[string]int
 	constAt    map[string]int
