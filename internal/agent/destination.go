@@ -36,7 +36,7 @@ type destination struct {
 
 // openDestination opens the spool (repairing it when damaged), the rules
 // and the shipper of one destination.
-func openDestination(c *Config, d DestinationConfig, id string, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (*destination, error) {
+func openDestination(c *Config, d DestinationConfig, id string, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (_ *destination, err error) {
 	key, err := d.key()
 	if err != nil {
 		return nil, err
@@ -56,40 +56,42 @@ func openDestination(c *Config, d DestinationConfig, id string, reg prometheus.R
 	if err != nil {
 		return nil, fmt.Errorf("destination %s: %w", d.Name, err)
 	}
+	var sh *ship.Shipper
+	defer func() {
+		if err != nil {
+			if sh != nil {
+				sh.Close()
+			}
+			q.Close()
+		}
+	}()
 	set, queries := c.EventSet, c.XPathQueries
 	if d.EventSet != "" || len(d.XPathQueries) > 0 {
 		set, queries = d.EventSet, d.XPathQueries
 	}
 	base, err := policyOf(set, queries)
 	if err != nil {
-		q.Close()
 		return nil, fmt.Errorf("destination %s: %w", d.Name, err)
 	}
 	r, err := newRules(d.Name, base, filepath.Join(dir, rulesFile), log, now)
 	if err != nil {
-		q.Close()
 		return nil, err
 	}
-	sh, err := ship.New(q, ship.Options{
+	sh, err = ship.New(q, ship.Options{
 		Name: d.Name, URL: d.URL, WorkspaceID: d.Workspace, Key: key, SenderID: id,
 		Filter: r.Keep, CAFile: d.CAFile, ProxyURL: d.Proxy,
 		FlushInterval: time.Duration(c.FlushInterval),
 		Logger:        log, Registerer: dreg, Now: now,
 	})
 	if err != nil {
-		q.Close()
 		return nil, fmt.Errorf("destination %s: %w", d.Name, err)
 	}
 	hc, err := controlClient(d)
 	if err != nil {
-		sh.Close()
-		q.Close()
 		return nil, err
 	}
 	cl, err := client.New(d.URL, d.Workspace, key, client.Options{HTTP: hc})
 	if err != nil {
-		sh.Close()
-		q.Close()
 		return nil, fmt.Errorf("destination %s: %w", d.Name, err)
 	}
 	return &destination{cfg: d, q: q, sh: sh, cl: cl, hc: hc, rules: r}, nil
@@ -119,7 +121,5 @@ func openSpool(dir string, o spool.Options) (*spool.Queue, error) {
 func (d *destination) close() {
 	d.hc.CloseIdleConnections()
 	d.sh.Close()
-	if err := d.q.Close(); err != nil {
-		_ = err // reported by the spool's own log; nothing more to do at exit
-	}
+	_ = d.q.Close() // an error is in the spool's own log; nothing more to do at exit
 }

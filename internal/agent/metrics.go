@@ -53,5 +53,3 @@ func (m *metrics) collectors() []prometheus.Collector {
 func (m *metrics) register(r prometheus.Registerer) error {
 	return metricset.Register(r, m.collectors())
 }
-
-func (m *metrics) unregister(r prometheus.Registerer) { metricset.Unregister(r, m.collectors()) }

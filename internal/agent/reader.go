@@ -90,9 +90,6 @@ type reader struct {
 	m            *metrics
 	now          func() time.Time
 	exitWhenDone bool
-	// allDone is closed when every stream ended and every destination
-	// delivered everything (only with exitWhenDone).
-	allDone chan struct{}
 
 	items         []ship.Item
 	maxOfferBytes int // see offer
@@ -107,7 +104,7 @@ type reader struct {
 
 func newReader(fan fanout, bm *bookmark.Store, streams []source.Stream, maxOfferBytes int, log *slog.Logger, m *metrics, now func() time.Time, exitWhenDone bool) *reader {
 	r := &reader{fan: fan, bm: bm, log: log, m: m, now: now, exitWhenDone: exitWhenDone, maxOfferBytes: maxOfferBytes,
-		allDone: make(chan struct{}), reqs: make(chan offerReq), ends: make(chan ended, len(streams))}
+		reqs: make(chan offerReq), ends: make(chan ended, len(streams))}
 	for _, s := range streams {
 		_, once := s.(source.Once)
 		r.streams = append(r.streams, &streamState{s: s, name: s.Name(), once: once})
@@ -159,7 +156,6 @@ func (r *reader) run(ctx context.Context) error {
 		case <-tick.C:
 			r.tick(ctx)
 			if r.exitWhenDone && r.finished() {
-				close(r.allDone)
 				r.stopGeneration()
 				r.stopOnce()
 				return nil
