@@ -109,32 +109,31 @@ func readRulesCache(path string) (rulesCache, error) {
 // Keep reports whether the destination takes e.
 func (r *rules) Keep(e *event.Event) bool { return r.cur.Load().r.Keep(e) }
 
-// policyOfRules is the union of the rules' policies: the widest event set
-// and every query. No rules: the configured policy.
+// policyOfRules is the union of the rules' policies (filter.Union). No
+// rules: the configured policy.
 func (r *rules) policyOfRules(rs []dcr.Rule) (filter.Policy, []string, error) {
 	if len(rs) == 0 {
 		return r.base, nil, nil
 	}
-	var p filter.Policy
-	var names []string
+	ds := make([]filter.DCR, 0, len(rs))
+	names := make([]string, 0, len(rs))
 	for _, d := range rs {
 		set := filter.SetNone
 		if d.EventSet != "" {
 			s, err := filter.ParseSet(d.EventSet)
 			if err != nil {
-				return p, nil, fmt.Errorf("rule %q: %w", d.Name, err)
+				return filter.Policy{}, nil, fmt.Errorf("rule %q: %w", d.Name, err)
 			}
 			set = s
 		}
 		// Compiled alone first, so an error names its rule.
 		if _, err := filter.Compile(filter.Policy{Set: set, Queries: d.XPathQueries}, filter.Options{Now: r.now}); err != nil {
-			return p, nil, fmt.Errorf("rule %q: %w", d.Name, err)
+			return filter.Policy{}, nil, fmt.Errorf("rule %q: %w", d.Name, err)
 		}
-		p.Set = max(p.Set, set)
-		p.Queries = append(p.Queries, d.XPathQueries...)
+		ds = append(ds, filter.DCR{Name: d.Name, Set: set, XPathQueries: d.XPathQueries})
 		names = append(names, d.Name)
 	}
-	return p, names, nil
+	return filter.Union(ds), names, nil
 }
 
 // apply compiles rs and makes them current. On error the current rules

@@ -104,7 +104,7 @@ func Route(a Assignment, opts Options) (*Router, error) {
 	}
 	r := &Router{def: def, byHost: make(map[string]*Rules, len(hosts))}
 	for _, host := range order {
-		rules, err := Compile(union(hosts[host]), opts)
+		rules, err := Compile(Union(hosts[host]), opts)
 		if err != nil {
 			return nil, fmt.Errorf("host %q: %w", host, err)
 		}
@@ -113,9 +113,10 @@ func Route(a Assignment, opts Options) (*Router, error) {
 	return r, nil
 }
 
-// union merges DCR policies: the widest set (All ⊇ Common ⊇ Minimal ⊇
-// None) and every query, each DCR's once.
-func union(ds []DCR) Policy {
+// Union merges DCR policies: the widest set (All ⊇ Common ⊇ Minimal ⊇
+// None) and every query, each DCR's once (by name, case-insensitive). It is
+// what a host with several DCRs collects.
+func Union(ds []DCR) Policy {
 	var p Policy
 	seen := map[string]bool{}
 	for _, d := range ds {
