@@ -94,6 +94,8 @@ func (s *evtxStream) waitChange(ctx context.Context, seen fileStamp) error {
 // readOnce delivers the file's events with IDs > after in ID order and
 // returns the last ID delivered (or after).
 func (s *evtxStream) readOnce(ctx context.Context, after uint64, emit func(source.Batch) error) (uint64, error) {
+	p0, o0 := s.problems.Load(), s.outOfOrder.Load()
+	defer func() { s.o.warnDamage(s.path, [2]uint64{p0, s.problems.Load()}, [2]uint64{o0, s.outOfOrder.Load()}) }()
 	f, err := evtx.Open(s.path, evtx.Options{Workers: s.o.Workers, OnProblem: func(evtx.Problem) { s.problems.Add(1) }})
 	if err != nil {
 		return after, err

@@ -132,3 +132,13 @@ func streamName(prefix, path string) string {
 	keep := maxNameBytes - len(prefix) - len(tag) - 3
 	return prefix + "..." + path[len(path)-keep:] + tag
 }
+
+// warnDamage logs, once per read, what a read of path stepped around; each
+// argument is a damage counter's value before and after the read.
+func (o Options) warnDamage(path string, problems, outOfOrder [2]uint64) {
+	if problems[1] == problems[0] && outOfOrder[1] == outOfOrder[0] {
+		return
+	}
+	o.Logger.Warn("damaged input skipped", "path", path,
+		"problems", problems[1]-problems[0], "out_of_order", outOfOrder[1]-outOfOrder[0])
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -225,8 +226,12 @@ func TestXMLOrdinals(t *testing.T) {
 	b.WriteString(strings.ReplaceAll(xmlEvent, "%d", "3"))
 	path := filepath.Join(t.TempDir(), "broken.xml")
 	os.WriteFile(path, []byte(b.String()), 0o644)
-	s = openOne(t, path, Options{})
+	var logged strings.Builder
+	s = openOne(t, path, Options{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	g = readAll(t, s, 0)
+	if !strings.Contains(logged.String(), "damaged input skipped") || !strings.Contains(logged.String(), "problems=1") {
+		t.Errorf("the skipped element was not logged: %q", logged.String())
+	}
 	if len(g.pos) != 2 || g.pos[0] != 1 || g.pos[1] != 3 || g.through[len(g.through)-1] != 3 {
 		t.Fatalf("positions %v through %v, want [1 3] through 3", g.pos, g.through)
 	}

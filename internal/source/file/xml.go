@@ -28,7 +28,9 @@ func (s *xmlStream) Read(ctx context.Context, after uint64, emit func(source.Bat
 		return fmt.Errorf("open %s: %w", s.path, err)
 	}
 	defer f.Close()
+	p0 := s.problems.Load()
 	err = readXML(ctx, f, after, 0, s.o.BatchSize, &s.problems, emit)
+	s.o.warnDamage(s.path, [2]uint64{p0, s.problems.Load()}, [2]uint64{})
 	if err != nil && !errors.Is(err, ctx.Err()) {
 		var ee *emitError
 		if errors.As(err, &ee) {
@@ -64,6 +66,7 @@ func (s *stdinStream) Read(ctx context.Context, after uint64, emit func(source.B
 	}
 	base := max(after, uint64(max(s.o.Now().UnixNano(), 0)))
 	err := readXML(ctx, s.r, 0, base, s.o.BatchSize, &s.problems, emit)
+	s.o.warnDamage(StdinName, [2]uint64{0, s.problems.Load()}, [2]uint64{})
 	var ee *emitError
 	if errors.As(err, &ee) {
 		return ee.err
