@@ -182,9 +182,21 @@ func securityEventFields(t *Table) map[string]fieldSpec {
 // for the row (the EventData text and the derived strings); the other values
 // point into e's strings, so e must not be modified while the row is in use.
 func (m *Mapper) Map(e *event.Event, sourceSystem string, r *Row) *Table {
+	return m.mapEvent(e, sourceSystem, r, true)
+}
+
+// MapKeepingPayload is Map for a consumer that keeps the event's payload
+// and renders SecurityEvent's EventData from it with EventDataXML when it
+// is read (the store): the row leaves that column unset, which saves
+// rendering it for every event. Every other column is as Map sets it.
+func (m *Mapper) MapKeepingPayload(e *event.Event, sourceSystem string, r *Row) *Table {
+	return m.mapEvent(e, sourceSystem, r, false)
+}
+
+func (m *Mapper) mapEvent(e *event.Event, sourceSystem string, r *Row, eventData bool) *Table {
 	r.Reset()
 	if IsSecurityChannel(e.System.Channel) {
-		m.securityEvent(e, sourceSystem, r)
+		m.securityEvent(e, sourceSystem, r, eventData)
 		return m.cat.SecurityEvent
 	}
 	m.windowsEvent(e, sourceSystem, r)

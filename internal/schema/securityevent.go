@@ -23,8 +23,9 @@ func (d *roleValues) put(r fieldRole, v string) {
 
 func (d *roleValues) has(r fieldRole) bool { return d.set&(1<<r) != 0 }
 
-// securityEvent fills r with e's SecurityEvent row.
-func (m *Mapper) securityEvent(e *event.Event, sourceSystem string, r *Row) {
+// securityEvent fills r with e's SecurityEvent row, with its EventData text
+// when eventData is set.
+func (m *Mapper) securityEvent(e *event.Event, sourceSystem string, r *Row, eventData bool) {
 	c, s := &m.se, &e.System
 	var done colSet
 	var d roleValues
@@ -61,14 +62,20 @@ func (m *Mapper) securityEvent(e *event.Event, sourceSystem string, r *Row) {
 	hasSubject := d.has(roleSubjectUserName)
 	hasTarget := d.has(roleTargetUserName)
 	act := activity(s.EventID)
-	size := eventDataXMLSizeHint(e) + len("0x0123456789abcdef") + len("65535")
+	size := len("0x0123456789abcdef") + len("65535")
+	if eventData {
+		size += eventDataXMLSizeHint(e)
+	}
 	if hasSubject {
 		size += len(d.v[roleSubjectDomainName]) + 1 + len(d.v[roleSubjectUserName])
 	}
 	if hasTarget {
 		size += len(d.v[roleTargetDomainName]) + 1 + len(d.v[roleTargetUserName])
 	}
-	buf := appendEventDataXML(make([]byte, 0, size), e)
+	buf := make([]byte, 0, size)
+	if eventData {
+		buf = appendEventDataXML(buf, e)
+	}
 	xmlEnd := len(buf)
 	if hasSubject {
 		buf = append(buf, d.v[roleSubjectDomainName]...)
@@ -89,7 +96,7 @@ func (m *Mapper) securityEvent(e *event.Event, sourceSystem string, r *Row) {
 		buf = strconv.AppendUint(buf, uint64(s.EventID), 10)
 	}
 	str := unsafe.String(unsafe.SliceData(buf), len(buf))
-	eventData := str[:xmlEnd]
+	xml := str[:xmlEnd]
 	subject := str[xmlEnd:subjectEnd]
 	target := str[subjectEnd:targetEnd]
 	keywords := str[targetEnd:keywordsEnd]
@@ -123,8 +130,8 @@ func (m *Mapper) securityEvent(e *event.Event, sourceSystem string, r *Row) {
 	if s.ActivityID != "" {
 		r.SetString(c.activityID, s.ActivityID)
 	}
-	if eventData != "" {
-		r.SetString(c.eventData, eventData)
+	if xml != "" {
+		r.SetString(c.eventData, xml)
 	}
 
 	// Derived columns.

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -365,4 +366,52 @@ func TestParseWinInt(t *testing.T) {
 	f("%%1833", 0, false)
 	f("1_000", 0, false)
 	f(" 3", 0, false)
+}
+
+// TestMapKeepingPayload maps the real events of the oracle extract both
+// ways: MapKeepingPayload leaves EventData unset and sets every other
+// column as Map does.
+func TestMapKeepingPayload(t *testing.T) {
+	m := NewMapper(New())
+	rows, err := readJSONLFile(filepath.Join("testdata", "oracle", "log4shell.jsonl"), "log4shell")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, sr := range rows {
+		e, _, err := rebuildEvent(sr)
+		if err != nil {
+			continue
+		}
+		var full, kept Row
+		tbl := m.Map(e, "OpsManager", &full)
+		if got := m.MapKeepingPayload(e, "OpsManager", &kept); got != tbl {
+			t.Fatalf("record %d: MapKeepingPayload chose %s, Map %s", e.System.EventRecordID, got.Name, tbl.Name)
+		}
+		want := map[string]string{}
+		for _, c := range full.Cells {
+			if name := tbl.Columns[c.Col].Name; name != "EventData" {
+				want[name] = cellText(tbl, c)
+			}
+		}
+		got := map[string]string{}
+		for _, c := range kept.Cells {
+			got[tbl.Columns[c.Col].Name] = cellText(tbl, c)
+		}
+		if _, ok := got["EventData"]; ok {
+			t.Errorf("record %d: MapKeepingPayload set EventData", e.System.EventRecordID)
+		}
+		if len(got) != len(want) {
+			t.Errorf("record %d: %d columns, want %d", e.System.EventRecordID, len(got), len(want))
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("record %d: %s = %q, Map gives %q", e.System.EventRecordID, k, got[k], v)
+			}
+		}
+		checked++
+	}
+	if checked < 10 {
+		t.Fatalf("checked %d events, want at least 10", checked)
+	}
 }

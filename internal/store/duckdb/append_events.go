@@ -115,7 +115,7 @@ func (w *Workspace) encodeEvents(events []*event.Event, sourceSystem string, rec
 			var buf []byte
 			var k key
 			for _, e := range events[lo:hi] {
-				t := w.s.mapper.Map(e, sourceSystem, &row)
+				t := w.s.mapper.MapKeepingPayload(e, sourceSystem, &row)
 				dst, enc := se, encSE
 				if t.Name != schema.SecurityEventTable {
 					dst, enc = we, encWE

@@ -66,10 +66,6 @@ type encoder struct {
 	key                              templateKey
 	vals, out                        []byte
 	clean                            event.Event // payload with valid UTF-8, when e's is not
-	// rendered counts rows since the last EventData verification;
-	// verifyAll is set after a mismatch (see checkPayload).
-	rendered  int
-	verifyAll bool
 	// overflows counts int cells that did not fit the 32-bit int column.
 	overflows int
 }
@@ -173,7 +169,11 @@ func (enc *encoder) checkPayload(p *event.Event, row *schema.Row, st uint32) {
 	l := enc.l
 	cols := l.table.Columns
 	if pc := l.payloadCol; pc >= 0 {
-		enc.checkRendering(p, row, st, pc)
+		// The view renders EventData from the kept payload with
+		// schema.EventDataXML, which is what the mapper's EventData is
+		// (schema's contract; the store maps with MapKeepingPayload, so
+		// the row has no text to compare).
+		enc.doneStamp[pc] = st
 	}
 	for fi := range p.Data {
 		f := &p.Data[fi]
@@ -196,37 +196,6 @@ func (enc *encoder) checkPayload(p *event.Event, row *schema.Row, st uint32) {
 		}
 		enc.doneStamp[col] = st
 		enc.extras = append(enc.extras, extra{col: col})
-	}
-}
-
-// verifyEvery is how often (in rows per encoder) the encoder renders
-// EventData itself to compare with the mapper's text.
-const verifyEvery = 64
-
-// checkRendering settles the payload column (EventData). The view renders
-// it from the kept payload with schema.EventDataXML, the function the
-// mapper's own EventData text comes from (schema's documented contract), so
-// the two are equal by construction. The encoder still verifies it: on
-// every 64th row (the first of each encoder included), whenever the row
-// has no EventData, and on every row once a mismatch was seen; a row that
-// differs keeps the mapper's text as an extra.
-func (enc *encoder) checkRendering(p *event.Event, row *schema.Row, st uint32, pc int) {
-	has := enc.cellStamp[pc] == st
-	enc.rendered++
-	verify := enc.verifyAll || !has || enc.rendered%verifyEvery == 1
-	if !verify {
-		enc.doneStamp[pc] = st
-		return
-	}
-	xml := schema.EventDataXML(p)
-	switch {
-	case has && row.Cells[enc.cellIdx[pc]].S == xml:
-		enc.doneStamp[pc] = st
-	case has:
-		enc.verifyAll = true // the cell goes to the extras
-	case xml != "":
-		enc.doneStamp[pc] = st
-		enc.extras = append(enc.extras, extra{col: pc})
 	}
 }
 
