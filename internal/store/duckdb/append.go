@@ -10,6 +10,8 @@ import (
 	"time"
 
 	duck "github.com/duckdb/duckdb-go/v2"
+
+	"wsec/internal/store/duckdb/bulk"
 )
 
 // inTx runs fn inside one transaction on conn (a writer connection the
@@ -22,7 +24,7 @@ import (
 // (maybeCheckpoint) can wait for a moment without any. COMMIT and ROLLBACK
 // run without ctx's cancellation: interrupting a commit halfway would leave
 // the caller unable to know whether it happened.
-func (w *Workspace) inTx(ctx context.Context, conn *sql.Conn, fn func() error) error {
+func (w *Workspace) inTx(ctx context.Context, conn txConn, fn func() error) error {
 	w.ckpt.RLock()
 	walBytes, err := w.inTxLocked(ctx, conn, fn)
 	w.ckpt.RUnlock()
@@ -33,26 +35,26 @@ func (w *Workspace) inTx(ctx context.Context, conn *sql.Conn, fn func() error) e
 }
 
 // inTxLocked returns the WAL's size after the commit.
-func (w *Workspace) inTxLocked(ctx context.Context, conn *sql.Conn, fn func() error) (walBytes int64, err error) {
-	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+func (w *Workspace) inTxLocked(ctx context.Context, conn txConn, fn func() error) (walBytes int64, err error) {
+	if err := conn.exec(ctx, "BEGIN TRANSACTION"); err != nil {
 		return 0, fmt.Errorf("begin: %w", err)
 	}
 	if err := fn(); err != nil {
-		if _, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil {
+		if rbErr := conn.exec(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil {
 			w.log.Error("rollback failed", "err", rbErr)
 			err = errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
 		}
 		return 0, err
 	}
 	if err := ctx.Err(); err != nil {
-		if _, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil {
+		if rbErr := conn.exec(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil {
 			err = errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
 		}
 		return 0, err
 	}
-	if _, err := conn.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err != nil {
+	if err := conn.exec(context.WithoutCancel(ctx), "COMMIT"); err != nil {
 		// DuckDB rolls a failed commit back; make sure no transaction lingers.
-		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		_ = conn.exec(context.WithoutCancel(ctx), "ROLLBACK")
 		return 0, fmt.Errorf("commit: %w", err)
 	}
 	walBytes, err = w.syncDir()
@@ -68,7 +70,7 @@ func (w *Workspace) inTxLocked(ctx context.Context, conn *sql.Conn, fn func() er
 // transaction is open, which with several writers can be most of the time;
 // here all writers are paused (w.ckpt) for the checkpoint. One goroutine
 // checkpoints at a time; others go on.
-func (w *Workspace) maybeCheckpoint(conn *sql.Conn, walBytes int64) {
+func (w *Workspace) maybeCheckpoint(conn txConn, walBytes int64) {
 	if walBytes < 2*w.s.opts.CheckpointThresholdBytes || !w.checkpointing.CompareAndSwap(false, true) {
 		return
 	}
@@ -76,12 +78,31 @@ func (w *Workspace) maybeCheckpoint(conn *sql.Conn, walBytes int64) {
 	w.ckpt.Lock()
 	defer w.ckpt.Unlock()
 	start := time.Now()
-	if _, err := conn.ExecContext(context.Background(), "CHECKPOINT"); err != nil {
+	if err := conn.exec(context.Background(), "CHECKPOINT"); err != nil {
 		w.log.Warn("checkpoint failed", slog.Any("err", err))
 		return
 	}
 	w.log.Info("checkpointed", slog.Int64("wal_bytes", walBytes), slog.Duration("took", time.Since(start)))
 }
+
+// txConn is a connection transactions run on: database/sql's (sqlConn) or
+// a bulk one (bulkConn, the writers').
+type txConn interface {
+	exec(ctx context.Context, query string) error
+}
+
+type sqlConn struct{ *sql.Conn }
+
+func (c sqlConn) exec(ctx context.Context, query string) error {
+	_, err := c.ExecContext(ctx, query)
+	return err
+}
+
+// bulkConn runs statements without ctx: BEGIN and COMMIT do not wait on
+// anything a caller could cancel.
+type bulkConn struct{ *bulk.Conn }
+
+func (c bulkConn) exec(_ context.Context, query string) error { return c.Exec(query) }
 
 // appendRows appends n rows to table through DuckDB's appender, naming
 // columns (the table may have more; they get null). row returns row i:

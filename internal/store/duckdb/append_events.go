@@ -2,7 +2,6 @@ package duckdb
 
 import (
 	"context"
-	"database/sql/driver"
 	"fmt"
 	"runtime"
 	"sync"
@@ -111,7 +110,7 @@ func (w *Workspace) encodeEvents(events []*event.Event, sourceSystem string, rec
 			se, we := newRows(w.se, hi-lo), newRows(w.we, 0)
 			encSE, encWE := newEncoder(w.se, w.tpl), newEncoder(w.we, w.tpl)
 			var row schema.Row
-			var recv driver.Value = received
+			recv := received.UnixNano()
 			var buf []byte
 			var k key
 			for _, e := range events[lo:hi] {
@@ -122,8 +121,8 @@ func (w *Workspace) encodeEvents(events []*event.Event, sourceSystem string, rec
 				}
 				enc.encode(dst, e, &row, recv)
 				k, buf = eventKey(e, buf)
-				r := dst.row(dst.len() - 1)
-				r[dst.l.key0], r[dst.l.key1] = int64(k[0]), int64(k[1])
+				dst.cols[dst.l.key0].SetInt(int64(k[0]))
+				dst.cols[dst.l.key1].SetInt(int64(k[1]))
 				dst.keys = append(dst.keys, k)
 				dst.days = append(dst.days, dayOf(e.System.TimeCreated.UnixNano()))
 			}

@@ -24,14 +24,14 @@ func (w *Workspace) AppendHeartbeat(ctx context.Context, hb *schema.Heartbeat) e
 	w.s.mapper.HeartbeatRow(hb, &row)
 	out := newRows(w.hb, 1)
 	enc := newEncoder(w.hb, w.tpl)
-	enc.encode(out, nil, &row, driver.Value(w.s.opts.Now().UTC()))
+	enc.encode(out, nil, &row, w.s.opts.Now().UnixNano())
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.checkOpen(); err != nil {
 		return err
 	}
-	err := w.inTx(ctx, w.wconn, func() error {
-		return w.appendRows(w.wconn, w.hb.phys, w.hb.columnNames(), 1, func(int) []driver.Value { return out.row(0) })
+	err := w.inTx(ctx, sqlConn{w.wconn}, func() error {
+		return w.appendRows(w.wconn, w.hb.phys, w.hb.columnNames(), 1, func(int) []driver.Value { return out.driverRow(0) })
 	})
 	if err != nil {
 		return fmt.Errorf("append heartbeat of %s: %w", hb.Computer, err)

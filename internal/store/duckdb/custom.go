@@ -324,7 +324,7 @@ func (w *Workspace) AppendCustom(ctx context.Context, table string, records []ma
 		row[0] = customTimeGenerated(rec, timeField, received)
 		rows[ri] = row
 	}
-	err := w.inTx(ctx, w.wconn, func() error {
+	err := w.inTx(ctx, sqlConn{w.wconn}, func() error {
 		if isNew {
 			if _, err := w.wconn.ExecContext(ctx, "CREATE TABLE "+quoteIdent(ct.phys)+" ("+
 				quoteIdent("TimeGenerated")+" TIMESTAMP, "+quoteIdent("_TimeReceived")+" TIMESTAMP)"); err != nil {

@@ -10,14 +10,15 @@ import (
 
 	"wsec/internal/event"
 	"wsec/internal/schema"
+	"wsec/internal/store/duckdb/bulk"
 )
 
-// rows is a batch of physical rows of one layout, ready for the appender:
-// row i is vals[i*width : (i+1)*width].
+// rows is a batch of physical rows of one layout, column by column as the
+// bulk appender takes them.
 type rows struct {
-	l     *layout
-	width int
-	vals  []driver.Value
+	l    *layout
+	n    int
+	cols []*bulk.Column // one per physical column
 	// keys and days are the identity hash and its UTC day per row (event
 	// tables only).
 	keys []key
@@ -25,8 +26,10 @@ type rows struct {
 }
 
 func newRows(l *layout, capacity int) *rows {
-	r := &rows{l: l, width: len(l.cols)}
-	r.vals = make([]driver.Value, 0, capacity*r.width)
+	r := &rows{l: l, cols: make([]*bulk.Column, len(l.cols))}
+	for i, c := range l.cols {
+		r.cols[i] = bulk.NewColumn(bulkType(c.typ), capacity)
+	}
 	if l.hasKey {
 		r.keys = make([]key, 0, capacity)
 		r.days = make([]int64, 0, capacity)
@@ -34,20 +37,67 @@ func newRows(l *layout, capacity int) *rows {
 	return r
 }
 
-func (r *rows) len() int { return len(r.vals) / r.width }
+func (r *rows) len() int { return r.n }
 
-func (r *rows) row(i int) []driver.Value { return r.vals[i*r.width : (i+1)*r.width] }
-
-// next appends an all-null row and returns it.
-func (r *rows) next() []driver.Value {
-	n := len(r.vals)
-	if n+r.width > cap(r.vals) {
-		grown := make([]driver.Value, n, 2*cap(r.vals)+16*r.width)
-		copy(grown, r.vals)
-		r.vals = grown
+// next adds an all-null row, which the column setters then fill.
+func (r *rows) next() {
+	for _, c := range r.cols {
+		c.AddNull()
 	}
-	r.vals = r.vals[:n+r.width] // beyond len the backing array is still zero
-	return r.vals[n : n+r.width]
+	r.n++
+}
+
+// driverRow returns row i as duckdb-go's appender takes it.
+func (r *rows) driverRow(i int) []driver.Value {
+	out := make([]driver.Value, len(r.cols))
+	for ci, c := range r.cols {
+		if c.IsNull(i) {
+			continue
+		}
+		switch c.Type() {
+		case bulk.Varchar:
+			out[ci] = c.String(i)
+		case bulk.Integer:
+			out[ci] = int32(c.Int(i))
+		case bulk.Timestamp:
+			out[ci] = time.UnixMicro(c.Int(i)).UTC()
+		case bulk.Double:
+			out[ci] = c.Float(i)
+		case bulk.Boolean:
+			out[ci] = c.Int(i) != 0
+		default:
+			out[ci] = c.Int(i)
+		}
+	}
+	return out
+}
+
+// bulkType is the bulk column type of a physical column of logical type t
+// (physType's SQL type).
+func bulkType(t schema.Type) bulk.Type {
+	switch t {
+	case schema.Int:
+		return bulk.Integer
+	case schema.Long, schema.TimeSpan:
+		return bulk.BigInt
+	case schema.Real:
+		return bulk.Double
+	case schema.Bool:
+		return bulk.Boolean
+	case schema.DateTime:
+		return bulk.Timestamp
+	}
+	return bulk.Varchar
+}
+
+// micros converts Unix nanoseconds to DuckDB's TIMESTAMP microseconds,
+// rounding down as time.Time.UnixMicro does.
+func micros(ns int64) int64 {
+	us := ns / 1000
+	if ns%1000 < 0 {
+		us--
+	}
+	return us
 }
 
 // encoder turns mapped rows into physical rows of one layout. It keeps
@@ -84,9 +134,9 @@ func newEncoder(l *layout, reg *templates) *encoder {
 }
 
 // encode appends row (the mapping of e, which may be nil for tables without
-// an event) to out. received fills _TimeReceived when the row lacks it (a
-// time.Time, boxed once per batch by the caller).
-func (enc *encoder) encode(out *rows, e *event.Event, row *schema.Row, received driver.Value) {
+// an event) to out. received (Unix ns) fills _TimeReceived when the row
+// lacks it.
+func (enc *encoder) encode(out *rows, e *event.Event, row *schema.Row, received int64) {
 	l := enc.l
 	enc.stamp++
 	if enc.stamp == 0 { // wrapped: clear the stamps so no stale one matches
@@ -96,7 +146,7 @@ func (enc *encoder) encode(out *rows, e *event.Event, row *schema.Row, received 
 		enc.stamp = 1
 	}
 	st := enc.stamp
-	vals := out.next()
+	out.next()
 	cols := l.table.Columns
 	for ci := range row.Cells {
 		c := &row.Cells[ci]
@@ -104,7 +154,7 @@ func (enc *encoder) encode(out *rows, e *event.Event, row *schema.Row, received 
 			continue // BUG in the mapper; never index out of range on it
 		}
 		if p := l.physOf[c.Col]; p >= 0 {
-			vals[p] = enc.hotValue(c, cols[c.Col].Type)
+			enc.setHot(out.cols[p], c, cols[c.Col].Type)
 			continue
 		}
 		if l.constant[c.Col] != "" {
@@ -113,8 +163,8 @@ func (enc *encoder) encode(out *rows, e *event.Event, row *schema.Row, received 
 		enc.cellStamp[c.Col] = st
 		enc.cellIdx[c.Col] = int32(ci)
 	}
-	if l.received >= 0 && vals[l.received] == nil {
-		vals[l.received] = received
+	if l.received >= 0 && out.cols[l.received].IsNull(out.n-1) {
+		out.cols[l.received].SetInt(micros(received))
 	}
 	if l.vals < 0 {
 		return
@@ -132,7 +182,7 @@ func (enc *encoder) encode(out *rows, e *event.Event, row *schema.Row, received 
 		enc.doneStamp[c.Col] = st
 		enc.extras = append(enc.extras, extra{col: c.Col, cell: c})
 	}
-	vals[l.vals] = enc.valsText(p)
+	out.cols[l.vals].SetBytes(enc.valsText(p))
 	enc.extras = enc.extras[:0]
 }
 
@@ -235,8 +285,8 @@ func mirror(v string, t schema.Type) (known, null bool, n int64) {
 
 // valsText builds the row's _Vals: the template (payload shape, constant
 // extras, extra columns) is looked up or added, and the row keeps the
-// values.
-func (enc *encoder) valsText(p *event.Event) string {
+// values. The text is valid until the next call.
+func (enc *encoder) valsText(p *event.Event) []byte {
 	cols := enc.l.table.Columns
 	sortExtras(enc.extras)
 	k := &enc.key
@@ -298,7 +348,7 @@ func (enc *encoder) valsText(p *event.Event) string {
 	t := enc.reg.get(k.b)
 	enc.out = appendValsHeader(enc.out[:0], t, k.b)
 	enc.out = append(enc.out, enc.vals...)
-	return string(enc.out)
+	return enc.out
 }
 
 // sortExtras orders extras by column (few elements: insertion sort), so that
@@ -338,25 +388,24 @@ func (enc *encoder) extraText(b []byte, col schema.Column, c *schema.Cell) []byt
 	return append(b, validUTF8(c.S)...)
 }
 
-// hotValue converts a cell for a physical column.
-func (enc *encoder) hotValue(c *schema.Cell, t schema.Type) driver.Value {
+// setHot sets a cell of a physical column (the last row of c).
+func (enc *encoder) setHot(c *bulk.Column, cell *schema.Cell, t schema.Type) {
 	switch t {
 	case schema.Int:
-		if c.I < math.MinInt32 || c.I > math.MaxInt32 {
+		if cell.I < math.MinInt32 || cell.I > math.MaxInt32 {
 			enc.overflows++
-			return nil
+			return // null
 		}
-		return int32(c.I)
-	case schema.Long, schema.TimeSpan:
-		return c.I
+		c.SetInt(cell.I)
+	case schema.Long, schema.TimeSpan, schema.Bool:
+		c.SetInt(cell.I)
 	case schema.Real:
-		return c.F
-	case schema.Bool:
-		return c.I != 0
+		c.SetFloat(cell.F)
 	case schema.DateTime:
-		return time.Unix(0, c.I).UTC()
+		c.SetInt(micros(cell.I))
+	default:
+		c.SetString(validUTF8(cell.S))
 	}
-	return validUTF8(c.S)
 }
 
 // validUTF8 returns s with each byte of invalid UTF-8 replaced by U+FFFD

@@ -11,6 +11,7 @@ import (
 
 	"wsec/internal/schema"
 	"wsec/internal/store"
+	"wsec/internal/store/duckdb/bulk"
 )
 
 // Group commit on parallel writers. AppendEvents encodes its batch on the
@@ -61,8 +62,10 @@ type writers struct {
 	conns []*writer
 }
 
-// writer is one writer goroutine's connection.
+// writer is one writer goroutine's connections: bulk for its transactions,
+// conn for the lookups before them.
 type writer struct {
+	bulk     *bulk.Conn
 	conn     *sql.Conn
 	markStmt *sql.Stmt // looks a (sender, seq) mark up
 }
@@ -81,7 +84,14 @@ func newWriters(w *Workspace, n int) (*writers, error) {
 			ws.closeConns()
 			return nil, fmt.Errorf("prepare batch mark lookup: %w", err)
 		}
-		ws.conns = append(ws.conns, &writer{conn: conn, markStmt: st})
+		bc, err := w.bulk.Connect()
+		if err != nil {
+			st.Close()
+			conn.Close()
+			ws.closeConns()
+			return nil, fmt.Errorf("open writer connection: %w", err)
+		}
+		ws.conns = append(ws.conns, &writer{bulk: bc, conn: conn, markStmt: st})
 	}
 	for _, wr := range ws.conns {
 		ws.wg.Add(1)
@@ -93,6 +103,7 @@ func newWriters(w *Workspace, n int) (*writers, error) {
 func (ws *writers) closeConns() error {
 	var errs []error
 	for _, wr := range ws.conns {
+		wr.bulk.Close()
 		errs = append(errs, wr.markStmt.Close(), wr.conn.Close())
 	}
 	return errors.Join(errs...)
@@ -167,9 +178,9 @@ func (w *Workspace) commitGroup(wr *writer, g *group) {
 		close(g.done)
 		return
 	}
-	err := w.inTx(ctx, wr.conn, func() error {
+	err := w.inTx(ctx, bulkConn{wr.bulk}, func() error {
 		for ti, l := range []*layout{w.se, w.we} {
-			if err := w.appendPending(wr.conn, l, ti, g.todo); err != nil {
+			if err := appendPending(wr.bulk, l, ti, g.todo); err != nil {
 				return err
 			}
 		}
@@ -178,11 +189,7 @@ func (w *Workspace) commitGroup(wr *writer, g *group) {
 				return err
 			}
 		}
-		return w.appendRows(wr.conn, batchTable, []string{"sender", "seq", "committed", "stored", "duplicates"}, len(g.todo),
-			func(i int) []driver.Value {
-				r := g.todo[i].req
-				return []driver.Value{r.sender, r.seq, r.received, int32(r.res.Stored), int32(r.res.Duplicates)}
-			})
+		return appendMarks(wr.bulk, g.todo)
 	})
 	w.mu.Lock()
 	w.settleGroup(g, err)
@@ -290,7 +297,7 @@ func (w *Workspace) persistTemplates(ctx context.Context) error {
 	if len(ts) == 0 {
 		return nil
 	}
-	err := w.inTx(ctx, w.wconn, func() error {
+	err := w.inTx(ctx, sqlConn{w.wconn}, func() error {
 		return w.appendRows(w.wconn, templateTable, []string{"id", "def"}, len(ts), func(i int) []driver.Value {
 			return []driver.Value{ts[i].id, ts[i].def}
 		})
@@ -412,21 +419,56 @@ func (w *Workspace) dedupBatch(ctx context.Context, conn *sql.Conn, b *encodedBa
 
 // appendPending appends the kept rows of table ti of every pending batch,
 // through one appender.
-func (w *Workspace) appendPending(conn *sql.Conn, l *layout, ti int, todo []*pending) error {
-	type ref struct {
-		ch *rows
-		i  int
+func appendPending(conn *bulk.Conn, l *layout, ti int, todo []*pending) error {
+	a, err := conn.NewAppender(l.phys, l.columnNames(), l.bulkTypes())
+	if err != nil {
+		return err
 	}
-	var refs []ref
 	for _, p := range todo {
 		for c, ks := range p.keep[ti] {
-			ch := p.req.enc.chunks[ti][c]
-			for _, i := range ks {
-				refs = append(refs, ref{ch, i})
+			if len(ks) == 0 {
+				continue
+			}
+			if err := a.Append(p.req.enc.chunks[ti][c].cols, ks); err != nil {
+				_ = a.Close()
+				return fmt.Errorf("append to %s: %w", l.phys, err)
 			}
 		}
 	}
-	return w.appendRows(conn, l.phys, l.columnNames(), len(refs), func(i int) []driver.Value {
-		return refs[i].ch.row(refs[i].i)
-	})
+	if err := a.Close(); err != nil {
+		return fmt.Errorf("append to %s: %w", l.phys, err)
+	}
+	return nil
+}
+
+// appendMarks appends the (sender, seq) marks of the pending batches.
+func appendMarks(conn *bulk.Conn, todo []*pending) error {
+	types := []bulk.Type{bulk.Varchar, bulk.UBigInt, bulk.Timestamp, bulk.Integer, bulk.Integer}
+	cols := make([]*bulk.Column, len(types))
+	for i, t := range types {
+		cols[i] = bulk.NewColumn(t, len(todo))
+	}
+	for _, p := range todo {
+		for _, c := range cols {
+			c.AddNull()
+		}
+		r := p.req
+		cols[0].SetString(r.sender)
+		cols[1].SetInt(int64(r.seq))
+		cols[2].SetInt(r.received.UnixMicro())
+		cols[3].SetInt(int64(r.res.Stored))
+		cols[4].SetInt(int64(r.res.Duplicates))
+	}
+	a, err := conn.NewAppender(batchTable, []string{"sender", "seq", "committed", "stored", "duplicates"}, types)
+	if err != nil {
+		return err
+	}
+	if err := a.Append(cols, nil); err != nil {
+		_ = a.Close()
+		return fmt.Errorf("append batch marks: %w", err)
+	}
+	if err := a.Close(); err != nil {
+		return fmt.Errorf("append batch marks: %w", err)
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"wsec/internal/schema"
+	"wsec/internal/store/duckdb/bulk"
 )
 
 // Hot columns: the logical columns stored as physical columns of their own.
@@ -312,6 +313,15 @@ func restExpr(t schema.Type, text string) string {
 }
 
 // columnNames lists the physical column names, for the appender.
+// bulkTypes are the physical columns' types for the bulk appender.
+func (l *layout) bulkTypes() []bulk.Type {
+	out := make([]bulk.Type, len(l.cols))
+	for i, c := range l.cols {
+		out[i] = bulkType(c.typ)
+	}
+	return out
+}
+
 func (l *layout) columnNames() []string {
 	out := make([]string, len(l.cols))
 	for i, c := range l.cols {

@@ -111,7 +111,7 @@ func (w *Workspace) deleteBefore(ctx context.Context, table, column string, cuto
 		return 0, err
 	}
 	var n int64
-	err := w.inTx(ctx, w.wconn, func() error {
+	err := w.inTx(ctx, sqlConn{w.wconn}, func() error {
 		r, err := w.wconn.ExecContext(ctx, "DELETE FROM "+quoteIdent(table)+" WHERE "+quoteIdent(column)+" < ?", cutoff)
 		if err != nil {
 			return err

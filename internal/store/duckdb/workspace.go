@@ -18,6 +18,7 @@ import (
 
 	"wsec/internal/atomicfile"
 	"wsec/internal/store"
+	"wsec/internal/store/duckdb/bulk"
 )
 
 // Workspace is one workspace's database. It is safe for concurrent use:
@@ -30,6 +31,7 @@ type Workspace struct {
 	path string
 	log  *slog.Logger
 	db   *sql.DB
+	bulk *bulk.DB // the writers' connections (bulk appends)
 
 	closed atomic.Bool
 
@@ -68,7 +70,8 @@ type Workspace struct {
 // openWorkspace opens or creates the database of workspace id.
 func openWorkspace(s *Store, id string) (*Workspace, error) {
 	path := s.path(id)
-	conn, err := duck.NewConnector(path+"?"+dsnOptions(&s.opts).Encode(), nil)
+	dsn := path + "?" + dsnOptions(&s.opts).Encode()
+	conn, err := duck.NewConnector(dsn, nil)
 	if err != nil {
 		return nil, fmt.Errorf("open workspace %s database %s: %w", id, path, err)
 	}
@@ -78,33 +81,40 @@ func openWorkspace(s *Store, id string) (*Workspace, error) {
 	w := &Workspace{s: s, id: id, path: path, db: db, log: s.log.With(slog.String("workspace", id)),
 		dedup: newDedupIndex(s.opts.MaxDedupKeys, s.m.dedupKeys), custom: make(map[string]*customTable),
 		tpl: newTemplates(maxTemplates), inflightMarks: make(map[markKey]*group), inflightKeys: make(map[key]*group)}
-	ctx := context.Background()
-	if w.wconn, err = db.Conn(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open workspace %s writer connection: %w", id, err)
-	}
-	if err := registerColFunc(w); err != nil {
-		w.wconn.Close()
-		db.Close()
-		return nil, fmt.Errorf("open workspace %s: %w", id, err)
-	}
-	if err := w.migrate(ctx); err != nil {
-		w.wconn.Close()
-		db.Close()
-		return nil, fmt.Errorf("open workspace %s: %w", id, err)
-	}
-	if _, err := w.syncDir(); err != nil {
-		w.wconn.Close()
-		db.Close()
-		return nil, fmt.Errorf("open workspace %s: %w", id, err)
-	}
-	if w.g, err = newWriters(w, s.opts.Writers); err != nil {
-		w.wconn.Close()
+	if err := w.open(dsn); err != nil {
+		if w.wconn != nil {
+			w.wconn.Close()
+		}
+		if w.bulk != nil {
+			w.bulk.Close()
+		}
 		db.Close()
 		return nil, fmt.Errorf("open workspace %s: %w", id, err)
 	}
 	w.log.Info("workspace opened", slog.String("path", path))
 	return w, nil
+}
+
+// open prepares a new Workspace; on error the caller closes what it set.
+func (w *Workspace) open(dsn string) (err error) {
+	ctx := context.Background()
+	if w.bulk, err = bulk.Attach(dsn); err != nil {
+		return err
+	}
+	if w.wconn, err = w.db.Conn(ctx); err != nil {
+		return fmt.Errorf("writer connection: %w", err)
+	}
+	if err := registerColFunc(w); err != nil {
+		return err
+	}
+	if err := w.migrate(ctx); err != nil {
+		return err
+	}
+	if _, err := w.syncDir(); err != nil {
+		return err
+	}
+	w.g, err = newWriters(w, w.s.opts.Writers)
+	return err
 }
 
 // dsnOptions are the DuckDB settings of every workspace database.
@@ -305,7 +315,9 @@ func (w *Workspace) close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.dedup.reset() // its keys leave the store-wide gauge
-	err := errors.Join(gErr, w.wconn.Close(), w.db.Close())
+	wErr := w.wconn.Close()
+	w.bulk.Close()
+	err := errors.Join(gErr, wErr, w.db.Close())
 	if err != nil {
 		return fmt.Errorf("close workspace %s: %w", w.id, err)
 	}
