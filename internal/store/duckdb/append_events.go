@@ -107,7 +107,13 @@ func (w *Workspace) encodeEvents(events []*event.Event, sourceSystem string, rec
 	for p := range parts {
 		lo, hi := p*per, min((p+1)*per, len(events))
 		do := func() {
-			se, we := newRows(w.se, hi-lo), newRows(w.we, 0)
+			nse := 0
+			for _, e := range events[lo:hi] {
+				if schema.IsSecurityChannel(e.System.Channel) {
+					nse++
+				}
+			}
+			se, we := newRows(w.se, nse), newRows(w.we, hi-lo-nse)
 			encSE, encWE := newEncoder(w.se, w.tpl), newEncoder(w.we, w.tpl)
 			var row schema.Row
 			recv := received.UnixNano()

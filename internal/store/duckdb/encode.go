@@ -25,10 +25,23 @@ type rows struct {
 	days []int64
 }
 
+// Text bytes reserved per row (typical sizes, so that most batches never
+// grow a buffer): a hot string, and _Vals.
+const (
+	hotTextPerRow  = 32
+	valsTextPerRow = 512
+)
+
 func newRows(l *layout, capacity int) *rows {
 	r := &rows{l: l, cols: make([]*bulk.Column, len(l.cols))}
 	for i, c := range l.cols {
 		r.cols[i] = bulk.NewColumn(bulkType(c.typ), capacity)
+		switch {
+		case i == l.vals:
+			r.cols[i].ReserveText(capacity * valsTextPerRow)
+		case r.cols[i].Type() == bulk.Varchar:
+			r.cols[i].ReserveText(capacity * hotTextPerRow)
+		}
 	}
 	if l.hasKey {
 		r.keys = make([]key, 0, capacity)
@@ -112,9 +125,10 @@ type encoder struct {
 	stamp                            uint32
 	cellStamp, fieldStamp, doneStamp []uint32
 	cellIdx                          []int32
+	tplConst                         []bool // per logical column: templateConstCols
 	extras                           []extra
 	key                              templateKey
-	vals, out                        []byte
+	vals, out, text                  []byte
 	clean                            event.Event // payload with valid UTF-8, when e's is not
 	// overflows counts int cells that did not fit the 32-bit int column.
 	overflows int
@@ -129,8 +143,12 @@ type extra struct {
 
 func newEncoder(l *layout, reg *templates) *encoder {
 	n := len(l.table.Columns)
-	return &encoder{l: l, reg: reg, cellStamp: make([]uint32, n), fieldStamp: make([]uint32, n),
-		doneStamp: make([]uint32, n), cellIdx: make([]int32, n)}
+	enc := &encoder{l: l, reg: reg, cellStamp: make([]uint32, n), fieldStamp: make([]uint32, n),
+		doneStamp: make([]uint32, n), cellIdx: make([]int32, n), tplConst: make([]bool, n)}
+	for i, c := range l.table.Columns {
+		enc.tplConst[i] = templateConstCols[c.Name]
+	}
+	return enc
 }
 
 // encode appends row (the mapping of e, which may be nil for tables without
@@ -314,14 +332,14 @@ func (enc *encoder) valsText(p *event.Event) []byte {
 	}
 	nconst := 0
 	for _, x := range enc.extras {
-		if templateConstCols[cols[x.col].Name] {
+		if enc.tplConst[x.col] {
 			nconst++
 		}
 	}
 	k.num(nconst)
-	var text []byte
+	text := enc.text
 	for _, x := range enc.extras {
-		if !templateConstCols[cols[x.col].Name] {
+		if !enc.tplConst[x.col] {
 			continue
 		}
 		k.str(cols[x.col].Name)
@@ -330,11 +348,11 @@ func (enc *encoder) valsText(p *event.Event) []byte {
 			continue
 		}
 		text = enc.extraText(text[:0], cols[x.col], x.cell)
-		k.str(string(text))
+		k.b = appendLenString(k.b, text)
 	}
 	k.num(len(enc.extras) - nconst)
 	for _, x := range enc.extras {
-		if templateConstCols[cols[x.col].Name] {
+		if enc.tplConst[x.col] {
 			continue
 		}
 		k.str(cols[x.col].Name)
@@ -343,8 +361,9 @@ func (enc *encoder) valsText(p *event.Event) []byte {
 			continue
 		}
 		text = enc.extraText(text[:0], cols[x.col], x.cell)
-		enc.vals = appendVal(enc.vals, string(text))
+		enc.vals = appendVal(enc.vals, text)
 	}
+	enc.text = text
 	t := enc.reg.get(k.b)
 	enc.out = appendValsHeader(enc.out[:0], t, k.b)
 	enc.out = append(enc.out, enc.vals...)

@@ -46,7 +46,7 @@ type constExtra struct {
 var templateConstCols = map[string]bool{"ProviderGuid": true, "Keywords": true, "Opcode": true, "Version": true}
 
 // appendLenString writes s length-prefixed: "<len>:<s>".
-func appendLenString(b []byte, s string) []byte {
+func appendLenString[T string | []byte](b []byte, s T) []byte {
 	b = strconv.AppendInt(b, int64(len(s)), 10)
 	b = append(b, ':')
 	return append(b, s...)

@@ -138,7 +138,7 @@ func btoi(b bool) int {
 }
 
 // appendVal writes one value token.
-func appendVal(b []byte, s string) []byte { return appendLenString(b, s) }
+func appendVal[T string | []byte](b []byte, s T) []byte { return appendLenString(b, s) }
 
 // appendNull writes a null token.
 func appendNull(b []byte) []byte { return append(b, '~') }

@@ -64,6 +64,13 @@ func NewColumn(t Type, capacity int) *Column {
 	return c
 }
 
+// ReserveText makes room for n more bytes of text without reallocating.
+func (c *Column) ReserveText(n int) {
+	if cap(c.buf)-len(c.buf) < n {
+		c.buf = append(make([]byte, 0, len(c.buf)+n), c.buf...)
+	}
+}
+
 // Type returns the column's type.
 func (c *Column) Type() Type { return c.typ }
 
