@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -50,6 +51,9 @@ type appendReq struct {
 type group struct {
 	reqs []*appendReq
 	todo []*pending
+	// keys are the identities of the rows todo stores; they are in flight
+	// while the group is in w.inflight.
+	keys map[key]struct{}
 	done chan struct{} // closed when the group's outcome is known
 }
 
@@ -216,15 +220,8 @@ func (w *Workspace) admitGroup(ctx context.Context, wr *writer, g *group) bool {
 			if err = w.persistTemplates(ctx); err == nil {
 				for _, p := range g.todo {
 					w.inflightMarks[markKey{p.req.sender, p.req.seq}] = g
-					for ti := range p.keep {
-						for ci, ks := range p.keep[ti] {
-							ch := p.req.enc.chunks[ti][ci]
-							for _, i := range ks {
-								w.inflightKeys[ch.keys[i]] = g
-							}
-						}
-					}
 				}
+				w.inflight = append(w.inflight, g)
 			}
 		}
 		w.mu.Unlock()
@@ -247,7 +244,11 @@ func (w *Workspace) admitGroup(ctx context.Context, wr *writer, g *group) bool {
 func (w *Workspace) checkGroup(ctx context.Context, wr *writer, g *group) (*group, error) {
 	g.todo = g.todo[:0]
 	marks := make(map[markKey]*appendReq, len(g.reqs))
-	inGroup := make(map[key]struct{})
+	events := 0
+	for _, r := range g.reqs {
+		events += r.events
+	}
+	g.keys = make(map[key]struct{}, events)
 	for _, r := range g.reqs {
 		r.res, r.err = store.AppendResult{}, nil
 		if err := r.ctx.Err(); err != nil {
@@ -274,7 +275,7 @@ func (w *Workspace) checkGroup(ctx context.Context, wr *writer, g *group) (*grou
 			continue
 		}
 		p := &pending{req: r}
-		dups, other, err := w.dedupBatch(ctx, wr.conn, r.enc, inGroup, &p.keep)
+		dups, other, err := w.dedupBatch(ctx, wr.conn, r.enc, g.keys, &p.keep)
 		if err != nil {
 			r.err = err
 			continue
@@ -315,15 +316,9 @@ func (w *Workspace) persistTemplates(ctx context.Context) error {
 func (w *Workspace) settleGroup(g *group, err error) {
 	for _, p := range g.todo {
 		delete(w.inflightMarks, markKey{p.req.sender, p.req.seq})
-		for ti := range p.keep {
-			for ci, ks := range p.keep[ti] {
-				ch := p.req.enc.chunks[ti][ci]
-				for _, i := range ks {
-					delete(w.inflightKeys, ch.keys[i])
-				}
-			}
-		}
 	}
+	w.inflight = slices.DeleteFunc(w.inflight, func(o *group) bool { return o == g })
+	g.keys = nil
 	if err != nil {
 		for _, p := range g.todo {
 			p.req.err, p.req.res = err, store.AppendResult{}
@@ -405,8 +400,10 @@ func (w *Workspace) dedupBatch(ctx context.Context, conn *sql.Conn, b *encodedBa
 					dups++
 					continue
 				}
-				if other, ok := w.inflightKeys[k]; ok {
-					return 0, other, nil
+				for _, other := range w.inflight {
+					if _, ok := other.keys[k]; ok {
+						return 0, other, nil
+					}
 				}
 				inGroup[k] = struct{}{}
 				ks = append(ks, i)

@@ -59,7 +59,7 @@ type Workspace struct {
 	// in flight: batch marks and event keys of groups past their checks
 	// and not yet committed or failed (group.go). Guarded by mu.
 	inflightMarks map[markKey]*group
-	inflightKeys  map[key]*group
+	inflight      []*group // their keys: group.keys
 
 	// testFailBeforeMark, when set (tests only), runs inside an append's
 	// transaction after the rows are appended and before the batch mark;
@@ -80,7 +80,7 @@ func openWorkspace(s *Store, id string) (*Workspace, error) {
 	db.SetMaxIdleConns(s.opts.QueryConns + 1 + s.opts.Writers)
 	w := &Workspace{s: s, id: id, path: path, db: db, log: s.log.With(slog.String("workspace", id)),
 		dedup: newDedupIndex(s.opts.MaxDedupKeys, s.m.dedupKeys), custom: make(map[string]*customTable),
-		tpl: newTemplates(maxTemplates), inflightMarks: make(map[markKey]*group), inflightKeys: make(map[key]*group)}
+		tpl: newTemplates(maxTemplates), inflightMarks: make(map[markKey]*group)}
 	if err := w.open(dsn); err != nil {
 		if w.wconn != nil {
 			w.wconn.Close()
