@@ -160,17 +160,35 @@ func (d *dedupIndex) has(day int64, k key) bool {
 	return ok
 }
 
-// add records committed keys. Days not loaded are skipped: they will be
-// read from the database, which has the keys, when next needed.
-func (d *dedupIndex) add(day int64, k key) {
-	dk, ok := d.days[day]
-	if !ok {
-		return
+// add records committed keys: keys[i] of days[i] for the rows rows (all
+// when nil). Days not loaded are skipped: they will be read from the
+// database, which has the keys, when next needed.
+func (d *dedupIndex) add(days []int64, keys []key, rows []int) {
+	var (
+		day   int64
+		dk    *dayKeys
+		added int
+	)
+	n := len(keys)
+	if rows != nil {
+		n = len(rows)
 	}
-	if _, dup := dk.keys[k]; !dup {
-		dk.keys[k] = struct{}{}
-		d.grow(1)
+	for j := range n {
+		i := j
+		if rows != nil {
+			i = rows[j]
+		}
+		if dk == nil || days[i] != day {
+			day, dk = days[i], d.days[days[i]]
+		}
+		if dk == nil {
+			continue
+		}
+		n := len(dk.keys)
+		dk.keys[keys[i]] = struct{}{}
+		added += len(dk.keys) - n
 	}
+	d.grow(added)
 }
 
 // reset forgets everything (after a failure that leaves the database state

@@ -340,9 +340,7 @@ func (w *Workspace) settleGroup(g *group, err error) {
 	for _, p := range g.todo {
 		for ti := range p.keep {
 			for ci, ch := range p.req.enc.chunks[ti] {
-				for _, i := range p.keep[ti][ci] {
-					w.dedup.add(ch.days[i], ch.keys[i])
-				}
+				w.dedup.add(ch.days, ch.keys, p.keep[ti][ci])
 				stored[ti] += len(p.keep[ti][ci])
 			}
 		}
