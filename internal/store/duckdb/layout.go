@@ -18,14 +18,18 @@ import (
 // columns are the ones the view could not otherwise produce cheaply: the
 // System fields queries filter and group on, and the columns the mapper
 // derives (Activity, Account, ...; these are also the most used columns of
-// the corpus' Sentinel rules). Payload fields (IpAddress, TargetUserName,
+// the corpus' Sentinel rules). System values that are the same for every
+// event of a kind and that rules name only after filtering on hotter ones
+// (Level, EventSourceName, SourceSystem: `EventID == 1102 and
+// EventSourceName == ...`) are template constants instead, which saved
+// ~0.8 µs per event (three text cells). Payload fields (IpAddress, TargetUserName,
 // CommandLine, ...) are read from EventData: a query pays for the
 // extraction only on rows that pass its other filters and only when it
 // names the column. Names missing from the schema are skipped, so the
 // schema may evolve without breaking the store.
 var securityEventHot = [...]string{
-	"TimeGenerated", "Computer", "EventID", "Channel", "Task", "Level",
-	"EventSourceName", "EventRecordID", "SourceSystem",
+	"TimeGenerated", "Computer", "EventID", "Channel", "Task",
+	"EventRecordID",
 	// derived by the mapper, never reproducible from EventData
 	"Activity", "Account", "AccountType", "SubjectAccount", "TargetAccount",
 	"LogonTypeName", "Process",

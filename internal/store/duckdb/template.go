@@ -18,7 +18,8 @@ import (
 // Events of one kind (same provider, ID, version) share a template, as in
 // EVTX: a row then stores only the values. Templates also hold "constant
 // extras", values that repeat across a kind (ProviderGuid, Keywords, Opcode,
-// Version), so that rows do not repeat them either.
+// Version, and SecurityEvent's Level, EventSourceName and SourceSystem), so
+// that rows do not repeat them either.
 type template struct {
 	id           int32
 	def          string // canonical encoding, the registry key (FORMAT.md)
@@ -43,7 +44,8 @@ type constExtra struct {
 
 // templateConstCols are the cold columns kept in templates rather than rows:
 // their values are the same for every event of a kind.
-var templateConstCols = map[string]bool{"ProviderGuid": true, "Keywords": true, "Opcode": true, "Version": true}
+var templateConstCols = map[string]bool{"ProviderGuid": true, "Keywords": true, "Opcode": true, "Version": true,
+	"Level": true, "EventSourceName": true, "SourceSystem": true}
 
 // appendLenString writes s length-prefixed: "<len>:<s>".
 func appendLenString[T string | []byte](b []byte, s T) []byte {
