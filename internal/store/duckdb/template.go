@@ -49,7 +49,14 @@ var templateConstCols = map[string]bool{"ProviderGuid": true, "Keywords": true, 
 
 // appendLenString writes s length-prefixed: "<len>:<s>".
 func appendLenString[T string | []byte](b []byte, s T) []byte {
-	b = strconv.AppendInt(b, int64(len(s)), 10)
+	switch n := len(s); {
+	case n < 10:
+		b = append(b, byte('0'+n))
+	case n < 100:
+		b = append(b, byte('0'+n/10), byte('0'+n%10))
+	default:
+		b = strconv.AppendInt(b, int64(n), 10)
+	}
 	b = append(b, ':')
 	return append(b, s...)
 }
