@@ -121,7 +121,18 @@ type BatchResult struct {
 // sender, zstd-compressed. It returns once the workspace acknowledged the
 // batch durably.
 func (c *Client) SendBatch(ctx context.Context, sender string, seq uint64, framed []byte) (BatchResult, error) {
-	body := c.enc.EncodeAll(framed, make([]byte, 0, len(framed)/4))
+	return c.SendCompressedBatch(ctx, sender, seq, c.CompressBatch(framed))
+}
+
+// CompressBatch compresses framed event records as SendCompressedBatch
+// takes them.
+func (c *Client) CompressBatch(framed []byte) []byte {
+	return c.enc.EncodeAll(framed, make([]byte, 0, len(framed)/4))
+}
+
+// SendCompressedBatch is SendBatch for records compressed beforehand with
+// CompressBatch.
+func (c *Client) SendCompressedBatch(ctx context.Context, sender string, seq uint64, body []byte) (BatchResult, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url(protocol.PathEvents), bytes.NewReader(body))
 	if err != nil {
 		return BatchResult{}, fmt.Errorf("build batch request: %w", err)
