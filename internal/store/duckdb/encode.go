@@ -2,11 +2,13 @@ package duckdb
 
 import (
 	"database/sql/driver"
+	"encoding/binary"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"wsec/internal/event"
 	"wsec/internal/schema"
@@ -209,6 +211,15 @@ func (enc *encoder) encode(out *rows, e *event.Event, row *schema.Row, received 
 func (enc *encoder) payload(e *event.Event) *event.Event {
 	if !enc.l.keepPayload || e == nil {
 		return nil
+	}
+	// Windows event payloads are nearly always ASCII, which one pass of
+	// word-wide ORs proves for all strings at once.
+	high := highBits(e.Binary) | highBits(e.UserDataName) | highBits(e.UserDataNS)
+	for i := range e.Data {
+		high |= highBits(e.Data[i].Name) | highBits(e.Data[i].Value)
+	}
+	if high&asciiMask == 0 {
+		return e
 	}
 	clean := true
 	for i := range e.Data {
@@ -427,11 +438,29 @@ func (enc *encoder) setHot(c *bulk.Column, cell *schema.Cell, t schema.Type) {
 	}
 }
 
+// asciiMask selects the high bit of each byte of a word: a string whose
+// highBits has none set is ASCII, hence valid UTF-8.
+const asciiMask = 0x8080808080808080
+
+// highBits ORs s together a word at a time: cheaper per call than
+// utf8.ValidString, which matters for the dozens of short strings of a row.
+func highBits(s string) uint64 {
+	var acc uint64
+	for len(s) >= 8 {
+		acc |= binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), 8))
+		s = s[8:]
+	}
+	for i := 0; i < len(s); i++ {
+		acc |= uint64(s[i])
+	}
+	return acc
+}
+
 // validUTF8 returns s with each byte of invalid UTF-8 replaced by U+FFFD
 // (as schema.EventDataXML does): DuckDB refuses invalid
 // text.
 func validUTF8(s string) string {
-	if utf8.ValidString(s) {
+	if highBits(s)&asciiMask == 0 || utf8.ValidString(s) {
 		return s
 	}
 	var b strings.Builder
