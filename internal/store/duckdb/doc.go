@@ -19,12 +19,13 @@
 //     plus the EventData text plus a JSON of the rest made ~30k events/s
 //     through AppendEvents. The EventData text alone (861 bytes per event
 //     on average) cost 5.3 µs of the 12.4 µs DuckDB spent per event.
-//   - So SecurityEvent is a view over a physical table of 17 hot columns:
+//   - So SecurityEvent is a view over a physical table of 14 hot columns:
 //     the System fields queries filter on and the columns the mapper derives
 //     (Activity, Account, AccountType, ...; also the most used columns of the
 //     corpus' Sentinel rules). Everything else of a row goes into one text
 //     column, _Vals, in EVTX's own manner: a template (the payload's field
-//     names and the values that repeat for a kind of event) is stored once,
+//     names and the values that repeat for a kind of event, among them
+//     Level, EventSourceName and SourceSystem) is stored once,
 //     and the row keeps only its values (~315 bytes per event instead of
 //     ~1070). The view renders EventData from them with the same
 //     schema.EventDataXML the mapper uses, and reads payload columns
@@ -52,12 +53,19 @@
 //     the rate of one (DuckDB side only: 165-180k → 340-360k events/s), so
 //     two writer goroutines each commit groups of the batches waiting
 //     (group.go); a group pays the marks, appends and the WAL fsync once.
+//   - Rows are encoded column by column (bulk.Column) and handed to DuckDB
+//     as whole data chunks by package bulk, not as driver.Value rows through
+//     duckdb-go's Appender (bulk's doc says why): that, mapping with
+//     schema.Mapper.MapKeepingPayload (EventData is rendered on read, so the
+//     mapper does not render it per event) and an encoder that allocates
+//     nothing per row took AppendEvents from ~12.6 to ~7 cpu-µs per event.
 //   - Measured and not taken: transactions of a whole row group (122,880
 //     rows, so DuckDB writes blocks directly instead of the WAL): no gain on
-//     this layout. Arrow record batches (-tags duckdb_arrow): the DuckDB
-//     side drops from 12.6 to 10.2 µs per event but building the batch in Go
-//     costs more than that, and the tag would bind every build of the
-//     binary. Disabling FSST compression: no measurable gain.
+//     this layout, before and after bulk. Arrow record batches (-tags
+//     duckdb_arrow): the DuckDB side drops from 12.6 to 10.2 µs per event
+//     but building the batch in Go costs more than that, and the tag would
+//     bind every build of the binary. Disabling FSST compression: no
+//     measurable gain.
 //
 // # What is promised
 //
@@ -98,28 +106,22 @@
 //	go test -run XXX -bench 'AppendEvents|Encode|Map|Query' -benchtime 80x ./internal/store/duckdb
 //
 // AppendEvents of real Security events (the 739-record Windows 10 log of
-// testdata, ~8% Sysmon), all new, checkpoints included (two runs each):
+// testdata, ~8% Sysmon), all new, checkpoints included, each sender
+// re-stamping one batch (two runs each):
 //
-//	batch 10000, 4 senders, 2 writers   147-156k events/s   12 cpu-µs/event
-//	batch 10000, 4 senders, 1 writer    127-128k events/s   12-13
-//	batch 10000, 1 sender,  2 writers   114-123k events/s   11-13
-//	batch  1000, 4 senders, 2 writers   108-114k events/s   16
-//	batch  1000, 4 senders, 1 writer     92-103k events/s   15-17
-//	batch  1000, 1 sender,  2 writers    66-68k  events/s   16-17
+//	batch 10000, 4 senders, 2 writers   221-227k events/s   8.1 cpu-µs/event
+//	batch 10000, 4 senders, 1 writer    221-225k events/s   6.4-6.6
+//	batch 10000, 1 sender,  2 writers   176-191k events/s   6.9-7.5
+//	batch  1000, 4 senders, 2 writers   157-164k events/s   10.0-10.6
+//	batch  1000, 4 senders, 1 writer    131-139k events/s   10.2-10.9
+//	batch  1000, 1 sender,  2 writers    87-97k  events/s   10.8-12.1
 //
-// The store is CPU-bound (12.6 cpu-µs × 146k events/s ≈ 1.85 of 2 cores;
-// more writers do not help: 3 writers 147-150k, 4 writers 143-144k). A
-// profile of 1.6M appended events: commit and checkpoint ≈2.8 µs/event,
-// mapping (schema.Mapper) ≈2.1, this package's encoding ≈2.9 (of which the
-// _Vals text ≈1.5), the appender's string copies, flush and chunk hand-off
-// ≈2.3 (numbers go straight into vector memory; only string and null cells
-// cross into C, one chunk per 2,048 rows), dedup lookups and UTF-8 checks
-// ≈0.8, the rest garbage collection (~23 allocations per event). So the
-// 200k events/s target (≤ 10 cpu-µs/event) is not reached on this machine;
-// the way there is cutting our own per-event work (encoding, double UTF-8
-// validation, allocations) and WAL bytes per event, not a different append
-// API (a table function fills chunks through the same per-string setters;
-// Arrow was measured above). Queries over 185k events: a
+// The machine is shared: the same binary measures ±10% from run to run
+// (200-252k events/s for the first line over a day). The store is
+// CPU-bound; of a profile of the first line, DuckDB (commit with its WAL,
+// the appender's flush, checkpoints, its own threads) takes about half, the
+// mapper ~1 µs per event, the encoder (_Vals, templates, mirror checks)
+// ~2 µs, dedup and group bookkeeping ~0.5 µs. Queries over 185k events: a
 // GROUP BY on a hot column ~10 ms, on a cold column ~36 ms, a LIKE over the
 // rendered EventData ~250 ms (rendering is the price of not storing it).
 package duckdb
