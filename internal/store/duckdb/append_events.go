@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"wsec/internal/event"
 	"wsec/internal/schema"
@@ -45,6 +46,9 @@ func (w *Workspace) AppendEvents(ctx context.Context, sender string, seq uint64,
 	var res store.AppendResult
 	if len(sender) > MaxSenderBytes {
 		return res, fmt.Errorf("append batch %d: sender longer than %d bytes: %w", seq, MaxSenderBytes, store.ErrInvalidName)
+	}
+	if !utf8.ValidString(sender) {
+		return res, fmt.Errorf("append batch %d: sender %q is not valid UTF-8: %w", seq, sender, store.ErrInvalidName)
 	}
 	if len(events) > w.s.opts.MaxBatchEvents {
 		return res, fmt.Errorf("append batch %s/%d: %d events, more than %d: %w", sender, seq, len(events), w.s.opts.MaxBatchEvents, store.ErrLimit)

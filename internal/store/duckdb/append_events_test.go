@@ -178,6 +178,14 @@ func TestAppendEventsLimits(t *testing.T) {
 	if _, err := w.AppendEvents(context.Background(), "a", 3, []*event.Event{nil}, "x"); err == nil {
 		t.Error("nil event accepted")
 	}
+	for _, sender := range []string{"agent\xff", strings.Repeat("s", MaxSenderBytes+1)} {
+		if _, err := w.AppendEvents(context.Background(), sender, 4, sec[:5], "x"); !errors.Is(err, store.ErrInvalidName) {
+			t.Errorf("sender %.20q: %v, want ErrInvalidName", sender, err)
+		}
+	}
+	if n := count(t, w, "SecurityEvent"); n != 0 {
+		t.Errorf("%d rows stored by refused calls", n)
+	}
 }
 
 // TestAppendEventsConcurrentSenders: senders racing with overlapping
