@@ -27,18 +27,17 @@
 //     other listed ID on Security. All admits every Security and AppLocker
 //     event; None nothing.
 //   - A Policy keeps an event when its set admits it or any query matches
-//     (a union). A host associated with DCRs uses the union of their
-//     policies instead of the default one: the DCR wins (Route, Router).
+//     (a union). A host with DCRs collects the union of their policies
+//     (Union) instead of the default one: the DCR wins.
 //   - Queries outside the Windows subset fail to compile with an *Error
 //     giving the 1-based column and naming the construct; element and
 //     attribute names are checked against the event schema, so a typo such
 //     as EventId fails at load time instead of silently matching nothing
 //     (Windows would accept it and match nothing). Every query of a policy is
 //     compiled and every error reported.
-//   - Compiled Rules, Query, QueryList and Router are immutable and safe for
+//   - Compiled Rules, Query and QueryList are immutable and safe for
 //     concurrent use; Rules.Keep does not allocate and reads the injected
-//     clock (Options.Now) only when a query uses timediff(); Router.Keep
-//     allocates only when the host changes from one event to the next.
+//     clock (Options.Now) only when a query uses timediff().
 //   - Input is bounded (limits.go): query size, nesting depth, expression
 //     count, predicates per step, queries per policy. Nothing panics on any
 //     input (FuzzXPathFilter).

@@ -1,7 +1,6 @@
 package filter_test
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -42,30 +41,4 @@ func ExampleCompileQuery_error() {
 	// Output:
 	// xpath: column 22: function "contains" is not supported (supported: band, position, timediff)
 	// 22
-}
-
-func ExampleRoute() {
-	// The configuration the workspace sends to agents.
-	const config = `{
-	  "default": {"set": "Common"},
-	  "dcrs": [{"name": "dc-kerberos", "xPathQueries": ["Security!*[System[(EventID=4768 or EventID=4769)]]"]}],
-	  "associations": [{"host": "DC01", "dcr": "dc-kerberos"}]
-	}`
-	var a filter.Assignment
-	if err := json.Unmarshal([]byte(config), &a); err != nil {
-		panic(err)
-	}
-	router, err := filter.Route(a, filter.Options{})
-	if err != nil {
-		panic(err)
-	}
-	var e event.Event
-	e.System.Channel, e.System.EventID = "Security", 4624
-	e.System.Computer = "DC01.corp.example"
-	fmt.Println(router.Keep(&e)) // the DCR wins on DC01: no event set there
-	e.System.Computer = "WS17.corp.example"
-	fmt.Println(router.Keep(&e)) // the default Common set elsewhere
-	// Output:
-	// false
-	// true
 }

@@ -202,91 +202,44 @@ func TestQueryList(t *testing.T) {
 	f(`<QueryList><Query>`, `querylist: parse xml:`)
 }
 
-func TestDCRWins(t *testing.T) {
+// TestUnion: a host with several DCRs collects their union (the widest
+// set and every query once), which agents compile in place of the default
+// policy: the DCR wins.
+func TestUnion(t *testing.T) {
 	te := loadTestEvents(t)
-	a := Assignment{
-		Default: Policy{Set: SetMinimal},
-		DCRs: []DCR{
-			{Name: "dc-kerberos", Set: SetNone, XPathQueries: []string{`Security!*[System[(EventID=4768 or EventID=4769 or EventID=4771)]]`}},
-			{Name: "applocker-blocks", XPathQueries: []string{`Microsoft-Windows-AppLocker/EXE and DLL!*[System[Level=2]]`}},
-			{Name: "everything", Set: SetAll},
-		},
-		Associations: []Association{
-			{Host: "DC01.corp.example", DCR: "dc-kerberos"},
-			{Host: "ws-fin-022", DCR: "applocker-blocks"},
-			{Host: "FS03.offsec.lan", DCR: "everything"},
-			{Host: "FS03.offsec.lan", DCR: "dc-kerberos"},
-		},
-	}
+	kerberos := DCR{Name: "dc-kerberos", Set: SetNone, XPathQueries: []string{`Security!*[System[(EventID=4768 or EventID=4769 or EventID=4771)]]`}}
+	dcrs := []DCR{kerberos, {Name: "everything", Set: SetAll}, {Name: "DC-Kerberos", XPathQueries: kerberos.XPathQueries}}
 	// The JSON form the workspace sends round-trips.
-	b, err := json.Marshal(a)
+	b, err := json.Marshal(dcrs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var back Assignment
+	var back []DCR
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatalf("unmarshal %s: %v", b, err)
 	}
-	if !strings.Contains(string(b), `"set":"Minimal"`) || !strings.Contains(string(b), `"xPathQueries":["Security!*[System[(EventID=4768`) {
+	if !strings.Contains(string(b), `"set":"All"`) || !strings.Contains(string(b), `"xPathQueries":["Security!*[System[(EventID=4768`) {
 		t.Errorf("JSON form: %s", b)
 	}
-	r, err := Route(back, Options{})
+	p := Union(back)
+	if p.Set != SetAll || len(p.Queries) != 1 {
+		t.Fatalf("union = %+v, want All and the kerberos query once", p)
+	}
+	only, err := Compile(Union(back[:1]), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	on := func(e event.Event, host string) event.Event { e.System.Computer = host; return e }
 	kerb := withID(te.logon, 4768)
-	cases := []struct {
+	for _, c := range []struct {
 		name string
 		e    event.Event
 		want bool
 	}{
-		{"default host: Minimal keeps 4624", on(te.logon, "WS-OTHER"), true},
-		{"default host: Minimal drops 4768", on(kerb, "WS-OTHER"), false},
-		{"DC: its DCR wins, 4624 dropped (set None)", on(te.logon, "DC01.corp.example"), false},
-		{"DC: 4768 kept", on(kerb, "dc01.CORP.example"), true},
-		{"DC short name does not match an FQDN association", on(kerb, "DC01"), false},
-		{"short association matches the FQDN: 8004 kept", on(te.alBlocked, "WS-FIN-022.corp.example"), true},
-		{"short association: 8003 dropped (DCR has no set)", on(te.alAudit, "WS-FIN-022.corp.example"), false},
-		{"two DCRs: union, All keeps 4634", on(withID(te.logon, 4634), "FS03.offsec.lan"), true},
-		{"two DCRs: union, kerberos query on top", on(kerb, "FS03.offsec.lan"), true},
-	}
-	for _, c := range cases {
-		if got := r.Keep(&c.e); got != c.want {
-			t.Errorf("%s: Keep = %v, want %v", c.name, got, c.want)
-		}
-	}
-	if got := r.For("fs03.offsec.lan").Policy(); got.Set != SetAll || len(got.Queries) != 1 {
-		t.Errorf("FS03 policy = %+v", got)
-	}
-	if r.For("nobody") != r.For("other") {
-		t.Error("unassociated hosts do not share the default rules")
-	}
-}
-
-func TestRouteErrors(t *testing.T) {
-	_, err := Route(Assignment{
-		Default: Policy{Queries: []string{`Security!*[System[EventID=]]`}},
-		DCRs: []DCR{
-			{Name: "a", XPathQueries: []string{`*[System[EventID=1]]`}},
-			{Name: "A"},
-			{Name: " "},
-		},
-		Associations: []Association{{Host: "h", DCR: "missing"}, {Host: "", DCR: "a"}},
-	}, Options{})
-	if err == nil {
-		t.Fatal("bad assignment routed")
-	}
-	for _, want := range []string{
-		`default policy: query 1: xpath: column 27`,
-		`dcr "a": query 1: xpath: column 1: missing channel`,
-		`dcr "A": name used twice`,
-		`dcr 3: empty name`,
-		`association 1: host "h": unknown dcr "missing"`,
-		`association 2: empty host`,
+		{"kerberos DCR alone: 4768 kept", kerb, true},
+		{"kerberos DCR alone: 4624 dropped (set None)", te.logon, false},
 	} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error lacks %q:\n%v", want, err)
+		if got := only.Keep(&c.e); got != c.want {
+			t.Errorf("%s: Keep = %v, want %v", c.name, got, c.want)
 		}
 	}
 }
