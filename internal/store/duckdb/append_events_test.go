@@ -109,7 +109,7 @@ func TestAppendEventsDedup(t *testing.T) {
 		if res.Stored != 0 || res.Duplicates != len(sec) {
 			t.Fatalf("second import: %+v", res)
 		}
-		res = appendOK(t, w2, "import-1", 1, sec[:10])
+		res = appendOK(t, w2, "import-1", 1, sec)
 		if !res.Duplicate || res.Stored != len(sec) {
 			t.Fatalf("batch mark after reopen: %+v", res)
 		}
@@ -326,5 +326,36 @@ func TestAppendEventsOddEvents(t *testing.T) {
 	res, err = w.AppendEvents(context.Background(), "odd", 2, odd, "x")
 	if err != nil || res.Stored != 0 || res.Duplicates != len(odd) {
 		t.Fatalf("again: %+v %v", res, err)
+	}
+}
+
+// TestAppendEventsRecutBatch: a batch under a (sender, seq) already stored
+// but with other events (a sender that cut it anew after losing its
+// record of the first cut) is not taken for the first: its new events are
+// stored, each event once.
+func TestAppendEventsRecutBatch(t *testing.T) {
+	s, _, _ := openTestStore(t, Options{})
+	w := mustWorkspace(t, s, "ws")
+	evs := synth(securityEvents(t), 20, 1)
+	ctx := context.Background()
+	for i, step := range []struct {
+		events []*event.Event
+		want   store.AppendResult
+	}{
+		{evs[:10], store.AppendResult{Stored: 10}},
+		{evs[:20], store.AppendResult{Stored: 10, Duplicates: 10}},  // re-cut: the 10 new ones kept
+		{evs[:20], store.AppendResult{Duplicates: 20}},              // its retry: no mark, every event a duplicate
+		{evs[:10], store.AppendResult{Stored: 10, Duplicate: true}}, // the first cut again: its mark answers
+	} {
+		res, err := w.AppendEvents(ctx, "agent", 7, step.events, "OpsManager")
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		if res != step.want {
+			t.Errorf("step %d: %+v, want %+v", i, res, step.want)
+		}
+	}
+	if n := count(t, w, "SecurityEvent"); n != 20 {
+		t.Errorf("%d rows, want 20", n)
 	}
 }

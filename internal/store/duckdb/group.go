@@ -171,8 +171,9 @@ func (ws *writers) run(wr *writer) {
 
 // pending is a batch of a group that is to be written.
 type pending struct {
-	req  *appendReq
-	keep [2][][]int // per table, per chunk: the rows to store
+	req      *appendReq
+	keep     [2][][]int // per table, per chunk: the rows to store
+	unmarked bool       // written without a (sender, seq) mark (checkGroup)
 }
 
 // commitGroup checks, writes and commits one group.
@@ -259,7 +260,8 @@ func (w *Workspace) checkGroup(ctx context.Context, wr *writer, g *group) (*grou
 		if other, ok := w.inflightMarks[mk]; ok {
 			return other, nil
 		}
-		if first, ok := marks[mk]; ok { // the same batch twice in one group
+		first, twice := marks[mk]
+		if twice && first.events == r.events { // the same batch twice in one group
 			r.res = first.res
 			r.res.Duplicate = true
 			continue
@@ -269,12 +271,21 @@ func (w *Workspace) checkGroup(ctx context.Context, wr *writer, g *group) (*grou
 			r.err = err
 			continue
 		}
-		if found {
+		if found && prev.Stored+prev.Duplicates == r.events {
 			w.s.m.duplicateBatches.Inc()
 			r.res = prev
 			continue
 		}
-		p := &pending{req: r}
+		// A batch under a known (sender, seq) but of another size was cut
+		// differently (a sender that lost its record of the first cut):
+		// taking it for the first would lose the events the first lacked.
+		// Its events are deduplicated one by one instead; it gets no mark
+		// of its own, so a retry of it is deduplicated the same way.
+		p := &pending{req: r, unmarked: found || twice}
+		if p.unmarked {
+			w.log.Warn("batch seen before with another number of events; storing what is new in it",
+				"sender", r.sender, "seq", r.seq, "events", r.events)
+		}
 		dups, other, err := w.dedupBatch(ctx, wr.conn, r.enc, g.keys, &p.keep)
 		if err != nil {
 			r.err = err
@@ -284,7 +295,9 @@ func (w *Workspace) checkGroup(ctx context.Context, wr *writer, g *group) (*grou
 			return other, nil
 		}
 		r.res = store.AppendResult{Stored: r.events - dups, Duplicates: dups}
-		marks[mk] = r
+		if !p.unmarked {
+			marks[mk] = r
+		}
 		g.todo = append(g.todo, p)
 	}
 	return nil, nil
@@ -436,7 +449,8 @@ func appendPending(conn *bulk.Conn, l *layout, ti int, todo []*pending) error {
 	return nil
 }
 
-// appendMarks appends the (sender, seq) marks of the pending batches.
+// appendMarks appends the (sender, seq) marks of the pending batches that
+// get one.
 func appendMarks(conn *bulk.Conn, todo []*pending) error {
 	types := []bulk.Type{bulk.Varchar, bulk.UBigInt, bulk.Timestamp, bulk.Integer, bulk.Integer}
 	cols := make([]*bulk.Column, len(types))
@@ -444,6 +458,9 @@ func appendMarks(conn *bulk.Conn, todo []*pending) error {
 		cols[i] = bulk.NewColumn(t, len(todo))
 	}
 	for _, p := range todo {
+		if p.unmarked {
+			continue
+		}
 		for _, c := range cols {
 			c.AddNull()
 		}
