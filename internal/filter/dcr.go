@@ -12,9 +12,6 @@ type DCR struct {
 	XPathQueries []string `json:"xPathQueries,omitempty"`
 }
 
-// Policy returns the DCR's policy.
-func (d DCR) Policy() Policy { return Policy{Set: d.Set, Queries: d.XPathQueries} }
-
 // Union merges DCR policies: the widest set (All ⊇ Common ⊇ Minimal ⊇
 // None) and every query, each DCR's once (by name, case-insensitive). It is
 // what a host with several DCRs collects.

@@ -43,11 +43,17 @@ func compileQuery(text string, opts Options) (*Query, *Error) {
 	if channel == "" {
 		return nil, errorAt(text, 0, `missing channel before "!"`)
 	}
-	q := &Query{text: text, channel: channel, xpath: strings.TrimSpace(text[bang+1:])}
+	return newQuery(text, channel, text, bang+1)
+}
+
+// newQuery builds the Query text for channel from the XPath in src[start:]
+// (compiled unless blank); error columns count from the start of src.
+func newQuery(text, channel, src string, start int) (*Query, *Error) {
+	q := &Query{text: text, channel: channel, xpath: strings.TrimSpace(src[start:])}
 	if q.xpath == "" {
 		return q, nil
 	}
-	fn, usesNow, err := compileXPath(text, bang+1)
+	fn, usesNow, err := compileXPath(src, start)
 	if err != nil {
 		return nil, err
 	}

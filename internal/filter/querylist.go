@@ -110,15 +110,10 @@ func compileSelect(what string, xq xmlQuery, i int, s xmlSelect) (*Query, error)
 	if channel == "" {
 		return nil, fmt.Errorf("querylist: query %q %s %d: no Path on it or on its Query", xq.ID, what, i+1)
 	}
-	q := &Query{text: channel + "!" + s.XPath, channel: channel, xpath: strings.TrimSpace(s.XPath)}
-	if q.xpath == "" {
-		return q, nil
-	}
-	fn, usesNow, err := compileXPath(s.XPath, 0)
+	q, err := newQuery(channel+"!"+s.XPath, channel, s.XPath, 0)
 	if err != nil {
 		return nil, fmt.Errorf("querylist: query %q %s %d (Path %q): %w", xq.ID, what, i+1, channel, err)
 	}
-	q.fn, q.usesNow = fn, usesNow
 	return q, nil
 }
 
