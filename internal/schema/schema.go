@@ -1,6 +1,9 @@
 package schema
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 // Type is a column's logical (KQL) type.
 type Type uint8
@@ -198,9 +201,28 @@ func (c *Catalog) Table(name string) (*Table, bool) {
 
 // IsSecurityChannel reports whether events of channel land in SecurityEvent
 // (the Security channel and the AppLocker channels) rather than WindowsEvent.
+// It is called for every event mapped or stored, so it does not allocate.
 func IsSecurityChannel(channel string) bool {
 	return strings.EqualFold(channel, "Security") ||
-		strings.HasPrefix(strings.ToLower(channel), "microsoft-windows-applocker/")
+		hasLowerPrefix(channel, "microsoft-windows-applocker/")
+}
+
+// hasLowerPrefix is strings.HasPrefix(strings.ToLower(s), prefix) for an
+// ASCII lower-case prefix, without building the lowered copy: ToLower maps
+// rune by rune, so each of s's leading runes must lower to the next byte of
+// prefix.
+func hasLowerPrefix(s, prefix string) bool {
+	i := 0
+	for _, r := range s {
+		if i == len(prefix) {
+			break
+		}
+		if unicode.ToLower(r) != rune(prefix[i]) {
+			return false
+		}
+		i++
+	}
+	return i == len(prefix)
 }
 
 // Cell is one set value of a Row. S holds string, dynamic (JSON text) and

@@ -3,6 +3,7 @@ package schema
 import (
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -339,6 +340,28 @@ func TestMapRoutesByChannel(t *testing.T) {
 		if got := m.Map(e, "OpsManager", &r).Name; got != tc.table {
 			t.Errorf("channel %q mapped to %s, want %s", tc.channel, got, tc.table)
 		}
+	}
+}
+
+// TestIsSecurityChannelLowersLikeToLower checks the allocation-free prefix
+// test against the definition it replaces, strings.ToLower then HasPrefix,
+// on spellings that differ from the prefix in case, length and runes that
+// lower to ASCII (KELVIN SIGN to 'k', DOTTED CAPITAL I to 'i').
+func TestIsSecurityChannelLowersLikeToLower(t *testing.T) {
+	const p = "microsoft-windows-applocker/"
+	for _, ch := range []string{
+		"", "Security", "SECURITY", "Securit", "Security ", "Microsoft-Windows-AppLocker/EXE and DLL",
+		"MICROSOFT-WINDOWS-APPLOCKER/", "microsoft-windows-applocker", "Microsoft-Windows-AppLocker",
+		"Microsoft-Windows-AppLoc\u212Aer/Packaged app-Execution", "M\u0130crosoft-Windows-AppLocker/x",
+		"Microsoft-Windows-AppLocker\xff/", "\xffMicrosoft-Windows-AppLocker/", "Microsoft-Windows-Sysmon/Operational",
+	} {
+		want := strings.EqualFold(ch, "Security") || strings.HasPrefix(strings.ToLower(ch), p)
+		if got := IsSecurityChannel(ch); got != want {
+			t.Errorf("IsSecurityChannel(%q) = %v, want %v", ch, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { IsSecurityChannel("Microsoft-Windows-Sysmon/Operational") }); n != 0 {
+		t.Errorf("IsSecurityChannel allocates %v times per call", n)
 	}
 }
 
