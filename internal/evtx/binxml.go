@@ -108,9 +108,9 @@ func (c *cursor) peek() (uint8, error) {
 // [p, end) until an end-of-stream token or end. dep says whether elements
 // carry the 2-byte dependency identifier (template definitions do; record
 // bodies and binary XML values usually do not; elementHeader checks).
-func (d *decoder) parseFragment(p, end int, dep bool, depth int) ([]node, int, error) {
+func (d *decoder) parseFragment(p, end int, dep bool, depth int) ([]node, error) {
 	if depth > maxDepth {
-		return nil, p, errAt(p, "binary XML nested deeper than %d", maxDepth)
+		return nil, errAt(p, "binary XML nested deeper than %d", maxDepth)
 	}
 	c := cursor{b: d.chunk, p: p, end: end}
 	mark := len(d.stk)
@@ -119,43 +119,42 @@ func (d *decoder) parseFragment(p, end int, dep bool, depth int) ([]node, int, e
 		tok := c.b[c.p]
 		switch tok &^ tokMoreBit {
 		case tokEOF:
-			c.p++
-			return d.keep(d.stk[mark:]), c.p, nil
+			return d.keep(d.stk[mark:]), nil
 		case tokFragmentHeader:
 			if err := c.need(4); err != nil {
-				return nil, c.p, err
+				return nil, err
 			}
 			c.p += 4
 		case tokTemplate:
 			inst, err := d.parseInstance(&c, depth+1)
 			if err != nil {
-				return nil, c.p, err
+				return nil, err
 			}
 			d.stk = append(d.stk, node{kind: nodeTemplate, inst: inst})
 		case tokOpenStart:
 			n, err := d.parseElement(&c, dep, depth+1)
 			if err != nil {
-				return nil, c.p, err
+				return nil, err
 			}
 			d.stk = append(d.stk, n)
 		case tokPITarget, tokPIData:
 			n, err := d.parsePI(&c)
 			if err != nil {
-				return nil, c.p, err
+				return nil, err
 			}
 			d.stk = append(d.stk, n)
 		case tokValue, tokCharRef, tokEntityRef, tokCDATA, tokSubst, tokOptSubst:
 			// Text outside the root element: parsed for framing, kept as is.
 			n, err := d.parsePiece(&c)
 			if err != nil {
-				return nil, c.p, err
+				return nil, err
 			}
 			d.stk = append(d.stk, n)
 		default:
-			return nil, c.p, errAt(c.p, "unexpected binary XML token 0x%02x", tok)
+			return nil, errAt(c.p, "unexpected binary XML token 0x%02x", tok)
 		}
 	}
-	return d.keep(d.stk[mark:]), c.p, nil
+	return d.keep(d.stk[mark:]), nil
 }
 
 // keep copies nodes collected on the scratch stack to where they live:

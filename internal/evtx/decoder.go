@@ -95,7 +95,7 @@ func (d *decoder) decodeRecord(off, size int, ev *event.Event) (truncated, err e
 	if start == end {
 		return nil, errAt(off, "record has no event data")
 	}
-	nodes, _, err := d.parseFragment(start, end, false, 0)
+	nodes, err := d.parseFragment(start, end, false, 0)
 	if err != nil {
 		return nil, err
 	}

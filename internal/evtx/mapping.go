@@ -106,20 +106,18 @@ func (d *decoder) mapSystem(el *node, c ctx, depth int, s *event.System) error {
 // after it.
 func (d *decoder) mapEventData(el *node, c ctx, depth int, ev *event.Event) error {
 	return d.eachElem(el.kids, c, depth, func(k *node, c ctx, depth int) error {
-		switch k.name {
-		case "Data":
-			name, _ := d.attrText(k, "Name", c, depth)
-			start := len(d.fbuf)
-			d.fbuf = d.appendText(d.fbuf, k.kids, c, depth)
-			d.addField(name, start)
-		case "Binary":
+		if k.name == "Binary" {
 			d.tmp = d.appendText(d.tmp[:0], k.kids, c, depth)
 			ev.Binary = string(d.tmp)
-		default:
-			start := len(d.fbuf)
-			d.fbuf = d.appendText(d.fbuf, k.kids, c, depth)
-			d.addField(k.name, start)
+			return nil
 		}
+		name := k.name
+		if name == "Data" {
+			name, _ = d.attrText(k, "Name", c, depth)
+		}
+		start := len(d.fbuf)
+		d.fbuf = d.appendText(d.fbuf, k.kids, c, depth)
+		d.addField(name, start)
 		return nil
 	})
 }

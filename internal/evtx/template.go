@@ -124,7 +124,7 @@ func (d *decoder) template(off int, depth int) (*template, error) {
 	d.inTemplate++
 	outer := d.noShare
 	d.noShare = false
-	t.nodes, _, t.err = d.parseFragment(start, start+size, true, depth)
+	t.nodes, t.err = d.parseFragment(start, start+size, true, depth)
 	d.inTemplate--
 	chunkBound := d.noShare
 	d.noShare = outer || chunkBound

@@ -2,6 +2,7 @@ package evtx
 
 import (
 	"encoding/binary"
+	"math"
 	"math/rand"
 	"strings"
 	"testing"
@@ -120,6 +121,33 @@ func TestAppendUTF16(t *testing.T) {
 		}
 		if got, w := string(appendUTF16(nil, b)), string(utf16.Decode(want)); got != w {
 			t.Fatalf("units %04x: %q, want %q", units, got, w)
+		}
+	}
+}
+
+func TestParseUint(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want uint64
+		ok   bool
+	}{
+		{"4624", 4624, true},
+		{"0x8020000000000000", 0x8020000000000000, true},
+		{"0XfF", 255, true},
+		{"18446744073709551615", math.MaxUint64, true},
+		{"0xffffffffffffffff", math.MaxUint64, true},
+		// Too large for 64 bits: saturates instead of wrapping to 0 or 1.
+		{"18446744073709551616", math.MaxUint64, true},
+		{"0x10000000000000001", math.MaxUint64, true},
+		{"18446744073709551616x", 0, false},
+		{"", 0, false},
+		{"0x", 0, false},
+		{"-1", 0, false},
+		{"12a", 0, false},
+	} {
+		got, ok := parseUint([]byte(c.in))
+		if got != c.want || ok != c.ok {
+			t.Errorf("parseUint(%q) = %d, %v; want %d, %v", c.in, got, ok, c.want, c.ok)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package evtx
 
 import (
 	"bytes"
+	"math"
 	"time"
 )
 
@@ -103,7 +104,7 @@ func (d *decoder) parseValue(v *value, depth int) ([]node, error) {
 	}
 	start := int(v.off)
 	d.budget -= len(v.b) / 16
-	nodes, _, err := d.parseFragment(start, start+len(v.b), false, depth)
+	nodes, err := d.parseFragment(start, start+len(v.b), false, depth)
 	d.parsed = append(d.parsed, parsedValue{off: v.off, n: len(v.b), nodes: nodes, err: err})
 	return nodes, err
 }
@@ -387,16 +388,19 @@ func (d *decoder) uintOf(kids []node, c ctx, depth int) (uint64, bool) {
 	return parseUint(bytes.TrimSpace(d.tmp))
 }
 
+// parseUint parses decimal or 0x hex. A number too large for 64 bits
+// saturates, like u16 and friends, instead of wrapping to a small one.
 func parseUint(b []byte) (uint64, bool) {
 	if len(b) == 0 {
 		return 0, false
 	}
-	base := 10
+	base := uint64(10)
 	if len(b) > 2 && b[0] == '0' && (b[1] == 'x' || b[1] == 'X') {
 		b = b[2:]
 		base = 16
 	}
 	var v uint64
+	over := false
 	for _, c := range b {
 		var dgt uint64
 		switch {
@@ -409,7 +413,13 @@ func parseUint(b []byte) (uint64, bool) {
 		default:
 			return 0, false
 		}
-		v = v*uint64(base) + dgt
+		if v > (math.MaxUint64-dgt)/base {
+			over = true
+		}
+		v = v*base + dgt
+	}
+	if over {
+		return math.MaxUint64, true
 	}
 	return v, true
 }
