@@ -170,16 +170,16 @@ func readEVTX[T any](ctx context.Context, f *os.File, o Options, st Stats, work 
 		probs []evtx.Problem
 		n     int
 	}
-	var headerProbs []evtx.Problem
 	fi, err := f.Stat()
 	if err != nil {
 		return st, fmt.Errorf("stat %s: %w", f.Name(), err)
 	}
 	path := f.Name()
 	ef, err := evtx.NewReader(f, fi.Size(), evtx.Options{
-		Workers:   o.Workers,
-		Progress:  o.Progress,
-		OnProblem: func(p evtx.Problem) { headerProbs = append(headerProbs, p) },
+		Workers:  o.Workers,
+		Progress: o.Progress,
+		// Process reports only file header problems here, before any chunk.
+		OnProblem: func(p evtx.Problem) { st.problem(p.Kind.String(), p.String(), 0) },
 	})
 	if err != nil {
 		return st, fmt.Errorf("read %s: %w", path, err)
@@ -191,31 +191,18 @@ func readEVTX[T any](ctx context.Context, f *os.File, o Options, st Stats, work 
 		},
 		func(r result) error {
 			for _, p := range r.probs {
-				st.problem(p.Kind.String(), p.String(), skippedBy(p))
+				st.problem(p.Kind.String(), p.String(), 0)
 			}
 			st.Records += r.n
 			return emit(r.v)
 		})
-	for _, p := range headerProbs {
-		st.problem(p.Kind.String(), p.String(), 0)
-	}
 	st.Bytes = es.Bytes
-	// Records evtx counted as skipped inside chunks it skipped whole are
-	// not in any record problem; take its total.
-	st.Skipped = max(st.Skipped, es.Skipped)
+	// Each record evtx skipped is also one ProblemRecordSkipped above.
+	st.Skipped = es.Skipped
 	if err != nil {
 		return st, fmt.Errorf("read %s: %w", path, err)
 	}
 	return st, nil
-}
-
-// skippedBy is how many records a problem lost: one for a skipped record;
-// none for problems where the records were still delivered.
-func skippedBy(p evtx.Problem) int {
-	if p.Kind == evtx.ProblemRecordSkipped {
-		return 1
-	}
-	return 0
 }
 
 func readXML[T any](ctx context.Context, f *os.File, o Options, st Stats, work func([]*event.Event) T, emit func(T) error) (Stats, error) {
