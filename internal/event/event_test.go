@@ -108,6 +108,21 @@ func TestJSONShape(t *testing.T) {
 	}
 }
 
+// Foreign JSON may give a payload value as a number or a boolean: it is
+// kept as written, not reformatted through float64.
+func TestJSONScalarFields(t *testing.T) {
+	var e Event
+	in := `{"System":{},"EventData":{"LogonType":3,"ProcessId":12345678,"Big":18446744073709551615,"Ratio":0.5,"Elevated":true,"Gone":null}}`
+	if err := json.Unmarshal([]byte(in), &e); err != nil {
+		t.Fatal(err)
+	}
+	want := []Field{{"LogonType", "3"}, {"ProcessId", "12345678"}, {"Big", "18446744073709551615"},
+		{"Ratio", "0.5"}, {"Elevated", "true"}, {"Gone", ""}}
+	if !reflect.DeepEqual(e.Data, want) {
+		t.Errorf("Data = %q, want %q", e.Data, want)
+	}
+}
+
 func TestJSONErrors(t *testing.T) {
 	for _, in := range []string{
 		`{"System":{"Keywords":"zz"}}`,

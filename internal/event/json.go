@@ -265,6 +265,7 @@ func trimHexPrefix(s string) string {
 // decodeFields reads a JSON object keeping key order; "#n" keys are unnamed.
 func decodeFields(raw []byte) ([]Field, error) {
 	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber() // keep a number's text: 12345678 stays 12345678, not 1.2345678e+07
 	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
 		return nil, fmt.Errorf("want an object of name to string value")
 	}
@@ -284,8 +285,10 @@ func decodeFields(raw []byte) ([]Field, error) {
 		case string:
 			value = x
 		case nil:
-		case float64, bool:
-			value = fmt.Sprint(x)
+		case json.Number:
+			value = x.String()
+		case bool:
+			value = strconv.FormatBool(x)
 		default:
 			return nil, fmt.Errorf("field %q: value must be a string, got %T", name, v)
 		}
