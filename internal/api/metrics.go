@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"wsec/internal/metricset"
 )
 
 // Outcome label values.
@@ -50,12 +52,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Queries running.",
 		}),
 	}
-	if reg != nil {
-		for _, c := range []prometheus.Collector{m.requests, m.refused, m.seconds, m.rows, m.partial, m.inFlight} {
-			if err := reg.Register(c); err != nil {
-				return nil, fmt.Errorf("register api metrics: %w", err)
-			}
-		}
+	if err := metricset.Register(reg, []prometheus.Collector{m.requests, m.refused, m.seconds, m.rows, m.partial, m.inFlight}); err != nil {
+		return nil, fmt.Errorf("register api metrics: %w", err)
 	}
 	return m, nil
 }

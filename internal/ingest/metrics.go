@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"wsec/internal/metricset"
 )
 
 // Endpoint label values.
@@ -72,13 +74,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Ingestion requests holding a decode/append slot.",
 		}),
 	}
-	if reg != nil {
-		for _, c := range []prometheus.Collector{m.requests, m.refused, m.events, m.duplicateBatch, m.bytes,
-			m.fieldsTruncated, m.fieldsDropped, m.appendSeconds, m.inFlight} {
-			if err := reg.Register(c); err != nil {
-				return nil, fmt.Errorf("register ingest metrics: %w", err)
-			}
-		}
+	if err := metricset.Register(reg, []prometheus.Collector{m.requests, m.refused, m.events, m.duplicateBatch, m.bytes,
+		m.fieldsTruncated, m.fieldsDropped, m.appendSeconds, m.inFlight}); err != nil {
+		return nil, fmt.Errorf("register ingest metrics: %w", err)
 	}
 	return m, nil
 }

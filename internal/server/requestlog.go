@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"wsec/internal/metricset"
 )
 
 type logAttrsKey struct{}
@@ -94,12 +96,8 @@ func newRequestLog(log *slog.Logger, reg prometheus.Registerer, now func() time.
 			Help: "Log lines of refused requests dropped by the rate limit.",
 		}),
 	}
-	if reg != nil {
-		for _, c := range []prometheus.Collector{rl.requests, rl.duration, rl.suppressed} {
-			if err := reg.Register(c); err != nil {
-				return nil, fmt.Errorf("register server metrics: %w", err)
-			}
-		}
+	if err := metricset.Register(reg, []prometheus.Collector{rl.requests, rl.duration, rl.suppressed}); err != nil {
+		return nil, fmt.Errorf("register server metrics: %w", err)
 	}
 	return rl, nil
 }
