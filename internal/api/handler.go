@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"wsec/internal/auth"
+	"wsec/internal/protocol"
 	"wsec/internal/server"
 )
 
@@ -61,10 +62,10 @@ func New(opts Options) (*Handler, error) {
 		now: now, slots: server.NewSlots(lim.MaxInFlight, lim.BusyWait, m.inFlight)}, nil
 }
 
-// Route patterns.
+// Route patterns (paths from package protocol).
 const (
-	PatternQuery  = "POST /v1/workspaces/{id}/query"
-	PatternTables = "GET /v1/workspaces/{id}/tables"
+	PatternQuery  = "POST " + protocol.PathQuery
+	PatternTables = "GET " + protocol.PathTables
 )
 
 const (

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"wsec/internal/auth"
+	"wsec/internal/protocol"
 	"wsec/internal/server"
 )
 
@@ -35,11 +36,12 @@ type ListResponse struct {
 
 // Register adds the routes to mux.
 func (rt Routes) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/workspaces/{id}/rules", rt.list)
-	mux.HandleFunc("PUT /v1/workspaces/{id}/rules/{name}", rt.put)
-	mux.HandleFunc("DELETE /v1/workspaces/{id}/rules/{name}", rt.delete)
-	mux.HandleFunc("PUT /v1/workspaces/{id}/rules/{name}/groups/{group}", rt.assign)
-	mux.HandleFunc("DELETE /v1/workspaces/{id}/rules/{name}/groups/{group}", rt.assign)
+	const rule, group = protocol.PathRules + "/{name}", protocol.PathRules + "/{name}/groups/{group}"
+	mux.HandleFunc("GET "+protocol.PathRules, rt.list)
+	mux.HandleFunc("PUT "+rule, rt.put)
+	mux.HandleFunc("DELETE "+rule, rt.delete)
+	mux.HandleFunc("PUT "+group, rt.assign)
+	mux.HandleFunc("DELETE "+group, rt.assign)
 }
 
 // authorize reads the body (bounded) and checks the signature and that the

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"wsec/internal/auth"
+	"wsec/internal/protocol"
 	"wsec/internal/server"
 )
 
@@ -69,11 +70,11 @@ func New(opts Options) (*Handler, error) {
 	}, nil
 }
 
-// Route patterns.
+// Route patterns (paths from package protocol).
 const (
-	PatternEvents        = "POST /v1/workspaces/{id}/events"
-	PatternHeartbeat     = "POST /v1/workspaces/{id}/heartbeat"
-	PatternDataCollector = "POST /api/logs"
+	PatternEvents        = "POST " + protocol.PathEvents
+	PatternHeartbeat     = "POST " + protocol.PathHeartbeat
+	PatternDataCollector = "POST " + protocol.PathDataCollector
 )
 
 // Register adds the ingestion routes to mux.

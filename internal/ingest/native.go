@@ -1,12 +1,11 @@
 package ingest
 
 import (
-	"wsec/internal/protocol"
-
 	"log/slog"
 	"net/http"
 	"strconv"
 
+	"wsec/internal/protocol"
 	"wsec/internal/server"
 )
 
@@ -21,13 +20,9 @@ const (
 // Sentinel shows for events collected by its Windows agents.
 const DefaultSourceSystem = "OpsManager"
 
-// BatchResponse is the native endpoint's answer to a stored batch.
-type BatchResponse struct {
-	Accepted       int  `json:"accepted"`
-	Stored         int  `json:"stored"`
-	Duplicates     int  `json:"duplicates"`
-	DuplicateBatch bool `json:"duplicateBatch"`
-}
+// BatchResponse is the native endpoint's answer to a stored batch (package
+// protocol).
+type BatchResponse = protocol.BatchResult
 
 type nativeHeaders struct {
 	sender       string

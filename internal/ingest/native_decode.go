@@ -1,14 +1,13 @@
 package ingest
 
 import (
-	"wsec/internal/protocol"
-
 	"bytes"
 	"mime"
 	"net/http"
 	"unicode/utf8"
 
 	"wsec/internal/event"
+	"wsec/internal/protocol"
 )
 
 // Content types of the native endpoint's body (package protocol): the event

@@ -23,7 +23,6 @@ const (
 	// sent again with the same (sender, seq) is stored once.
 	HeaderSeq          = "X-Wsec-Seq"
 	HeaderSourceSystem = "X-Wsec-Source-System"
-	HeaderDate         = "x-ms-date"
 )
 
 // Content types of native event batches.
@@ -33,6 +32,14 @@ const (
 	// ContentTypeNDJSON is one event JSON object per line.
 	ContentTypeNDJSON = "application/x-ndjson"
 )
+
+// BatchResult is the answer of POST PathEvents to a stored batch.
+type BatchResult struct {
+	Accepted       int  `json:"accepted"`
+	Stored         int  `json:"stored"`
+	Duplicates     int  `json:"duplicates"`
+	DuplicateBatch bool `json:"duplicateBatch"`
+}
 
 // Heartbeat is the body of POST PathHeartbeat: what an agent reports about
 // itself every minute. The workspace adds the receive time and turns it
