@@ -5,12 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 
-	"wsec/internal/auth"
 	"wsec/internal/dcr"
 	"wsec/internal/protocol"
 )
@@ -70,21 +68,12 @@ func (c *Client) FetchRules(ctx context.Context, groups []string, etag string) (
 	if etag != "" {
 		req.Header.Set("If-None-Match", etag)
 	}
-	if err := auth.Sign(req, c.workspace, c.key); err != nil {
+	resp, b, err := c.roundTrip(req)
+	if err != nil {
 		return Rules{}, err
 	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return Rules{}, &Error{Err: err}
-	}
-	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotModified {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBytes))
 		return Rules{ETag: etag, NotModified: true}, nil
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
-	if err != nil {
-		return Rules{}, &Error{Err: fmt.Errorf("read answer: %w", err)}
 	}
 	if resp.StatusCode/100 != 2 {
 		return Rules{}, answerError(resp.StatusCode, b)

@@ -109,13 +109,9 @@ func Retryable(err error) bool {
 	return e.Status == 0 || e.Status == http.StatusRequestTimeout || e.Status == http.StatusTooManyRequests || e.Status >= 500
 }
 
-// BatchResult is the workspace's account of a stored batch.
-type BatchResult struct {
-	Accepted       int  `json:"accepted"`
-	Stored         int  `json:"stored"`
-	Duplicates     int  `json:"duplicates"`
-	DuplicateBatch bool `json:"duplicateBatch"`
-}
+// BatchResult is the workspace's account of a stored batch (package
+// protocol).
+type BatchResult = protocol.BatchResult
 
 // SendBatch sends framed event records (event.AppendFramed) as batch seq of
 // sender, zstd-compressed. It returns once the workspace acknowledged the
@@ -182,19 +178,29 @@ func (c *Client) Query(ctx context.Context, kql, timespan string) (*QueryResult,
 	return res, nil
 }
 
-// do signs and sends req and decodes a 2xx JSON answer into out.
-func (c *Client) do(req *http.Request, out any) error {
+// roundTrip signs and sends req and reads the answer, at most
+// maxResponseBytes of it. The caller judges the status.
+func (c *Client) roundTrip(req *http.Request) (*http.Response, []byte, error) {
 	if err := auth.Sign(req, c.workspace, c.key); err != nil {
-		return err
+		return nil, nil, err
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return &Error{Err: err}
+		return nil, nil, &Error{Err: err}
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	if err != nil {
-		return &Error{Err: fmt.Errorf("read answer: %w", err)}
+		return nil, nil, &Error{Err: fmt.Errorf("read answer: %w", err)}
+	}
+	return resp, b, nil
+}
+
+// do signs and sends req and decodes a 2xx JSON answer into out.
+func (c *Client) do(req *http.Request, out any) error {
+	resp, b, err := c.roundTrip(req)
+	if err != nil {
+		return err
 	}
 	if resp.StatusCode/100 != 2 {
 		return answerError(resp.StatusCode, b)
