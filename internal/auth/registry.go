@@ -338,7 +338,7 @@ func (r *Registry) change(fn func(map[string]Workspace) error) error {
 	if err != nil {
 		return fmt.Errorf("encode registry: %w", err)
 	}
-	if err := atomicfile.WriteFile(filepath.Join(r.dir, registryFileName), append(data, '\n'), 0o600); err != nil {
+	if err := atomicfile.WriteFile(r.path(), append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("write registry: %w", err)
 	}
 	fi, err := os.Stat(r.path())

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"wsec/internal/atomicfile"
+	"wsec/internal/auth"
 )
 
 // Rule is one data collection rule.
@@ -58,13 +59,11 @@ func Open(dir string, validate Validator, now func() time.Time) (*Store, error) 
 	return &Store{dir: dir, validate: validate, now: now}, nil
 }
 
-// workspacePattern: workspace IDs name files, so only GUIDs are accepted.
-var workspacePattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
 func (s *Store) path(workspace string) string { return filepath.Join(s.dir, workspace+".json") }
 
 func (s *Store) load(workspace string) ([]Rule, error) {
-	if !workspacePattern.MatchString(workspace) {
+	// Workspace IDs name files, so only bare GUIDs (no braces) are accepted.
+	if _, ok := auth.CanonicalID(workspace); !ok || len(workspace) != 36 {
 		return nil, fmt.Errorf("workspace ID %q is not a GUID", workspace)
 	}
 	b, err := os.ReadFile(s.path(workspace))

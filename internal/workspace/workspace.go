@@ -102,7 +102,7 @@ func (s *Service) AppendHeartbeat(ctx context.Context, ws string, hb *ingest.Hea
 		Time: hb.TimeGenerated, Computer: hb.Computer, ComputerIP: hb.ComputerIP, Category: hb.Category,
 		OSType: hb.OSType, OSName: hb.OSName, OSMajorVersion: hb.OSMajorVersion, OSMinorVersion: hb.OSMinorVersion,
 		AgentVersion: hb.Version, SourceComputerID: firstNonEmpty(hb.SourceComputerID, hb.Sender),
-		SourceSystem: "OpsManager", EventsPerSecond: hb.EventsPerSecond, QueueDepth: hb.QueueDepth, LastError: hb.LastError,
+		SourceSystem: ingest.DefaultSourceSystem, EventsPerSecond: hb.EventsPerSecond, QueueDepth: hb.QueueDepth, LastError: hb.LastError,
 	})
 }
 
