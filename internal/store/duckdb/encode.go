@@ -87,24 +87,6 @@ func (r *rows) driverRow(i int) []driver.Value {
 	return out
 }
 
-// bulkType is the bulk column type of a physical column of logical type t
-// (physType's SQL type).
-func bulkType(t schema.Type) bulk.Type {
-	switch t {
-	case schema.Int:
-		return bulk.Integer
-	case schema.Long, schema.TimeSpan:
-		return bulk.BigInt
-	case schema.Real:
-		return bulk.Double
-	case schema.Bool:
-		return bulk.Boolean
-	case schema.DateTime:
-		return bulk.Timestamp
-	}
-	return bulk.Varchar
-}
-
 // micros converts Unix nanoseconds to DuckDB's TIMESTAMP microseconds,
 // rounding down as time.Time.UnixMicro does.
 func micros(ns int64) int64 {

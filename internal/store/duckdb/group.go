@@ -428,25 +428,19 @@ func (w *Workspace) dedupBatch(ctx context.Context, conn *sql.Conn, b *encodedBa
 // appendPending appends the kept rows of table ti of every pending batch,
 // through one appender.
 func appendPending(conn *bulk.Conn, l *layout, ti int, todo []*pending) error {
-	a, err := conn.NewAppender(l.phys, l.columnNames(), l.bulkTypes())
-	if err != nil {
-		return err
-	}
-	for _, p := range todo {
-		for c, ks := range p.keep[ti] {
-			if len(ks) == 0 {
-				continue
-			}
-			if err := a.Append(p.req.enc.chunks[ti][c].cols, ks); err != nil {
-				_ = a.Close()
-				return fmt.Errorf("append to %s: %w", l.phys, err)
+	return bulkAppend(conn, l.phys, l.columnNames(), l.bulkTypes(), func(a *bulk.Appender) error {
+		for _, p := range todo {
+			for c, ks := range p.keep[ti] {
+				if len(ks) == 0 {
+					continue
+				}
+				if err := a.Append(p.req.enc.chunks[ti][c].cols, ks); err != nil {
+					return err
+				}
 			}
 		}
-	}
-	if err := a.Close(); err != nil {
-		return fmt.Errorf("append to %s: %w", l.phys, err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // appendMarks appends the (sender, seq) marks of the pending batches that
@@ -471,16 +465,23 @@ func appendMarks(conn *bulk.Conn, todo []*pending) error {
 		cols[3].SetInt(int64(r.res.Stored))
 		cols[4].SetInt(int64(r.res.Duplicates))
 	}
-	a, err := conn.NewAppender(batchTable, []string{"sender", "seq", "committed", "stored", "duplicates"}, types)
+	return bulkAppend(conn, batchTable, []string{"sender", "seq", "committed", "stored", "duplicates"}, types,
+		func(a *bulk.Appender) error { return a.Append(cols, nil) })
+}
+
+// bulkAppend appends to columns of table through one appender, inside the
+// connection's transaction; fill makes the Append calls.
+func bulkAppend(conn *bulk.Conn, table string, columns []string, types []bulk.Type, fill func(*bulk.Appender) error) error {
+	a, err := conn.NewAppender(table, columns, types)
 	if err != nil {
 		return err
 	}
-	if err := a.Append(cols, nil); err != nil {
+	if err := fill(a); err != nil {
 		_ = a.Close()
-		return fmt.Errorf("append batch marks: %w", err)
+		return fmt.Errorf("append to %s: %w", table, err)
 	}
 	if err := a.Close(); err != nil {
-		return fmt.Errorf("append batch marks: %w", err)
+		return fmt.Errorf("append to %s: %w", table, err)
 	}
 	return nil
 }

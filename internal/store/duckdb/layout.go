@@ -205,22 +205,25 @@ func (l *layout) setConstants(tenant string) {
 }
 
 // physType is the DuckDB type a logical type is stored as.
-func physType(t schema.Type) string {
+func physType(t schema.Type) string { return bulkType(t).String() }
+
+// bulkType is the bulk column type a logical type is stored as: timespans
+// as BIGINT nanoseconds (the view makes an INTERVAL), strings, guids and
+// dynamic values (JSON text) as VARCHAR.
+func bulkType(t schema.Type) bulk.Type {
 	switch t {
 	case schema.Int:
-		return "INTEGER"
-	case schema.Long:
-		return "BIGINT"
+		return bulk.Integer
+	case schema.Long, schema.TimeSpan:
+		return bulk.BigInt
 	case schema.Real:
-		return "DOUBLE"
+		return bulk.Double
 	case schema.Bool:
-		return "BOOLEAN"
+		return bulk.Boolean
 	case schema.DateTime:
-		return "TIMESTAMP"
-	case schema.TimeSpan:
-		return "BIGINT" // nanoseconds; the view makes an INTERVAL
+		return bulk.Timestamp
 	}
-	return "VARCHAR" // string, guid, dynamic (JSON text)
+	return bulk.Varchar
 }
 
 // viewType is the DuckDB type the view exposes for a logical type.

@@ -107,17 +107,14 @@ func (c *Column) SetFloat(v float64) {
 
 // SetString sets the last row of a Varchar column to s, which must be valid
 // UTF-8 of at most 4 GiB.
-func (c *Column) SetString(s string) {
-	i := c.last()
-	c.buf = append(c.buf[:c.start(i)], s...)
-	c.end[i] = uint32(len(c.buf))
-	c.null[i] = false
-}
+func (c *Column) SetString(s string) { setText(c, s) }
 
 // SetBytes is SetString for text in a byte slice.
-func (c *Column) SetBytes(b []byte) {
+func (c *Column) SetBytes(b []byte) { setText(c, b) }
+
+func setText[T string | []byte](c *Column, s T) {
 	i := c.last()
-	c.buf = append(c.buf[:c.start(i)], b...)
+	c.buf = append(c.buf[:c.start(i)], s...)
 	c.end[i] = uint32(len(c.buf))
 	c.null[i] = false
 }
