@@ -353,9 +353,20 @@ func (c *checker) tabularCall(x *CallExpr, e *env) Rel {
 // invokeTabular inlines a user function call whose result is a table. in,
 // when set, is the piped input of invoke (bound to the first parameter).
 func (c *checker) invokeTabular(b *binding, call *CallExpr, in Rel, e *env) Rel {
-	fe, ok := c.bindParams(b, call, in, nil, e)
+	return invoke(c, b, call, in, nil, e, true, func(body Expr, fe *env) Rel {
+		return c.tabular(body, fe)
+	})
+}
+
+// invoke inlines a user function call: it binds the parameters (see
+// bindParams) and the function's lets, checks that the body is of the kind
+// the call site needs (tabular or scalar), and checks the body with body,
+// all one expansion level deeper. It returns the zero T on error.
+func invoke[T any](c *checker, b *binding, call *CallExpr, in Rel, sc *scope, e *env, tabular bool, body func(Expr, *env) T) T {
+	var zero T
+	fe, ok := c.bindParams(b, call, in, sc, e)
 	if !ok {
-		return nil
+		return zero
 	}
 	c.expanding++
 	defer func() { c.expanding-- }()
@@ -363,13 +374,17 @@ func (c *checker) invokeTabular(b *binding, call *CallExpr, in Rel, e *env) Rel 
 		fe = fe.with(l.Name.Name, c.bindLet(l, fe))
 	}
 	if b.fn.Body == nil {
-		return nil
+		return zero
 	}
-	if !c.isTabular(b.fn.Body, fe) {
-		c.errorf(call.Pos(), "function '%s' returns a scalar, not a table", call.Fun.Name)
-		return nil
+	if got := c.isTabular(b.fn.Body, fe); got != tabular {
+		want, is := "a table", "a scalar"
+		if got {
+			want, is = is, want
+		}
+		c.errorf(call.Pos(), "function '%s' returns %s, not %s", call.Fun.Name, is, want)
+		return zero
 	}
-	return c.tabular(b.fn.Body, fe)
+	return body(b.fn.Body, fe)
 }
 
 // bindParams binds a function's parameters to the call's arguments, checked

@@ -525,23 +525,9 @@ func (c *checker) between(x *BetweenExpr, sc *scope, e *env) Scalar {
 
 // invokeScalar inlines a user function whose body is scalar.
 func (c *checker) invokeScalar(b *binding, call *CallExpr, sc *scope, e *env) Scalar {
-	fe, ok := c.bindParams(b, call, nil, sc, e)
-	if !ok {
-		return nil
-	}
-	c.expanding++
-	defer func() { c.expanding-- }()
-	for _, l := range b.fn.Lets {
-		fe = fe.with(l.Name.Name, c.bindLet(l, fe))
-	}
-	if b.fn.Body == nil {
-		return nil
-	}
-	if c.isTabular(b.fn.Body, fe) {
-		c.errorf(call.Pos(), "function '%s' returns a table, not a scalar", call.Fun.Name)
-		return nil
-	}
-	return c.scalar(b.fn.Body, nil, fe)
+	return invoke(c, b, call, nil, sc, e, false, func(body Expr, fe *env) Scalar {
+		return c.scalar(body, nil, fe)
+	})
 }
 
 // ParseTimespan parses a KQL timespan: 1d, 10m, 1.5h, 100ms, 2days, or the

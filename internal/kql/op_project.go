@@ -26,7 +26,7 @@ func (p *parser) parseProject(pos Pos, kind string) Operator {
 	switch kind {
 	case "project-away", "project-keep", "project-reorder":
 		for {
-			id := p.parseMaybeWildIdent("in "+kind, true)
+			id := p.parseWildIdent("in " + kind)
 			o.Cols = append(o.Cols, &NamedExpr{X: id})
 			dir := ""
 			if kind == "project-reorder" {
@@ -92,13 +92,13 @@ func (c *checker) checkProject(o *ProjectOp, in Rel, e *env) Rel {
 	case "project":
 		return c.checkProjectCols(o, in, e)
 	case "extend":
-		return c.checkExtend(o.Cols, in, e, false)
+		return c.checkExtend(o.Cols, in, e)
 	case "serialize":
 		r := Rel(&Sort{In: in})
 		if len(o.Cols) == 0 {
 			return r
 		}
-		return c.checkExtend(o.Cols, r, e, false)
+		return c.checkExtend(o.Cols, r, e)
 	case "project-away", "project-keep":
 		return c.checkProjectAwayKeep(o, in)
 	case "project-rename":
@@ -118,7 +118,7 @@ func passThrough(col Column) Item {
 // checkExtend handles extend (and the items of serialize): each new column
 // may read the ones before it; a column that already exists moves to the
 // end with its new value, as KQL's extend does.
-func (c *checker) checkExtend(cols []*NamedExpr, in Rel, e *env, _ bool) Rel {
+func (c *checker) checkExtend(cols []*NamedExpr, in Rel, e *env) Rel {
 	sc := newScope(in)
 	items := make([]Item, 0, len(sc.cols)+len(cols))
 	for _, col := range sc.cols {
@@ -135,38 +135,37 @@ func (c *checker) checkExtend(cols []*NamedExpr, in Rel, e *env, _ bool) Rel {
 		if v == nil {
 			return nil
 		}
-		names, ok := c.itemNames(ne, nm, v)
+		name, ok := c.itemName(ne, nm)
 		if !ok {
 			return nil
 		}
-		for _, name := range names {
-			for i, it := range items {
-				if it.Name == name {
-					items = append(items[:i], items[i+1:]...)
-					break
-				}
+		for i, it := range items {
+			if it.Name == name {
+				items = append(items[:i], items[i+1:]...)
+				break
 			}
-			items = append(items, Item{Name: name, X: v})
-			defined[name] = v
-			nm.taken[name] = true
 		}
+		items = append(items, Item{Name: name, X: v})
+		defined[name] = v
+		nm.taken[name] = true
 	}
 	return &Project{In: in, Items: items}
 }
 
-// itemNames returns the output name(s) of a named expression.
-func (c *checker) itemNames(ne *NamedExpr, nm *namer, v Scalar) ([]string, bool) {
+// itemName returns the output name of a named expression: its given name,
+// the name KQL derives from the expression, or a fresh ColumnN.
+func (c *checker) itemName(ne *NamedExpr, nm *namer) (string, bool) {
 	switch len(ne.Names) {
 	case 0:
 		if n := exprName(ne.X); n != "" {
-			return []string{n}, true
+			return n, true
 		}
-		return []string{nm.fresh()}, true
+		return nm.fresh(), true
 	case 1:
-		return []string{ne.Names[0].Name}, true
+		return ne.Names[0].Name, true
 	}
 	c.errorf(ne.Pos(), "this expression returns one value; (%s) = ... needs a function returning %d columns", ne.Names[0].Name, len(ne.Names))
-	return nil, false
+	return "", false
 }
 
 // scalarWith checks x where names in defined (earlier items of the same
@@ -196,22 +195,20 @@ func (c *checker) checkProjectCols(o *ProjectOp, in Rel, e *env) Rel {
 		if v == nil {
 			return nil
 		}
-		names, ok := c.itemNames(ne, nm, v)
+		name, ok := c.itemName(ne, nm)
 		if !ok {
 			return nil
 		}
-		for _, name := range names {
-			if taken[name] && len(ne.Names) > 0 {
+		if taken[name] {
+			if len(ne.Names) > 0 {
 				c.errorf(ne.Pos(), "column '%s' is projected twice", name)
 				return nil
 			}
-			if taken[name] {
-				name = uniqueName(name, taken)
-			}
-			taken[name] = true
-			items = append(items, Item{Name: name, X: v})
-			defined[name] = v
+			name = uniqueName(name, taken)
 		}
+		taken[name] = true
+		items = append(items, Item{Name: name, X: v})
+		defined[name] = v
 	}
 	return &Project{In: in, Items: items}
 }

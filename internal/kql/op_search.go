@@ -22,7 +22,7 @@ func (p *parser) parseSearch(pos Pos) *SearchOp {
 		p.advance()
 		p.advance()
 		for {
-			o.Tables = append(o.Tables, p.parseMaybeWildIdent("in search tables", true))
+			o.Tables = append(o.Tables, p.parseWildIdent("in search tables"))
 			if p.bad || !p.got(tComma) {
 				break
 			}
@@ -76,16 +76,7 @@ func (o *SearchOp) format(pr *printer) {
 	pr.options(o.Opts)
 	if len(o.Tables) > 0 {
 		pr.ws("in (")
-		for i, t := range o.Tables {
-			if i > 0 {
-				pr.ws(", ")
-			}
-			if id, ok := t.(*Ident); ok {
-				pr.wildIdent(id)
-			} else {
-				pr.expr(t)
-			}
-		}
+		pr.tables(o.Tables)
 		pr.ws(") ")
 	}
 	pr.expr(o.Pred)

@@ -32,7 +32,7 @@ func (p *parser) parseUnion(pos Pos) *UnionOp {
 		case p.tok().Kind == tIdent && p.peek(1).Kind == tLParen:
 			x = p.parsePostfix(false)
 		case p.tok().Kind == tIdent || p.tok().Kind == tStar:
-			x = p.parseMaybeWildIdent("as a union leg", true)
+			x = p.parseWildIdent("as a union leg")
 		default:
 			x = p.parseIdent("as a union leg")
 		}
@@ -46,16 +46,7 @@ func (p *parser) parseUnion(pos Pos) *UnionOp {
 func (o *UnionOp) format(pr *printer) {
 	pr.ws("union ")
 	pr.options(o.Opts)
-	for i, t := range o.Tables {
-		if i > 0 {
-			pr.ws(", ")
-		}
-		if id, ok := t.(*Ident); ok {
-			pr.wildIdent(id)
-		} else {
-			pr.expr(t)
-		}
-	}
+	pr.tables(o.Tables)
 }
 
 func (c *checker) checkUnion(o *UnionOp, in Rel, e *env) Rel {

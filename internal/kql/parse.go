@@ -413,22 +413,9 @@ func (p *parser) parseNamed(tuples bool) *NamedExpr {
 	return &NamedExpr{X: p.parseExpr(false)}
 }
 
-// parseIdentList parses name, name, ... (with optional * wildcards inside
-// names when wild is set, e.g. project-away Event*).
-func (p *parser) parseIdentList(context string, wild bool) []*Ident {
-	var ids []*Ident
-	for {
-		ids = append(ids, p.parseMaybeWildIdent(context, wild))
-		if p.bad || !p.got(tComma) {
-			return ids
-		}
-	}
-}
-
-func (p *parser) parseMaybeWildIdent(context string, wild bool) *Ident {
-	if !wild {
-		return p.parseIdent(context)
-	}
+// parseWildIdent parses a name that may hold * wildcards (project-away
+// Event*, union Security*).
+func (p *parser) parseWildIdent(context string) *Ident {
 	start := p.tok()
 	var b strings.Builder
 	end := start.Pos

@@ -100,6 +100,21 @@ func (pr *printer) wildIdent(id *Ident) {
 	pr.ident(id)
 }
 
+// tables prints the table list of union and search: names (wildcards
+// allowed) or tabular expressions, comma-separated.
+func (pr *printer) tables(ts []Expr) {
+	for i, t := range ts {
+		if i > 0 {
+			pr.ws(", ")
+		}
+		if id, ok := t.(*Ident); ok {
+			pr.wildIdent(id)
+		} else {
+			pr.expr(t)
+		}
+	}
+}
+
 func (pr *printer) ident(id *Ident) {
 	if id == nil {
 		return
