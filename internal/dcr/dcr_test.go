@@ -80,8 +80,10 @@ func TestValidationAndNames(t *testing.T) {
 	if _, err := s.Assign(ws, "missing", "g"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("assign to missing rule: %v", err)
 	}
-	if _, err := s.Put("../../x", Rule{Name: "r"}); err == nil {
-		t.Error("workspace ID with a path accepted")
+	for _, bad := range []string{"../../x", "{" + ws + "}"} {
+		if _, err := s.Put(bad, Rule{Name: "r"}); err == nil {
+			t.Errorf("workspace ID %q accepted (it names a file)", bad)
+		}
 	}
 	if list, _ := s.List(ws); len(list) != 0 {
 		t.Errorf("refused rules were stored: %v", list)

@@ -125,28 +125,27 @@ func customRecord(i int, rm json.RawMessage, timeField string, received time.Tim
 		if !ok {
 			continue
 		}
+		var s string
 		switch x := v.(type) {
 		case nil:
-		case string:
-			if len(x) > lim.MaxPropertyBytes {
-				x = truncateUTF8(x, lim.MaxPropertyBytes)
-				st.truncated++
-			}
-			rec[name] = x
+			continue
 		case float64, bool:
 			rec[name] = x
+			continue
+		case string:
+			s = x
 		default: // nested object or array: kept as its JSON text
 			b, err := json.Marshal(x)
 			if err != nil {
 				return nil, badData("malformed_body", "record %d: property %q: %v", i, clip(k), err)
 			}
-			s := string(b)
-			if len(s) > lim.MaxPropertyBytes {
-				s = truncateUTF8(s, lim.MaxPropertyBytes)
-				st.truncated++
-			}
-			rec[name] = s
+			s = string(b)
 		}
+		if len(s) > lim.MaxPropertyBytes {
+			s = truncateUTF8(s, lim.MaxPropertyBytes)
+			st.truncated++
+		}
+		rec[name] = s
 	}
 	rec["TimeGenerated"] = t.UTC()
 	return rec, nil
