@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"testing"
 	"time"
@@ -73,4 +74,29 @@ func count(t testing.TB, w *Workspace, table string) int64 {
 	t.Helper()
 	r := mustQuery(t, w, "SELECT count(*) FROM "+quoteIdent(table))
 	return r.Rows[0][0].(int64)
+}
+
+// checkRow compares a result row with want, cell by cell: times with
+// Equal, JSON by its text, anything else with ==.
+func checkRow(t *testing.T, cols []store.Column, row, want []any) {
+	t.Helper()
+	if len(row) < len(want) {
+		t.Fatalf("row has %d cells, want at least %d", len(row), len(want))
+	}
+	for i, wv := range want {
+		switch got := row[i].(type) {
+		case json.RawMessage:
+			if string(got) != string(wv.(json.RawMessage)) {
+				t.Errorf("%s = %s, want %s", cols[i].Name, got, wv)
+			}
+		case time.Time:
+			if !got.Equal(wv.(time.Time)) {
+				t.Errorf("%s = %v, want %v", cols[i].Name, got, wv)
+			}
+		default:
+			if got != wv {
+				t.Errorf("%s = %#v, want %#v", cols[i].Name, got, wv)
+			}
+		}
+	}
 }

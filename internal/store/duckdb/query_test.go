@@ -108,24 +108,7 @@ func TestQueryResultTypesAndLimits(t *testing.T) {
 	checks := []any{int32(1), int64(2), int64(3), 1.5, 2.25, true, time.Date(2024, 1, 2, 3, 4, 5, 123456000, time.UTC),
 		90 * time.Minute, json.RawMessage(`{"n":12345678901234567890}`), json.RawMessage(`[1,2]`), json.RawMessage(`{"k":"v"}`),
 		"x", nil, "0f8fad5b-d9cb-469f-a165-70867728950e"}
-	for i, wv := range checks {
-		got := row[i]
-		if g, ok := got.(json.RawMessage); ok {
-			if string(g) != string(wv.(json.RawMessage)) {
-				t.Errorf("%s = %s, want %s", r.Columns[i].Name, g, wv)
-			}
-			continue
-		}
-		if tt, ok := got.(time.Time); ok {
-			if !tt.Equal(wv.(time.Time)) {
-				t.Errorf("%s = %v, want %v", r.Columns[i].Name, tt, wv)
-			}
-			continue
-		}
-		if got != wv {
-			t.Errorf("%s = %#v, want %#v", r.Columns[i].Name, got, wv)
-		}
-	}
+	checkRow(t, r.Columns, row, checks)
 	// the row limit truncates and says so; ORDER BY survives the wrapping
 	r = mustQuery(t, w, "SELECT EventRecordID FROM SecurityEvent ORDER BY EventRecordID DESC")
 	if len(r.Rows) != 100 || !r.Truncated {

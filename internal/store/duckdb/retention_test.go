@@ -115,18 +115,7 @@ func TestHeartbeat(t *testing.T) {
 	}
 	r := mustQuery(t, w, "SELECT Computer, ComputerIP, OSType, Version, EventsPerSecond, QueueDepth, TimeGenerated, Type, TenantId, LastError FROM Heartbeat")
 	want := []any{"dc01", "10.0.0.5", "Windows", "1.2.3", 12.5, int64(42), clk.Now(), "Heartbeat", "ws", nil}
-	for i, v := range want {
-		got := r.Rows[0][i]
-		if tt, ok := got.(time.Time); ok {
-			if !tt.Equal(v.(time.Time)) {
-				t.Errorf("%s = %v, want %v", r.Columns[i].Name, got, v)
-			}
-			continue
-		}
-		if got != v {
-			t.Errorf("%s = %#v, want %#v", r.Columns[i].Name, got, v)
-		}
-	}
+	checkRow(t, r.Columns, r.Rows[0], want)
 	// every Heartbeat column is selectable with its type
 	checkAllColumnsSelectable(t, w, s.cat.Heartbeat)
 }
