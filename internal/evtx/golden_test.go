@@ -82,6 +82,9 @@ func TestGolden(t *testing.T) {
 				if err := e.UnmarshalJSON(line); err != nil {
 					t.Fatalf("line %d does not decode: %v", i+1, err)
 				}
+				if again := e.AppendJSON(nil); !bytes.Equal(again, line) {
+					t.Fatalf("line %d decodes to a different event:\n got: %s\nwant: %s", i+1, again, line)
+				}
 			}
 		})
 	}

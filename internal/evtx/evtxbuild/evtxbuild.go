@@ -109,6 +109,11 @@ func Build(w io.WriteSeeker, sources []string, opts Options) (Info, error) {
 	}
 	info.Bytes = fileHeaderSize
 	chunk := make([]byte, chunkSize)
+	// A target no bigger than the file header still wants one chunk.
+	full := func() bool {
+		return info.Chunks >= limit || (opts.TargetBytes > 0 && info.Chunks > 0 && info.Bytes >= opts.TargetBytes)
+	}
+cycle:
 	for {
 		wrote := false
 		for _, src := range sources {
@@ -117,8 +122,8 @@ func Build(w io.WriteSeeker, sources []string, opts Options) (Info, error) {
 				return info, err
 			}
 			wrote = wrote || n > 0
-			if info.Chunks >= limit || (opts.TargetBytes > 0 && info.Bytes >= opts.TargetBytes) {
-				return info, writeHeader(w, info.Chunks, nextID)
+			if full() {
+				break cycle
 			}
 		}
 		if opts.TargetBytes <= 0 || !wrote {

@@ -95,3 +95,23 @@ func TestBuildTargetSize(t *testing.T) {
 		t.Error("damaged chunks copied but no problem reported")
 	}
 }
+
+// TestBuildTinyTarget: a target no bigger than the file header, reached
+// before any chunk was copied, must not end the build with no chunks.
+func TestBuildTinyTarget(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.evtx") // a file header and no chunk
+	if err := os.WriteFile(empty, append([]byte("ElfFile\x00"), make([]byte, 4088)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join("..", "testdata", "security-4648-4624.evtx")
+	want, _, _ := countEvents(t, src)
+	out := filepath.Join(dir, "out.evtx")
+	info, err := evtxbuild.BuildFile(out, []string{empty, src}, evtxbuild.Options{TargetBytes: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, probs, _ := countEvents(t, out); info.Chunks == 0 || got != want || len(probs) != 0 {
+		t.Errorf("info %+v: %d events (want %d), problems %v", info, got, want, probs)
+	}
+}
