@@ -72,7 +72,7 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		for _, row := range t.Rows {
 			cells := make([]string, len(row))
 			for i, v := range row {
-				cells[i] = strings.NewReplacer("\t", " ", "\n", " ", "\r", "").Replace(cellText(v))
+				cells[i] = tableCellSpace.Replace(cellText(v))
 			}
 			fmt.Fprintln(tw, strings.Join(cells, "\t"))
 		}
@@ -85,6 +85,10 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	return nil
 }
+
+// tableCellSpace keeps a table cell on one line and its tabs from opening
+// columns. A Replacer is safe for concurrent use, so one serves every cell.
+var tableCellSpace = strings.NewReplacer("\t", " ", "\n", " ", "\r", "")
 
 // cellText renders a JSON-decoded cell: integers without a fraction,
 // objects and arrays as compact JSON, null as empty.
