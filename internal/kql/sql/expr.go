@@ -310,16 +310,12 @@ func (c *compiler) convert(e sqlExpr, t kql.Type) sqlExpr {
 	if e.t.IsNumeric() && t.IsNumeric() && (t != kql.TReal || e.t == kql.TReal) {
 		return sqlExpr{s: e.s, t: t, nullable: e.nullable}
 	}
-	s, err := c.d.Func(convertFuncs[t], []Arg{e.arg()}, t)
+	s, err := c.d.Func(convName(t), []Arg{e.arg()}, t)
 	if err != nil {
 		return e
 	}
 	return sqlExpr{s: s, t: t, nullable: true}
 }
-
-// convertFuncs names the KQL conversion function to each type.
-var convertFuncs = map[kql.Type]string{kql.TString: "tostring", kql.TInt: "toint", kql.TLong: "tolong", kql.TReal: "todouble",
-	kql.TBool: "tobool", kql.TDateTime: "todatetime", kql.TTimeSpan: "totimespan", kql.TGuid: "toguid", kql.TDynamic: "todynamic"}
 
 // coerceCmp converts b to a's type for comparison when a is static and b
 // dynamic (or the reverse is handled by the caller).

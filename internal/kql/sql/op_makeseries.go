@@ -47,18 +47,14 @@ func (c *compiler) makeSeries(m *kql.MakeSeries) (*relSQL, error) {
 		return nil, err
 	}
 	nm := newNames()
-	var list1, group1, keyNames []string
 	out := &relSQL{}
-	for _, k := range m.Keys {
-		e, err := c.scalar(k.X, sc)
-		if err != nil {
-			return nil, err
-		}
-		name := nm.alloc(k.Name)
-		list1 = append(list1, nn(e)+" AS "+c.d.Quote(name))
-		group1 = append(group1, nn(e))
-		keyNames = append(keyNames, name)
-		out.cols = append(out.cols, col{name: k.Name, sql: name, t: e.t, nullable: e.t != kql.TString})
+	list1, group1, err := c.groupKeys(m.Keys, sc, nm, out)
+	if err != nil {
+		return nil, err
+	}
+	var keyNames []string
+	for _, k := range out.cols {
+		keyNames = append(keyNames, k.sql)
 	}
 	iName := nm.alloc("__bin")
 	list1 = append(list1, ie.s+" AS "+c.d.Quote(iName))

@@ -108,6 +108,8 @@ func (c *compiler) mvExpand(m *kql.MvExpand) (*relSQL, error) {
 	return out, nil
 }
 
+// convName names the KQL conversion function to t (todynamic for dynamic
+// and unknown).
 func convName(t kql.Type) string {
 	switch t {
 	case kql.TString:

@@ -21,17 +21,9 @@ func (c *compiler) aggregate(g *kql.Aggregate) (*relSQL, error) {
 	sc := c.scopeOf(in, a)
 	nm := newNames()
 	out := &relSQL{}
-	var list, groupBy []string
-	for _, k := range g.Keys {
-		e, err := c.scalar(k.X, sc)
-		if err != nil {
-			return nil, err
-		}
-		s := nn(e)
-		name := nm.alloc(k.Name)
-		list = append(list, s+" AS "+c.d.Quote(name))
-		groupBy = append(groupBy, s)
-		out.cols = append(out.cols, col{name: k.Name, sql: name, t: e.t, nullable: e.nullable && e.t != kql.TString})
+	list, groupBy, err := c.groupKeys(g.Keys, sc, nm, out)
+	if err != nil {
+		return nil, err
 	}
 	// arg_max/arg_min yield a record unpacked by an outer SELECT.
 	type unpack struct {
@@ -178,24 +170,38 @@ func (c *compiler) aggCall(it kql.AggItem, sc *scope) (string, kql.Type, error) 
 	return s, t, nil
 }
 
+// groupKeys compiles grouping keys: each becomes a select item, a GROUP BY
+// term and an output column appended to out. String keys read NULL as ""
+// (nn) so an absent string and "" form one group, as in KQL.
+func (c *compiler) groupKeys(keys []kql.Item, sc *scope, nm *names, out *relSQL) (list, groupBy []string, err error) {
+	for _, k := range keys {
+		e, err := c.scalar(k.X, sc)
+		if err != nil {
+			return nil, nil, err
+		}
+		s := nn(e)
+		name := nm.alloc(k.Name)
+		list = append(list, s+" AS "+c.d.Quote(name))
+		groupBy = append(groupBy, s)
+		out.cols = append(out.cols, col{name: k.Name, sql: name, t: e.t, nullable: e.nullable && e.t != kql.TString})
+	}
+	return list, groupBy, nil
+}
+
 // pivot compiles evaluate pivot: the aggregate of Value per (keys, Key),
 // then one object per keys mapping each Key to its value.
 func (c *compiler) pivot(g *kql.Aggregate, in *relSQL) (*relSQL, error) {
 	a := c.alias()
 	sc := c.scopeOf(in, a)
 	nm := newNames()
-	var list, groupBy, keyCols []string
 	out := &relSQL{}
-	for _, k := range g.Keys {
-		e, err := c.scalar(k.X, sc)
-		if err != nil {
-			return nil, err
-		}
-		name := nm.alloc(k.Name)
-		list = append(list, nn(e)+" AS "+c.d.Quote(name))
-		groupBy = append(groupBy, nn(e))
-		keyCols = append(keyCols, c.d.Quote(name))
-		out.cols = append(out.cols, col{name: k.Name, sql: name, t: e.t, nullable: e.t != kql.TString})
+	list, groupBy, err := c.groupKeys(g.Keys, sc, nm, out)
+	if err != nil {
+		return nil, err
+	}
+	var keyCols []string
+	for _, k := range out.cols {
+		keyCols = append(keyCols, c.d.Quote(k.sql))
 	}
 	pk, err := c.scalar(g.Pivot.Key, sc)
 	if err != nil {
