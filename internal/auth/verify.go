@@ -16,9 +16,8 @@ type KeySource interface {
 
 // Verifier checks SharedKey signatures. It is safe for concurrent use.
 type Verifier struct {
-	keys    KeySource
-	now     func() time.Time
-	maxSkew time.Duration
+	keys KeySource
+	now  func() time.Time
 }
 
 // NewVerifier returns a Verifier over keys. now is the clock (nil:
@@ -27,7 +26,7 @@ func NewVerifier(keys KeySource, now func() time.Time) *Verifier {
 	if now == nil {
 		now = time.Now
 	}
-	return &Verifier{keys: keys, now: now, maxSkew: MaxClockSkew}
+	return &Verifier{keys: keys, now: now}
 }
 
 // Verify authenticates r and returns the canonical ID of the workspace
@@ -90,11 +89,11 @@ func (v *Verifier) Verify(r *http.Request, contentLength int64, resource string)
 			"x-ms-date %q is not an RFC 1123 date like 'Mon, 04 Apr 2016 08:00:00 GMT'", clip(date))
 	}
 	now := v.now()
-	if d := now.Sub(t); d > v.maxSkew || d < -v.maxSkew {
+	if d := now.Sub(t); d.Abs() > MaxClockSkew {
 		return "", refuse(ReasonStaleDate, id,
 			"x-ms-date %q is %s from the server clock (%s), more than the %s allowed; refused as a possible replay. "+
 				"Synchronise the client clock and sign every request, retries included, with the current time",
-			date, d.Abs().Round(time.Second), now.UTC().Format(http.TimeFormat), v.maxSkew)
+			date, d.Abs().Round(time.Second), now.UTC().Format(http.TimeFormat), MaxClockSkew)
 	}
 	return id, nil
 }
