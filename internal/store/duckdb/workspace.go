@@ -107,10 +107,7 @@ func (w *Workspace) open(dsn string) (err error) {
 	if err := registerColFunc(w); err != nil {
 		return err
 	}
-	if err := w.migrate(ctx); err != nil {
-		return err
-	}
-	if _, err := w.syncDir(); err != nil {
+	if err := w.migrate(ctx); err != nil { // its commit syncs the WAL's directory entry
 		return err
 	}
 	w.g, err = newWriters(w, w.s.opts.Writers)
@@ -140,20 +137,15 @@ func dsnOptions(o *Options) url.Values {
 
 // migrate creates what is missing, in one transaction, and (re)creates the
 // views, which depend only on the schema compiled into this binary.
-func (w *Workspace) migrate(ctx context.Context) (err error) {
-	c := w.wconn
-	if _, err := c.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return fmt.Errorf("begin migration: %w", err)
+func (w *Workspace) migrate(ctx context.Context) error {
+	if err := w.inTx(ctx, sqlConn{w.wconn}, func() error { return w.migrateTx(ctx) }); err != nil {
+		return fmt.Errorf("migrate: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			_, _ = c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-			return
-		}
-		if _, err = c.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err != nil {
-			err = fmt.Errorf("commit migration: %w", err)
-		}
-	}()
+	return nil
+}
+
+func (w *Workspace) migrateTx(ctx context.Context) error {
+	c := w.wconn
 	stmts := []string{
 		"CREATE TABLE IF NOT EXISTS " + metaTable + " (key VARCHAR PRIMARY KEY, value VARCHAR)",
 		"CREATE TABLE IF NOT EXISTS " + batchTable + " (sender VARCHAR NOT NULL, seq UBIGINT NOT NULL, " +
@@ -166,7 +158,7 @@ func (w *Workspace) migrate(ctx context.Context) (err error) {
 		}
 	}
 	var version string
-	err = c.QueryRowContext(ctx, "SELECT value FROM "+metaTable+" WHERE key = 'format'").Scan(&version)
+	err := c.QueryRowContext(ctx, "SELECT value FROM "+metaTable+" WHERE key = 'format'").Scan(&version)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		if _, err := c.ExecContext(ctx, "INSERT INTO "+metaTable+" VALUES ('format', ?)", strconv.Itoa(formatVersion)); err != nil {
