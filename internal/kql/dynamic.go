@@ -129,7 +129,7 @@ func FormatDatetime(t time.Time) string {
 	if t.Nanosecond() == 0 {
 		return t.Format("2006-01-02T15:04:05Z")
 	}
-	return t.Format("2006-01-02T15:04:05.0000000Z")
+	return t.Format(event.TimeLayout)
 }
 
 // FormatTimespan renders a timespan as KQL prints it: [-][d.]hh:mm:ss[.fffffff].
