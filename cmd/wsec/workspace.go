@@ -33,6 +33,17 @@ func runWorkspace(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
+	// Usage is checked before auth.Open, which creates the data directory.
+	var kind auth.KeyKind
+	if sub == "rotate-key" {
+		var err error
+		if kind, err = auth.ParseKeyKind(*which); err != nil {
+			return cli.UsageError(err.Error())
+		}
+		if *id == "" {
+			return cli.UsageError("--workspace is required (or set WSEC_WORKSPACE)")
+		}
+	}
 	reg, err := auth.Open(*data, auth.Options{})
 	if err != nil {
 		return err
@@ -48,13 +59,6 @@ func runWorkspace(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	case "list":
 		out = reg.List()
 	case "rotate-key":
-		kind, err := auth.ParseKeyKind(*which)
-		if err != nil {
-			return cli.UsageError(err.Error())
-		}
-		if *id == "" {
-			return cli.UsageError("--workspace is required (or set WSEC_WORKSPACE)")
-		}
 		w, err := reg.RotateKey(*id, kind)
 		if err != nil {
 			return err

@@ -1,0 +1,27 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestWorkspaceRotateKeyUsage checks that a wrongly called rotate-key is a
+// usage error reported before the data directory is touched.
+func TestWorkspaceRotateKeyUsage(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	for _, args := range [][]string{
+		{"--key", "tertiary", "--workspace", "ws1"},
+		{"--key", "primary", "--workspace", ""},
+	} {
+		args = append([]string{"workspace", "rotate-key", "--data", data}, args...)
+		code, _, errs := runCmd(t, args...)
+		if code != 2 || !strings.Contains(errs, "wsec workspace:") {
+			t.Errorf("%v: exit %d, %s; want a usage error", args, code, errs)
+		}
+		if _, err := os.Stat(data); !os.IsNotExist(err) {
+			t.Errorf("%v: data directory created (%v)", args, err)
+		}
+	}
+}
