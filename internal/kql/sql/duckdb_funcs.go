@@ -195,8 +195,7 @@ func (d DuckDB) Func(fn string, a []Arg, ret kql.Type) (string, error) {
 		if len(a) == 4 {
 			t, _ := kql.ParseType(a[3].Const.V.(string))
 			if t != kql.TString {
-				conv := map[kql.Type]string{kql.TInt: "tolong", kql.TLong: "tolong", kql.TReal: "todouble", kql.TBool: "tobool", kql.TDateTime: "todatetime", kql.TTimeSpan: "totimespan", kql.TDynamic: "todynamic", kql.TGuid: "toguid"}[t]
-				return d.Func(conv, []Arg{{SQL: "NULLIF(" + s + ", '')", Type: kql.TString, Nullable: true}}, t)
+				return d.Func(convName(t), []Arg{{SQL: "NULLIF(" + s + ", '')", Type: kql.TString, Nullable: true}}, t)
 			}
 		}
 		return s, nil
