@@ -121,13 +121,7 @@ func (c *compiler) boolExpr(x expr, cx cctx) (evalFn, *Error) {
 		if f, ok := staticExists(p); ok && !c.general {
 			return f, nil
 		}
-		if p.direct {
-			return func(e *event.Event, now int64, n node) bool {
-				_, ok := p.node(e, now, n)
-				return ok
-			}, nil
-		}
-		return func(e *event.Event, now int64, n node) bool { return p.walk(0, e, now, n, visitAny) }, nil
+		return p.some(visitAny), nil
 	case *numLit:
 		n, err := c.number(x)
 		if err != nil {

@@ -62,26 +62,23 @@ func pathCompare(p *cpath, op tokKind, lit *literal, ctx kindSet) evalFn {
 				return ok && cmpValue(op, v, lit)
 			}
 		}
-		return func(e *event.Event, now int64, ctx node) bool {
-			n, ok := p.node(e, now, ctx)
-			if !ok {
-				return false
-			}
-			v, ok := valueOf(e, n)
-			return ok && cmpValue(op, v, lit)
-		}
 	}
-	return walkCompare(p, op, lit)
+	return p.some(compareNode(op, lit))
 }
 
-// walkCompare is the general node-set comparison: walk the path, compare
-// each node's value.
+// walkCompare is the general node-set comparison, for checking the
+// specialised ones: walk the path (direct or not), compare each node's value.
 func walkCompare(p *cpath, op tokKind, lit *literal) evalFn {
-	visit := func(e *event.Event, _ int64, n node) bool {
+	visit := compareNode(op, lit)
+	return func(e *event.Event, now int64, ctx node) bool { return p.walk(0, e, now, ctx, visit) }
+}
+
+// compareNode tests a selected node's value against lit.
+func compareNode(op tokKind, lit *literal) visitFn {
+	return func(e *event.Event, _ int64, n node) bool {
 		v, ok := valueOf(e, n)
 		return ok && cmpValue(op, v, lit)
 	}
-	return func(e *event.Event, now int64, ctx node) bool { return p.walk(0, e, now, ctx, visit) }
 }
 
 // dataCompare is the hot case "EventData[Data[@Name='X'] op literal]" (or

@@ -76,22 +76,14 @@ func (c *compiler) band(x *callExpr, cx cctx) (evalFn, *Error) {
 	if k, ok := p.result.only(); ok && !c.general && k == kKeywords && p.direct && len(p.steps) == 1 && len(p.steps[0].preds) == 0 {
 		return func(e *event.Event, _ int64, _ node) bool { return e.System.Keywords&mask != 0 }, nil
 	}
-	test := func(e *event.Event, n node) bool {
+	return p.some(func(e *event.Event, _ int64, n node) bool {
 		v, ok := valueOf(e, n)
 		if !ok {
 			return false
 		}
 		nv := numOf(v)
 		return nv.exact && nv.u&mask != 0
-	}
-	if p.direct {
-		return func(e *event.Event, now int64, ctx node) bool {
-			n, ok := p.node(e, now, ctx)
-			return ok && test(e, n)
-		}, nil
-	}
-	visit := func(e *event.Event, _ int64, n node) bool { return test(e, n) }
-	return func(e *event.Event, now int64, ctx node) bool { return p.walk(0, e, now, ctx, visit) }, nil
+	}), nil
 }
 
 // timediff compiles "timediff(a[, b]) op lit": the milliseconds from a to b
@@ -152,7 +144,7 @@ func (c *compiler) timediff(x *callExpr, op tokKind, lit literal, cx cctx) (eval
 	if !first {
 		other = times[0]
 	}
-	test := func(e *event.Event, now int64, n node) bool {
+	return p.some(func(e *event.Event, now int64, n node) bool {
 		v, ok := valueOf(e, n)
 		if !ok || v.kind != vTime {
 			return false
@@ -164,12 +156,5 @@ func (c *compiler) timediff(x *callExpr, op tokKind, lit literal, cx cctx) (eval
 			return span(v.t, other)
 		}
 		return span(other, v.t)
-	}
-	if p.direct {
-		return func(e *event.Event, now int64, ctx node) bool {
-			n, ok := p.node(e, now, ctx)
-			return ok && test(e, now, n)
-		}, nil
-	}
-	return func(e *event.Event, now int64, ctx node) bool { return p.walk(0, e, now, ctx, test) }, nil
+	}), nil
 }

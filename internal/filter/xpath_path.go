@@ -66,6 +66,18 @@ func (p *cpath) node(e *event.Event, now int64, ctx node) (node, bool) {
 	return n, true
 }
 
+// some compiles "some node the path selects from the context satisfies
+// test": node() for a direct path, walk() otherwise.
+func (p *cpath) some(test visitFn) evalFn {
+	if p.direct {
+		return func(e *event.Event, now int64, ctx node) bool {
+			n, ok := p.node(e, now, ctx)
+			return ok && test(e, now, n)
+		}
+	}
+	return func(e *event.Event, now int64, ctx node) bool { return p.walk(0, e, now, ctx, test) }
+}
+
 // walk calls visit for the nodes steps[i:] select from ctx, until visit
 // returns true.
 func (p *cpath) walk(i int, e *event.Event, now int64, ctx node, visit visitFn) bool {
