@@ -1,7 +1,9 @@
 package event
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -76,13 +78,12 @@ func (e *Event) AppendXML(dst []byte) []byte {
 		dst = append(dst, "<UserData><"...)
 		dst = append(dst, e.UserDataName...)
 		dst = appendXMLAttr(dst, "xmlns", e.UserDataNS)
-		dst = append(dst, '>')
+		w := userDataWriter{dst: dst, open: []string{e.UserDataName}, tag: true}
 		for _, f := range e.Data {
-			dst = appendNested(dst, f.Name, f.Value)
+			w.field(f.Name, f.Value)
 		}
-		dst = append(dst, "</"...)
-		dst = append(dst, e.UserDataName...)
-		dst = append(dst, "></UserData>"...)
+		w.closeTo(0)
+		dst = append(w.dst, "</UserData>"...)
 	}
 	if r := e.Rendering; r != nil {
 		dst = append(dst, `<RenderingInfo Culture="`...)
@@ -104,20 +105,80 @@ func (e *Event) AppendXML(dst []byte) []byte {
 	return append(dst, "</Event>"...)
 }
 
-// appendNested writes a UserData field whose name may be a "/" path.
-func appendNested(dst []byte, path, v string) []byte {
-	for i := 0; i < len(path); i++ {
-		if path[i] == '/' {
-			dst = append(dst, '<')
-			dst = append(dst, path[:i]...)
-			dst = append(dst, '>')
-			dst = appendNested(dst, path[i+1:], v)
-			dst = append(dst, "</"...)
-			dst = append(dst, path[:i]...)
-			return append(dst, '>')
+// userDataWriter turns UserData fields (paths below the wrapper, see Field)
+// back into the elements they were flattened from, in order: fields that
+// share a parent path share its element, and a "@name" step is an attribute
+// of its element, so the output is XML that flattens to the same fields.
+type userDataWriter struct {
+	dst   []byte
+	open  []string // open elements, the wrapper first
+	tag   bool     // the innermost start tag still takes attributes
+	text  bool     // the innermost element has had text since its last child
+	attrs []string // attributes on that start tag
+}
+
+func (w *userDataWriter) field(name, v string) {
+	var elems []string
+	attr := ""
+	if name != "" {
+		elems = strings.Split(name, "/")
+		if last := elems[len(elems)-1]; strings.HasPrefix(last, "@") {
+			attr, elems = last[1:], elems[:len(elems)-1]
 		}
 	}
-	return appendElement(dst, path, v)
+	k := 1 // open[:k] is the common path
+	for k < len(w.open) && k <= len(elems) && w.open[k] == elems[k-1] {
+		k++
+	}
+	w.closeTo(k)
+	if len(w.open) == len(elems)+1 {
+		// The field's own element is the innermost one: a second text, or an
+		// attribute after its content, starts a repeated element.
+		again := attr == "" && w.text || attr != "" && (!w.tag || slices.Contains(w.attrs, attr))
+		switch {
+		case !again:
+		case len(w.open) > 1:
+			w.closeTo(len(w.open) - 1)
+		case attr != "":
+			// The wrapper's start tag is written: keep the value as a child.
+			elems, attr = append(elems, attr), ""
+		}
+	}
+	for _, el := range elems[len(w.open)-1:] {
+		w.endStartTag()
+		w.dst = append(w.dst, '<')
+		w.dst = append(w.dst, el...)
+		w.open = append(w.open, el)
+		w.tag, w.text, w.attrs = true, false, w.attrs[:0]
+	}
+	if attr != "" {
+		w.dst = appendXMLAttrAlways(w.dst, attr, v)
+		w.attrs = append(w.attrs, attr)
+		return
+	}
+	w.endStartTag()
+	w.dst = appendXMLText(w.dst, v)
+	w.text = true
+}
+
+// endStartTag ends the innermost start tag if it still takes attributes.
+func (w *userDataWriter) endStartTag() {
+	if w.tag {
+		w.dst = append(w.dst, '>')
+		w.tag = false
+	}
+}
+
+// closeTo closes the open elements past the first n.
+func (w *userDataWriter) closeTo(n int) {
+	for len(w.open) > n {
+		w.endStartTag()
+		w.dst = append(w.dst, "</"...)
+		w.dst = append(w.dst, w.open[len(w.open)-1]...)
+		w.dst = append(w.dst, '>')
+		w.open = w.open[:len(w.open)-1]
+		w.text = false
+	}
 }
 
 func appendElement(dst []byte, name, v string) []byte {
@@ -134,6 +195,10 @@ func appendXMLAttr(dst []byte, name, v string) []byte {
 	if v == "" {
 		return dst
 	}
+	return appendXMLAttrAlways(dst, name, v)
+}
+
+func appendXMLAttrAlways(dst []byte, name, v string) []byte {
 	dst = append(dst, ' ')
 	dst = append(dst, name...)
 	dst = append(dst, '=', '"')
