@@ -2,7 +2,6 @@ package agent
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,12 +14,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/zstd"
-
 	"wsec/internal/auth"
 	"wsec/internal/dcr"
 	"wsec/internal/event"
 	"wsec/internal/filter"
+	"wsec/internal/protocol"
+	"wsec/internal/ship/shiptest"
 )
 
 // fakeWorkspace is a workspace as far as an agent can tell: it checks
@@ -161,25 +160,19 @@ func (w *fakeWorkspace) events(rw http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	switch ct := r.Header.Get("Content-Type"); ct {
-	case "application/x-wsec-batch", "application/x-wsec-events":
-	default:
+	if ct := r.Header.Get("Content-Type"); ct != protocol.ContentTypeBatch {
 		w.refuse(rw, http.StatusUnsupportedMediaType, "content type %q", ct)
 		return
 	}
-	raw, err := decompress(r.Header.Get("Content-Encoding"), body)
+	raw, err := shiptest.Decompress(r.Header.Get("Content-Encoding"), body)
 	if err != nil {
 		w.refuse(rw, http.StatusBadRequest, "decompress: %v", err)
 		return
 	}
-	var evs []*event.Event
-	for d := event.NewBatchDecoder(raw); d.More(); {
-		e, err := d.Next()
-		if err != nil {
-			w.refuse(rw, http.StatusBadRequest, "decode: %v", err)
-			return
-		}
-		evs = append(evs, e)
+	evs, err := shiptest.DecodeBatch(raw)
+	if err != nil {
+		w.refuse(rw, http.StatusBadRequest, "decode: %v", err)
+		return
 	}
 	sender, seq := r.Header.Get("X-Wsec-Sender"), r.Header.Get("X-Wsec-Seq")
 	if sender == "" || seq == "" {
@@ -235,27 +228,6 @@ func (w *fakeWorkspace) heartbeat(rw http.ResponseWriter, r *http.Request) {
 	w.heartbeats = append(w.heartbeats, hb)
 	w.mu.Unlock()
 	json.NewEncoder(rw).Encode(map[string]int{"stored": 1})
-}
-
-func decompress(enc string, body []byte) ([]byte, error) {
-	switch enc {
-	case "zstd":
-		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1))
-		if err != nil {
-			return nil, err
-		}
-		defer d.Close()
-		return d.DecodeAll(body, nil)
-	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(body))
-		if err != nil {
-			return nil, err
-		}
-		return io.ReadAll(zr)
-	case "", "identity":
-		return body, nil
-	}
-	return nil, fmt.Errorf("unknown encoding %q", enc)
 }
 
 // count returns the events stored.

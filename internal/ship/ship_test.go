@@ -13,6 +13,7 @@ import (
 
 	"wsec/internal/bookmark"
 	"wsec/internal/event"
+	"wsec/internal/ship/shiptest"
 	"wsec/internal/spool"
 )
 
@@ -233,12 +234,12 @@ func TestRejectedBatchIsParked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	evs, err := shiptest.DecodeBatch(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
 	parked := map[event.Key]int{}
-	for dec := event.NewBatchDecoder(raw); dec.More(); {
-		e, err := dec.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, e := range evs {
 		parked[e.Key()]++
 	}
 	if len(parked) != int(st.RejectedRecords) {

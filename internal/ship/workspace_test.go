@@ -2,7 +2,6 @@ package ship
 
 import (
 	"bytes"
-	"compress/gzip"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -11,14 +10,12 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/zstd"
-
 	"wsec/internal/event"
+	"wsec/internal/ship/shiptest"
 )
 
 const testSender = "agent-7d1c0a52"
@@ -140,20 +137,15 @@ func (w *fakeWorkspace) serve(rw http.ResponseWriter, r *http.Request) {
 		w.refuse(rw, http.StatusUnsupportedMediaType, "content type %q", ct)
 		return
 	}
-	raw, err := decompress(r.Header.Get("Content-Encoding"), body)
+	raw, err := shiptest.Decompress(r.Header.Get("Content-Encoding"), body)
 	if err != nil {
 		w.refuse(rw, http.StatusBadRequest, "decompress: %v", err)
 		return
 	}
-	var evs []*event.Event
-	dec := event.NewBatchDecoder(raw)
-	for dec.More() {
-		e, err := dec.Next()
-		if err != nil {
-			w.refuse(rw, http.StatusBadRequest, "decode: %v", err)
-			return
-		}
-		evs = append(evs, e)
+	evs, err := shiptest.DecodeBatch(raw)
+	if err != nil {
+		w.refuse(rw, http.StatusBadRequest, "decode: %v", err)
+		return
 	}
 	if c := r.Header.Get("X-Wsec-Count"); c != strconv.Itoa(len(evs)) {
 		w.refuse(rw, http.StatusBadRequest, "X-Wsec-Count %s but %d events", c, len(evs))
@@ -217,25 +209,6 @@ func (w *fakeWorkspace) checkSignature(r *http.Request, n int) error {
 	return nil
 }
 
-func decompress(enc string, body []byte) ([]byte, error) {
-	switch enc {
-	case "zstd":
-		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1))
-		if err != nil {
-			return nil, err
-		}
-		defer d.Close()
-		return d.DecodeAll(body, nil)
-	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(body))
-		if err != nil {
-			return nil, err
-		}
-		return io.ReadAll(zr)
-	}
-	return nil, fmt.Errorf("content encoding %q", enc)
-}
-
 // waitEvents blocks until at least n distinct events are stored.
 func (w *fakeWorkspace) waitEvents(t testing.TB, n int) {
 	t.Helper()
@@ -292,5 +265,3 @@ func (w *fakeWorkspace) stats() (requests, batches, dups, refused int) {
 	defer w.mu.Unlock()
 	return w.requests, len(w.stored), w.dups, w.refused
 }
-
-var _ = strings.TrimSpace
