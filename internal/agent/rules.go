@@ -43,7 +43,6 @@ type rules struct {
 	etag    string // sent as If-None-Match
 	badTag  string // the answer with this tag could not be applied
 	lastErr string
-	errAt   time.Time
 }
 
 // compiledRules is an immutable snapshot: what Keep uses and what status
@@ -203,7 +202,7 @@ func (r *rules) poll(ctx context.Context, c rulesFetcher, groups []string) error
 func (r *rules) fail(err error) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.lastErr, r.errAt = err.Error(), r.now()
+	r.lastErr = err.Error()
 	return err
 }
 

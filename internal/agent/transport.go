@@ -2,13 +2,13 @@ package agent
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"time"
+
+	"wsec/internal/ship"
 )
 
 // controlClient is the HTTP client for a destination's heartbeats and rule
@@ -17,13 +17,9 @@ import (
 func controlClient(d DestinationConfig) (*http.Client, error) {
 	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
 	if d.CAFile != "" {
-		pem, err := os.ReadFile(d.CAFile)
+		pool, err := ship.RootCAs(d.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("destination %s: read CA file: %w", d.Name, err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("destination %s: CA file %s holds no PEM certificate", d.Name, d.CAFile)
+			return nil, fmt.Errorf("destination %s: %w", d.Name, err)
 		}
 		tlsConf.RootCAs = pool
 	}

@@ -69,13 +69,9 @@ func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastR
 func newTransport(o *Options) (*http.Transport, error) {
 	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
 	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
+		pool, err := RootCAs(o.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("read CA file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("CA file %s holds no PEM certificate", o.CAFile)
+			return nil, err
 		}
 		tlsConf.RootCAs = pool
 	}
@@ -99,6 +95,21 @@ func newTransport(o *Options) (*http.Transport, error) {
 		t.Proxy = http.ProxyURL(pu)
 	}
 	return t, nil
+}
+
+// RootCAs reads the PEM file of the CA certificates a destination trusts
+// instead of the system's (Options.CAFile). The agent's heartbeats and
+// rule polls to the same destination trust the same pool.
+func RootCAs(path string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read CA file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("CA file %s holds no PEM certificate", path)
+	}
+	return pool, nil
 }
 
 // response is the outcome of one attempt that reached the workspace.
