@@ -171,7 +171,7 @@ func (s *Stream) pump(ctx context.Context, sub subscription, after uint64, emit 
 				b.Pos = append(b.Pos, id)
 			}
 		}
-		if b.Through > 0 && (len(b.Events) > 0 || b.Through > b.Last()) {
+		if b.Through > 0 { // events, or only records skipped past (Through > Last)
 			if eerr := emit(b); eerr != nil {
 				return after, &emitError{eerr}
 			}
