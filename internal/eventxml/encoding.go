@@ -61,6 +61,9 @@ func (u *utf16Reader) Read(p []byte) (int, error) {
 			return 0, u.srcErr
 		}
 		m, err := u.src.Read(u.in[u.n:])
+		if m == 0 && err == nil {
+			return 0, nil // let the caller decide when a source makes no progress
+		}
 		u.n += m
 		if err != nil {
 			u.srcErr = err
