@@ -1,6 +1,7 @@
 package kql
 
 import (
+	"slices"
 	"time"
 )
 
@@ -255,28 +256,15 @@ func (r *Join) Columns() []Column {
 }
 func (r *MvExpand) Columns() []Column {
 	in := r.In.Columns()
-	cols := make([]Column, 0, len(in)+1)
+	cols := make([]Column, 0, len(in)+len(r.Items)+1)
 	for _, c := range in {
-		replaced := false
-		for _, it := range r.Items {
-			if it.Name == c.Name {
-				cols = append(cols, Column{Name: c.Name, Type: it.Type})
-				replaced = true
-				break
-			}
+		if i := slices.IndexFunc(r.Items, func(it MvItem) bool { return it.Name == c.Name }); i >= 0 {
+			c.Type = r.Items[i].Type
 		}
-		if !replaced {
-			cols = append(cols, c)
-		}
+		cols = append(cols, c)
 	}
 	for _, it := range r.Items {
-		found := false
-		for _, c := range in {
-			if c.Name == it.Name {
-				found = true
-			}
-		}
-		if !found {
+		if !slices.ContainsFunc(in, func(c Column) bool { return c.Name == it.Name }) {
 			cols = append(cols, Column{Name: it.Name, Type: it.Type})
 		}
 	}
