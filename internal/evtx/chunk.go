@@ -112,7 +112,7 @@ func (d *decoder) decodeChunk(index int, fileOff int64, data []byte, avail int, 
 	alloc := newEventSlab(h)
 	le := binary.LittleEndian
 	var lastID uint64
-	deliver := func(off, size int, id uint64, framing error) bool {
+	deliver := func(off, size int, id uint64, framing error) {
 		ev := alloc.next()
 		truncated, err := d.decodeRecord(off, size, ev)
 		if err != nil {
@@ -122,7 +122,7 @@ func (d *decoder) decodeChunk(index int, fileOff int64, data []byte, avail int, 
 			}
 			problem(ProblemRecordSkipped, off, id, err)
 			res.stats.Skipped++
-			return false
+			return
 		}
 		if ev.System.EventRecordID == 0 {
 			ev.System.EventRecordID = id
@@ -140,19 +140,15 @@ func (d *decoder) decodeChunk(index int, fileOff int64, data []byte, avail int, 
 		}
 		res.events = append(res.events, ev)
 		lastID = id
-		return true
 	}
 	off := chunkHeaderSize
 	for off+recordHeaderSize <= end {
 		size, id, err := checkRecord(data, off, end)
 		switch {
-		case err == nil:
-			deliver(off, size, id, nil)
-			off += size
-			continue
-		case errors.Is(err, errSizeCopy):
-			// The trailing size copy is not written yet (a record torn by a
-			// crash) or damaged: the record itself may still be whole.
+		case err == nil || errors.Is(err, errSizeCopy):
+			// With errSizeCopy the trailing size copy is not written yet (a
+			// record torn by a crash) or damaged: the record itself may
+			// still be whole, delivered as suspect.
 			deliver(off, size, id, err)
 			off += size
 			continue
