@@ -168,3 +168,26 @@ func TestReadDamagedEVTXCountsSkips(t *testing.T) {
 		t.Errorf("bad chunk not reported: %+v", st)
 	}
 }
+
+// A damaged file header is reported first, before the chunks' problems,
+// as evtx reports it.
+func TestReadEVTXHeaderProblemFirst(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "evtx", "testdata", "security-4648-4624.evtx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[124] ^= 0xff      // file header checksum
+	b[4096+100] ^= 0xff // inside chunk 0's checksummed header
+	path := filepath.Join(t.TempDir(), "damaged.evtx")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, st, err := readAll(t, path, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) == 0 || st.Skipped != 0 || len(st.Problems) != 2 ||
+		!strings.HasPrefix(st.Problems[0], "file header") || !strings.HasPrefix(st.Problems[1], "chunk checksum") {
+		t.Errorf("%d events, stats %+v", len(got), st)
+	}
+}
