@@ -126,7 +126,6 @@ func TestSemantics(t *testing.T) {
 	db := openFixtureDB(t)
 	cat := fixtureCatalog()
 	for _, c := range cases {
-		c := c
 		t.Run(fmt.Sprintf("%s:%d", c.file, c.line), func(t *testing.T) {
 			cols, rows, err := runKQL(db, cat, c.query)
 			if c.wantErr != "" {
