@@ -12,10 +12,8 @@ import (
 // table has a TimeGenerated datetime column.
 func (c *compiler) scan(s *kql.Scan) (*relSQL, error) {
 	r := &relSQL{from: c.d.Quote(s.Table)}
-	nm := newNames()
-	for _, col := range s.Cols {
-		nm.reserve(col.Name)
-		r.cols = append(r.cols, col2(col.Name, col.Name, col.Type))
+	for _, cl := range s.Cols {
+		r.cols = append(r.cols, col{name: cl.Name, sql: cl.Name, t: cl.Type, nullable: true})
 	}
 	for _, col := range s.Cols {
 		if col.Name != TimeColumn || col.Type != kql.TDateTime {
@@ -39,10 +37,6 @@ func (c *compiler) scan(s *kql.Scan) (*relSQL, error) {
 	}
 	r.sql = scanSQL(r.from, r.where)
 	return r, nil
-}
-
-func col2(name, sqlName string, t kql.Type) col {
-	return col{name: name, sql: sqlName, t: t, nullable: true}
 }
 
 func scanSQL(from string, where []string) string {
