@@ -167,6 +167,16 @@ func (n *names) alloc(kqlName string) string {
 
 func (n *names) reserve(sqlName string) { n.taken[strings.ToLower(sqlName)] = true }
 
+// namesOver returns names with every column of cols (hidden ones included)
+// taken, for an operator that adds columns to its input's.
+func namesOver(cols []col) *names {
+	nm := newNames()
+	for _, cl := range cols {
+		nm.reserve(cl.sql)
+	}
+	return nm
+}
+
 // rel compiles a plan relation.
 func (c *compiler) rel(r kql.Rel) (*relSQL, error) {
 	switch r := r.(type) {

@@ -88,10 +88,7 @@ func (c *compiler) dedupLeft(in *relSQL, keys []kql.Scalar) (*relSQL, error) {
 		}
 		parts = append(parts, nn(e))
 	}
-	nm := newNames()
-	for _, cl := range in.cols {
-		nm.reserve(cl.sql)
-	}
+	nm := namesOver(in.cols)
 	rn := nm.alloc("__rn")
 	partition := ""
 	if len(parts) > 0 {

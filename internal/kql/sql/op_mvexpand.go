@@ -15,10 +15,7 @@ func (c *compiler) mvExpand(m *kql.MvExpand) (*relSQL, error) {
 	if err != nil {
 		return nil, err
 	}
-	nm := newNames()
-	for _, cl := range in.cols {
-		nm.reserve(cl.sql)
-	}
+	nm := namesOver(in.cols)
 	// 1: the element lists.
 	a1 := c.alias()
 	sc := c.scopeOf(in, a1)

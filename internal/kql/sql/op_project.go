@@ -133,10 +133,7 @@ func (c *compiler) sessions(in *relSQL, items []kql.Item) (*relSQL, []kql.Item, 
 			}
 			args[i] = e.s
 		}
-		nm := newNames()
-		for _, cl := range in.cols {
-			nm.reserve(cl.sql)
-		}
+		nm := namesOver(in.cols)
 		name := nm.alloc(fmt.Sprintf("__rws%d", n))
 		order := strings.Join(sc.order, ", ")
 		out := &relSQL{

@@ -17,12 +17,9 @@ func (c *compiler) sort(s *kql.Sort) (*relSQL, error) {
 	}
 	a := c.alias()
 	sc := c.scopeOf(in, a)
-	nm := newNames()
+	nm := namesOver(in.cols)
 	list := []string{a + ".*"}
 	out := &relSQL{cols: append([]col(nil), in.cols...)}
-	for _, cl := range in.cols {
-		nm.reserve(cl.sql)
-	}
 	if len(s.Keys) == 0 {
 		// serialize: keep the input's order, or fix the current one.
 		if len(in.order) > 0 {
