@@ -11,14 +11,7 @@ func (o *DistinctOp) Name() string { return "distinct" }
 
 func (p *parser) parseDistinct(pos Pos) Operator {
 	p.parseOptions()
-	o := &DistinctOp{OpPos: pos}
-	for {
-		before := p.i
-		o.Cols = append(o.Cols, p.parseExpr(false))
-		if p.bad || p.i == before || !p.got(tComma) {
-			return o
-		}
-	}
+	return &DistinctOp{OpPos: pos, Cols: p.parseExprList()}
 }
 
 func (o *DistinctOp) format(pr *printer) {

@@ -35,13 +35,8 @@ func (p *parser) parseJoin(pos Pos, kw string) Operator {
 		return o
 	}
 	p.expectWord("on", "after the right side of '"+kw+"'")
-	for {
-		before := p.i
-		o.On = append(o.On, p.parseExpr(false))
-		if p.bad || p.i == before || !p.got(tComma) {
-			return o
-		}
-	}
+	o.On = p.parseExprList()
+	return o
 }
 
 func (o *JoinOp) format(pr *printer) {

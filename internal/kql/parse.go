@@ -413,6 +413,18 @@ func (p *parser) parseNamed(tuples bool) *NamedExpr {
 	return &NamedExpr{X: p.parseExpr(false)}
 }
 
+// parseExprList parses x, y, ... (distinct columns, join conditions).
+func (p *parser) parseExprList() []Expr {
+	var xs []Expr
+	for {
+		before := p.i
+		xs = append(xs, p.parseExpr(false))
+		if p.bad || p.i == before || !p.got(tComma) {
+			return xs
+		}
+	}
+}
+
 // parseWildIdent parses a name that may hold * wildcards (project-away
 // Event*, union Security*).
 func (p *parser) parseWildIdent(context string) *Ident {
