@@ -23,16 +23,10 @@ import (
 // sender and sequence headers are the workspace's (internal/protocol);
 // X-Wsec-Last-Seq and X-Wsec-Count are extra checks a receiver may use.
 const (
-	ContentType    = protocol.ContentTypeBatch
-	HeaderSender   = protocol.HeaderSender
-	HeaderSeq      = protocol.HeaderSeq
 	HeaderCount    = "X-Wsec-Count"
 	HeaderLastSeq  = "X-Wsec-Last-Seq"
 	userAgentValue = "wsec-agent"
 )
-
-// EventsPath returns the path batches for workspace id are posted to.
-func EventsPath(id string) string { return strings.Replace(protocol.PathEvents, "{id}", id, 1) }
 
 // client posts batches to one workspace over one keep-alive HTTP client.
 type client struct {
@@ -46,7 +40,7 @@ func newClient(o *Options) (*client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse URL %q: %w", o.URL, err)
 	}
-	u.Path = strings.TrimRight(u.Path, "/") + EventsPath(o.WorkspaceID)
+	u.Path = strings.TrimRight(u.Path, "/") + strings.Replace(protocol.PathEvents, "{id}", o.WorkspaceID, 1)
 	u.RawQuery, u.Fragment = "", ""
 	rt := o.Transport
 	if rt == nil {
@@ -130,11 +124,11 @@ func (c *client) post(ctx context.Context, seq, last uint64, count int, body []b
 	}
 	req.ContentLength = int64(len(body))
 	h := req.Header
-	h.Set("Content-Type", ContentType)
+	h.Set("Content-Type", protocol.ContentTypeBatch)
 	h.Set("Content-Encoding", string(c.o.Compression))
 	h.Set("User-Agent", userAgentValue)
-	h.Set(HeaderSender, c.o.SenderID)
-	h.Set(HeaderSeq, strconv.FormatUint(seq, 10))
+	h.Set(protocol.HeaderSender, c.o.SenderID)
+	h.Set(protocol.HeaderSeq, strconv.FormatUint(seq, 10))
 	h.Set(HeaderLastSeq, strconv.FormatUint(last, 10))
 	h.Set(HeaderCount, strconv.Itoa(count))
 	// Signed last, with the current time: every retry gets a fresh date.
