@@ -52,6 +52,9 @@ func TestSteadyState(t *testing.T) {
 	t.Logf("%.0f events/s delivered over %v; agent CPU %.2fs = %.2f%% of one core; RSS max %.1f MB (VmHWM %.1f MB)",
 		float64(n)/elapsed.Seconds(), elapsed.Round(time.Second), cpuSec, 100*cpuSec/elapsed.Seconds(),
 		float64(maxRSS)/1024, float64(procRSS(t, pid, "VmHWM:"))/1024)
+	if n == 0 {
+		t.Errorf("no event delivered in %v at 1,000 events/s: nothing was measured", elapsed.Round(time.Second))
+	}
 }
 
 // procCPU returns utime+stime of pid in clock ticks, and ticks per second.
