@@ -609,15 +609,16 @@ func (c *checker) columnIfExists(x *CallExpr, sc *scope, e *env) Scalar {
 		t := def.Type()
 		var v Scalar = prop
 		if !t.IsDynamic() {
-			v = &Call{Fn: convFunc(t), Args: []Scalar{prop}, T: t}
+			v = &Call{Fn: ConvFunc(t), Args: []Scalar{prop}, T: t}
 		}
 		return &Call{Fn: "coalesce", Args: []Scalar{v, def}, T: t}
 	}
 	return def
 }
 
-// convFunc names the conversion to t.
-func convFunc(t Type) string {
+// ConvFunc names the plan's conversion function to t (tolong, todatetime,
+// ...; parse_json for dynamic and unknown), as Call.Fn spells it.
+func ConvFunc(t Type) string {
 	switch t {
 	case TString:
 		return "tostring"

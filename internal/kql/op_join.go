@@ -195,9 +195,9 @@ func (c *checker) addJoinKey(pos Pos, l, r Scalar, j *Join) bool {
 	switch {
 	case lt == rt, lt.IsNumeric() && rt.IsNumeric():
 	case lt.IsDynamic() && !rt.IsDynamic():
-		l = &Call{Fn: convFunc(rt), Args: []Scalar{l}, T: rt}
+		l = &Call{Fn: ConvFunc(rt), Args: []Scalar{l}, T: rt}
 	case rt.IsDynamic() && !lt.IsDynamic():
-		r = &Call{Fn: convFunc(lt), Args: []Scalar{r}, T: lt}
+		r = &Call{Fn: ConvFunc(lt), Args: []Scalar{r}, T: lt}
 	case lt.IsStringLike() && rt.IsStringLike():
 	default:
 		c.errorf(pos, "join keys have different types: %s on the left, %s on the right", lt, rt)

@@ -169,7 +169,7 @@ func (c *checker) checkParse(o *ParseOp, in Rel, e *env) Rel {
 		}
 		var v Scalar = &Call{Fn: "regex_group", Args: []Scalar{src, constString(re), constLong(int64(i + 1))}, T: TString}
 		if t != TString {
-			v = &Call{Fn: convFunc(t), Args: []Scalar{v}, T: t}
+			v = &Call{Fn: ConvFunc(t), Args: []Scalar{v}, T: t}
 		}
 		for j, it := range items {
 			if it.Name == pt.Col.Name {

@@ -195,7 +195,7 @@ func (d DuckDB) Func(fn string, a []Arg, ret kql.Type) (string, error) {
 		if len(a) == 4 {
 			t, _ := kql.ParseType(a[3].Const.V.(string))
 			if t != kql.TString {
-				return d.Func(convName(t), []Arg{{SQL: "NULLIF(" + s + ", '')", Type: kql.TString, Nullable: true}}, t)
+				return d.Func(kql.ConvFunc(t), []Arg{{SQL: "NULLIF(" + s + ", '')", Type: kql.TString, Nullable: true}}, t)
 			}
 		}
 		return s, nil

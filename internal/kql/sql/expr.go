@@ -310,7 +310,7 @@ func (c *compiler) convert(e sqlExpr, t kql.Type) sqlExpr {
 	if e.t.IsNumeric() && t.IsNumeric() && (t != kql.TReal || e.t == kql.TReal) {
 		return sqlExpr{s: e.s, t: t, nullable: e.nullable}
 	}
-	s, err := c.d.Func(convName(t), []Arg{e.arg()}, t)
+	s, err := c.d.Func(kql.ConvFunc(t), []Arg{e.arg()}, t)
 	if err != nil {
 		return e
 	}

@@ -60,7 +60,7 @@ func (c *compiler) mvExpand(m *kql.MvExpand) (*relSQL, error) {
 		if it.Type == kql.TDynamic || it.Type == kql.TUnknown {
 			return e, kql.TDynamic, nil
 		}
-		s, err := c.d.Func(convName(it.Type), []Arg{{SQL: e, Type: kql.TDynamic, Nullable: true}}, it.Type)
+		s, err := c.d.Func(kql.ConvFunc(it.Type), []Arg{{SQL: e, Type: kql.TDynamic, Nullable: true}}, it.Type)
 		return s, it.Type, err
 	}
 	done := map[string]bool{}
@@ -103,28 +103,4 @@ func (c *compiler) mvExpand(m *kql.MvExpand) (*relSQL, error) {
 	}
 	out.sql = "SELECT " + strings.Join(list3, ", ") + " FROM (" + lvl2 + ") AS " + a3
 	return out, nil
-}
-
-// convName names the KQL conversion function to t (todynamic for dynamic
-// and unknown).
-func convName(t kql.Type) string {
-	switch t {
-	case kql.TString:
-		return "tostring"
-	case kql.TInt:
-		return "toint"
-	case kql.TLong:
-		return "tolong"
-	case kql.TReal:
-		return "todouble"
-	case kql.TBool:
-		return "tobool"
-	case kql.TDateTime:
-		return "todatetime"
-	case kql.TTimeSpan:
-		return "totimespan"
-	case kql.TGuid:
-		return "toguid"
-	}
-	return "todynamic"
 }
