@@ -67,7 +67,7 @@ func (q *Queue) ackLocked(seq uint64, state []byte) error {
 func (q *Queue) countLocked(lo, hi uint64) uint64 {
 	var n uint64
 	for _, s := range q.segs {
-		a, b := max64(lo+1, s.first), min(hi+1, s.end())
+		a, b := max(lo+1, s.first), min(hi+1, s.end())
 		if b > a {
 			n += b - a
 		}
@@ -170,7 +170,7 @@ func (q *Queue) Stats() Stats {
 }
 
 func (q *Queue) statsLocked() Stats {
-	st := Stats{Acked: q.acked, LastSeq: max64(q.next-1, q.acked), DiskBytes: q.diskBytes,
+	st := Stats{Acked: q.acked, LastSeq: max(q.next-1, q.acked), DiskBytes: q.diskBytes,
 		MaxBytes: q.opts.MaxBytes, Segments: len(q.segs)}
 	for _, s := range q.segs {
 		switch {

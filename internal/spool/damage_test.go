@@ -263,7 +263,7 @@ func TestDamage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if wantLast := max64(tc.want[len(tc.want)-1], dmgAcked) + 1; tc.want[len(tc.want)-1] == dmgRecords && last != wantLast {
+			if wantLast := max(tc.want[len(tc.want)-1], dmgAcked) + 1; tc.want[len(tc.want)-1] == dmgRecords && last != wantLast {
 				t.Fatalf("next seq %d, want %d", last, wantLast)
 			}
 		})

@@ -62,7 +62,7 @@ func (q *Queue) ReadFrom(from uint64, maxRecords, maxBytes int) ([]Record, error
 		if full() {
 			break
 		}
-		seq := max64(from, v.first)
+		seq := max(from, v.first)
 		end := v.first + v.syncedCount
 		off, err := q.locate(v, seq)
 		if err != nil {
@@ -74,7 +74,7 @@ func (q *Queue) ReadFrom(from uint64, maxRecords, maxBytes int) ([]Record, error
 		}
 		for seq < end && !full() {
 			want := int64(maxBytes-bytes) + int64(recordHeaderSize*(maxRecords-len(out)))
-			want = min(max64i(want, recordHeaderSize), v.syncedSize-off)
+			want = min(max(want, recordHeaderSize), v.syncedSize-off)
 			win := make([]byte, want)
 			if _, err := f.ReadAt(win, off); err != nil {
 				return nil, fmt.Errorf("read segment %s at offset %d: %w", segmentName(v.first), off, err)
@@ -165,7 +165,7 @@ func (q *Queue) Wait(ctx context.Context, seq uint64) error {
 func (q *Queue) lastSyncedLocked() uint64 {
 	for i := len(q.segs) - 1; i >= 0; i-- {
 		if s := q.segs[i]; s.syncedCount > 0 {
-			return max64(s.first+s.syncedCount-1, q.acked)
+			return max(s.first+s.syncedCount-1, q.acked)
 		}
 	}
 	return q.acked
@@ -230,18 +230,4 @@ func (q *Queue) closeReader(first uint64) {
 
 func (q *Queue) corrupt(first uint64, off int64, seq uint64, err error) error {
 	return &CorruptionError{Dir: q.dir, File: segmentName(first), Offset: off, Seq: seq, Err: err}
-}
-
-func max64(a, b uint64) uint64 {
-	if a > b {
-		return a
-	}
-	return b
-}
-
-func max64i(a, b int64) int64 {
-	if a > b {
-		return a
-	}
-	return b
 }

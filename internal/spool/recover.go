@@ -108,7 +108,7 @@ func (q *Queue) recover() error {
 
 	q.next = q.acked + 1
 	if n := len(q.segs); n > 0 {
-		q.next = max64(q.next, q.segs[n-1].end())
+		q.next = max(q.next, q.segs[n-1].end())
 		if q.segs[0].first > q.acked+1 {
 			q.log.Warn("records missing after the acknowledged cursor (lost to an earlier repair)",
 				"acked", q.acked, "first_present", q.segs[0].first)

@@ -111,7 +111,7 @@ func Repair(dir string, opts Options) (RepairReport, error) {
 			lost = firsts[i+1] - seg.end()
 		}
 		rep.LostRecords += lost
-		rep.TruncatedBytes += size - max64i(seg.size, 0)
+		rep.TruncatedBytes += size - max(seg.size, 0)
 		rep.Segments = append(rep.Segments, name)
 		cause := "none"
 		if serr != nil {
