@@ -30,8 +30,11 @@ func TestDeliverExactlyOnce(t *testing.T) {
 			src.feed(t, context.Background(), f, 3000, 250)
 			ws.waitEvents(t, 3000)
 			ws.checkExactlyOnce(t, src.keys(0, 3000))
-			if got := ws.encodings[string(c)]; got == 0 {
-				t.Fatalf("no %s batches arrived: %v", c, ws.encodings)
+			ws.mu.Lock()
+			encodings := maps.Clone(ws.encodings)
+			ws.mu.Unlock()
+			if encodings[string(c)] == 0 {
+				t.Fatalf("no %s batches arrived: %v", c, encodings)
 			}
 			waitDrained(t, f)
 			if got, want := durableMap(f.Durable()), src.lastIDs(3000); !maps.Equal(got, want) {
