@@ -122,11 +122,7 @@ func open(o Options) (a *agent, err error) {
 func maxOfferBytes(c *Config) int {
 	smallest := int64(MaxOfferBytes * 8)
 	for _, d := range c.Destinations {
-		m := c.SpoolMaxBytes
-		if d.SpoolMaxBytes > 0 {
-			m = d.SpoolMaxBytes
-		}
-		if m > 0 {
+		if m := c.spoolMaxBytes(d); m > 0 {
 			smallest = min(smallest, m)
 		}
 	}

@@ -404,6 +404,15 @@ func policyOf(set string, queries []string) (filter.Policy, error) {
 	return p, nil
 }
 
+// spoolMaxBytes is d's spool bound: its own, else the agent's (0: the
+// spool's default).
+func (c *Config) spoolMaxBytes(d DestinationConfig) int64 {
+	if d.SpoolMaxBytes > 0 {
+		return d.SpoolMaxBytes
+	}
+	return c.SpoolMaxBytes
+}
+
 // key returns the destination's key, reading KeyFile when set.
 func (d DestinationConfig) key() (string, error) {
 	if d.KeyFile == "" {

@@ -44,15 +44,11 @@ func openDestination(c *Config, d DestinationConfig, id string, reg prometheus.R
 	dir := destDir(c.DataDir, d.Name)
 	dreg := prometheus.WrapRegistererWith(prometheus.Labels{"destination": d.Name}, reg)
 	dlog := log.With("destination", d.Name)
-	maxBytes := c.SpoolMaxBytes
-	if d.SpoolMaxBytes > 0 {
-		maxBytes = d.SpoolMaxBytes
-	}
 	sync := orDefault(c.SpoolSyncInterval, DefaultSpoolSyncInterval)
 	if c.SpoolSyncEachAppend {
 		sync = 0
 	}
-	q, err := openSpool(filepath.Join(dir, spoolDir), spool.Options{MaxBytes: maxBytes, SyncInterval: sync, Logger: dlog, Registerer: dreg})
+	q, err := openSpool(filepath.Join(dir, spoolDir), spool.Options{MaxBytes: c.spoolMaxBytes(d), SyncInterval: sync, Logger: dlog, Registerer: dreg})
 	if err != nil {
 		return nil, fmt.Errorf("destination %s: %w", d.Name, err)
 	}
