@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -197,7 +196,7 @@ func (f *Fanout) encode(items []Item) {
 	f.buf, f.offs, f.recs = f.buf[:0], f.offs[:0], f.recs[:0]
 	for _, it := range items {
 		f.offs = append(f.offs, len(f.buf))
-		f.buf = appendRecord(f.buf, bookmark.Position{Channel: it.Pos.Channel, RecordID: it.Pos.RecordID}, nil)
+		f.buf = appendRecord(f.buf, it.Pos, nil)
 		f.buf = it.Event.AppendFramed(f.buf)
 	}
 	f.offs = append(f.offs, len(f.buf))
@@ -251,7 +250,7 @@ func positionsOf(m map[string]uint64) []bookmark.Position {
 	for ch, v := range m {
 		out = append(out, bookmark.Position{Channel: ch, RecordID: v})
 	}
-	slices.SortFunc(out, func(a, b bookmark.Position) int { return strings.Compare(a.Channel, b.Channel) })
+	sortPositions(out)
 	return out
 }
 

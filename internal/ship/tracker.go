@@ -56,11 +56,7 @@ func (c *chanState) durable() uint64 {
 // addPendingLocked records that record (seq, id) of channel ch is in the
 // spool. mu is held.
 func (t *tracker) addPendingLocked(ch string, seq, id uint64) {
-	c := t.chans[ch]
-	if c == nil {
-		c = &chanState{}
-		t.chans[strings.Clone(ch)] = c
-	}
+	c := t.chanLocked(ch)
 	if n := len(c.runs); n > 0 && c.runs[n-1].n < runRecords {
 		r := &c.runs[n-1]
 		r.seqLast, r.n = seq, r.n+1
@@ -72,12 +68,19 @@ func (t *tracker) addPendingLocked(ch string, seq, id uint64) {
 
 // setHighLocked records that channel ch is handled up to id. mu is held.
 func (t *tracker) setHighLocked(ch string, id uint64) {
+	c := t.chanLocked(ch)
+	c.high = max(c.high, id)
+}
+
+// chanLocked returns channel ch's state, adding it when new (the name is
+// cloned: ch may point into a spool record). mu is held.
+func (t *tracker) chanLocked(ch string) *chanState {
 	c := t.chans[ch]
 	if c == nil {
 		c = &chanState{}
 		t.chans[strings.Clone(ch)] = c
 	}
-	c.high = max(c.high, id)
+	return c
 }
 
 // ack drops pending runs whose records are all <= seq.
@@ -111,8 +114,13 @@ func (t *tracker) durableAfter(seq uint64) []bookmark.Position {
 		}
 		out = append(out, bookmark.Position{Channel: ch, RecordID: d})
 	}
-	slices.SortFunc(out, func(a, b bookmark.Position) int { return strings.Compare(a.Channel, b.Channel) })
+	sortPositions(out)
 	return out
+}
+
+// sortPositions sorts positions by channel.
+func sortPositions(ps []bookmark.Position) {
+	slices.SortFunc(ps, func(a, b bookmark.Position) int { return strings.Compare(a.Channel, b.Channel) })
 }
 
 // durable returns the current durable position of every known channel.
