@@ -96,3 +96,12 @@ func (o Options) withDefaults() Options {
 	}
 	return o
 }
+
+// initialSeq is the first sequence number of a new queue: InitialSeq, or
+// the clock in microseconds.
+func (o Options) initialSeq() uint64 {
+	if o.InitialSeq != 0 {
+		return o.InitialSeq
+	}
+	return max(uint64(o.Now().UnixMicro()), 1)
+}

@@ -55,11 +55,7 @@ func (q *Queue) recover() error {
 			return &CorruptionError{Dir: q.dir, File: cursorFileName, Offset: -1,
 				Err: fmt.Errorf("cursor file missing while %d segment files exist", len(firsts))}
 		}
-		initial := q.opts.InitialSeq
-		if initial == 0 {
-			initial = max(uint64(q.opts.Now().UnixMicro()), 1)
-		}
-		cur = cursor{acked: initial - 1}
+		cur = cursor{acked: q.opts.initialSeq() - 1}
 		if err := writeCursor(q.dir, cur, q.opts); err != nil {
 			return fmt.Errorf("create spool %s: %w", q.dir, err)
 		}

@@ -130,11 +130,7 @@ func Repair(dir string, opts Options) (RepairReport, error) {
 		if len(kept) > 0 {
 			acked = kept[0] - 1
 		} else {
-			initial := opts.InitialSeq
-			if initial == 0 {
-				initial = max(uint64(opts.Now().UnixMicro()), 1)
-			}
-			acked = initial - 1
+			acked = opts.initialSeq() - 1
 		}
 		if err := writeCursor(dir, cursor{acked: acked}, opts); err != nil {
 			return rep, fmt.Errorf("repair spool %s: rebuild cursor: %w", dir, err)
