@@ -32,6 +32,7 @@ func TestUsageErrors(t *testing.T) {
 	f(nil, 2, "usage: wsec-agent")
 	f([]string{"frobnicate"}, 2, `unknown command "frobnicate"`)
 	f([]string{"run"}, 2, "--config FILE is required")
+	f([]string{"run", "--config", "testdata/agent.example.json", "--log-level", "loud"}, 2, `--log-level "loud": want debug, info, warn or error`)
 	f([]string{"status", "--config", "testdata/missing.json"}, 1, "read config")
 	f([]string{"version"}, 0, "wsec-agent ")
 }

@@ -7,9 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 
 	"wsec/internal/agent"
+	"wsec/internal/cli"
 )
 
 // runAgent is `wsec-agent run --config FILE`.
@@ -22,6 +22,9 @@ func runAgent(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return err
 	}
 	if level != "" {
+		if _, err := agent.ParseLogLevel(level); err != nil {
+			return cli.UsageError("--log-level " + err.Error())
+		}
 		c.LogLevel = level
 	}
 	log, closeLog, err := openLog(c, stderr, nil)
@@ -36,14 +39,9 @@ func runAgent(ctx context.Context, args []string, _, stderr io.Writer) error {
 // (bounded by rotation), or to stderr with logFile "-"; extra, when set,
 // also receives every record (the Windows event log).
 func openLog(c *agent.Config, stderr io.Writer, extra slog.Handler) (*slog.Logger, func(), error) {
-	var lvl slog.Level
-	switch strings.ToLower(c.LogLevel) {
-	case "debug":
-		lvl = slog.LevelDebug
-	case "warn":
-		lvl = slog.LevelWarn
-	case "error":
-		lvl = slog.LevelError
+	lvl, err := agent.ParseLogLevel(c.LogLevel)
+	if err != nil {
+		return nil, nil, fmt.Errorf("logLevel %w", err)
 	}
 	var w io.Writer = stderr
 	closeFn := func() {}

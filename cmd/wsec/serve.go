@@ -51,6 +51,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if (o.certFile == "") != (o.keyFile == "") {
 		return cli.UsageError("give both --tls-cert and --tls-key, or neither")
 	}
+	if *logFormat != "json" && *logFormat != "text" {
+		return cli.UsageError(fmt.Sprintf("--log-format %q: want json or text", *logFormat))
+	}
 	o.logger = newLogger(stderr, *logFormat)
 	return serve(ctx, o)
 }

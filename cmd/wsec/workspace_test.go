@@ -25,3 +25,12 @@ func TestWorkspaceRotateKeyUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestServeLogFormatUsage: an unknown --log-format is a usage error, not
+// JSON logs in silence.
+func TestServeLogFormatUsage(t *testing.T) {
+	code, _, errs := runCmd(t, "serve", "--data", t.TempDir(), "--listen", "127.0.0.1:0", "--log-format", "xml")
+	if code != 2 || !strings.Contains(errs, `--log-format "xml": want json or text`) {
+		t.Errorf("exit %d, %s; want a usage error naming the format", code, errs)
+	}
+}

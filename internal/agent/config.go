@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -357,12 +358,26 @@ func (c *Config) check() error {
 	if c.SpoolMaxBytes < 0 || (c.SpoolMaxBytes > 0 && c.SpoolMaxBytes < MinSpoolBytes) {
 		add("spoolMaxBytes %d: want at least %d", c.SpoolMaxBytes, MinSpoolBytes)
 	}
-	switch strings.ToLower(c.LogLevel) {
-	case "", "debug", "info", "warn", "error":
-	default:
-		add("logLevel %q: want debug, info, warn or error", c.LogLevel)
+	if _, err := ParseLogLevel(c.LogLevel); err != nil {
+		add("logLevel: %v", err)
 	}
 	return errors.Join(errs...)
+}
+
+// ParseLogLevel reads a LogLevel: debug, info (also ""), warn or error, in
+// any case.
+func ParseLogLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(s) {
+	case "", "info":
+		return slog.LevelInfo, nil
+	case "debug":
+		return slog.LevelDebug, nil
+	case "warn":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("%q: want debug, info, warn or error", s)
 }
 
 // resolve makes relative paths absolute against dir (the config file's
