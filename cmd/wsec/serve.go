@@ -68,7 +68,7 @@ func newLogger(w io.Writer, format string) *slog.Logger {
 // validateRule makes sure a rule compiles before the workspace stores it,
 // so an agent never receives one it cannot run.
 func validateRule(r dcr.Rule) error {
-	set, err := filter.ParseSet(r.EventSet)
+	set, err := filter.ParseRuleSet(r.EventSet)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"wsec/internal/dcr"
 )
 
 // TestWorkspaceRotateKeyUsage checks that a wrongly called rotate-key is a
@@ -32,5 +34,16 @@ func TestServeLogFormatUsage(t *testing.T) {
 	code, _, errs := runCmd(t, "serve", "--data", t.TempDir(), "--listen", "127.0.0.1:0", "--log-format", "xml")
 	if code != 2 || !strings.Contains(errs, `--log-format "xml": want json or text`) {
 		t.Errorf("exit %d, %s; want a usage error naming the format", code, errs)
+	}
+}
+
+// TestValidateRule: the workspace reads a rule's event set as its agents
+// do: none given is None (queries only); an unknown name is refused.
+func TestValidateRule(t *testing.T) {
+	if err := validateRule(dcr.Rule{Name: "kerberos", XPathQueries: []string{"Security!*[System[(EventID=4768)]]"}}); err != nil {
+		t.Errorf("rule of queries only refused: %v", err)
+	}
+	if err := validateRule(dcr.Rule{Name: "x", EventSet: "Everything"}); err == nil || !strings.Contains(err.Error(), "Everything") {
+		t.Errorf("unknown set: %v", err)
 	}
 }

@@ -117,13 +117,9 @@ func (r *rules) policyOfRules(rs []dcr.Rule) (filter.Policy, []string, error) {
 	ds := make([]filter.DCR, 0, len(rs))
 	names := make([]string, 0, len(rs))
 	for _, d := range rs {
-		set := filter.SetNone
-		if d.EventSet != "" {
-			s, err := filter.ParseSet(d.EventSet)
-			if err != nil {
-				return filter.Policy{}, nil, fmt.Errorf("rule %q: %w", d.Name, err)
-			}
-			set = s
+		set, err := filter.ParseRuleSet(d.EventSet)
+		if err != nil {
+			return filter.Policy{}, nil, fmt.Errorf("rule %q: %w", d.Name, err)
 		}
 		// Compiled alone first, so an error names its rule.
 		if _, err := filter.Compile(filter.Policy{Set: set, Queries: d.XPathQueries}, filter.Options{Now: r.now}); err != nil {

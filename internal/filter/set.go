@@ -50,6 +50,15 @@ func ParseSet(name string) (Set, error) {
 	return SetNone, fmt.Errorf("unknown event set %q (valid: %s)", name, setNames)
 }
 
+// ParseRuleSet reads the event set of a data collection rule, where none
+// given means None: a rule of XPath queries only.
+func ParseRuleSet(name string) (Set, error) {
+	if strings.TrimSpace(name) == "" {
+		return SetNone, nil
+	}
+	return ParseSet(name)
+}
+
 // MarshalText renders the set's name, so a Set is a JSON string.
 func (s Set) MarshalText() ([]byte, error) {
 	if s > SetAll {

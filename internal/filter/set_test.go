@@ -107,6 +107,17 @@ func TestParseSet(t *testing.T) {
 	}
 }
 
+func TestParseRuleSet(t *testing.T) {
+	for in, want := range map[string]Set{"": SetNone, "  ": SetNone, "Common": SetCommon, "none": SetNone} {
+		if got, err := ParseRuleSet(in); err != nil || got != want {
+			t.Errorf("ParseRuleSet(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	if _, err := ParseRuleSet("Recommended"); err == nil {
+		t.Error(`ParseRuleSet("Recommended") accepted`)
+	}
+}
+
 func TestSetJSON(t *testing.T) {
 	b, err := json.Marshal(DCR{Name: "x", Set: SetCommon})
 	if err != nil || string(b) != `{"name":"x","set":"Common"}` {
