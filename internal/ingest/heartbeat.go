@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 
+	"wsec/internal/protocol"
 	"wsec/internal/server"
 )
 
@@ -60,7 +61,7 @@ func (h *Handler) serveHeartbeat(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	hb.TimeGenerated = h.now().UTC()
-	if s := r.Header.Get(HeaderSender); validToken(s, MaxSenderBytes, true) {
+	if s := r.Header.Get(HeaderSender); protocol.ValidSender(s) {
 		hb.Sender = s
 	}
 	if err := h.timeAppend(ep, func() error { return h.app.AppendHeartbeat(ctx, req.workspace, hb) }); err != nil {

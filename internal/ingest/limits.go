@@ -1,6 +1,10 @@
 package ingest
 
-import "time"
+import (
+	"time"
+
+	"wsec/internal/protocol"
+)
 
 // Limits bound what one request may cost. A zero field means the default
 // from DefaultLimits.
@@ -80,8 +84,8 @@ func setDef[T int | int64 | time.Duration](v *T, def T) {
 
 // Fixed limits of the protocol itself.
 const (
-	// MaxSenderBytes bounds X-Wsec-Sender (a GUID or host name fits).
-	MaxSenderBytes = 128
+	// MaxSenderBytes bounds X-Wsec-Sender (protocol.ValidSender).
+	MaxSenderBytes = protocol.MaxSenderBytes
 	// MaxSourceSystemBytes bounds X-Wsec-Source-System.
 	MaxSourceSystemBytes = 64
 	// MaxLogTypeBytes bounds the Data Collector Log-Type header, as Azure

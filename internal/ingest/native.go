@@ -35,7 +35,7 @@ type nativeHeaders struct {
 func parseNativeHeaders(r *http.Request) (nativeHeaders, *refusal) {
 	var h nativeHeaders
 	h.sender = r.Header.Get(HeaderSender)
-	if !validToken(h.sender, MaxSenderBytes, true) {
+	if !protocol.ValidSender(h.sender) {
 		return h, refused(http.StatusBadRequest, codeInvalidHeader, "invalid_sender",
 			"%s %q is missing or invalid; send the agent's stable identity (1-%d of letters, digits and . _ - : @ { }), e.g. its GUID",
 			HeaderSender, clip(h.sender), MaxSenderBytes)
@@ -50,7 +50,7 @@ func parseNativeHeaders(r *http.Request) (nativeHeaders, *refusal) {
 	h.sourceSystem = r.Header.Get(HeaderSourceSystem)
 	if h.sourceSystem == "" {
 		h.sourceSystem = DefaultSourceSystem
-	} else if !validToken(h.sourceSystem, MaxSourceSystemBytes, false) {
+	} else if !validToken(h.sourceSystem, MaxSourceSystemBytes) {
 		return h, refused(http.StatusBadRequest, codeInvalidHeader, "invalid_source_system",
 			"%s %q is invalid; use 1-%d letters, digits, '.', '_' or '-'", HeaderSourceSystem, clip(h.sourceSystem), MaxSourceSystemBytes)
 	}
@@ -64,9 +64,8 @@ func parseNativeHeaders(r *http.Request) (nativeHeaders, *refusal) {
 	return h, nil
 }
 
-// validToken: 1..max bytes of letters, digits, '.', '_', '-' and, when
-// ident is set, ':', '@', '{', '}' (GUIDs in braces, user@host).
-func validToken(s string, max int, ident bool) bool {
+// validToken: 1..max bytes of letters, digits, '.', '_' and '-'.
+func validToken(s string, max int) bool {
 	if s == "" || len(s) > max {
 		return false
 	}
@@ -74,7 +73,6 @@ func validToken(s string, max int, ident bool) bool {
 		c := s[i]
 		switch {
 		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == '-':
-		case ident && (c == ':' || c == '@' || c == '{' || c == '}'):
 		default:
 			return false
 		}

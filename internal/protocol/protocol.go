@@ -1,7 +1,8 @@
 // Package protocol names the parts of the wsec HTTP protocol that both sides
-// must agree on: paths, headers, content types and the heartbeat body. It
-// holds declarations only, so the agent, the CLI and the workspace server
-// share them without depending on each other's code.
+// must agree on: paths, headers, content types, the heartbeat body and the
+// sender names the workspace accepts. It holds declarations and that one
+// check only, so the agent, the CLI and the workspace server share them
+// without depending on each other's code.
 package protocol
 
 // Paths; {id} is the workspace ID.
@@ -24,6 +25,27 @@ const (
 	HeaderSeq          = "X-Wsec-Seq"
 	HeaderSourceSystem = "X-Wsec-Source-System"
 )
+
+// MaxSenderBytes bounds HeaderSender (a GUID or a host name fits).
+const MaxSenderBytes = 128
+
+// ValidSender reports whether the workspace accepts s as HeaderSender:
+// 1 to MaxSenderBytes letters, digits and . _ - : @ { } (GUIDs in braces,
+// user@host).
+func ValidSender(s string) bool {
+	if s == "" || len(s) > MaxSenderBytes {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '.', c == '_', c == '-', c == ':', c == '@', c == '{', c == '}':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // Content types of native event batches.
 const (

@@ -1,6 +1,10 @@
 package ship
 
-import "time"
+import (
+	"time"
+
+	"wsec/internal/protocol"
+)
 
 // Defaults and limits. Options can override each default; the Max* limits
 // protect memory and the receiver and cannot be raised.
@@ -68,9 +72,8 @@ const (
 	// hundred channels; an agent reads a few.
 	MaxChannels = 512
 
-	// MaxSenderBytes bounds SenderID, as the workspace does (X-Wsec-Sender):
-	// a GUID or a host name fits.
-	MaxSenderBytes = 128
+	// MaxSenderBytes bounds SenderID, as the workspace does (X-Wsec-Sender).
+	MaxSenderBytes = protocol.MaxSenderBytes
 
 	// MaxChannelBytes bounds a channel name (Windows allows 255 characters).
 	MaxChannelBytes = 256

@@ -13,6 +13,7 @@ import (
 
 	"wsec/internal/auth"
 	"wsec/internal/event"
+	"wsec/internal/protocol"
 )
 
 // Compression names a request body encoding (the Content-Encoding header).
@@ -142,7 +143,7 @@ func (o Options) withDefaults() (Options, error) {
 	if _, err := base64.StdEncoding.DecodeString(o.Key); err != nil || o.Key == "" {
 		errs = append(errs, errors.New("Key must be the workspace key in base64"))
 	}
-	if !validSender(o.SenderID) {
+	if !protocol.ValidSender(o.SenderID) {
 		errs = append(errs, fmt.Errorf("SenderID %q must be 1-%d letters, digits and . _ - : @ { } (the workspace refuses anything else)",
 			o.SenderID, MaxSenderBytes))
 	}
@@ -199,20 +200,4 @@ func (o Options) withDefaults() (Options, error) {
 		o.Now = time.Now
 	}
 	return o, nil
-}
-
-// validSender: what the workspace accepts in X-Wsec-Sender.
-func validSender(s string) bool {
-	if s == "" || len(s) > MaxSenderBytes {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case c == '.', c == '_', c == '-', c == ':', c == '@', c == '{', c == '}':
-		default:
-			return false
-		}
-	}
-	return true
 }
