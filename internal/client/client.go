@@ -109,14 +109,10 @@ func Retryable(err error) bool {
 	return e.Status == 0 || e.Status == http.StatusRequestTimeout || e.Status == http.StatusTooManyRequests || e.Status >= 500
 }
 
-// BatchResult is the workspace's account of a stored batch (package
-// protocol).
-type BatchResult = protocol.BatchResult
-
 // SendBatch sends framed event records (event.AppendFramed) as batch seq of
 // sender, zstd-compressed. It returns once the workspace acknowledged the
 // batch durably.
-func (c *Client) SendBatch(ctx context.Context, sender string, seq uint64, framed []byte) (BatchResult, error) {
+func (c *Client) SendBatch(ctx context.Context, sender string, seq uint64, framed []byte) (protocol.BatchResult, error) {
 	return c.SendCompressedBatch(ctx, sender, seq, c.CompressBatch(framed))
 }
 
@@ -128,10 +124,10 @@ func (c *Client) CompressBatch(framed []byte) []byte {
 
 // SendCompressedBatch is SendBatch for records compressed beforehand with
 // CompressBatch.
-func (c *Client) SendCompressedBatch(ctx context.Context, sender string, seq uint64, body []byte) (BatchResult, error) {
+func (c *Client) SendCompressedBatch(ctx context.Context, sender string, seq uint64, body []byte) (protocol.BatchResult, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url(protocol.PathEvents), bytes.NewReader(body))
 	if err != nil {
-		return BatchResult{}, fmt.Errorf("build batch request: %w", err)
+		return protocol.BatchResult{}, fmt.Errorf("build batch request: %w", err)
 	}
 	req.Header.Set("Content-Type", protocol.ContentTypeBatch)
 	req.Header.Set("Content-Encoding", "zstd")
@@ -140,7 +136,7 @@ func (c *Client) SendCompressedBatch(ctx context.Context, sender string, seq uin
 	if c.source != "" {
 		req.Header.Set(protocol.HeaderSourceSystem, c.source)
 	}
-	var res BatchResult
+	var res protocol.BatchResult
 	return res, c.do(req, &res)
 }
 

@@ -56,7 +56,7 @@ func (f *fakeWorkspace) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f.got = append(f.got, e)
 		}
 		f.senders = append(f.senders, r.Header.Get(protocol.HeaderSender)+"/"+r.Header.Get(protocol.HeaderSeq))
-		json.NewEncoder(w).Encode(BatchResult{Accepted: len(f.got), Stored: len(f.got)})
+		json.NewEncoder(w).Encode(protocol.BatchResult{Accepted: len(f.got), Stored: len(f.got)})
 	case "/query":
 		w.Write([]byte(`{"tables":[{"name":"PrimaryResult","columns":[{"name":"n","type":"long"}],"rows":[[3]]}]}`))
 	}

@@ -20,10 +20,6 @@ const (
 // Sentinel shows for events collected by its Windows agents.
 const DefaultSourceSystem = "OpsManager"
 
-// BatchResponse is the native endpoint's answer to a stored batch (package
-// protocol).
-type BatchResponse = protocol.BatchResult
-
 type nativeHeaders struct {
 	sender       string
 	seq          uint64
@@ -130,7 +126,7 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 	server.LogAttrs(ctx, slog.String("endpoint", ep), slog.String("outcome", outcomeOK),
 		slog.Int("events", len(evs)), slog.Int("stored", res.Stored), slog.Int("duplicates", res.Duplicates),
 		slog.Bool("duplicate_batch", res.DuplicateBatch), slog.Int("truncated_fields", truncated))
-	server.WriteJSON(w, http.StatusOK, BatchResponse{
+	server.WriteJSON(w, http.StatusOK, protocol.BatchResult{
 		Accepted: len(evs), Stored: res.Stored, Duplicates: res.Duplicates, DuplicateBatch: res.DuplicateBatch,
 	})
 }

@@ -9,11 +9,13 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"wsec/internal/protocol"
 )
 
-func decodeResp(t *testing.T, b []byte) BatchResponse {
+func decodeResp(t *testing.T, b []byte) protocol.BatchResult {
 	t.Helper()
-	var r BatchResponse
+	var r protocol.BatchResult
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatalf("response %q: %v", b, err)
 	}
@@ -31,17 +33,17 @@ func TestNativeDedup(t *testing.T) {
 	if st != http.StatusOK {
 		t.Fatalf("first send: %d %s", st, b)
 	}
-	if got := decodeResp(t, b); got != (BatchResponse{Accepted: 200, Stored: 200}) {
+	if got := decodeResp(t, b); got != (protocol.BatchResult{Accepted: 200, Stored: 200}) {
 		t.Fatalf("first send: %+v", got)
 	}
 	// The agent did not see the 200 (say the connection dropped) and retries.
 	st, b, _ = e.do(e.nativeReq(e.a, e.a.PrimaryKey, "agent-1", 41, body, ContentTypeBatch, "zstd"))
-	if got := decodeResp(t, b); st != http.StatusOK || got != (BatchResponse{Accepted: 200, DuplicateBatch: true}) {
+	if got := decodeResp(t, b); st != http.StatusOK || got != (protocol.BatchResult{Accepted: 200, DuplicateBatch: true}) {
 		t.Fatalf("retry: %d %+v", st, got)
 	}
 	// A second agent behind a load balancer ships the same log.
 	st, b, _ = e.do(e.nativeReq(e.a, e.a.SecondaryKey, "agent-2", 1, body, ContentTypeBatch, "zstd"))
-	if got := decodeResp(t, b); st != http.StatusOK || got != (BatchResponse{Accepted: 200, Duplicates: 200}) {
+	if got := decodeResp(t, b); st != http.StatusOK || got != (protocol.BatchResult{Accepted: 200, Duplicates: 200}) {
 		t.Fatalf("other sender: %d %+v", st, got)
 	}
 
