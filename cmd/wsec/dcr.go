@@ -14,10 +14,10 @@ import (
 )
 
 func runDCR(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return cli.UsageError("want a subcommand: create, assign, unassign, list or delete")
+	sub, args, err := cli.Subcommand("wsec", "dcr", []string{"create", "assign", "unassign", "list", "delete"}, args, stdout)
+	if err != nil {
+		return err
 	}
-	sub, args := args[0], args[1:]
 	fs := newFlagSet("dcr "+sub, stderr)
 	cf := addClientFlags(fs)
 	name := fs.String("name", "", "rule name")
@@ -31,9 +31,6 @@ func runDCR(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fs.Var(&groups, "group", "machine group to assign the rule to (repeatable)")
 	case "assign", "unassign":
 		group = fs.String("group", "", "machine group")
-	case "list", "delete":
-	default:
-		return cli.UsageError(fmt.Sprintf("unknown subcommand %q: want create, assign, unassign, list or delete", sub))
 	}
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := cli.Parse(fs, args); err != nil {

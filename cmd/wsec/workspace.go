@@ -11,24 +11,27 @@ import (
 	"wsec/internal/cli"
 )
 
+// hiddenKey stands for a key that `workspace list` does not print.
+const hiddenKey = "(hidden: --show-keys)"
+
 func runWorkspace(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return cli.UsageError("want a subcommand: create, list or rotate-key")
+	sub, args, err := cli.Subcommand("wsec", "workspace", []string{"create", "list", "rotate-key"}, args, stdout)
+	if err != nil {
+		return err
 	}
-	sub, args := args[0], args[1:]
 	fs := newFlagSet("workspace "+sub, stderr)
 	data := fs.String("data", envDefault("WSEC_DATA", "wsec-data"), "data directory of the workspace server")
 	asJSON := fs.Bool("json", false, "print JSON")
 	var name, id, which *string
+	showKeys := new(bool)
 	switch sub {
 	case "create":
 		name = fs.String("name", "default", "workspace name")
 	case "list":
+		showKeys = fs.Bool("show-keys", false, "print the keys (hidden by default: a listing ends up in terminals, logs and screenshots)")
 	case "rotate-key":
 		id = fs.String("workspace", envDefault("WSEC_WORKSPACE", ""), "workspace ID")
 		which = fs.String("key", "primary", "which key to replace: primary or secondary")
-	default:
-		return cli.UsageError(fmt.Sprintf("unknown subcommand %q: want create, list or rotate-key", sub))
 	}
 	if err := cli.Parse(fs, args); err != nil {
 		return err
@@ -58,6 +61,11 @@ func runWorkspace(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		out = append(out, w)
 	case "list":
 		out = reg.List()
+		if !*showKeys {
+			for i := range out {
+				out[i].PrimaryKey, out[i].SecondaryKey = hiddenKey, hiddenKey
+			}
+		}
 	case "rotate-key":
 		w, err := reg.RotateKey(*id, kind)
 		if err != nil {

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"wsec/internal/auth"
 	"wsec/internal/dcr"
 )
 
@@ -45,5 +47,59 @@ func TestValidateRule(t *testing.T) {
 	}
 	if err := validateRule(dcr.Rule{Name: "x", EventSet: "Everything"}); err == nil || !strings.Contains(err.Error(), "Everything") {
 		t.Errorf("unknown set: %v", err)
+	}
+}
+
+// TestHelpExitsZero: asking for help is not a usage error, at every level;
+// a mistyped command gets a suggestion.
+func TestHelpExitsZero(t *testing.T) {
+	for _, args := range [][]string{
+		{"--help"}, {"-h"}, {"help"},
+		{"workspace", "-h"}, {"workspace", "--help"}, {"workspace", "list", "-h"},
+		{"dcr", "-h"}, {"query", "-h"}, {"serve", "-h"}, {"import", "--help"},
+	} {
+		code, stdout, stderr := runCmd(t, args...)
+		if code != 0 || !strings.Contains(stdout+stderr, "usage") && !strings.Contains(stdout+stderr, "Usage") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want 0 and a usage text", args, code, stdout, stderr)
+		}
+	}
+	code, _, stderr := runCmd(t, "qeury")
+	if code != 2 || !strings.Contains(stderr, `unknown command "qeury" (did you mean "query"?)`) {
+		t.Errorf("qeury: exit %d, %s; want 2 and a suggestion", code, stderr)
+	}
+	code, _, stderr = runCmd(t, "workspace", "lsit")
+	if code != 2 || !strings.Contains(stderr, `(did you mean "list"?)`) {
+		t.Errorf("workspace lsit: exit %d, %s; want 2 and a suggestion", code, stderr)
+	}
+}
+
+// TestWorkspaceListHidesKeys: keys are printed by create and rotate-key
+// (the operator needs the new key) but a listing hides them unless asked.
+func TestWorkspaceListHidesKeys(t *testing.T) {
+	data := t.TempDir()
+	code, created, stderr := runCmd(t, "workspace", "create", "--data", data, "--name", "dc", "--json")
+	if code != 0 {
+		t.Fatalf("create: exit %d, %s", code, stderr)
+	}
+	var ws auth.Workspace
+	if err := json.Unmarshal([]byte(created), &ws); err != nil || ws.PrimaryKey == "" {
+		t.Fatalf("create printed %q (%v), want the workspace with its keys", created, err)
+	}
+	for _, c := range []struct {
+		args []string
+		show bool
+	}{
+		{[]string{"workspace", "list", "--data", data}, false},
+		{[]string{"workspace", "list", "--data", data, "--json"}, false},
+		{[]string{"workspace", "list", "--data", data, "--show-keys"}, true},
+		{[]string{"workspace", "list", "--data", data, "--json", "--show-keys"}, true},
+	} {
+		code, stdout, stderr := runCmd(t, c.args...)
+		if code != 0 || !strings.Contains(stdout, ws.ID) {
+			t.Fatalf("%v: exit %d, %s %s", c.args, code, stdout, stderr)
+		}
+		if got := strings.Contains(stdout, ws.PrimaryKey) || strings.Contains(stdout, ws.SecondaryKey); got != c.show {
+			t.Errorf("%v: keys printed = %v, want %v:\n%s", c.args, got, c.show, stdout)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"io"
 	"strings"
 	"testing"
@@ -28,14 +29,62 @@ func TestMainExitCodes(t *testing.T) {
 		{[]string{"ok"}, 0, ""},
 		{[]string{"fail"}, 1, "prog fail: disk full"},
 		{[]string{"usage"}, 2, "prog usage: --name is required"},
-		{[]string{"flags", "-h"}, 2, "-v"},
+		{[]string{"flags", "-h"}, 0, "-v"},
+		{[]string{"flags", "--help"}, 0, "-v"},
 		{[]string{"flags", "--nope"}, 2, "flag provided but not defined"},
 		{[]string{"bogus"}, 2, `unknown command "bogus"`},
+		{[]string{"flgas"}, 2, `unknown command "flgas" (did you mean "flags"?)`},
 		{nil, 2, "usage: prog <command>"},
 	} {
 		var stderr bytes.Buffer
 		if code := Main(context.Background(), "prog", cmds, c.args, io.Discard, &stderr); code != c.code || !strings.Contains(stderr.String(), c.err) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", c.args, code, stderr.String(), c.code, c.err)
+		}
+	}
+}
+
+// TestMainHelp: asking for help is not an error: exit 0, the command list
+// on stdout.
+func TestMainHelp(t *testing.T) {
+	cmds := map[string]Command{"ok": {"succeeds", func(context.Context, []string, io.Writer, io.Writer) error { return nil }}}
+	for _, arg := range []string{"-h", "--help", "help", "-help"} {
+		var stdout, stderr bytes.Buffer
+		code := Main(context.Background(), "prog", cmds, []string{arg}, &stdout, &stderr)
+		if code != 0 || !strings.Contains(stdout.String(), "usage: prog <command>") || !strings.Contains(stdout.String(), "succeeds") {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want 0 and the command list on stdout", arg, code, stdout.String(), stderr.String())
+		}
+	}
+}
+
+func TestSubcommand(t *testing.T) {
+	subs := []string{"create", "list", "rotate-key"}
+	for _, c := range []struct {
+		args    []string
+		sub     string
+		err     string // "" success; "help": flag.ErrHelp
+		stdout  string
+		isUsage bool
+	}{
+		{[]string{"list", "--json"}, "list", "", "", false},
+		{[]string{"-h"}, "", "help", "usage: prog ws <create|list|rotate-key> [flags]", false},
+		{[]string{"--help"}, "", "help", "prog ws <subcommand> -h", false},
+		{[]string{"help"}, "", "help", "usage: prog ws", false},
+		{nil, "", "want a subcommand: create, list or rotate-key", "", true},
+		{[]string{"lsit"}, "", `unknown subcommand "lsit" (did you mean "list"?): want create, list or rotate-key`, "", true},
+	} {
+		var stdout bytes.Buffer
+		sub, rest, err := Subcommand("prog", "ws", subs, c.args, &stdout)
+		switch {
+		case c.err == "" && (err != nil || sub != c.sub || len(rest) != len(c.args)-1):
+			t.Errorf("%v: %q %v %v; want %q", c.args, sub, rest, err, c.sub)
+		case c.err == "help" && !errors.Is(err, flag.ErrHelp):
+			t.Errorf("%v: %v, want flag.ErrHelp", c.args, err)
+		case c.err != "" && c.err != "help" && (err == nil || err.Error() != c.err):
+			t.Errorf("%v: %v, want %q", c.args, err, c.err)
+		case c.isUsage && !errors.As(err, new(UsageError)):
+			t.Errorf("%v: %T is not a UsageError", c.args, err)
+		case !strings.Contains(stdout.String(), c.stdout):
+			t.Errorf("%v: stdout %q, want %q", c.args, stdout.String(), c.stdout)
 		}
 	}
 }

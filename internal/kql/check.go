@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"wsec/internal/schema"
+	"wsec/internal/suggest"
 )
 
 // Catalog is what Check needs to know about the workspace's tables. The
@@ -298,7 +299,7 @@ func (c *checker) tableRef(id *Ident, e *env) Rel {
 	}
 	cands := append(c.cat.Tables(), e.names(bTabular)...)
 	msg := fmt.Sprintf("unknown table '%s'", id.Name)
-	if s := suggest(id.Name, cands); s != "" {
+	if s := suggest.Nearest(id.Name, cands); s != "" {
 		msg += fmt.Sprintf(" (did you mean '%s'?)", s)
 	}
 	c.errorf(id.Pos(), "%s", msg)

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"wsec/internal/suggest"
 )
 
 // scalar checks a scalar expression over the row sc (nil: no row, e.g. a
@@ -125,7 +127,7 @@ func (c *checker) unknownName(x *Ident, sc *scope, e *env) {
 		what = "name"
 	}
 	msg := fmt.Sprintf("unknown %s '%s'", what, x.Name)
-	if s := suggest(x.Name, cands); s != "" {
+	if s := suggest.Nearest(x.Name, cands); s != "" {
 		msg += fmt.Sprintf(" (did you mean '%s'?)", s)
 	}
 	c.errorf(x.Pos(), "%s", msg)

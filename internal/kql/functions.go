@@ -5,6 +5,8 @@ import (
 	"regexp/syntax"
 	"sort"
 	"strings"
+
+	"wsec/internal/suggest"
 )
 
 // Builtin functions: argument counts and result types. The sql package
@@ -466,7 +468,7 @@ func (c *checker) call(x *CallExpr, sc *scope, e *env) Scalar {
 	}
 	if !ok {
 		msg := fmt.Sprintf("unknown function '%s'", x.Fun.Name)
-		if s := suggest(x.Fun.Name, allFuncNames()); s != "" {
+		if s := suggest.Nearest(x.Fun.Name, allFuncNames()); s != "" {
 			msg += fmt.Sprintf(" (did you mean '%s'?)", s)
 		}
 		c.errorf(x.Pos(), "%s", msg)

@@ -1,6 +1,10 @@
 package kql
 
-import "fmt"
+import (
+	"fmt"
+
+	"wsec/internal/suggest"
+)
 
 // JoinOp is `join [kind=K] [hints] Right on Conditions` and `lookup`. Each
 // condition is a column name (same name on both sides), or
@@ -183,7 +187,7 @@ func (c *checker) sideCol(id *Ident, sc *scope, side string) Scalar {
 		return &Call{Fn: "bag_get", Args: []Scalar{&ColRef{Name: BagColumn, T: TDynamic}, constString(id.Name)}, T: TUnknown}
 	}
 	msg := fmt.Sprintf("unknown column '%s' on the %s side of the join", id.Name, side)
-	if s := suggest(id.Name, sc.names()); s != "" {
+	if s := suggest.Nearest(id.Name, sc.names()); s != "" {
 		msg += fmt.Sprintf(" (did you mean '%s'?)", s)
 	}
 	c.errorf(id.Pos(), "%s", msg)

@@ -3,6 +3,8 @@ package kql
 import (
 	"fmt"
 	"strings"
+
+	"wsec/internal/suggest"
 )
 
 // Parse parses a KQL query: statements separated by ';' (let, set, and
@@ -340,7 +342,7 @@ func (p *parser) parseOperator() Operator {
 		return nil
 	}
 	msg := fmt.Sprintf("unknown tabular operator '%s'", name)
-	if s := suggest(name, operatorNames); s != "" {
+	if s := suggest.Nearest(name, operatorNames); s != "" {
 		msg += fmt.Sprintf(" (did you mean '%s'?)", s)
 	}
 	p.errorf(pos, "%s", msg)

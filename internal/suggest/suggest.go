@@ -1,10 +1,14 @@
-package kql
+// Package suggest finds the name a user probably meant: the "did you mean"
+// of KQL errors and of the command line. A suggestion is offered only
+// when the typed name is within a small edit distance of a candidate, so
+// a wild guess is never presented as a likely typo.
+package suggest
 
 import "strings"
 
-// suggest returns the candidate nearest to name (edit distance, case
+// Nearest returns the candidate nearest to name (edit distance, case
 // folded) when it is close enough to be a likely typo, else "".
-func suggest(name string, candidates []string) string {
+func Nearest(name string, candidates []string) string {
 	best, bestD := "", -1
 	ln := strings.ToLower(name)
 	for _, c := range candidates {
