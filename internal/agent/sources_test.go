@@ -7,9 +7,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"wsec/internal/corpustest"
+	"wsec/internal/event"
+	"wsec/internal/evtx"
 )
 
 const (
@@ -108,4 +113,47 @@ func TestFileSourcesAndLocalEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.check(t, "workspace after a restart", want)
+}
+
+// TestMergedEVTXShipsEveryEvent: an EVTX file of events from several
+// computers, whose EventRecordIDs go up and down, is shipped whole (issue
+// 9.1: the agent shipped 10 of the corpus file's 55 events, as of the
+// fixture's 25). The expectation is every event the evtx reader finds in
+// the file, as `wsec import` stores them.
+func TestMergedEVTXShipsEveryEvent(t *testing.T) {
+	run := func(t *testing.T, path string, n int) {
+		want := expected{}
+		f, err := evtx.Open(path, evtx.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		computers := map[string]bool{}
+		f.Events(context.Background(), func(e *event.Event) error {
+			want.add(e.System.Channel, e.System.EventRecordID)
+			computers[e.System.Computer] = true
+			return nil
+		})
+		f.Close()
+		if want.total() != n || len(computers) < 2 {
+			t.Fatalf("%s holds %d distinct events of %d computers, want %d of several", path, want.total(), len(computers), n)
+		}
+		w := newFakeWorkspace(t)
+		c := &Config{
+			AgentID: "agent-merged", DataDir: t.TempDir(),
+			Sources:          []SourceConfig{{Kind: KindEVTX, Path: path}},
+			Destinations:     []DestinationConfig{destTo("w", w, "All")},
+			ExitWhenDone:     true,
+			FlushInterval:    Duration(50 * time.Millisecond),
+			BookmarkInterval: Duration(50 * time.Millisecond),
+		}
+		if err := Run(context.Background(), Options{Config: c, Logger: testLogger(t)}); err != nil {
+			t.Fatal(err)
+		}
+		w.check(t, "workspace", want)
+	}
+	t.Run("fixture", func(t *testing.T) { run(t, "../source/file/testdata/merged-4799.evtx", 25) })
+	t.Run("corpus", func(t *testing.T) {
+		dir := corpustest.Dir(t, "evtx", "hayabusa-sample-evtx", "EVTX-to-MITRE-Attack", "TA0007-Discovery", "T1069-Permission Groups Discovery")
+		run(t, filepath.Join(dir, "ID4799-4624-Local admin group enumerated by SharpHound.evtx"), 55)
+	})
 }

@@ -54,6 +54,7 @@ func chunkHeaderCRC(b []byte) uint32 {
 // chunkResult is what decoding one chunk produced.
 type chunkResult struct {
 	events   []*event.Event
+	ids      []uint64 // ids[i] is events[i]'s record identifier from its record header
 	problems []Problem
 	stats    Stats
 }
@@ -139,6 +140,7 @@ func (d *decoder) decodeChunk(index int, fileOff int64, data []byte, avail int, 
 			res.stats.Truncated++
 		}
 		res.events = append(res.events, ev)
+		res.ids = append(res.ids, id)
 		lastID = id
 	}
 	off := chunkHeaderSize
@@ -263,4 +265,8 @@ func (s *eventSlab) next() *event.Event {
 func (s *eventSlab) unget() {
 	s.n--
 	s.evs[s.n] = event.Event{}
+}
+
+func (r *chunkResult) chunk(index int) Chunk {
+	return Chunk{Index: index, Events: r.events, RecordIDs: r.ids, Problems: r.problems}
 }

@@ -7,22 +7,43 @@ import (
 	"wsec/internal/event"
 )
 
-// Process decodes the chunks of f on workers goroutines (0 means
+// Chunk is one decoded chunk as ProcessChunks hands it to work.
+type Chunk struct {
+	Index  int            // in file order
+	Events []*event.Event // in record order
+	// RecordIDs[i] is Events[i]'s record identifier from its record
+	// header: the log file's own sequence number. It equals the event's
+	// EventRecordID in a log written on the machine itself, but not in a
+	// log of forwarded events or a file merged from several computers,
+	// whose events carry their source's EventRecordIDs.
+	RecordIDs []uint64
+	Problems  []Problem
+}
+
+// Process is ProcessChunks for work that needs only a chunk's index,
+// events and problems.
+func Process[T any](ctx context.Context, f *File, workers int,
+	work func(chunkIndex int, evs []*event.Event, probs []Problem) T,
+	emit func(T) error,
+) (Stats, error) {
+	return ProcessChunks(ctx, f, workers, func(c Chunk) T { return work(c.Index, c.Events, c.Problems) }, emit)
+}
+
+// ProcessChunks decodes the chunks of f on workers goroutines (0 means
 // Options.Workers), runs work on each decoded chunk inside the worker that
 // decoded it, and calls emit with the results in file order from the
 // calling goroutine. Expensive per-event work (filtering, encoding) belongs
 // in work so it runs in parallel; emit should be cheap.
 //
-// work receives the chunk index, its events in record order and its
-// problems. It may keep the events. It is called concurrently for
+// work receives each Chunk. It may keep the events. It is called concurrently for
 // different chunks, so it must not share unsynchronised state.
 //
 // At most a few chunks per worker are decoded ahead of emit, so memory is
 // bounded regardless of file size. Process returns when every chunk was
 // emitted, emit returned an error (returned as is) or ctx is done
 // (ctx.Err()). File header problems go to Options.OnProblem first.
-func Process[T any](ctx context.Context, f *File, workers int,
-	work func(chunkIndex int, evs []*event.Event, probs []Problem) T,
+func ProcessChunks[T any](ctx context.Context, f *File, workers int,
+	work func(Chunk) T,
 	emit func(T) error,
 ) (Stats, error) {
 	st := Stats{Bytes: min(f.size, FileHeaderSize)}
@@ -55,7 +76,7 @@ func Process[T any](ctx context.Context, f *File, workers int,
 				return st, err
 			}
 			st.add(res.stats)
-			if err := emit(work(i, res.events, res.problems)); err != nil {
+			if err := emit(work(res.chunk(i))); err != nil {
 				return st, err
 			}
 			progress()
@@ -85,7 +106,7 @@ func Process[T any](ctx context.Context, f *File, workers int,
 				res, err := f.decodeChunkAt(d, i, buf)
 				r := result{idx: i, stats: res.stats, err: err}
 				if err == nil {
-					r.val = work(i, res.events, res.problems)
+					r.val = work(res.chunk(i))
 				}
 				results <- r // never blocks: at most window results exist
 			}

@@ -9,9 +9,12 @@
 // across restarts, crashes and outages — rests on being able to say "every
 // event of this stream up to position p is done" and to start reading again
 // right after p. A position is a uint64 that increases strictly along a
-// stream: the EventRecordID for event log channels and EVTX files, the
-// event's 1-based ordinal for event XML and synthetic streams. 0 means
-// "before the first event".
+// stream: the local log's own record number for EVTX files (and, with a
+// generation in the high bits, for event log channels), the event's
+// 1-based ordinal for event XML and synthetic streams. 0 means "before
+// the first event". A position is never an event's EventRecordID as such:
+// in forwarded logs and files merged from several computers those belong
+// to the source hosts and go up and down.
 //
 // What a Stream promises (and what the tests of every implementation check):
 //   - Read(ctx, after, emit) hands emit the events with positions greater

@@ -4,19 +4,24 @@
 // files in them; each file is its own stream with its own position.
 //
 // Why per-file streams and these positions: the agent stores a position
-// per stream and restarts right after it. In an EVTX file the
-// EventRecordID is that position: it increases along the log, survives
-// the file being copied or growing, and is what the workspace deduplicates
-// on. Event XML has no such guarantee (an export can mix channels and
-// computers), so there the position is the event's ordinal in the file,
-// which is stable as long as the file is only appended to.
+// per stream and restarts right after it. A position is where the reader
+// is in the file, never an event's own EventRecordID. In an EVTX file it is
+// the record number of the file's record header: the log's own sequence,
+// which increases along the log and survives the file being copied,
+// growing or wrapping. In a log written by the machine itself it equals
+// the EventRecordID; in ForwardedEvents, a collector's log or a file
+// merged from several computers the EventRecordIDs are the source hosts'
+// and go up and down, and every one of those events is still delivered.
+// Event XML has no record numbers, so there the position is the event's
+// ordinal in the file, which is stable as long as the file is only
+// appended to.
 //
 // Promises, beyond source.Stream's:
-//   - EVTX: events come in increasing EventRecordID order even from a
+//   - EVTX: events come in increasing record number order even from a
 //     circular log that has wrapped (the chunks after the wrap point are
-//     read first). A record whose ID is not above the last one delivered
-//     (a stale duplicate in a damaged or dirty file) is skipped and
-//     counted, never delivered twice. Damaged records and chunks are
+//     read first). A record whose number is not above the last one
+//     delivered (a stale duplicate in a damaged or dirty file) is skipped
+//     and counted, never delivered twice. Damaged records and chunks are
 //     stepped over as package evtx does, and counted.
 //   - Follow: a followed EVTX file is polled (size and modification time)
 //     and read again from the last position when it changed; a file that

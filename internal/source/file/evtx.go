@@ -12,19 +12,19 @@ import (
 	"sync/atomic"
 	"time"
 
-	"wsec/internal/event"
 	"wsec/internal/evtx"
 	"wsec/internal/source"
 )
 
-// evtxStream reads one EVTX file; positions are EventRecordIDs.
+// evtxStream reads one EVTX file; positions are the file's record numbers
+// (see doc.go).
 type evtxStream struct {
 	path, name string
 	o          Options
 
 	// Counters over the stream's life (reads and re-reads).
 	problems   atomic.Uint64 // damage evtx reported
-	outOfOrder atomic.Uint64 // records skipped because their ID was not above the last one
+	outOfOrder atomic.Uint64 // records skipped because their record number was not above the last one
 }
 
 func (s *evtxStream) Name() string { return s.name }
@@ -91,8 +91,8 @@ func (s *evtxStream) waitChange(ctx context.Context, seen fileStamp) error {
 	}
 }
 
-// readOnce delivers the file's events with IDs > after in ID order and
-// returns the last ID delivered (or after).
+// readOnce delivers the file's events with record numbers > after in
+// record number order and returns the last one delivered (or after).
 func (s *evtxStream) readOnce(ctx context.Context, after uint64, emit func(source.Batch) error) (uint64, error) {
 	p0, o0 := s.problems.Load(), s.outOfOrder.Load()
 	defer func() { s.o.warnDamage(s.path, [2]uint64{p0, s.problems.Load()}, [2]uint64{o0, s.outOfOrder.Load()}) }()
@@ -107,28 +107,28 @@ func (s *evtxStream) readOnce(ctx context.Context, after uint64, emit func(sourc
 	}
 	last := after
 	for _, r := range passes(firsts, after) {
-		_, err := evtx.Process(ctx, f, s.o.Workers,
-			func(_ int, evs []*event.Event, probs []evtx.Problem) []*event.Event {
-				s.problems.Add(uint64(len(probs)))
-				kept := evs[:0]
-				for _, e := range evs {
-					if id := e.System.EventRecordID; id >= r.lo && id <= r.hi {
-						kept = append(kept, e)
+		_, err := evtx.ProcessChunks(ctx, f, s.o.Workers,
+			func(c evtx.Chunk) source.Batch {
+				s.problems.Add(uint64(len(c.Problems)))
+				b := source.Batch{Events: c.Events[:0], Pos: make([]uint64, 0, len(c.Events))}
+				for i, e := range c.Events {
+					if id := c.RecordIDs[i]; id >= r.lo && id <= r.hi {
+						b.Events = append(b.Events, e)
+						b.Pos = append(b.Pos, id)
 					}
 				}
-				return kept
+				return b
 			},
-			func(evs []*event.Event) error {
-				b := source.Batch{Events: evs[:0], Pos: make([]uint64, 0, len(evs))}
-				for _, e := range evs {
-					id := e.System.EventRecordID
-					if id <= last {
+			func(in source.Batch) error {
+				b := source.Batch{Events: in.Events[:0], Pos: in.Pos[:0]}
+				for i, e := range in.Events {
+					if in.Pos[i] <= last {
 						s.outOfOrder.Add(1)
 						continue
 					}
 					b.Events = append(b.Events, e)
-					b.Pos = append(b.Pos, id)
-					last = id
+					b.Pos = append(b.Pos, in.Pos[i])
+					last = in.Pos[i]
 				}
 				if len(b.Events) == 0 {
 					return nil

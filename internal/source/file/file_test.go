@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"wsec/internal/corpustest"
 	"wsec/internal/evtx"
 	"wsec/internal/source"
 )
@@ -302,4 +303,47 @@ func TestStreamNameBound(t *testing.T) {
 	if n := streamName("evtx:", "/a/b.evtx"); n != "evtx:/a/b.evtx" {
 		t.Errorf("short name %q", n)
 	}
+}
+
+// mergedFixture is the first chunk of a log exported from a collector of
+// five computers' Security events (README.md): 25 records numbered 1-25 in
+// the file, whose EventRecordIDs are their computers' and go down four
+// times (9796981… then 9147763…).
+const mergedFixture = "testdata/merged-4799.evtx"
+
+// TestEVTXMergedFromSeveralComputers: a file's positions are where the
+// reader is in the file (the record numbers of the file's own record
+// headers), not the events' EventRecordIDs, which belong to the computers
+// that wrote them. Before, every event whose EventRecordID was not above
+// the previous one was skipped as "out of order": 10 of these 25 (and of
+// the corpus file's 55) were delivered.
+func TestEVTXMergedFromSeveralComputers(t *testing.T) {
+	check := func(t *testing.T, path string, n int) {
+		s := openOne(t, path, Options{Workers: 2}).(*evtxStream)
+		g := readAll(t, s, 0)
+		if len(g.pos) != n || s.outOfOrder.Load() != 0 {
+			t.Fatalf("read %d events (%d skipped as out of order), want all %d", len(g.pos), s.outOfOrder.Load(), n)
+		}
+		descents := 0
+		for i := range g.pos {
+			if g.pos[i] != uint64(i+1) {
+				t.Fatalf("event %d at position %d, want its record number %d in the file", i, g.pos[i], i+1)
+			}
+			if i > 0 && g.ids[i] <= g.ids[i-1] {
+				descents++
+			}
+		}
+		if descents == 0 {
+			t.Fatalf("the EventRecordIDs of %s never go down: it does not exercise merged logs", path)
+		}
+		// Resuming in the middle yields the rest, whatever their EventRecordIDs.
+		if rest := readAll(t, s, 7); len(rest.pos) != n-7 || rest.pos[0] != 8 || rest.ids[0] != g.ids[7] {
+			t.Errorf("after position 7: %d events from position %v, want %d from 8", len(rest.pos), rest.pos[:min(1, len(rest.pos))], n-7)
+		}
+	}
+	t.Run("fixture", func(t *testing.T) { check(t, mergedFixture, 25) })
+	t.Run("corpus", func(t *testing.T) {
+		dir := corpustest.Dir(t, "evtx", "hayabusa-sample-evtx", "EVTX-to-MITRE-Attack", "TA0007-Discovery", "T1069-Permission Groups Discovery")
+		check(t, filepath.Join(dir, "ID4799-4624-Local admin group enumerated by SharpHound.evtx"), 55)
+	})
 }
