@@ -15,10 +15,11 @@
 // # No event lost, none sent twice
 //
 // Notation: a stream s delivers events at strictly increasing positions p
-// (a record number of the local log, or an ordinal; see package source). For a destination d, the shipper keeps per
-// stream high_d(s) — every event of s at or below it was appended to d's
-// spool or refused by d's filter — and durable_d(s) — every event at or
-// below it was acknowledged by d's workspace or refused by the filter.
+// (a record number of the local log, or an ordinal; see package source).
+// For a destination d, the shipper keeps per stream high_d(s) — every
+// event of s at or below it was appended to d's spool or refused by d's
+// filter — and durable_d(s) — every event at or below it was acknowledged
+// by d's workspace or refused by the filter.
 // Durable(s) is the minimum of durable_d(s) over the destinations that
 // know s.
 //
