@@ -1,0 +1,42 @@
+// Package sigma reads Sigma rules (the open detection format of SigmaHQ,
+// specification v2) and runs them on Windows events, so wsec takes the
+// field's 2,400 Windows rules as they are: no converter step.
+//
+// Why natively rather than through a converter: a converter (pySigma and a
+// backend) is a second toolchain and loses what it cannot express; here one
+// reader serves offline hunting over EVTX files (package hunt) and the
+// workspace (ToKQL), and what cannot run is said, per rule, with a reason.
+//
+// What is read (Parse, Load): title, id, name, status, level, tags,
+// logsource, falsepositives, fields; detection with named searches (maps,
+// lists of maps, keyword lists), values with * ? wildcards and \ escapes,
+// null, numbers and booleans; the modifiers contains, startswith, endswith,
+// all, re (with i, m, s), cidr, base64, base64offset, utf16le, utf16be,
+// utf16, wide, windash, exists, lt, lte, gt, gte, fieldref, cased, expand;
+// the condition grammar (and, or, not, parentheses, "1 of x*", "all of
+// them", "N of x"); and correlation rules (event_count, value_count,
+// temporal, temporal_ordered) with group-by, aliases and timespan.
+//
+// What is promised:
+//   - Parse never panics on any input; a rule that is not Sigma is a
+//     ParseError naming the file and line.
+//   - Compile runs every rule it can and lists every other one in
+//     Ruleset.Problems with its reason; UnsupportedError marks valid Sigma
+//     wsec cannot run (an unmapped log source, a regular expression Go's
+//     RE2 lacks, a placeholder without a value). Nothing is dropped
+//     silently.
+//   - Matching follows Sigma: strings compare case-insensitively unless
+//     cased, re is case-sensitive unless i; a field absent from the event
+//     matches nothing but null and exists: false; payload names are
+//     compared without their spaces (Defender's "Source Name" is
+//     SourceName); System fields are EventID, Channel, Computer,
+//     Provider_Name, Level, Task, Opcode, Keywords, EventRecordID, Version,
+//     UserID.
+//   - Log sources map to channels, event IDs and field renames through one
+//     table, WindowsMappings, listed in LOGSOURCES.md (generated from it by
+//     TestLogSourcesDoc).
+//   - A Ruleset is immutable and safe for concurrent use; a Doc belongs to
+//     one goroutine. Matching indexes rules by channel and event ID, lowers
+//     each field at most once per event and does not allocate for events
+//     no rule matches.
+package sigma
