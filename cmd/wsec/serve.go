@@ -18,6 +18,7 @@ import (
 	"wsec/internal/auth"
 	"wsec/internal/cli"
 	"wsec/internal/dcr"
+	"wsec/internal/dirlock"
 	"wsec/internal/filter"
 	"wsec/internal/ingest"
 	"wsec/internal/server"
@@ -76,12 +77,22 @@ func validateRule(r dcr.Rule) error {
 	return err
 }
 
+// serveLockFile in the data directory is held by the serving process: the
+// store allows one process, and a second server would start and then fail
+// every request.
+const serveLockFile = "serve.lock"
+
 // serve runs the workspace server until ctx ends.
 func serve(ctx context.Context, o serveOptions) error {
 	log := o.logger
 	if err := os.MkdirAll(o.data, 0o700); err != nil {
 		return fmt.Errorf("create data directory %s: %w", o.data, err)
 	}
+	lock, err := dirlock.Acquire(filepath.Join(o.data, serveLockFile))
+	if err != nil {
+		return fmt.Errorf("data directory %s is served by another wsec (stop it, or give this one its own --data): %w", o.data, err)
+	}
+	defer lock.Release()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 

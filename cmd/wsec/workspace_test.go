@@ -1,11 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"wsec/internal/auth"
 	"wsec/internal/dcr"
@@ -101,5 +107,27 @@ func TestWorkspaceListHidesKeys(t *testing.T) {
 		if got := strings.Contains(stdout, ws.PrimaryKey) || strings.Contains(stdout, ws.SecondaryKey); got != c.show {
 			t.Errorf("%v: keys printed = %v, want %v:\n%s", c.args, got, c.show, stdout)
 		}
+	}
+}
+
+// TestSecondServeRefused: a second server on a data directory that is
+// being served refuses to start, naming the process that holds it (it used
+// to start and answer every request 500).
+func TestSecondServeRefused(t *testing.T) {
+	s := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "serve", "--data", s.data, "--listen", "127.0.0.1:0", "--log-format", "text")
+	cmd.Env = append(os.Environ(), "WSEC_TEST_AS_WSEC=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("second serve on %s kept running: %s", s.data, stderr.String())
+	}
+	var ee *exec.ExitError
+	want := fmt.Sprintf("locked by process %d", os.Getpid())
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), want) {
+		t.Errorf("second serve: %v, stderr %q; want exit 1 and %q", err, stderr.String(), want)
 	}
 }
