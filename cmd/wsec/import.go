@@ -215,12 +215,8 @@ func (f *fileImport) flush() error {
 	for attempt := 1; ; attempt++ {
 		res, err := f.c.SendBatch(f.ctx, f.sender, f.seq, f.buf)
 		if err == nil {
-			if res.DuplicateBatch {
-				f.dups += f.n // stored by an earlier run; res repeats that run's counts
-			} else {
-				f.stored += res.Stored
-				f.dups += res.Duplicates
-			}
+			f.stored += res.Stored
+			f.dups += res.Duplicates
 			f.buf, f.n = f.buf[:0], 0
 			return nil
 		}

@@ -55,12 +55,14 @@ const (
 	ContentTypeNDJSON = "application/x-ndjson"
 )
 
-// BatchResult is the answer of POST PathEvents to a stored batch.
+// BatchResult is the answer of POST PathEvents to a stored batch. The
+// counts are of this request: a batch sent again (DuplicateBatch) stored
+// nothing, and each of its events counts as a duplicate.
 type BatchResult struct {
-	Accepted       int  `json:"accepted"`
-	Stored         int  `json:"stored"`
-	Duplicates     int  `json:"duplicates"`
-	DuplicateBatch bool `json:"duplicateBatch"`
+	Accepted       int  `json:"accepted"`       // events in the request
+	Stored         int  `json:"stored"`         // events this request wrote
+	Duplicates     int  `json:"duplicates"`     // events stored before, by any sender, or twice in the batch
+	DuplicateBatch bool `json:"duplicateBatch"` // the (sender, seq) was committed before
 }
 
 // Heartbeat is the body of POST PathHeartbeat: what an agent reports about

@@ -14,8 +14,8 @@ type AppendResult struct {
 	// in the same batch.
 	Duplicates int
 	// Duplicate is true when the batch's (sender, seq) was committed before:
-	// nothing was written, and Stored/Duplicates repeat what the first
-	// commit of the batch reported.
+	// nothing was written, so Stored is 0 and every event counts in
+	// Duplicates.
 	Duplicate bool
 }
 

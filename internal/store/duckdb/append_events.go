@@ -27,8 +27,8 @@ const parallelEncodeMin = 2048
 //   - Atomic: the batch's rows and its (sender, seq) mark commit in one
 //     transaction, or nothing of the batch is stored.
 //   - Idempotent: a batch whose (sender, seq) was committed before with as
-//     many events stores nothing and returns Duplicate with the first
-//     commit's counts, so a sender may retry any batch it has no answer
+//     many events stores nothing and returns Duplicate (Stored 0, every
+//     event a duplicate), so a sender may retry any batch it has no answer
 //     for. One of another size under the same (sender, seq) was cut anew
 //     and is deduplicated event by event instead.
 //   - Deduplicated: an event whose identity (event.Key: Computer, Channel,

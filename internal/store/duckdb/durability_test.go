@@ -41,7 +41,7 @@ func durabilityChild(dir string) int {
 			fmt.Fprintln(os.Stderr, "child append:", err)
 			return 2
 		}
-		acked += res.Stored
+		acked += res.Stored + res.Duplicates // in the store, by this batch or before
 		fmt.Printf("acked %d %d\n", seq, acked)
 	}
 }

@@ -262,8 +262,7 @@ func (w *Workspace) checkGroup(ctx context.Context, wr *writer, g *group) (*grou
 		}
 		first, twice := marks[mk]
 		if twice && first.events == r.events { // the same batch twice in one group
-			r.res = first.res
-			r.res.Duplicate = true
+			r.res = duplicateBatch(r.events)
 			continue
 		}
 		prev, found, err := lookupMark(ctx, wr, r.sender, r.seq)
@@ -273,7 +272,7 @@ func (w *Workspace) checkGroup(ctx context.Context, wr *writer, g *group) (*grou
 		}
 		if found && prev.Stored+prev.Duplicates == r.events {
 			w.s.m.duplicateBatches.Inc()
-			r.res = prev
+			r.res = duplicateBatch(r.events)
 			continue
 		}
 		// A batch under a known (sender, seq) but of another size was cut
@@ -369,9 +368,16 @@ type markKey struct {
 	seq    uint64
 }
 
-// lookupMark looks up a committed (sender, seq) mark.
+// duplicateBatch is the answer to a batch committed before: this call
+// stores nothing, and each of its events is stored already.
+func duplicateBatch(events int) store.AppendResult {
+	return store.AppendResult{Duplicates: events, Duplicate: true}
+}
+
+// lookupMark looks up a committed (sender, seq) mark: what its first
+// commit stored.
 func lookupMark(ctx context.Context, wr *writer, sender string, seq uint64) (store.AppendResult, bool, error) {
-	res := store.AppendResult{Duplicate: true}
+	var res store.AppendResult
 	err := wr.markStmt.QueryRowContext(ctx, sender, seq).Scan(&res.Stored, &res.Duplicates)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.AppendResult{}, false, nil
