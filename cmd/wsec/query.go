@@ -36,6 +36,9 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if p := res.Partial(); p != "" { // after the rows, where it is seen
+		defer fmt.Fprintf(stderr, "warning: partial result: %s\n", p)
+	}
 	switch *format {
 	case "json":
 		_, err := stdout.Write(append(res.Raw(), '\n'))

@@ -372,6 +372,32 @@ func TestQueryTruncated(t *testing.T) {
 	}
 }
 
+// TestQueryPartialFromStore: a result the querier cut at a limit of its
+// own (fewer rows than MaxRows) is answered as partial too (issue 9.13).
+func TestQueryPartialFromStore(t *testing.T) {
+	e := newEnv(t, Limits{}, nil)
+	e.q.set(func(f *fakeQuerier) {
+		for _, tabs := range f.tables {
+			tabs["SecurityEvent"].Partial = "the result reached the store's limit of rows or bytes; only the first 3 rows were kept"
+		}
+	})
+	st, body := e.query("SecurityEvent", "")
+	var r struct {
+		Tables []struct{ Rows [][]any } `json:"tables"`
+		Error  struct {
+			Code    string
+			Details []struct{ Code, Message string }
+		}
+	}
+	if err := json.Unmarshal(body, &r); err != nil || st != 200 {
+		t.Fatalf("%d %s %v", st, body, err)
+	}
+	if len(r.Tables[0].Rows) != 3 || r.Error.Code != "PartialError" || len(r.Error.Details) != 1 ||
+		!strings.Contains(r.Error.Details[0].Message, "store's limit") {
+		t.Errorf("partial result answered as whole: %s", body)
+	}
+}
+
 func TestQueryTimeoutAndFailure(t *testing.T) {
 	e := newEnv(t, Limits{QueryTimeout: 20 * time.Millisecond}, nil)
 	e.q.set(func(f *fakeQuerier) { f.block = true })

@@ -24,7 +24,8 @@
 //     message is the compiler's, with line and column in innererror.
 //   - Results are bounded: at most MaxRows rows are sent (more is reported
 //     as a PartialError next to the truncated table, as Log Analytics
-//     does), a query runs at most its timeout (QueryTimeout, or the
+//     does, and so is a table the Querier cut at a limit of its own:
+//     Table.Partial; a capped result never passes for a whole one), a query runs at most its timeout (QueryTimeout, or the
 //     client's "Prefer: wait=N" up to MaxQueryTimeout), and at most
 //     MaxInFlight queries run at once.
 //   - datetime values are written as UTC ISO 8601 with up to 7 fractional

@@ -40,6 +40,10 @@ type Table struct {
 	Name    string // "PrimaryResult" for the main result
 	Columns []Column
 	Rows    [][]any
+	// Partial says why Rows are only the first rows of the result (a limit
+	// of the store was reached); "" when they are the whole result. The
+	// answer then carries a PartialError, as for MaxRows.
+	Partial string
 }
 
 // Column is a result column; Type is the KQL type name (string, int, long,

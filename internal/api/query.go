@@ -73,8 +73,12 @@ func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	out := *t
 	out.Name = name
-	truncated := len(t.Rows) > h.limits.MaxRows
 	sent := min(len(t.Rows), h.limits.MaxRows)
+	partial := t.Partial
+	if len(t.Rows) > h.limits.MaxRows {
+		partial = fmt.Sprintf("the result has %d rows; only the first %d were sent. Narrow the query (where, summarize, take)", len(t.Rows), h.limits.MaxRows)
+	}
+	truncated := partial != ""
 
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
@@ -83,11 +87,10 @@ func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request) {
 	rw.table(&out, h.limits.MaxRows)
 	rw.buf = append(rw.buf, ']')
 	if truncated {
-		msg := fmt.Sprintf("the result has %d rows; only the first %d were sent. Narrow the query (where, summarize, take)", len(t.Rows), h.limits.MaxRows)
 		rw.buf = append(rw.buf, `,"error":{"code":"PartialError","message":`...)
 		rw.buf = event.AppendJSONString(rw.buf, "There were some errors when processing your query.")
 		rw.buf = append(rw.buf, `,"details":[{"code":"EngineError","message":`...)
-		rw.buf = event.AppendJSONString(rw.buf, msg)
+		rw.buf = event.AppendJSONString(rw.buf, partial)
 		rw.buf = append(rw.buf, `}]}`...)
 		h.m.partial.Inc()
 	}

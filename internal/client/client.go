@@ -150,7 +150,30 @@ type QueryResult struct {
 		} `json:"columns"`
 		Rows [][]any `json:"rows"`
 	} `json:"tables"`
+	// Error is set when the tables are only part of the result (the
+	// workspace cut it at a limit): Code "PartialError", Details say why.
+	Error *struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Details []struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"details"`
+	} `json:"error"`
 	raw []byte
+}
+
+// Partial says why the tables are only part of the result; "" when they
+// are the whole of it.
+func (q *QueryResult) Partial() string {
+	if q.Error == nil {
+		return ""
+	}
+	msg := q.Error.Message
+	for _, d := range q.Error.Details {
+		msg += " " + d.Message
+	}
+	return msg
 }
 
 // Raw returns the answer as the workspace sent it.

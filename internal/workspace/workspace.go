@@ -171,10 +171,16 @@ func (s *Service) Query(ctx context.Context, ws, text string, start, end time.Ti
 		return nil, err
 	}
 	res, err := st.Query(ctx, sqlText)
+	if msg, ok := kqlsql.RuntimeError(err); ok {
+		return nil, &api.QueryError{Code: "SemanticError", Message: msg}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("run query: %w", err)
 	}
 	t := &api.Table{Name: "PrimaryResult", Rows: res.Rows}
+	if res.Truncated {
+		t.Partial = fmt.Sprintf("the result reached the store's limit of rows or bytes; only the first %d rows were kept. Narrow the query (where, summarize, take)", len(res.Rows))
+	}
 	for i, c := range cols {
 		typ := c.Type.String()
 		if c.Type == kql.TUnknown && i < len(res.Columns) {

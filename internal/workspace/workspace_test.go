@@ -19,9 +19,11 @@ import (
 // without a database; the store itself is tested in store/duckdb and the
 // whole path in cmd/wsec.
 type fakeStore struct {
-	sql  string
-	rows [][]any
-	cols []store.Column
+	sql       string
+	rows      [][]any
+	cols      []store.Column
+	truncated bool  // the result reached the store's limit
+	err       error // returned by Query when set
 }
 
 func (f *fakeStore) AppendEvents(context.Context, string, uint64, []*event.Event, string) (store.AppendResult, error) {
@@ -34,7 +36,10 @@ func (f *fakeStore) AppendHeartbeat(context.Context, *schema.Heartbeat) error { 
 func (f *fakeStore) Tables(context.Context) ([]*schema.Table, error)          { return nil, nil }
 func (f *fakeStore) Query(_ context.Context, sqlText string, _ ...any) (*store.Result, error) {
 	f.sql = sqlText
-	return &store.Result{Columns: f.cols, Rows: f.rows}, nil
+	if f.err != nil {
+		return nil, f.err
+	}
+	return &store.Result{Columns: f.cols, Rows: f.rows, Truncated: f.truncated}, nil
 }
 
 func service(f *fakeStore) *Service {
@@ -82,5 +87,30 @@ func TestBagUnpackExpands(t *testing.T) {
 	}
 	if string(tb.Rows[0][2].(json.RawMessage)) != `"s"` || tb.Rows[0][3] != nil || string(tb.Rows[1][3].(json.RawMessage)) != "true" {
 		t.Errorf("rows %v", tb.Rows)
+	}
+}
+
+// TestQueryReportsCaps: a result the store cut at its limit is marked
+// partial, and a limit the query's SQL finds exceeded as it runs is the
+// query's error, not a server failure (issue 9.13).
+func TestQueryReportsCaps(t *testing.T) {
+	f := &fakeStore{rows: [][]any{{int64(1)}, {int64(2)}}, truncated: true}
+	s := service(f)
+	tab, err := s.Query(context.Background(), "ws", "SecurityEvent | project EventID", time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(tab.Partial, "first 2 rows") {
+		t.Errorf("truncated store result: Partial %q", tab.Partial)
+	}
+	f.truncated = false
+	if tab, _ = s.Query(context.Background(), "ws", "SecurityEvent | project EventID", time.Time{}, time.Time{}); tab.Partial != "" {
+		t.Errorf("whole result marked partial: %q", tab.Partial)
+	}
+	f.err = errors.New(`Invalid Input Error: wsec query: range would make more than 100000 rows; narrow the bounds or widen the step`)
+	_, err = s.Query(context.Background(), "ws", "range x from 1 to toscalar(SecurityEvent | count) * 100000 step 1", time.Time{}, time.Time{})
+	var qe *api.QueryError
+	if !errors.As(err, &qe) || !strings.HasPrefix(qe.Message, "range would make more than 100000 rows") {
+		t.Errorf("runtime limit: %#v", err)
 	}
 }

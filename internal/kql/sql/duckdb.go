@@ -23,6 +23,26 @@ type DuckDB struct{}
 // Quote implements Dialect.
 func (DuckDB) Quote(ident string) string { return `"` + strings.ReplaceAll(ident, `"`, `""`) + `"` }
 
+// runtimeErrorPrefix starts the message of an error the generated SQL
+// raises itself (DuckDB's error()) when a limit is found to be exceeded only
+// as the query runs; RuntimeError recognises it.
+const runtimeErrorPrefix = "wsec query: "
+
+// RuntimeError returns the message of an error the generated SQL raised
+// (a query limit exceeded as it ran: the query's fault, not the server's),
+// and whether err is one.
+func RuntimeError(err error) (string, bool) {
+	if err == nil {
+		return "", false
+	}
+	s := err.Error()
+	i := strings.Index(s, runtimeErrorPrefix)
+	if i < 0 {
+		return "", false
+	}
+	return s[i+len(runtimeErrorPrefix):], true
+}
+
 func sqlString(s string) string {
 	s = strings.ReplaceAll(s, "\x00", "")
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"

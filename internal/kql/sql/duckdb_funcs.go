@@ -769,7 +769,8 @@ func (d DuckDB) rangeSeries(a []Arg, t kql.Type) (string, error) {
 		v = "CAST(" + from + " + i * " + step + " AS BIGINT)"
 	}
 	limit := strconv.Itoa(kql.MaxSeriesPoints)
-	return "SELECT " + v + " AS " + col + " FROM range(0, least(greatest(" + n + ", 0), " + limit + ")) AS r(i)", nil
+	tooMany := sqlString(runtimeErrorPrefix + "range would make more than " + limit + " rows; narrow the bounds or widen the step")
+	return "SELECT " + v + " AS " + col + " FROM range(0, CASE WHEN " + n + " > " + limit + " THEN CAST(error(" + tooMany + ") AS BIGINT) ELSE greatest(" + n + ", 0) END) AS r(i)", nil
 }
 
 // dynPath reads a path of keys and indexes below a dynamic value: one

@@ -2,8 +2,10 @@ package sql
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"wsec/internal/kql"
 )
@@ -118,6 +120,9 @@ func (c *compiler) rangeRel(g *kql.Range) (*relSQL, error) {
 			return nil, fmt.Errorf("compile: range step must not be zero")
 		}
 	}
+	if n, ok := rangeRows(from.k, to.k, step.k); ok && n > kql.MaxSeriesPoints {
+		return nil, fmt.Errorf("compile: range would make %.0f rows, over the limit of %d; narrow the bounds or widen the step", n, kql.MaxSeriesPoints)
+	}
 	nm := newNames()
 	name := nm.alloc(g.Col.Name)
 	from, to = c.convert(from, g.Col.Type), c.convert(to, g.Col.Type)
@@ -126,6 +131,37 @@ func (c *compiler) rangeRel(g *kql.Range) (*relSQL, error) {
 		return nil, err
 	}
 	return &relSQL{sql: sql, cols: []col{{name: g.Col.Name, sql: name, t: g.Col.Type}}, order: []string{c.d.Quote(name)}}, nil
+}
+
+// rangeRows is the number of rows of range from A to B step S when all
+// three are constants (ok false otherwise). A bigger range is refused at
+// compile time; one whose bounds are known only when the query runs is
+// refused then (rangeSeries).
+func rangeRows(from, to, step *kql.Const) (n float64, ok bool) {
+	if from == nil || to == nil || step == nil {
+		return 0, false
+	}
+	var span, width float64
+	if f, isTime := from.V.(time.Time); isTime {
+		t, ok1 := to.V.(time.Time)
+		s, ok2 := step.V.(time.Duration)
+		if !ok1 || !ok2 {
+			return 0, false
+		}
+		span, width = float64(t.Sub(f)), float64(s)
+	} else {
+		f, ok1 := constNum(from)
+		t, ok2 := constNum(to)
+		s, ok3 := constNum(step)
+		if !ok1 || !ok2 || !ok3 {
+			return 0, false
+		}
+		span, width = t-f, s
+	}
+	if width == 0 {
+		return 0, false
+	}
+	return max(math.Floor(span/width)+1, 0), true
 }
 
 func constNum(k *kql.Const) (float64, bool) {
