@@ -77,6 +77,27 @@ func TestAppendEventsDedup(t *testing.T) {
 			t.Fatalf("%d rows, want %d", n, len(sec))
 		}
 	})
+	t.Run("same record on another computer is a distinct event", func(t *testing.T) {
+		// Two machines' Security logs share channel, record numbers and
+		// (clock-synced) times; only Computer tells their events apart.
+		s, _, _ := openTestStore(t, Options{})
+		w := mustWorkspace(t, s, "ws")
+		appendOK(t, w, "agent-a", 1, sec)
+		other := make([]*event.Event, len(sec))
+		for i, e := range sec {
+			c := *e
+			c.System.Computer = "OTHER-" + e.System.Computer
+			other[i] = &c
+		}
+		res := appendOK(t, w, "agent-b", 1, other)
+		if res.Stored != len(sec) || res.Duplicates != 0 {
+			t.Fatalf("second computer: %+v, want %d stored", res, len(sec))
+		}
+		r := mustQuery(t, w, "SELECT count(*) FROM SecurityEvent WHERE starts_with(Computer, 'OTHER-')")
+		if got := r.Rows[0][0].(int64); got != int64(len(sec)) {
+			t.Fatalf("%d rows of the second computer, want %d", got, len(sec))
+		}
+	})
 	t.Run("duplicates within one batch", func(t *testing.T) {
 		s, _, _ := openTestStore(t, Options{})
 		w := mustWorkspace(t, s, "ws")
