@@ -43,6 +43,9 @@ type fakeWorkspace struct {
 	// after, when set, runs after batch n was stored and before the
 	// response is written; returning a status replaces 200.
 	after func(n int, w http.ResponseWriter, r *http.Request) int
+	// retryAfter, when set, is the Retry-After header of the failures
+	// before injects.
+	retryAfter string
 
 	mu        sync.Mutex
 	requests  int
@@ -112,6 +115,9 @@ func (w *fakeWorkspace) serve(rw http.ResponseWriter, r *http.Request) {
 	w.mu.Unlock()
 	if w.before != nil {
 		if status := w.before(n, r); status != 0 {
+			if w.retryAfter != "" {
+				rw.Header().Set("Retry-After", w.retryAfter)
+			}
 			http.Error(rw, "injected failure", status)
 			return
 		}
