@@ -140,6 +140,39 @@ func TestAppendReadAckReopen(t *testing.T) {
 	}
 }
 
+// TestAckKeepsTheNextRecord acknowledges one record at a time across many
+// segment boundaries: the first unacknowledged record is always readable,
+// also after a reopen, however close the cursor is to a segment's end.
+func TestAckKeepsTheNextRecord(t *testing.T) {
+	const n = 120
+	dir := t.TempDir()
+	q := openQ(t, dir, testOptions())
+	appendN(t, q, 0, n)
+	if st := q.Stats(); st.Segments < 4 {
+		t.Fatalf("stats %+v: want records spread over several segments", st)
+	}
+	for k := uint64(1); k < n; k++ {
+		if err := q.Ack(k); err != nil {
+			t.Fatal(err)
+		}
+		recs, err := q.ReadFrom(0, 1, 1)
+		if err != nil {
+			t.Fatalf("ReadFrom after Ack(%d): %v", k, err)
+		}
+		checkRecords(t, recs, []uint64{k + 1})
+		if k%10 == 9 {
+			if err := q.Close(); err != nil {
+				t.Fatal(err)
+			}
+			q = openQ(t, dir, testOptions())
+			checkRecords(t, readAll(t, q), span(k+1, n))
+		}
+	}
+	if err := q.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestReopenAfterAckingEverything(t *testing.T) {
 	dir := t.TempDir()
 	q := openQ(t, dir, testOptions())
