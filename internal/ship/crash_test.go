@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -117,12 +116,14 @@ func TestKill9EndToEnd(t *testing.T) {
 	var mu sync.Mutex
 	var child *exec.Cmd
 	killAtBatch := 0 // kill when the workspace stores this batch (0: never)
+	kills := 0
 	ws.after = func(n int, _ http.ResponseWriter, _ *http.Request) int {
 		mu.Lock()
 		defer mu.Unlock()
 		if child != nil && killAtBatch > 0 && n >= killAtBatch {
 			child.Process.Kill() // stored, not acknowledged
 			killAtBatch = 0
+			kills++
 		}
 		return 0
 	}
@@ -171,7 +172,10 @@ func TestKill9EndToEnd(t *testing.T) {
 				done = true
 			}
 			if killAtLine > 0 && lines == killAtLine {
-				cmd.Process.Kill() // in the middle of spooling
+				cmd.Process.Kill() // in the middle of spooling, maybe of a request body
+				mu.Lock()
+				kills++
+				mu.Unlock()
 			}
 		}
 		cmd.Wait()
@@ -192,9 +196,17 @@ func TestKill9EndToEnd(t *testing.T) {
 	src := newTestSource(crashTotal)
 	ws.checkExactlyOnce(t, src.keys(0, crashTotal))
 	req, batches, dups, refused := ws.stats()
-	t.Logf("%d requests, %d batches stored, %d duplicates dropped, %d refused", req, batches, dups, refused)
+	ws.mu.Lock()
+	aborted := ws.aborted
+	ws.mu.Unlock()
+	t.Logf("%d kills, %d requests (%d cut short by a kill), %d batches stored, %d duplicates dropped, %d refused",
+		kills, req, aborted, batches, dups, refused)
+	// Every request the agent completed was well formed; only a kill can
+	// cut one short, and it cuts at most the one in flight.
 	if refused != 0 {
 		t.Fatalf("workspace refused %d requests: %s", refused, ws.lastErr())
 	}
-	_ = strconv.Itoa
+	if aborted > kills {
+		t.Fatalf("%d requests ended mid-body but the agent was killed only %d times", aborted, kills)
+	}
 }

@@ -54,6 +54,7 @@ type fakeWorkspace struct {
 	order     []event.Key
 	dups      int // batches dropped as already stored
 	refused   int // requests refused by checks (signature, decoding, ...)
+	aborted   int // requests whose body ended early: the sender went away mid-request
 	lastError string
 	encodings map[string]int
 	changed   chan struct{}
@@ -128,7 +129,12 @@ func (w *fakeWorkspace) serve(rw http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBatchBytes+1))
 	if err != nil {
-		w.refuse(rw, http.StatusBadRequest, "read body: %v", err)
+		// The connection ended before Content-Length bytes (the sender was
+		// killed or its link broke): nothing was sent to refuse, and no
+		// one is left to answer.
+		w.mu.Lock()
+		w.aborted++
+		w.mu.Unlock()
 		return
 	}
 	if int64(len(body)) != r.ContentLength {
