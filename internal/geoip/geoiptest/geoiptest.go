@@ -41,11 +41,33 @@ const (
 // only) or 6 (both families).
 func City(tb testing.TB, layout Layout, ipVersion int, nets []Net) []byte {
 	tb.Helper()
+	return must(tb)(BuildCity(layout, ipVersion, nets))
+}
+
+// ASN builds an ASN database of nets (both families) through
+// geoip.WriteASN, as 'wsec geoip asn' does from ip-location-db CSV.
+func ASN(tb testing.TB, nets []Net) []byte {
+	tb.Helper()
+	return must(tb)(BuildASN(nets))
+}
+
+func must(tb testing.TB) func([]byte, error) []byte {
+	return func(b []byte, err error) []byte {
+		tb.Helper()
+		if err != nil {
+			tb.Fatalf("geoiptest: %v", err)
+		}
+		return b
+	}
+}
+
+// BuildCity is City for callers without a testing.TB.
+func BuildCity(layout Layout, ipVersion int, nets []Net) ([]byte, error) {
 	dbType := "city ipv" + fmt.Sprint(ipVersion)
 	if layout == GeoLite2 {
 		dbType = "GeoLite2-City"
 	}
-	return build(tb, dbType, ipVersion, nets, func(n Net) mmdbtype.Map {
+	return build(dbType, ipVersion, nets, func(n Net) mmdbtype.Map {
 		if layout == GeoLite2 {
 			return mmdbtype.Map{
 				"country": mmdbtype.Map{"iso_code": mmdbtype.String(n.Country),
@@ -58,15 +80,13 @@ func City(tb testing.TB, layout Layout, ipVersion int, nets []Net) []byte {
 	})
 }
 
-// ASN builds an ASN database of nets (both families) through
-// geoip.WriteASN, as 'wsec geoip asn' does from ip-location-db CSV.
-func ASN(tb testing.TB, nets []Net) []byte {
-	tb.Helper()
+// BuildASN is ASN for callers without a testing.TB.
+func BuildASN(nets []Net) ([]byte, error) {
 	var csv strings.Builder
 	for _, n := range nets {
 		_, ipn, err := net.ParseCIDR(n.Prefix)
 		if err != nil {
-			tb.Fatalf("geoiptest: %v", err)
+			return nil, err
 		}
 		last := make(net.IP, len(ipn.IP))
 		for i := range ipn.IP {
@@ -76,9 +96,9 @@ func ASN(tb testing.TB, nets []Net) []byte {
 	}
 	var buf bytes.Buffer
 	if _, err := geoip.WriteASN(&buf, Built, strings.NewReader(csv.String())); err != nil {
-		tb.Fatalf("geoiptest: %v", err)
+		return nil, err
 	}
-	return buf.Bytes()
+	return buf.Bytes(), nil
 }
 
 // DB opens a flat city database and an ASN database of nets.
@@ -91,28 +111,27 @@ func DB(tb testing.TB, nets []Net) *geoip.DB {
 	return db
 }
 
-func build(tb testing.TB, dbType string, ipVersion int, nets []Net, rec func(Net) mmdbtype.Map) []byte {
-	tb.Helper()
+func build(dbType string, ipVersion int, nets []Net, rec func(Net) mmdbtype.Map) ([]byte, error) {
 	tree, err := mmdbwriter.New(mmdbwriter.Options{DatabaseType: dbType, BuildEpoch: Built.Unix(),
 		IPVersion: ipVersion, RecordSize: 24, IncludeReservedNetworks: true})
 	if err != nil {
-		tb.Fatalf("geoiptest: %v", err)
+		return nil, err
 	}
 	for _, n := range nets {
 		_, ipn, err := net.ParseCIDR(n.Prefix)
 		if err != nil {
-			tb.Fatalf("geoiptest: %v", err)
+			return nil, err
 		}
 		if ipVersion == 4 && ipn.IP.To4() == nil {
 			continue
 		}
 		if err := tree.Insert(ipn, rec(n)); err != nil {
-			tb.Fatalf("geoiptest: insert %s: %v", n.Prefix, err)
+			return nil, fmt.Errorf("insert %s: %w", n.Prefix, err)
 		}
 	}
 	var buf bytes.Buffer
 	if _, err := tree.WriteTo(&buf); err != nil {
-		tb.Fatalf("geoiptest: %v", err)
+		return nil, err
 	}
-	return buf.Bytes()
+	return buf.Bytes(), nil
 }
