@@ -50,7 +50,7 @@ type workspaceServer struct {
 	stop func()
 }
 
-func startServer(t testing.TB) *workspaceServer {
+func startServer(t testing.TB, opts ...func(*serveOptions)) *workspaceServer {
 	t.Helper()
 	data := t.TempDir()
 	keys, err := auth.Open(data, auth.Options{})
@@ -64,10 +64,12 @@ func startServer(t testing.TB) *workspaceServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan net.Addr, 1)
 	done := make(chan error, 1)
-	go func() {
-		done <- serve(ctx, serveOptions{data: data, listen: "127.0.0.1:0", retentionEvery: time.Hour,
-			logger: slog.New(slog.DiscardHandler), ready: func(a net.Addr) { addrc <- a }})
-	}()
+	o := serveOptions{data: data, listen: "127.0.0.1:0", retentionEvery: time.Hour,
+		logger: slog.New(slog.DiscardHandler), ready: func(a net.Addr) { addrc <- a }}
+	for _, f := range opts {
+		f(&o)
+	}
+	go func() { done <- serve(ctx, o) }()
 	select {
 	case a := <-addrc:
 		s := &workspaceServer{url: "http://" + a.String(), ws: ws, data: data}

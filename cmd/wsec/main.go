@@ -22,6 +22,8 @@ func commands() map[string]cli.Command {
 		"query":     {Summary: "run a KQL query against a workspace", Run: runQuery},
 		"dcr":       {Summary: "manage data collection rules: create, assign, unassign, list, delete", Run: runDCR},
 		"events":    {Summary: "print events of EVTX or event-XML files, filtered by event set and XPath", Run: runEvents},
+		"anomalies": {Summary: "anomalous RDP logons (unusual IP, unusual geo, new user), explained", Run: runAnomalies},
+		"geoip":     {Summary: "build the ASN database for --geoip-asn from @ip-location-db/asn CSV files", Run: runGeoIP},
 		"workspace": {Summary: "create, list workspaces and rotate their keys", Run: runWorkspace},
 	}
 }

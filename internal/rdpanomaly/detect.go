@@ -168,7 +168,7 @@ func (d *Detector) Detect(logons []Logon, from, to time.Time) []Anomaly {
 		key := strings.ToLower(a.User) + "\x00" + a.suppressionValue + "\x00" + a.StartTime.Format(time.DateOnly)
 		if j, dup := open[key]; dup {
 			p := &out[j]
-			p.Logons++
+			p.Logons += a.Logons
 			p.EndTime = a.StartTime
 			if !slices.Contains(p.Destinations, a.Destinations[0]) {
 				p.Destinations = append(p.Destinations, a.Destinations[0])
@@ -217,7 +217,7 @@ func (d *Detector) Evaluate(l *Logon) (Anomaly, bool) {
 	a := Anomaly{
 		Time: l.Time, User: l.User, SourceIP: l.IP, Class: l.Geo.Class.String(),
 		Country: l.Geo.Country, City: l.Geo.City, ASN: l.Geo.ASN, Org: l.Geo.Org,
-		Destinations: []string{l.Computer}, StartTime: l.Time, EndTime: l.Time, Logons: 1,
+		Destinations: []string{l.Computer}, StartTime: l.Time, EndTime: l.Time, Logons: max(l.Count, 1),
 		BaselineFrom: dayStart(lo), BaselineTo: dayStart(hi), LowConfidence: userN < cfg.ConfidentDays,
 		GeoDB: geoDB(l.Geo),
 	}

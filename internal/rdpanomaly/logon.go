@@ -20,6 +20,10 @@ type Logon struct {
 	User     string // Account: DOMAIN\user
 	IP       string // IpAddress, "-" when none
 	Computer string // the destination
+	// Count is how many logons the record stands for when the caller
+	// summarised identical ones (same hour, user, address, Computer); 0
+	// means 1. Presence counts ignore it; an anomaly reports it.
+	Count int
 	// Geo is the address resolved by geoip.DB.Lookup (at least its class
 	// and keys); the caller resolves it once per distinct address.
 	Geo geoip.Info

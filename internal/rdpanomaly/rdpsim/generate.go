@@ -121,8 +121,9 @@ type rawLogon struct {
 	computer string
 }
 
+// add records a logon at t to the second (the store keeps microseconds).
 func (x *gen) add(t time.Time, id int, u, ip, computer string) {
-	x.logons = append(x.logons, rawLogon{t, id, u, ip, computer})
+	x.logons = append(x.logons, rawLogon{t.Truncate(time.Second), id, u, ip, computer})
 }
 
 func (x *gen) poisson(l float64) int {
