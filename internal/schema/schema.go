@@ -166,9 +166,11 @@ var heartbeatColumns = [...]Column{
 // Catalog holds the built-in tables. It is immutable after New and safe for
 // concurrent use.
 type Catalog struct {
-	SecurityEvent *Table
-	WindowsEvent  *Table
-	Heartbeat     *Table
+	SecurityEvent    *Table
+	WindowsEvent     *Table
+	Heartbeat        *Table
+	SecurityAlert    *Table
+	SecurityIncident *Table
 }
 
 // New builds the catalog of built-in tables.
@@ -179,10 +181,14 @@ func New() *Catalog {
 	se = append(se, standardColumns[:]...)
 	we := append(append([]Column(nil), windowsEventColumns[:]...), standardColumns[:]...)
 	hb := append(append([]Column(nil), heartbeatColumns[:]...), standardColumns[:]...)
+	sa := append(append([]Column(nil), securityAlertColumns[:]...), standardColumns[:]...)
+	si := append(append([]Column(nil), securityIncidentColumns[:]...), standardColumns[:]...)
 	return &Catalog{
-		SecurityEvent: NewTable(SecurityEventTable, se),
-		WindowsEvent:  NewTable(WindowsEventTable, we),
-		Heartbeat:     NewTable(HeartbeatTable, hb),
+		SecurityEvent:    NewTable(SecurityEventTable, se),
+		WindowsEvent:     NewTable(WindowsEventTable, we),
+		Heartbeat:        NewTable(HeartbeatTable, hb),
+		SecurityAlert:    NewTable(SecurityAlertTable, sa),
+		SecurityIncident: NewTable(SecurityIncidentTable, si),
 	}
 }
 
@@ -195,6 +201,10 @@ func (c *Catalog) Table(name string) (*Table, bool) {
 		return c.WindowsEvent, true
 	case HeartbeatTable:
 		return c.Heartbeat, true
+	case SecurityAlertTable:
+		return c.SecurityAlert, true
+	case SecurityIncidentTable:
+		return c.SecurityIncident, true
 	}
 	return nil, false
 }

@@ -34,6 +34,9 @@ type Store interface {
 	AppendEvents(ctx context.Context, sender string, seq uint64, events []*event.Event, sourceSystem string) (store.AppendResult, error)
 	AppendCustom(ctx context.Context, table string, records []map[string]any, timeField string) (int, error)
 	AppendHeartbeat(ctx context.Context, hb *schema.Heartbeat) error
+	// AppendRows stores rows of SecurityAlert or SecurityIncident, all or
+	// nothing, durable on return.
+	AppendRows(ctx context.Context, table string, rows []schema.Row) error
 	Query(ctx context.Context, sqlText string, args ...any) (*store.Result, error)
 	Tables(ctx context.Context) ([]*schema.Table, error)
 }
@@ -92,6 +95,16 @@ func (s *Service) AppendCustom(ctx context.Context, ws, table string, recs []map
 	return st.AppendCustom(ctx, table, recs, timeField)
 }
 
+// AppendRows stores rows of a detection table (SecurityAlert,
+// SecurityIncident) in workspace ws.
+func (s *Service) AppendRows(ctx context.Context, ws, table string, rows []schema.Row) error {
+	st, err := s.open(ws)
+	if err != nil {
+		return err
+	}
+	return st.AppendRows(ctx, table, rows)
+}
+
 // AppendHeartbeat implements ingest.Appender.
 func (s *Service) AppendHeartbeat(ctx context.Context, ws string, hb *ingest.Heartbeat) error {
 	st, err := s.open(ws)
@@ -128,10 +141,10 @@ func (s *Service) Compile(ctx context.Context, ws, text string, start, end time.
 	if err != nil {
 		return "", nil, err
 	}
-	return s.compile(ctx, st, text, start, end)
+	return s.compile(ctx, st, text, start, end, s.now())
 }
 
-func (s *Service) compile(ctx context.Context, st Store, text string, start, end time.Time) (string, []kql.ColumnInfo, error) {
+func (s *Service) compile(ctx context.Context, st Store, text string, start, end, now time.Time) (string, []kql.ColumnInfo, error) {
 	q, err := kql.Parse(text)
 	if err != nil {
 		return "", nil, queryError("SyntaxError", err)
@@ -140,7 +153,7 @@ func (s *Service) compile(ctx context.Context, st Store, text string, start, end
 	if err != nil {
 		return "", nil, err
 	}
-	sqlText, cols, err := kqlsql.Compile(q, cat, s.dialect, kqlsql.Options{TimeStart: start, TimeEnd: end, Now: s.now(), MaxRows: s.maxRows})
+	sqlText, cols, err := kqlsql.Compile(q, cat, s.dialect, kqlsql.Options{TimeStart: start, TimeEnd: end, Now: now, MaxRows: s.maxRows})
 	if err != nil {
 		return "", nil, queryError("SemanticError", err)
 	}
@@ -162,11 +175,19 @@ func queryError(code string, err error) error {
 
 // Query implements api.Querier.
 func (s *Service) Query(ctx context.Context, ws, text string, start, end time.Time) (*api.Table, error) {
+	return s.QueryAt(ctx, ws, text, start, end, s.now())
+}
+
+// QueryAt is Query as if run at now: ago() and now() in the query are taken
+// relative to it, not to the service clock. Scheduled analytics rules run
+// this way, so a rule evaluates its window as it would have at the
+// window's end.
+func (s *Service) QueryAt(ctx context.Context, ws, text string, start, end, now time.Time) (*api.Table, error) {
 	st, err := s.open(ws)
 	if err != nil {
 		return nil, err
 	}
-	sqlText, cols, err := s.compile(ctx, st, text, start, end)
+	sqlText, cols, err := s.compile(ctx, st, text, start, end, now)
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,7 @@ func (f *fakeStore) AppendCustom(context.Context, string, []map[string]any, stri
 	return 0, nil
 }
 func (f *fakeStore) AppendHeartbeat(context.Context, *schema.Heartbeat) error { return nil }
+func (f *fakeStore) AppendRows(context.Context, string, []schema.Row) error   { return nil }
 func (f *fakeStore) Tables(context.Context) ([]*schema.Table, error)          { return nil, nil }
 func (f *fakeStore) Query(_ context.Context, sqlText string, _ ...any) (*store.Result, error) {
 	f.sql = sqlText
@@ -72,6 +73,20 @@ func TestTimespanAndTimeRange(t *testing.T) {
 	}
 	if !strings.Contains(f.sql, "2026-11-24") {
 		t.Errorf("API timespan not pushed into the SQL:\n%s", f.sql)
+	}
+}
+
+// TestQueryAtClock: ago() in a query run with QueryAt is relative to the
+// given instant, not the service clock (analytics windows depend on it).
+func TestQueryAtClock(t *testing.T) {
+	f := &fakeStore{}
+	s := service(f)
+	at := time.Date(2019, 3, 19, 23, 0, 0, 0, time.UTC)
+	if _, err := s.QueryAt(context.Background(), "ws", "SecurityEvent | where TimeGenerated > ago(1h)", time.Time{}, time.Time{}, at); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(f.sql, "2019-03-19 22:00:00") || strings.Contains(f.sql, "2026") {
+		t.Errorf("ago() not relative to the query's instant:\n%s", f.sql)
 	}
 }
 

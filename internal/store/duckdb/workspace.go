@@ -17,6 +17,7 @@ import (
 	duck "github.com/duckdb/duckdb-go/v2"
 
 	"wsec/internal/atomicfile"
+	"wsec/internal/schema"
 	"wsec/internal/store"
 	"wsec/internal/store/duckdb/bulk"
 )
@@ -45,6 +46,9 @@ type Workspace struct {
 	wconn  *sql.Conn
 	se, we *layout
 	hb     *layout
+	// plain are the low-volume built-in tables that AppendRows writes
+	// (SecurityAlert, SecurityIncident), by logical name.
+	plain  map[string]*layout
 	custom map[string]*customTable
 	dedup  *dedupIndex
 	tpl    *templates // read by wsec_col on any connection; its own lock
@@ -197,6 +201,17 @@ func (w *Workspace) migrateTx(ctx context.Context) error {
 	w.hb = newPlainLayout(cat.Heartbeat, existing.names, w.id)
 	if err := w.ensureLayout(ctx, w.hb, existing, nil); err != nil {
 		return err
+	}
+	w.plain = map[string]*layout{}
+	for _, t := range []*schema.Table{cat.SecurityAlert, cat.SecurityIncident} {
+		if existing, err = w.physColumns(ctx, physPrefix+t.Name); err != nil {
+			return err
+		}
+		l := newPlainLayout(t, existing.names, w.id)
+		if err := w.ensureLayout(ctx, l, existing, nil); err != nil {
+			return err
+		}
+		w.plain[t.Name] = l
 	}
 	return w.loadCustomTables(ctx)
 }
