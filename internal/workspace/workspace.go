@@ -135,6 +135,15 @@ func (s *Service) catalog(ctx context.Context, st Store) (kql.Catalog, error) {
 	return kql.NewCatalog(s.cat, tables...), nil
 }
 
+// Catalog returns the tables queries of workspace ws may name.
+func (s *Service) Catalog(ctx context.Context, ws string) (kql.Catalog, error) {
+	st, err := s.open(ws)
+	if err != nil {
+		return nil, err
+	}
+	return s.catalog(ctx, st)
+}
+
 // Compile parses, checks and compiles a KQL query for the workspace's store.
 func (s *Service) Compile(ctx context.Context, ws, text string, start, end time.Time) (string, []kql.ColumnInfo, error) {
 	st, err := s.open(ws)

@@ -1,0 +1,57 @@
+// Package analytics makes wsec a detection system: it runs analytics rules
+// (Microsoft Sentinel's format, package rule) over a workspace's tables on
+// a schedule and on demand, stores their alerts in the SecurityAlert table
+// and groups them into incidents in SecurityIncident (package incident),
+// both queryable with KQL like every table.
+//
+// # Windows
+//
+// A scheduled rule runs every queryFrequency over a window of queryPeriod
+// that ends at the window's end time, not at the wall clock: the query is
+// compiled with the window as its timespan and with ago() and now() taken
+// relative to the window's end (workspace.QueryAt), as Sentinel does. The
+// windows trail the clock by an ingestion delay (Options.IngestionDelay,
+// default 5 minutes) so events that arrive late are in the store when
+// their window runs. A rule enabled anew starts with the window ending at
+// the current horizon; then windows follow every queryFrequency.
+//
+// # Exactly once
+//
+// Each rule has a cursor (the end of its last evaluated window), persisted
+// atomically after every window (package atomicfile). RunDue evaluates
+// every window from the cursor up to the horizon in order, so after a
+// restart, a crash or a time the rule was disabled, the missed windows are
+// evaluated, none skipped; a window that fails is retried on the next tick.
+// A crash between storing a window's alerts and moving its cursor makes
+// the window run again; that stores nothing twice, because an alert's
+// SystemAlertId is derived from the workspace, the rule, the window's end
+// and the rows behind it, the alerts already stored are looked up before
+// appending, and an alert joins at most one incident (incident.Book).
+// TestSchedulerExactlyOnceCrashEveryStep crashes at every step and counts.
+//
+// Backfill evaluates the windows of a past range the same way (rules on
+// imported evidence from 2019), without moving the schedule; running it
+// twice stores nothing new.
+//
+// # Alerts
+//
+// A window whose result count passes the trigger (triggerOperator,
+// triggerThreshold) raises one alert (SingleAlert) or one per row
+// (AlertPerResult, at most MaxAlertsPerRun). Alerts carry Sentinel's
+// columns and values (ProviderName "ASI Scheduled Alerts", ProductName
+// "Azure Sentinel", ExtendedProperties with the query, its window and
+// result count, Entities from entityMappings with Account and Host
+// FullNames split as Sentinel splits them, custom details, tactics and
+// techniques), so queries written for Sentinel's SecurityAlert work.
+// TimeGenerated is the window's end (the instant the rule looked at);
+// ProcessingEndTime is when wsec made the alert. suppressionDuration stops
+// a rule from raising alerts for that long after it raised one.
+//
+// # Other rule front ends
+//
+// A Sigma compiler (or any other) hands the engine a *rule.Rule through
+// Engine.Add: ID, Name, Kind (Scheduled), Severity, Query (KQL over the
+// workspace's tables), QueryFrequency, QueryPeriod, TriggerOperator and
+// TriggerThreshold, Tactics, Techniques and Entities. Everything above
+// then applies to it unchanged.
+package analytics
