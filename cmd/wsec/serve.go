@@ -20,6 +20,7 @@ import (
 	"wsec/internal/cli"
 	"wsec/internal/dcr"
 	"wsec/internal/dirlock"
+	"wsec/internal/diskspace"
 	"wsec/internal/filter"
 	"wsec/internal/geoip"
 	"wsec/internal/ingest"
@@ -38,6 +39,9 @@ type serveOptions struct {
 	// geoipCity and geoipASN are MaxMind DB files; none: geo flags off.
 	geoipCity, geoipASN []string
 	logger              *slog.Logger
+	// freeSpace measures the data directory's free space for /healthz;
+	// nil: diskspace.Free.
+	freeSpace diskspace.Func
 	// ready, when set, is called with the bound address before serving.
 	ready func(addr net.Addr)
 }
@@ -150,9 +154,22 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	queryHealth := func(ctx context.Context) error {
+		for _, w := range keys.List() {
+			ws, err := st.Workspace(w.ID)
+			if err == nil {
+				_, err = ws.Query(ctx, "SELECT 1")
+			}
+			if err != nil {
+				return fmt.Errorf("workspace %s cannot be queried: %w", w.ID, err)
+			}
+		}
+		return nil
+	}
 	srv, err := server.New(server.Options{
 		Addr: o.listen, CertFile: o.certFile, KeyFile: o.keyFile,
 		Logger: log, Registerer: reg, Gatherer: reg,
+		Health: server.AllHealthy(server.DirHealth(o.data, server.HealthMinFreeBytes, o.freeSpace), queryHealth),
 	}, ih, ah, dcr.Routes{Store: rules, Verifier: verifier}, rdp)
 	if err != nil {
 		return err

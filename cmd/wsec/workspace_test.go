@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -129,5 +132,37 @@ func TestSecondServeRefused(t *testing.T) {
 	want := fmt.Sprintf("locked by process %d", os.Getpid())
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), want) {
 		t.Errorf("second serve: %v, stderr %q; want exit 1 and %q", err, stderr.String(), want)
+	}
+}
+
+// TestHealthzReflectsDisk: /healthz answers 503 naming the cause when the
+// data directory is nearly full (it said "ok" while ingestion failed), and
+// 200 again once there is room.
+func TestHealthzReflectsDisk(t *testing.T) {
+	var free atomic.Int64
+	free.Store(1 << 40)
+	s := startServer(t, func(o *serveOptions) {
+		o.freeSpace = func(string) (int64, error) { return free.Load(), nil }
+	})
+	s.query(t, "SecurityEvent | count") // the workspace is open and answers
+	get := func() (int, string) {
+		resp, err := http.Get(s.url + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get(); code != 200 {
+		t.Fatalf("healthy server: %d %s", code, body)
+	}
+	free.Store(5 << 20)
+	if code, body := get(); code != 503 || !strings.Contains(body, "5 MiB free") {
+		t.Errorf("5 MiB free: %d %s; want 503 naming the shortage", code, body)
+	}
+	free.Store(1 << 40)
+	if code, body := get(); code != 200 {
+		t.Errorf("room again: %d %s", code, body)
 	}
 }

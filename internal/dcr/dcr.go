@@ -31,6 +31,19 @@ type Rule struct {
 // ErrNotFound is returned for a rule name the workspace does not have.
 var ErrNotFound = errors.New("data collection rule not found")
 
+// ErrInvalid is wrapped by the errors for a rule, rule name, group name or
+// workspace ID that can never be stored: the caller's to fix. Every other
+// error of a Store (reading or writing its files) is the server's.
+var ErrInvalid = errors.New("invalid data collection rule")
+
+// invalidError carries a message of its own and matches ErrInvalid.
+type invalidError struct{ err error }
+
+func (e invalidError) Error() string   { return e.err.Error() }
+func (e invalidError) Unwrap() []error { return []error{e.err, ErrInvalid} }
+
+func invalidf(format string, a ...any) error { return invalidError{fmt.Errorf(format, a...)} }
+
 // Validator checks that a rule's set and queries compile; the filter package
 // provides it (kept out of this package so it stays a plain store).
 type Validator func(r Rule) error
@@ -64,7 +77,7 @@ func (s *Store) path(workspace string) string { return filepath.Join(s.dir, work
 func (s *Store) load(workspace string) ([]Rule, error) {
 	// Workspace IDs name files, so only bare GUIDs (no braces) are accepted.
 	if _, ok := auth.CanonicalID(workspace); !ok || len(workspace) != 36 {
-		return nil, fmt.Errorf("workspace ID %q is not a GUID", workspace)
+		return nil, invalidf("workspace ID %q is not a GUID", workspace)
 	}
 	b, err := os.ReadFile(s.path(workspace))
 	if errors.Is(err, os.ErrNotExist) {
@@ -93,16 +106,16 @@ func (s *Store) save(workspace string, rules []Rule) error {
 // is nil).
 func (s *Store) Put(workspace string, r Rule) (Rule, error) {
 	if !namePattern.MatchString(r.Name) {
-		return Rule{}, fmt.Errorf("rule name %q: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", r.Name)
+		return Rule{}, invalidf("rule name %q: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", r.Name)
 	}
 	for _, g := range r.Groups {
 		if !namePattern.MatchString(g) {
-			return Rule{}, fmt.Errorf("group name %q: use 1-64 letters, digits, '.', '_' or '-'", g)
+			return Rule{}, invalidf("group name %q: use 1-64 letters, digits, '.', '_' or '-'", g)
 		}
 	}
 	if s.validate != nil {
 		if err := s.validate(r); err != nil {
-			return Rule{}, fmt.Errorf("rule %s: %w", r.Name, err)
+			return Rule{}, invalidf("rule %s: %w", r.Name, err)
 		}
 	}
 	s.mu.Lock()
@@ -127,7 +140,7 @@ func (s *Store) Put(workspace string, r Rule) (Rule, error) {
 // Assign adds group to the rule's groups (idempotent).
 func (s *Store) Assign(workspace, name, group string) (Rule, error) {
 	if !namePattern.MatchString(group) {
-		return Rule{}, fmt.Errorf("group name %q: use 1-64 letters, digits, '.', '_' or '-'", group)
+		return Rule{}, invalidf("group name %q: use 1-64 letters, digits, '.', '_' or '-'", group)
 	}
 	return s.update(workspace, name, func(r *Rule) {
 		if !slices.Contains(r.Groups, group) {

@@ -149,10 +149,16 @@ func (rt Routes) assign(w http.ResponseWriter, r *http.Request) {
 	server.WriteJSON(w, http.StatusOK, saved)
 }
 
+// fail answers a Store error: the caller's mistakes are 4xx, anything
+// else (the rules files cannot be read or written) is a 500 with the cause.
 func (rt Routes) fail(w http.ResponseWriter, err error) {
-	if errors.Is(err, ErrNotFound) {
+	switch {
+	case errors.Is(err, ErrNotFound):
 		server.WriteError(w, http.StatusNotFound, "NotFound", err.Error())
-		return
+	case errors.Is(err, ErrInvalid):
+		server.WriteError(w, http.StatusBadRequest, "BadArgumentError", err.Error())
+	default:
+		server.WriteError(w, http.StatusInternalServerError, "InternalServerError",
+			"the workspace server cannot read or write its rules (this is not the request's fault; retry once the server's data directory is fixed): "+err.Error())
 	}
-	server.WriteError(w, http.StatusBadRequest, "BadArgumentError", err.Error())
 }

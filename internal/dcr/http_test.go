@@ -3,8 +3,12 @@ package dcr
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -85,5 +89,51 @@ func TestRulesAPI(t *testing.T) {
 	json.NewDecoder(r.Body).Decode(&all)
 	if len(all.Rules) != 0 || !strings.Contains(r.Header.Get("Content-Type"), "json") {
 		t.Errorf("after delete: %+v", all)
+	}
+}
+
+// TestRulesAPIServerFailureIs5xx: a rule write that fails on the server's
+// disk is the server's fault (500 with the cause), not a 400 telling the
+// client its rule is wrong; a rule that is wrong stays a 400.
+func TestRulesAPIServerFailureIs5xx(t *testing.T) {
+	reg, err := auth.Open(t.TempDir(), auth.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, _ := reg.Create("a")
+	dir := filepath.Join(t.TempDir(), "rules")
+	st, err := Open(dir, func(r Rule) error {
+		if r.EventSet == "Bogus" {
+			return errors.New(`event set "Bogus": want All, Common, Minimal or None`)
+		}
+		return nil
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	Routes{Store: st, Verifier: auth.NewVerifier(reg, time.Now)}.Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	body := func(r *http.Response) string { b, _ := io.ReadAll(r.Body); return string(b) }
+
+	for _, c := range []struct{ path, rule, want string }{
+		{"/rules/logons", `{"eventSet":"Bogus"}`, "Bogus"},
+		{"/rules/-bad", `{"eventSet":"None"}`, "rule name"},
+		{"/rules/logons/groups/-x", "", "group name"},
+	} {
+		method := "PUT"
+		if r := call(t, srv, ws, method, c.path, c.rule); r.StatusCode != 400 {
+			t.Errorf("PUT %s %s: %d, want 400", c.path, c.rule, r.StatusCode)
+		} else if b := body(r); !strings.Contains(b, c.want) {
+			t.Errorf("PUT %s: %s, want %q", c.path, b, c.want)
+		}
+	}
+	if err := os.RemoveAll(dir); err != nil { // the disk under the store goes away
+		t.Fatal(err)
+	}
+	r := call(t, srv, ws, "PUT", "/rules/logons", `{"eventSet":"Common"}`)
+	if b := body(r); r.StatusCode != 500 || !strings.Contains(b, "no such file or directory") || !strings.Contains(b, "not the request") {
+		t.Errorf("PUT with the rules directory gone: %d %s; want 500 with the cause", r.StatusCode, b)
 	}
 }

@@ -33,3 +33,9 @@ const (
 	WarnLinesPerSecond = 10
 	WarnLinesBurst     = 50
 )
+
+// HealthMinFreeBytes: /healthz reports a data directory with less free
+// space than this as unhealthy, before ingestion starts failing: a full
+// batch (decompressed) plus the store's write-ahead log growth for it fits
+// several times over.
+const HealthMinFreeBytes = 256 << 20
