@@ -264,6 +264,7 @@ type progress struct {
 	recs        int
 	start, last time.Time
 	quiet       bool
+	label, unit string // "import", "records sent" unless set
 }
 
 func newProgress(w io.Writer, total int64, quiet bool) *progress {
@@ -297,7 +298,11 @@ func (p *progress) draw(final bool) {
 	if p.total > 0 {
 		pct = min(100, 100*float64(done)/float64(p.total))
 	}
-	line := fmt.Sprintf("\rimport: %5.1f%%  %d records sent  %.1f MB/s  ETA %s", pct, p.recs, rate, eta)
+	label, unit := p.label, p.unit
+	if label == "" {
+		label, unit = "import", "records sent"
+	}
+	line := fmt.Sprintf("\r%s: %5.1f%%  %d %s  %.1f MB/s  ETA %s", label, pct, p.recs, unit, rate, eta)
 	fmt.Fprint(p.w, line+strings.Repeat(" ", max(0, 70-len(line))))
 	if final {
 		fmt.Fprintln(p.w)

@@ -21,6 +21,7 @@ func commands() map[string]cli.Command {
 		"import":    {Summary: "import EVTX or event-XML files into a workspace (resumable)", Run: runImport},
 		"query":     {Summary: "run a KQL query against a workspace", Run: runQuery},
 		"dcr":       {Summary: "manage data collection rules: create, assign, unassign, list, delete", Run: runDCR},
+		"hunt":      {Summary: "run Sigma rules over EVTX or event-XML files, offline (like Chainsaw and Hayabusa)", Run: runHunt},
 		"events":    {Summary: "print events of EVTX or event-XML files, filtered by event set and XPath", Run: runEvents},
 		"anomalies": {Summary: "anomalous RDP logons (unusual IP, unusual geo, new user), explained", Run: runAnomalies},
 		"geoip":     {Summary: "build the ASN database for --geoip-asn from @ip-location-db/asn CSV files", Run: runGeoIP},

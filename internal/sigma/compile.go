@@ -3,6 +3,7 @@ package sigma
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -134,10 +135,23 @@ func Compile(rules []*Rule, o Options) *Ruleset {
 				cr = &channelRules{byID: map[uint16][]*variant{}}
 				rs.byChannel[v.target.Channel] = cr
 			}
-			if len(v.target.EventIDs) == 0 {
+			ids := v.target.EventIDs
+			if len(ids) == 0 {
+				if req, ok := requiredEventIDs(v.rule.Rule.Detection.Condition, v.rule.Rule.Detection, v.target.Fields); ok {
+					ids = req
+					if len(ids) == 0 {
+						continue // the condition contradicts itself on EventID: nothing matches
+					}
+				}
+			} else if req, ok := requiredEventIDs(v.rule.Rule.Detection.Condition, v.rule.Rule.Detection, v.target.Fields); ok {
+				if ids = slices.DeleteFunc(slices.Clone(ids), func(id uint16) bool { return !slices.Contains(req, id) }); len(ids) == 0 {
+					continue
+				}
+			}
+			if len(ids) == 0 {
 				cr.any = append(cr.any, v)
 			}
-			for _, id := range v.target.EventIDs {
+			for _, id := range ids {
 				cr.byID[id] = append(cr.byID[id], v)
 			}
 		}
