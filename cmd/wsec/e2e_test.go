@@ -29,6 +29,7 @@ import (
 	"wsec/internal/source/synthetic"
 
 	"gopkg.in/yaml.v3"
+	"wsec/internal/testtool"
 )
 
 // TestMain lets the test binary act as `wsec` itself, so tests can run the
@@ -162,9 +163,7 @@ func evtxexportEvents(t *testing.T, path string) (evs []refEvent, ok bool) {
 // deduplication by (Computer, Channel, EventRecordID, TimeCreated) — the
 // corpus holds some logs twice. Importing again stores nothing.
 func TestImportMatchesReferenceParser(t *testing.T) {
-	if _, err := exec.LookPath("evtxexport"); err != nil {
-		t.Skip("evtxexport (Debian libevtx-utils) not installed; it is the reference parser")
-	}
+	testtool.Need(t, testtool.Evtxexport)
 	files, err := logfile.Expand([]string{corpustest.Dir(t, "evtx")})
 	if err != nil {
 		t.Fatal(err)

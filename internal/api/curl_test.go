@@ -9,15 +9,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"wsec/internal/testtool"
 )
 
 // The README's query example works as written, against the real clock.
 func TestQueryCurlExample(t *testing.T) {
-	for _, tool := range []string{"bash", "curl", "openssl", "od", "base64", "sed"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
-		}
-	}
+	testtool.Need(t, testtool.Bash, testtool.Curl, testtool.OpenSSL, testtool.Od, testtool.Base64, testtool.Sed)
 	e := newEnv(t, Limits{}, nil)
 	now := time.Now().UTC()
 	e.clk.mu.Lock()

@@ -18,6 +18,7 @@ import (
 
 	"wsec/internal/corpustest"
 	"wsec/internal/event"
+	"wsec/internal/testtool"
 )
 
 var corpusFull = flag.Bool("corpus.full", false, "run the corpus cross-checks on every EVTX file, not a sample")
@@ -48,18 +49,16 @@ func corpusEVTX(t *testing.T, step int, elem ...string) []string {
 	return sample
 }
 
-// render runs a reference EVTX tool, skipping the test when it is absent.
+// render runs a reference EVTX tool (testtool.Need: skip, or fail in CI, when it is absent).
 // It returns what the tool printed even when it failed part way (damaged
 // corpus files), and ok=false when it printed nothing usable.
-func render(t *testing.T, tool string, args ...string) ([]byte, bool) {
+func render(t *testing.T, tool testtool.Tool, args ...string) ([]byte, bool) {
 	t.Helper()
-	if _, err := exec.LookPath(tool); err != nil {
-		t.Skipf("%s not installed; skipping cross-check", tool)
-	}
+	bin := testtool.Need(t, tool)[0]
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	out, _ := exec.CommandContext(ctx, tool, args...).Output()
-	if tool == "evtxexport" {
+	out, _ := exec.CommandContext(ctx, bin, args...).Output()
+	if tool == testtool.Evtxexport {
 		out = stripEvtxexportHeader(out)
 	}
 	return out, bytes.Contains(out, []byte("<Event"))
@@ -83,7 +82,7 @@ func TestCorpusEvtxexport(t *testing.T) {
 	files := corpusEVTX(t, 6, "evtx")
 	total, compared := 0, 0
 	for _, f := range files {
-		out, ok := render(t, "evtxexport", "-f", "xml", f)
+		out, ok := render(t, testtool.Evtxexport, "-f", "xml", f)
 		if !ok {
 			continue
 		}
@@ -137,11 +136,11 @@ func TestCorpusPythonEvtx(t *testing.T) {
 		if st, err := os.Stat(f); err != nil || st.Size() > 1<<20 && !*corpusFull {
 			continue
 		}
-		ex, ok := render(t, "evtxexport", "-f", "xml", f)
+		ex, ok := render(t, testtool.Evtxexport, "-f", "xml", f)
 		if !ok {
 			continue
 		}
-		py, ok := render(t, "evtx_dump.py", f)
+		py, ok := render(t, testtool.EvtxDump, f)
 		if !ok || !bytes.HasSuffix(bytes.TrimSpace(py), []byte("</Events>")) {
 			continue // python-evtx failed on this file
 		}
@@ -191,7 +190,7 @@ func TestCorpusSigmaJSON(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		out, ok := render(t, "evtxexport", "-f", "xml", f)
+		out, ok := render(t, testtool.Evtxexport, "-f", "xml", f)
 		if !ok {
 			continue
 		}

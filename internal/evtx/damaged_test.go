@@ -9,6 +9,7 @@ import (
 
 	"wsec/internal/corpustest"
 	"wsec/internal/event"
+	"wsec/internal/testtool"
 )
 
 // TestDamagedSamples reads the omerbenamram/evtx samples, several damaged
@@ -112,10 +113,7 @@ func TestRecoverMode(t *testing.T) {
 		}
 		seen[e.System.EventRecordID] = true
 	}
-	bin, err := exec.LookPath("evtxexport")
-	if err != nil {
-		t.Skip("evtxexport not installed: recovered count not cross-checked")
-	}
+	bin := testtool.Need(t, testtool.Evtxexport)[0]
 	out, err := exec.Command(bin, "-m", "all", "-f", "xml", path).Output()
 	if err != nil {
 		t.Fatal(err)

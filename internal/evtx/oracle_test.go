@@ -18,6 +18,7 @@ import (
 
 	"wsec/internal/corpustest"
 	"wsec/internal/event"
+	"wsec/internal/testtool"
 )
 
 // The oracle test compares this reader with libevtx's evtxexport (an
@@ -188,13 +189,10 @@ func readAll(t *testing.T, path string) ([]*event.Event, []Problem, Stats) {
 
 func TestOracleEvtxexport(t *testing.T) {
 	root := corpustest.Dir(t, "evtx")
-	bin, err := exec.LookPath("evtxexport")
-	if err != nil {
-		t.Skip("evtxexport (libevtx-utils) not installed; skipping the oracle comparison")
-	}
+	bin := testtool.Need(t, testtool.Evtxexport)[0]
 	counts := expectedCounts(t)
 	var files []string
-	err = filepath.WalkDir(root, func(p string, de fs.DirEntry, err error) error {
+	err := filepath.WalkDir(root, func(p string, de fs.DirEntry, err error) error {
 		if err == nil && !de.IsDir() && strings.EqualFold(filepath.Ext(p), ".evtx") {
 			files = append(files, p)
 		}

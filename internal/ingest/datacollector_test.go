@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"wsec/internal/corpustest"
+	"wsec/internal/testtool"
 )
 
 // specClient posts to the Data Collector API exactly as Microsoft's
@@ -194,11 +195,7 @@ func TestDataCollectorShapes(t *testing.T) {
 
 // The README's curl example works as written.
 func TestCurlExample(t *testing.T) {
-	for _, tool := range []string{"bash", "curl", "openssl", "od", "base64"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
-		}
-	}
+	testtool.Need(t, testtool.Bash, testtool.Curl, testtool.OpenSSL, testtool.Od, testtool.Base64)
 	e := newEnv(t, Limits{})
 	e.clk.Set(time.Now()) // the script signs with the real clock
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
