@@ -96,17 +96,21 @@ type baseline struct {
 	fails  map[string][]time.Time // "u"+user or "i"+IP key → failure times, sorted
 }
 
-func logonKeys(l *Logon) []string {
+// logonKeys are the presence keys of a logon: the location levels first
+// (the tenant's baseline), then the Computer and the hour of day (the
+// user's only).
+func logonKeys(l *Logon) (keys []string, levels int) {
 	v := values(l.Geo)
-	keys := make([]string, 0, numLevels+2)
+	keys = make([]string, 0, numLevels+2)
 	for lv, s := range v {
 		if s != "" {
 			keys = append(keys, levelKey(Level(lv), s))
 		}
 	}
+	levels = len(keys)
 	keys = append(keys, string(rune(kindComputer))+l.Computer,
 		string(rune(kindHour))+strconv.Itoa(l.Time.UTC().Hour()))
-	return keys
+	return keys, levels
 }
 
 func newBaseline(logons []Logon) *baseline {
@@ -127,7 +131,7 @@ func newBaseline(logons []Logon) *baseline {
 		if l.Geo.Class == geoip.Empty || l.Geo.Class == geoip.Invalid {
 			continue
 		}
-		keys := logonKeys(l)
+		keys, levels := logonKeys(l)
 		d := day(l.Time)
 		s := b.users[u]
 		if s == nil {
@@ -135,7 +139,7 @@ func newBaseline(logons []Logon) *baseline {
 			b.users[u] = s
 		}
 		s.add(d, keys)
-		b.tenant.add(d, keys)
+		b.tenant.add(d, keys[:levels])
 	}
 	for k, ts := range b.fails {
 		slices.SortFunc(ts, time.Time.Compare)

@@ -184,23 +184,28 @@ func (d *Detector) Detect(logons []Logon, from, to time.Time) []Anomaly {
 	return out
 }
 
-// Score scores one logon regardless of the threshold; ok is false when
-// the logon is left out (machine account, no address, cold start).
+// score returns the logon's anomaly when it is one: at or above the
+// threshold with a flag. Machine accounts, logons without an address and
+// the tenant's cold start give none.
 func (d *Detector) score(l *Logon) (Anomaly, bool) {
 	u := userKey(l.User)
 	if u == "" || l.Geo.Class == geoip.Empty || l.Geo.Class == geoip.Invalid {
 		return Anomaly{}, false
 	}
-	a, ok := d.Evaluate(l)
+	a, ok := d.evaluate(l, u)
 	if !ok || a.Score < d.cfg.Threshold || len(a.Reasons) == 0 {
 		return Anomaly{}, false
+	}
+	if us := d.b.users[u]; us != nil {
+		a.Usual = usualCountries(us, day(a.BaselineFrom), day(a.BaselineTo))
 	}
 	return a, true
 }
 
-// Evaluate scores one successful logon against the window before its day,
-// whatever the score. ok is false during the tenant's cold start.
-func (d *Detector) Evaluate(l *Logon) (Anomaly, bool) {
+// evaluate scores one successful logon of user u against the window
+// before its day, whatever the score. ok is false during the tenant's
+// cold start.
+func (d *Detector) evaluate(l *Logon, u string) (Anomaly, bool) {
 	cfg := d.cfg
 	today := day(l.Time)
 	lo, hi := today-int32(cfg.WindowDays), today
@@ -208,7 +213,6 @@ func (d *Detector) Evaluate(l *Logon) (Anomaly, bool) {
 	if tenantN < cfg.MinTenantDays {
 		return Anomaly{}, false
 	}
-	u := userKey(l.User)
 	us := d.b.users[u]
 	if us == nil {
 		us = newScope()
@@ -219,7 +223,7 @@ func (d *Detector) Evaluate(l *Logon) (Anomaly, bool) {
 		Country: l.Geo.Country, City: l.Geo.City, ASN: l.Geo.ASN, Org: l.Geo.Org,
 		Destinations: []string{l.Computer}, StartTime: l.Time, EndTime: l.Time, Logons: max(l.Count, 1),
 		BaselineFrom: dayStart(lo), BaselineTo: dayStart(hi), LowConfidence: userN < cfg.ConfidentDays,
-		GeoDB: geoDB(l.Geo),
+		GeoDB: geoDB(l.Geo), Levels: make([]LevelEvidence, 0, numLevels),
 	}
 	vals := values(l.Geo)
 	sMaxTenant := surprise(0, tenantN)
@@ -257,7 +261,6 @@ func (d *Detector) Evaluate(l *Logon) (Anomaly, bool) {
 			top = lv
 		}
 	}
-	a.Usual = usualCountries(us, lo, hi)
 	total := 0.0
 	if top < numLevels {
 		// The strongest rare level carries the score, the other rare
@@ -285,7 +288,6 @@ func (d *Detector) Evaluate(l *Logon) (Anomaly, bool) {
 		}
 	}
 	a.Score = severity(total)
-	a.Description = describe(&a)
 	return a, true
 }
 

@@ -21,6 +21,7 @@ func (x *gen) dataset(users int) (*Dataset, error) {
 	}
 	ds := &Dataset{Users: users, Start: x.o.Start, ScoredFrom: x.o.Start.AddDate(0, 0, x.o.Days/2),
 		End: x.o.Start.AddDate(0, 0, x.o.Days), Labels: x.labels, CityMMDB: city, ASNMMDB: asn, geo: x.g}
+	ds.Logons = make([]rdpanomaly.Logon, 0, len(x.logons))
 	cache := map[string]geoip.Info{}
 	for _, l := range x.logons {
 		g, ok := cache[l.ip]
