@@ -3,24 +3,13 @@ package hunt
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	"wsec/internal/corpustest"
 	"wsec/internal/sigma"
 )
-
-// regressionCase is one test of SigmaHQ's regression_data: a rule, an EVTX
-// file and how many of its events the rule must match.
-type regressionCase struct {
-	Name, RuleID, EVTX string
-	Want               int // -1: the case states no match_count ("Positive Detection Test": at least one)
-}
 
 // overstated lists cases whose match_count is below what the rule, read as
 // written, matches in the EVTX: each extra event was checked by hand and
@@ -34,57 +23,11 @@ var overstated = map[string]string{
 	"rules/windows/registry/registry_set/registry_set_disable_administrative_share": `both AutoShareServer and AutoShareWks are set to DWORD 0: each satisfies the selection`,
 }
 
-func regressionCases(t *testing.T) (string, []regressionCase) {
-	t.Helper()
-	root := corpustest.Dir(t, "sigma-regression")
-	var cases []regressionCase
-	err := filepath.WalkDir(filepath.Join(root, "regression_data"), func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.Name() != "info.yml" {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		var info struct {
-			RuleMetadata []struct{ ID string } `yaml:"rule_metadata"`
-			Tests        []struct {
-				Type       string
-				MatchCount *int   `yaml:"match_count"`
-				Path       string `yaml:"path"`
-			} `yaml:"regression_tests_info"`
-		}
-		if err := yaml.Unmarshal(data, &info); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		for _, tc := range info.Tests {
-			if tc.Type != "evtx" || len(info.RuleMetadata) == 0 {
-				continue
-			}
-			rel, _ := filepath.Rel(filepath.Join(root, "regression_data"), filepath.Dir(path))
-			c := regressionCase{Name: rel, RuleID: info.RuleMetadata[0].ID, EVTX: filepath.Join(root, tc.Path), Want: -1}
-			if tc.MatchCount != nil {
-				c.Want = *tc.MatchCount
-			}
-			cases = append(cases, c)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root, cases
-}
-
 // TestSigmaRegression runs every case of SigmaHQ's regression data: the rule
 // must match exactly match_count events of its EVTX file. It reports
 // precision and recall over all cases and fails on any case that differs.
 func TestSigmaRegression(t *testing.T) {
-	root, cases := regressionCases(t)
-	var dirs []string
-	for _, d := range []string{"rules", "rules-emerging-threats", "rules-threat-hunting"} {
-		dirs = append(dirs, filepath.Join(root, d))
-	}
+	cases, dirs := corpustest.SigmaRegression(t)
 	rules, problems, err := sigma.Load(dirs)
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,7 @@ type Compiled struct {
 	Rule     *Rule
 	Targets  []Target
 	variants []*variant
+	rs       *Ruleset
 	// KeyFields are the Sigma fields the rule tests outside its negated
 	// searches: what a hit shows.
 	KeyFields []string
@@ -179,7 +180,7 @@ func (rs *Ruleset) compileRule(r *Rule, o Options) (*Compiled, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Compiled{Rule: r, Targets: targets}
+	c := &Compiled{Rule: r, Targets: targets, rs: rs}
 	c.KeyFields = keyFields(r.Detection)
 	for i := range targets {
 		t := &c.Targets[i]

@@ -1,0 +1,135 @@
+package sigma
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"wsec/internal/analytics/rule"
+)
+
+// AnalyticsFrequency is how often an imported Sigma rule runs, over a
+// window of the same length: consecutive windows see each event once.
+// Sentinel's shortest schedule.
+const AnalyticsFrequency = 5 * time.Minute
+
+// AnalyticsRule makes the analytics engine's rule of a compiled detection
+// rule: its KQL (ToKQL), one alert per matching event, severity from level
+// (critical is High, Sentinel's highest), tactics and techniques from the
+// attack.* tags, and entities from the fields the query returns (Host from
+// Computer; Account, IP, Process, File from the rule's key fields). src is
+// the rule file, kept as the rule's Raw text.
+func AnalyticsRule(c *Compiled, src []byte) (*rule.Rule, error) {
+	q, err := ToKQL(c)
+	if err != nil {
+		return nil, err
+	}
+	r := c.Rule
+	id := r.ID
+	if id == "" {
+		sum := sha256.Sum256([]byte(r.Path + "\x00" + r.Title))
+		id = "sigma-" + hex.EncodeToString(sum[:8])
+	}
+	sev, ok := map[string]string{"informational": "Informational", "low": "Low", "medium": "Medium", "high": "High", "critical": "High"}[strings.ToLower(r.Level)]
+	if !ok {
+		sev = "Medium"
+	}
+	ar := &rule.Rule{
+		ID: id, Name: r.Title, Description: r.Description, Kind: rule.Scheduled, Severity: sev, Query: q,
+		QueryFrequency: AnalyticsFrequency, QueryPeriod: AnalyticsFrequency,
+		TriggerOperator: rule.GreaterThan, TriggerThreshold: 0,
+		Aggregation: rule.AlertPerResult, Incident: rule.IncidentConfiguration{CreateIncident: true},
+		Source: "sigma", Raw: src,
+	}
+	ar.Tactics, ar.Techniques = Attack(r.Tags)
+	ar.Entities = append(ar.Entities, rule.EntityMapping{EntityType: "Host", FieldMappings: []rule.FieldMapping{{Identifier: "HostName", ColumnName: "Computer"}}})
+	for _, e := range []struct {
+		typ, id string
+		fields  []string
+	}{
+		{"Account", "Name", []string{"User", "TargetUserName", "SubjectUserName", "AccountName", "UserName"}},
+		{"IP", "Address", []string{"IpAddress", "SourceIp", "DestinationIp", "SourceAddress", "ClientAddress"}},
+		{"Process", "CommandLine", []string{"CommandLine"}},
+		{"File", "Name", []string{"TargetFilename", "ImageLoaded"}},
+	} {
+		for _, f := range e.fields {
+			if slices.Contains(c.KeyFields, f) {
+				ar.Entities = append(ar.Entities, rule.EntityMapping{EntityType: e.typ, FieldMappings: []rule.FieldMapping{{Identifier: e.id, ColumnName: f}}})
+				break
+			}
+		}
+	}
+	if err := ar.Validate(); err != nil {
+		return nil, fmt.Errorf("sigma rule %q as an analytics rule: %w", r.Title, err)
+	}
+	return ar, nil
+}
+
+// Attack reads MITRE ATT&CK tags: attack.credential-access is the tactic
+// CredentialAccess (Sentinel's spelling), attack.t1003.001 the technique
+// T1003.001. Other tags (groups, software, CAR) are not returned.
+func Attack(tags []string) (tactics, techniques []string) {
+	for _, t := range tags {
+		name, ok := strings.CutPrefix(strings.ToLower(t), "attack.")
+		if !ok {
+			continue
+		}
+		if len(name) > 1 && name[0] == 't' && name[1] >= '0' && name[1] <= '9' {
+			techniques = append(techniques, strings.ToUpper(name))
+			continue
+		}
+		if tactic, ok := attackTactic(name); ok && !slices.Contains(tactics, tactic) {
+			tactics = append(tactics, tactic)
+		}
+	}
+	return tactics, techniques
+}
+
+// attackTactic maps a Sigma tactic tag to Sentinel's tactic name.
+func attackTactic(tag string) (string, bool) {
+	switch tag {
+	case "reconnaissance", "resource-development", "initial-access", "execution", "persistence",
+		"privilege-escalation", "defense-evasion", "credential-access", "discovery", "lateral-movement",
+		"collection", "command-and-control", "exfiltration", "impact", "defense-impairment":
+	default:
+		return "", false
+	}
+	var b strings.Builder
+	for _, w := range strings.Split(tag, "-") {
+		if w == "and" {
+			b.WriteString("And")
+			continue
+		}
+		b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+	}
+	return b.String(), true
+}
+
+// AnalyticsRules reads a Sigma rule file and returns the analytics rules of
+// its detection rules; the ones that cannot run in the workspace
+// (unmapped log source, a feature KQL here lacks, correlation rules) are
+// Problems with their reason. An error means the file is not Sigma.
+func AnalyticsRules(path string, src []byte) ([]*rule.Rule, []Problem, error) {
+	rules, err := Parse(path, src)
+	if err != nil {
+		return nil, nil, err
+	}
+	rs := Compile(rules, Options{})
+	problems := rs.Problems
+	for _, c := range rs.Correlations {
+		problems = append(problems, problem(c.Rule, &UnsupportedError{Reason: "correlation rules run offline (wsec hunt) only; the workspace runs their detection rules"}))
+	}
+	var out []*rule.Rule
+	for _, c := range rs.Rules {
+		r, err := AnalyticsRule(c, src)
+		if err != nil {
+			problems = append(problems, problem(c.Rule, err))
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, problems, nil
+}

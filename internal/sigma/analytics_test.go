@@ -1,0 +1,93 @@
+package sigma
+
+import (
+	"slices"
+	"testing"
+
+	"wsec/internal/analytics/rule"
+	"wsec/internal/corpustest"
+	"wsec/internal/kql"
+	"wsec/internal/schema"
+)
+
+func TestAttack(t *testing.T) {
+	tac, tech := Attack([]string{"attack.credential-access", "attack.t1003.001", "attack.command-and-control", "attack.s0002", "car.2013-05-009", "attack.T1105", "attack.credential-access"})
+	if !slices.Equal(tac, []string{"CredentialAccess", "CommandAndControl"}) || !slices.Equal(tech, []string{"T1003.001", "T1105"}) {
+		t.Errorf("tactics %v techniques %v", tac, tech)
+	}
+}
+
+func TestAnalyticsRule(t *testing.T) {
+	src := ruleHead + "tags: [attack.execution, attack.t1059.001]\ndetection:\n  sel:\n    Image|endswith: '\\powershell.exe'\n    CommandLine|contains: ' -enc '\n    User: x\n  condition: sel\n"
+	c := compileOne(t, src)
+	r, err := AnalyticsRule(c, []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Severity != "High" || r.Kind != rule.Scheduled || r.Aggregation != rule.AlertPerResult || r.Source != "sigma" ||
+		!slices.Equal(r.Tactics, []string{"Execution"}) || !slices.Equal(r.Techniques, []string{"T1059.001"}) {
+		t.Errorf("rule %+v", r)
+	}
+	var ents []string
+	for _, e := range r.Entities {
+		ents = append(ents, e.EntityType+":"+e.FieldMappings[0].ColumnName)
+	}
+	if !slices.Equal(ents, []string{"Host:Computer", "Account:User", "Process:CommandLine"}) {
+		t.Errorf("entities %v", ents)
+	}
+	if _, err := r.Check(kql.NewCatalog(schema.New())); err != nil {
+		t.Errorf("check: %v", err)
+	}
+}
+
+// TestSigmaHQAsAnalyticsRules: every SigmaHQ rule that compiles to KQL
+// becomes an analytics rule the engine accepts (Validate and Check).
+func TestSigmaHQAsAnalyticsRules(t *testing.T) {
+	rules, _, err := Load([]string{corpustest.Dir(t, "sigma-windows/rules")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := Compile(rules, Options{})
+	cat := kql.NewCatalog(schema.New())
+	n := 0
+	for _, c := range rs.Rules {
+		if _, err := ToKQL(c); err != nil {
+			continue
+		}
+		r, err := AnalyticsRule(c, nil)
+		if err != nil {
+			t.Errorf("%s: %v", c.Rule.Path, err)
+			continue
+		}
+		if _, err := r.Check(cat); err != nil {
+			t.Errorf("%s: %v", c.Rule.Path, err)
+			continue
+		}
+		n++
+	}
+	t.Logf("%d SigmaHQ rules import as analytics rules", n)
+}
+
+func TestAnalyticsRules(t *testing.T) {
+	src := []byte(failedLogons + "title: brute\ncorrelation:\n  type: event_count\n  rules: [failed_logon]\n  timespan: 5m\n  condition:\n    gte: 3\n---\ntitle: v6\nlogsource:\n  product: windows\n  category: network_connection\ndetection:\n  sel:\n    DestinationIp|cidr: 'fe80::/10'\n  condition: sel\n")
+	rules, problems, err := AnalyticsRules("f.yml", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names, why []string
+	for _, r := range rules {
+		names = append(names, r.Name)
+	}
+	for _, p := range problems {
+		why = append(why, p.Title)
+		if !p.Unsupported() {
+			t.Errorf("%s: %v is not marked unsupported", p.Title, p.Err)
+		}
+	}
+	if !slices.Equal(names, []string{"failed logon", "logon"}) || !slices.Equal(why, []string{"brute", "v6"}) {
+		t.Errorf("rules %v, problems %v", names, why)
+	}
+	if _, _, err := AnalyticsRules("x.yml", []byte("query: SecurityEvent\n")); err == nil {
+		t.Error("a Sentinel rule read as Sigma")
+	}
+}
