@@ -49,6 +49,13 @@ type Config struct {
 	// spool.DefaultMaxBytes (1 GiB).
 	SpoolMaxBytes int64 `json:"spoolMaxBytes,omitempty"`
 
+	// SpoolMinFreeBytes is the free disk space the spools leave on their
+	// filesystem (so that acknowledging, bookmarks and the machine itself
+	// always have room); 0 means spool.DefaultMinFreeBytes (64 MiB). A
+	// destination whose spool reaches it is detached like a full one, and
+	// takes events again once there is room.
+	SpoolMinFreeBytes int64 `json:"spoolMinFreeBytes,omitempty"`
+
 	// SpoolSyncInterval is how often appended events are fsynced (group
 	// commit); 0 means DefaultSpoolSyncInterval. SpoolSyncEachAppend
 	// fsyncs every append instead. Either way an event is sent only once it
@@ -354,6 +361,9 @@ func (c *Config) check() error {
 		if d.SpoolMaxBytes < 0 || (d.SpoolMaxBytes > 0 && d.SpoolMaxBytes < MinSpoolBytes) {
 			add("%s: spoolMaxBytes %d: want at least %d", at, d.SpoolMaxBytes, MinSpoolBytes)
 		}
+	}
+	if c.SpoolMinFreeBytes < 0 {
+		add("spoolMinFreeBytes %d: want 0 (the default reserve) or more", c.SpoolMinFreeBytes)
 	}
 	if c.SpoolMaxBytes < 0 || (c.SpoolMaxBytes > 0 && c.SpoolMaxBytes < MinSpoolBytes) {
 		add("spoolMaxBytes %d: want at least %d", c.SpoolMaxBytes, MinSpoolBytes)

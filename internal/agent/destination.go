@@ -48,7 +48,7 @@ func openDestination(c *Config, d DestinationConfig, id string, reg prometheus.R
 	if c.SpoolSyncEachAppend {
 		sync = 0
 	}
-	q, err := openSpool(filepath.Join(dir, spoolDir), spool.Options{MaxBytes: c.spoolMaxBytes(d), SyncInterval: sync, Logger: dlog, Registerer: dreg})
+	q, err := openSpool(filepath.Join(dir, spoolDir), spool.Options{MaxBytes: c.spoolMaxBytes(d), MinFreeBytes: c.SpoolMinFreeBytes, SyncInterval: sync, Logger: dlog, Registerer: dreg})
 	if err != nil {
 		return nil, fmt.Errorf("destination %s: %w", d.Name, err)
 	}

@@ -62,6 +62,11 @@
 // also offers nothing every DetachedPoll while a destination is detached,
 // so a catch-up does not wait for new input. An offer is cut to an eighth
 // of the smallest spool, so a drained spool always has room for one.
+// The disk is a limit too: the spools leave Config.SpoolMinFreeBytes free
+// (acknowledging, bookmarks and the status file always have room), and a
+// destination whose spool reached it, or whose spool write failed (disk
+// full, permission error), is detached the same way and re-attached by
+// itself, without a restart, once its spool can write again.
 //
 // Power loss. By default the spools fsync appended events together every
 // DefaultSpoolSyncInterval (group commit) rather than at every append.

@@ -358,8 +358,10 @@ func (s *Shipper) detach(items []Item, err error) {
 	s.detachAt = time.Time{}
 	reason := "spool full"
 	if !errors.Is(err, spool.ErrFull) {
-		// Not a full spool: a disk or spool failure. Try again later.
-		s.detachAt = time.Now().Add(s.o.RetryMax)
+		// A full disk or a failed write: room may come back without an
+		// acknowledgement. Check again soon (canReattach asks the spool
+		// whether it can write before re-reading the source).
+		s.detachAt = time.Now().Add(s.o.RetryBase)
 		reason = err.Error()
 	}
 	s.m.detached.Set(1)
@@ -370,8 +372,15 @@ func (s *Shipper) detach(items []Item, err error) {
 			st.LastError, st.LastErrorTime = reason, s.o.Now()
 		}
 	})
-	s.log.Warn("destination detached: it takes no events until its spool drains, then the source is re-read",
+	s.log.Warn("destination detached: it takes no events until its spool can take them again, then the source is re-read",
 		"reason", reason, "err", err)
+}
+
+// writableQueue is a Queue that can tell whether Append would work
+// (*spool.Queue can): a destination detached by a full disk or a failed
+// write is re-attached only once it would.
+type writableQueue interface {
+	Writable() error
 }
 
 func (s *Shipper) isDetached() bool {
@@ -383,6 +392,10 @@ func (s *Shipper) isDetached() bool {
 // canReattach reports whether a detached destination has room again.
 func (s *Shipper) canReattach() bool {
 	if !s.isDetached() || time.Now().Before(s.detachAt) {
+		return false
+	}
+	if wq, ok := s.q.(writableQueue); ok && wq.Writable() != nil {
+		s.detachAt = time.Now().Add(s.o.RetryBase)
 		return false
 	}
 	st := s.q.Stats()

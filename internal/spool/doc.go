@@ -25,6 +25,14 @@
 //   - The spool never grows past Options.MaxBytes: Append returns ErrFull
 //     and writes nothing; the caller stops reading its source (whose
 //     bookmark stays behind) instead of dropping.
+//   - The spool never takes the disk's last Options.MinFreeBytes: Append
+//     returns ErrDiskFull and writes nothing, so acknowledging (which
+//     rewrites the cursor and frees delivered segments) keeps working on a
+//     full disk.
+//   - A failed write or fsync (disk full, permission error) refuses
+//     appends only while it lasts: the next Append (or Writable) cuts the
+//     newest segment back to the records accounted for and goes on once
+//     that works; the spool need not be reopened.
 //   - Recovery at Open drops at most the torn tail of the newest segment —
 //     records whose Append had not returned — and logs it. Any other damage
 //     (an older segment, a bad header, a missing or damaged cursor file) is

@@ -11,6 +11,13 @@ import (
 // acknowledged records; dropping is never the spool's choice.
 var ErrFull = errors.New("spool full")
 
+// ErrDiskFull is returned by Append when the records would leave less than
+// Options.MinFreeBytes free on the spool's filesystem. Nothing was written.
+// Like ErrFull, the caller stops taking input; unlike ErrFull, room may
+// come back without an acknowledgement (other files shrink), so the caller
+// retries later (Writable says when).
+var ErrDiskFull = errors.New("disk space at the spool's reserve")
+
 // ErrRecordTooLarge is returned by Append for a record longer than
 // MaxRecordBytes. Nothing was written.
 var ErrRecordTooLarge = errors.New("spool record too large")

@@ -14,6 +14,15 @@ const (
 	// its source, whose bookmark stays behind, so nothing is dropped.
 	DefaultMaxBytes = 1 << 30
 
+	// DefaultMinFreeBytes is the free space Append leaves on the spool's
+	// filesystem (Options.MinFreeBytes). The spool must never take the
+	// disk's last bytes: acknowledging rewrites the cursor file (up to
+	// MaxStateBytes) and is what frees delivered segments, and the agent
+	// also writes its bookmarks and status file and the machine needs room
+	// of its own. When it is hit, Append returns ErrDiskFull and writes
+	// nothing; 64 MiB is small against a system disk.
+	DefaultMinFreeBytes = 64 << 20
+
 	// DefaultSegmentBytes is the size at which a new segment file is started.
 	// Acknowledged space is given back a whole segment at a time, so the
 	// spool may hold up to one segment of acknowledged records; 16 MiB keeps

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"wsec/internal/diskspace"
 )
 
 // Options configures a Queue. The zero value is valid and means the
@@ -13,6 +15,15 @@ type Options struct {
 	// MaxBytes bounds the sum of the segment files' sizes. 0 means
 	// DefaultMaxBytes. Append returns ErrFull rather than exceed it.
 	MaxBytes int64
+
+	// MinFreeBytes is the free space, on the filesystem holding the spool,
+	// that Append leaves: records that would eat into it are refused with
+	// ErrDiskFull. 0 means DefaultMinFreeBytes; < 0 means no reserve.
+	MinFreeBytes int64
+
+	// FreeSpace measures the free space MinFreeBytes is checked against.
+	// nil means diskspace.Free (the operating system's count).
+	FreeSpace diskspace.Func
 
 	// SegmentBytes is the size at which Append starts a new segment. 0 means
 	// DefaultSegmentBytes; it is lowered to MaxBytes/4 and raised to
@@ -67,6 +78,7 @@ type Options struct {
 func DefaultOptions() Options {
 	return Options{
 		MaxBytes:     DefaultMaxBytes,
+		MinFreeBytes: DefaultMinFreeBytes,
 		SegmentBytes: DefaultSegmentBytes,
 		SyncInterval: DefaultSyncInterval,
 	}
@@ -75,6 +87,12 @@ func DefaultOptions() Options {
 func (o Options) withDefaults() Options {
 	if o.MaxBytes <= 0 {
 		o.MaxBytes = DefaultMaxBytes
+	}
+	if o.MinFreeBytes == 0 {
+		o.MinFreeBytes = DefaultMinFreeBytes
+	}
+	if o.FreeSpace == nil {
+		o.FreeSpace = diskspace.Free
 	}
 	if o.SegmentBytes <= 0 {
 		o.SegmentBytes = DefaultSegmentBytes

@@ -106,11 +106,15 @@ func (q *Queue) Dir() string { return q.dir }
 // of the last one. With the default SyncInterval (0) the records are on
 // stable storage when Append returns; see Options.SyncInterval for group
 // commit. Either all records are appended or none: ErrFull when they would
-// take the spool past MaxBytes, ErrRecordTooLarge for a record longer than
-// MaxRecordBytes. recs are copied; the caller may reuse them.
+// take the spool past MaxBytes, ErrDiskFull when they would take the
+// filesystem's free space under MinFreeBytes, ErrRecordTooLarge for a
+// record longer than MaxRecordBytes. recs are copied; the caller may reuse
+// them.
 //
-// After an I/O error the spool refuses further appends until it is closed
-// and opened again (which re-checks the newest segment's tail).
+// After an I/O error (a full disk, a permission error) the next Append
+// first brings the newest segment back to the records the spool accounts
+// for (see heal) and goes on once that works: the spool recovers by
+// itself when the cause is gone, without being reopened.
 func (q *Queue) Append(recs ...[]byte) (last uint64, err error) {
 	for i, r := range recs {
 		if len(r) > MaxRecordBytes {
@@ -125,33 +129,136 @@ func (q *Queue) Append(recs ...[]byte) (last uint64, err error) {
 	if closed {
 		return 0, ErrClosed
 	}
-	if q.failed != nil {
-		return 0, fmt.Errorf("append to spool %s: an earlier write failed, reopen the spool: %w", q.dir, q.failed)
+	if err := q.heal(); err != nil {
+		return 0, err
 	}
 	if len(recs) == 0 {
 		return next - 1, nil
 	}
-	if !q.fits(recs) {
+	need := q.need(recs)
+	if q.diskUsed()+need > q.opts.MaxBytes {
 		// A fully acknowledged newest segment can be given back at once.
-		if q.dropAckedNewest() && q.fits(recs) {
-			// fall through
-		} else {
+		if !q.dropAckedNewest() || q.diskUsed()+q.need(recs) > q.opts.MaxBytes {
 			q.m.full.Inc()
 			return 0, fmt.Errorf("append %d records to spool %s (%d of %d bytes used): %w",
 				len(recs), q.dir, q.diskUsed(), q.opts.MaxBytes, ErrFull)
 		}
+		need = q.need(recs)
+	}
+	if err := q.checkReserve(need); err != nil {
+		q.m.full.Inc()
+		return 0, fmt.Errorf("append %d records to spool %s: %w", len(recs), q.dir, err)
 	}
 	last, err = q.write(recs)
 	if err != nil {
 		q.failed = err
+		q.log.Error("spool write failed; appends are refused until it works again", "err", err)
 		return 0, err
 	}
 	return last, nil
 }
 
-// fits reports whether recs fit under MaxBytes, counting the segment
-// headers of the segments they would start. appendMu is held.
-func (q *Queue) fits(recs [][]byte) bool {
+// Writable reports whether Append can be expected to succeed for a small
+// record: nil, or the error it would return (an earlier write failure that
+// still cannot be healed, ErrDiskFull, ErrClosed). ErrFull is not checked:
+// that one only an acknowledgement cures.
+func (q *Queue) Writable() error {
+	q.appendMu.Lock()
+	defer q.appendMu.Unlock()
+	q.mu.Lock()
+	closed := q.closed
+	q.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	if err := q.heal(); err != nil {
+		return err
+	}
+	return q.checkReserve(segmentHeaderSize + recordHeaderSize)
+}
+
+// checkReserve returns ErrDiskFull when need more bytes would leave less
+// than MinFreeBytes free. A free-space probe that fails does not stop
+// appends: the write itself then tells. appendMu is held.
+func (q *Queue) checkReserve(need int64) error {
+	if q.opts.MinFreeBytes < 0 {
+		return nil
+	}
+	free, err := q.opts.FreeSpace(q.dir)
+	if err != nil {
+		q.log.Warn("measure free disk space", "err", err)
+		return nil
+	}
+	if free-need < q.opts.MinFreeBytes {
+		return fmt.Errorf("%d bytes free on the disk, %d needed, %d kept in reserve: %w",
+			free, need, q.opts.MinFreeBytes, ErrDiskFull)
+	}
+	return nil
+}
+
+// heal undoes what a failed write or fsync may have left, so that appends
+// can go on: the newest segment is cut back to the records the spool
+// accounts for (a failed write may have left part of a record after them)
+// and fsynced, and a segment file whose creation failed half way is
+// removed. Until that works, it returns the failure (and the original
+// cause). appendMu is held.
+//
+// With group commit, records written before a failed fsync are kept if
+// the new fsync succeeds. (An operating system that dropped dirty pages
+// at the failed fsync may still lose them; the source's bookmark, which
+// moves only after acknowledgement, still covers them.)
+func (q *Queue) heal() error {
+	if q.failed == nil {
+		return nil
+	}
+	cause := q.failed
+	fail := func(err error) error {
+		return fmt.Errorf("append to spool %s: an earlier write failed (%w) and the spool cannot recover yet: %w", q.dir, cause, err)
+	}
+	q.mu.Lock()
+	next := q.next
+	var newest *segment
+	if n := len(q.segs); n > 0 {
+		newest = q.segs[n-1]
+	}
+	size := int64(0)
+	count := uint64(0)
+	if newest != nil {
+		size, count = newest.size, newest.count
+	}
+	q.mu.Unlock()
+	if q.w != nil {
+		if err := q.w.Truncate(size); err != nil {
+			return fail(fmt.Errorf("truncate segment %s to %d bytes: %w", segmentName(newest.first), size, err))
+		}
+		if err := q.fsync(q.w, newest.first); err != nil {
+			return fail(err)
+		}
+	}
+	if newest == nil || newest.first != next {
+		if err := os.Remove(segmentPath(q.dir, next)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fail(fmt.Errorf("remove half-created segment %s: %w", segmentName(next), err))
+		}
+	}
+	if err := syncDir(q.dir, q.opts); err != nil {
+		return fail(err)
+	}
+	if q.w != nil {
+		q.mu.Lock()
+		if count > newest.syncedCount {
+			newest.syncedCount, newest.syncedSize = count, size
+			q.wakeLocked()
+		}
+		q.mu.Unlock()
+	}
+	q.failed = nil
+	q.log.Info("spool writable again after a write failure", "cause", cause)
+	return nil
+}
+
+// need is how many bytes recs add to the spool's files, counting the
+// segment headers of the segments they would start. appendMu is held.
+func (q *Queue) need(recs [][]byte) int64 {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	cur := int64(0) // size of the segment being filled; 0: a new one is needed
@@ -168,7 +275,7 @@ func (q *Queue) fits(recs [][]byte) bool {
 		cur += rs
 		need += rs
 	}
-	return q.diskBytes+need <= q.opts.MaxBytes
+	return need
 }
 
 func (q *Queue) diskUsed() int64 {
