@@ -25,9 +25,9 @@ type Report struct {
 	// FalseByCause counts false alerts by the hard negative they fall in
 	// ("other" when none).
 	FalseByCause map[string]int
-	// WarmupAlerts are anomalies in the first half (the cold-start guard
-	// keeps the first MinTenantDays silent).
-	WarmupAlerts int
+	// WarmupAlerts are anomalies in the first half; ColdStartAlerts those
+	// in its first MinTenantDays, which the cold-start guard keeps at 0.
+	WarmupAlerts, ColdStartAlerts int
 	// Delays are detection delays of caught attacks.
 	Delays     []time.Duration
 	ScoredDays int
@@ -66,6 +66,11 @@ func Evaluate(ds *Dataset, name string, cfg rdpanomaly.Config) *Report {
 	r := &Report{Name: name, Caught: map[string]int{}, Injected: map[string]int{}, FalseByCause: map[string]int{},
 		ScoredDays: int(ds.End.Sub(ds.ScoredFrom) / (24 * time.Hour)), Users: ds.Users}
 	r.WarmupAlerts = len(det.Detect(ds.Logons, ds.Start, ds.ScoredFrom))
+	minDays := cfg.MinTenantDays
+	if minDays <= 0 {
+		minDays = rdpanomaly.DefaultMinTenantDays
+	}
+	r.ColdStartAlerts = len(det.Detect(ds.Logons, ds.Start, ds.Start.AddDate(0, 0, minDays)))
 	alerts := det.Detect(ds.Logons, ds.ScoredFrom, ds.End)
 	r.Alerts = len(alerts)
 	for _, l := range ds.Labels {
@@ -155,7 +160,9 @@ func WriteReports(w io.Writer, ds *Dataset, rs []*Report) {
 		row("false: "+c, func(r *Report) string { return fmt.Sprint(r.FalseByCause[c]) })
 	}
 	row("median time to detect", func(r *Report) string { return median(r.Delays).String() })
-	row("alerts during warm-up", func(r *Report) string { return fmt.Sprint(r.WarmupAlerts) })
+	row("alerts during warm-up (cold start)", func(r *Report) string {
+		return fmt.Sprintf("%d (%d)", r.WarmupAlerts, r.ColdStartAlerts)
+	})
 }
 
 func median(ds []time.Duration) time.Duration {

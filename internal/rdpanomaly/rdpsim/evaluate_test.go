@@ -7,8 +7,9 @@ import (
 )
 
 // TestAccuracy runs the labelled benchmark: the full detector must reach
-// the targets (recall ≥ 0.95 with ≤ 1 false alert per 1,000
-// users per day) and stay silent during the cold start. -v prints the
+// recall ≥ 0.9 (the target is 0.95: seeds 1..6 give 0.93–1.0,
+// median 0.967) with ≤ 1 false alert per 1,000 users per day, and stay
+// silent during the cold start. -v prints the
 // report with the ablations.
 //
 // WSEC_RDPSIM_SEEDS=N repeats it for seeds 1..N (each seed must pass).
@@ -28,9 +29,9 @@ func TestAccuracy(t *testing.T) {
 			WriteReports(os.Stdout, ds, rs)
 		}
 		full := rs[len(rs)-1]
-		if full.Recall() < 0.9 || full.FalsePerDayPer1000() > 1 || full.WarmupAlerts != 0 {
-			t.Errorf("seed %d: full detector: recall %.3f, %.2f false alerts/day/1000 users, %d warm-up alerts; want ≥ 0.9, ≤ 1, 0",
-				seed, full.Recall(), full.FalsePerDayPer1000(), full.WarmupAlerts)
+		if full.Recall() < 0.9 || full.FalsePerDayPer1000() > 1 || full.ColdStartAlerts != 0 {
+			t.Errorf("seed %d: full detector: recall %.3f, %.2f false alerts/day/1000 users, %d alerts in the cold start; want ≥ 0.9, ≤ 1, 0",
+				seed, full.Recall(), full.FalsePerDayPer1000(), full.ColdStartAlerts)
 		}
 	}
 }
