@@ -72,8 +72,10 @@ type Ruleset struct {
 }
 
 type channelRules struct {
-	any  []*variant
-	byID map[uint16][]*variant
+	any     []*variant
+	byID    map[uint16][]*variant
+	anyB    *bucket
+	bucketB map[uint16]*bucket
 }
 
 // Slots of the System fields a rule may test besides the payload; a
@@ -155,6 +157,13 @@ func Compile(rules []*Rule, o Options) *Ruleset {
 			for _, id := range ids {
 				cr.byID[id] = append(cr.byID[id], v)
 			}
+		}
+	}
+	for _, cr := range rs.byChannel {
+		cr.anyB = newBucket(cr.any)
+		cr.bucketB = map[uint16]*bucket{}
+		for id, vs := range cr.byID {
+			cr.bucketB[id] = newBucket(append(slices.Clone(cr.any), vs...))
 		}
 	}
 	return rs
@@ -428,7 +437,10 @@ type Doc struct {
 	low   []string
 	kwGen []uint32 // lowered payload values for keywords, by Data index
 	kwLow []string
-	num   [8]byte
+	// mark and markGen record, per bucket variant, whether the prefilter
+	// let it through for the current event.
+	mark    []uint32
+	markGen uint32
 }
 
 // NewDoc returns a Doc for matching events against rs.
@@ -540,21 +552,19 @@ func (rs *Ruleset) Match(d *Doc, hit func(Hit)) {
 	if cr == nil {
 		return
 	}
-	run := func(vs []*variant) {
-		for _, v := range vs {
-			if v.cond.eval(d) {
-				h := Hit{Rule: v.rule}
-				for i, s := range v.keySlots {
-					if val, ok := d.value(s); ok {
-						h.Fields = append(h.Fields, FieldValue{v.rule.KeyFields[i], val})
-					}
-				}
-				hit(h)
+	b := cr.bucketB[d.e.System.EventID]
+	if b == nil {
+		b = cr.anyB
+	}
+	b.run(d, func(v *variant) {
+		h := Hit{Rule: v.rule}
+		for i, s := range v.keySlots {
+			if val, ok := d.value(s); ok {
+				h.Fields = append(h.Fields, FieldValue{v.rule.KeyFields[i], val})
 			}
 		}
-	}
-	run(cr.any)
-	run(cr.byID[d.e.System.EventID])
+		hit(h)
+	})
 }
 
 // Value returns a field of the event d holds by its Sigma name as read
