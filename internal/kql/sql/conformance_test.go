@@ -140,7 +140,7 @@ func TestSentinelConformanceOnCorpus(t *testing.T) {
 	db := openSchemaDB(t, cat)
 	start := time.Now()
 	clock := time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)
-	counts, _ := loadEVTXWorkspace(t, db, cat, clock.Add(-time.Minute))
+	counts, _, security := loadEVTXWorkspace(t, db, cat, clock.Add(-time.Minute))
 	t.Logf("loaded %v rows in %v, each file replayed to end a minute before the rules' clock", counts, time.Since(start).Round(time.Millisecond))
 	kcat := kql.NewCatalog(cat)
 	var paths []string
@@ -149,6 +149,7 @@ func TestSentinelConformanceOnCorpus(t *testing.T) {
 	}
 	sort.Strings(paths)
 	now := clock
+	expect := ruleExpectations(security, now)
 	var inScope, ran int
 	var report strings.Builder
 	for _, p := range paths {
@@ -160,6 +161,12 @@ func TestSentinelConformanceOnCorpus(t *testing.T) {
 		if r.stage == "ok" {
 			ran++
 			fmt.Fprintf(&report, "  ok   %5d rows  %s\n", r.rows, p)
+			if want, ok := expect[p]; ok {
+				if r.rows != want || want == 0 {
+					t.Errorf("%s returns %d rows; the raw events give %d", p, r.rows, want)
+				}
+				delete(expect, p)
+			}
 			continue
 		}
 		fmt.Fprintf(&report, "  FAIL %-7s %s: %s\n", r.stage, p, firstLine(r.err))
@@ -168,6 +175,9 @@ func TestSentinelConformanceOnCorpus(t *testing.T) {
 		}
 	}
 	t.Logf("on the EVTX corpus: %d of %d in-scope rules run\n%s", ran, inScope, report.String())
+	for p := range expect {
+		t.Errorf("%s has an expected row count but did not run", p)
+	}
 }
 
 // TestSentinelConformance takes every analytic rule and hunting query of

@@ -23,13 +23,15 @@ import (
 // maps each event to its SecurityEvent or WindowsEvent row with package
 // schema (as ingestion does), and appends the rows to db's tables (created
 // by openSchemaDB). It returns the rows loaded per table and the latest
-// TimeGenerated. Damaged sample files are read as far as they decode.
+// TimeGenerated, and the Security events as raw fields (secEvent) for
+// expectations that must not come through the tables. Damaged sample files
+// are read as far as they decode.
 //
 // When rebase is not zero every file is replayed as if it had just been
 // recorded: its times are shifted so its newest event falls at rebase
 // (relative times within a file are kept). The corpus spans years, and the
 // rules look back hours or days.
-func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog, rebase time.Time) (map[string]int, time.Time) {
+func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog, rebase time.Time) (map[string]int, time.Time, []secEvent) {
 	t.Helper()
 	root := corpustest.Dir(t, "evtx")
 	var files []string
@@ -47,6 +49,7 @@ func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog, rebase t
 	defer conn.Close()
 	counts := map[string]int{}
 	var latest time.Time
+	var security []secEvent
 	mapper := schema.NewMapper(cat)
 	err = conn.Raw(func(dc any) error {
 		apps := map[string]*duckdb.Appender{}
@@ -66,6 +69,8 @@ func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog, rebase t
 			type pending struct {
 				table string
 				vals  []driver.Value
+				sec   int // index in security, or -1
+				tgCol int
 			}
 			var rows []pending
 			var fileNewest time.Time
@@ -75,6 +80,11 @@ func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog, rebase t
 					return nil
 				}
 				vals := make([]driver.Value, len(tbl.Columns))
+				p := pending{table: tbl.Name, vals: vals, sec: -1, tgCol: -1}
+				if tbl.Name == schema.SecurityEventTable {
+					p.sec = len(security)
+					security = append(security, newSecEvent(e))
+				}
 				for _, c := range row.Cells {
 					switch tbl.Columns[c.Col].Type {
 					case schema.Int, schema.Long:
@@ -86,14 +96,17 @@ func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog, rebase t
 					case schema.DateTime:
 						tm := time.Unix(0, c.I).UTC()
 						vals[c.Col] = tm
-						if tbl.Columns[c.Col].Name == TimeColumn && tm.After(fileNewest) && tm.Year() < 2100 {
-							fileNewest = tm
+						if tbl.Columns[c.Col].Name == TimeColumn {
+							p.tgCol = c.Col
+							if tm.After(fileNewest) && tm.Year() < 2100 {
+								fileNewest = tm
+							}
 						}
 					default:
 						vals[c.Col] = c.S
 					}
 				}
-				rows = append(rows, pending{tbl.Name, vals})
+				rows = append(rows, p)
 				return nil
 			})
 			f.Close()
@@ -114,6 +127,9 @@ func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog, rebase t
 						}
 					}
 				}
+				if r.sec >= 0 && r.tgCol >= 0 {
+					security[r.sec].at = r.vals[r.tgCol].(time.Time)
+				}
 				counts[r.table]++
 				if err := apps[r.table].AppendRow(r.vals...); err != nil {
 					return fmt.Errorf("%s: %w", path, err)
@@ -130,5 +146,5 @@ func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog, rebase t
 	if err != nil {
 		t.Fatal(err)
 	}
-	return counts, latest
+	return counts, latest, security
 }

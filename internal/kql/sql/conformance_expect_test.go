@@ -1,0 +1,149 @@
+package sql
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"wsec/internal/event"
+)
+
+// The expected row counts of the Sentinel rules that return rows on the
+// corpus are worked out here from the raw events (EventData/UserData
+// fields, System values), in plain Go: not through the tables, the mapper's
+// derived columns or the KQL compiler. Where a rule reads a derived column
+// (AccountType, LogonTypeName, Account, TargetAccount) the Sentinel rule
+// the spec states for it (spec/securityevent.md) is restated below.
+
+// secEvent is one Security event of the loaded corpus: its raw fields and
+// its TimeGenerated as loaded (after the replay shift).
+type secEvent struct {
+	id       uint16
+	provider string
+	computer string
+	at       time.Time
+	data     map[string]string
+}
+
+func newSecEvent(e *event.Event) secEvent {
+	s := secEvent{id: e.System.EventID, provider: strings.Clone(e.System.Provider),
+		computer: strings.Clone(e.System.Computer), data: make(map[string]string, len(e.Data))}
+	for _, f := range e.Data {
+		if _, dup := s.data[f.Name]; !dup {
+			s.data[strings.Clone(f.Name)] = strings.Clone(f.Value)
+		}
+	}
+	return s
+}
+
+func (s secEvent) v(name string) string { return s.data[name] }
+
+// isUser is AccountType == "User": not a name ending in "$", and not one
+// of the service principals SYSTEM, LOCAL SERVICE, NETWORK SERVICE.
+func isUser(name, sid string) bool {
+	switch sid {
+	case "S-1-5-18", "S-1-5-19", "S-1-5-20":
+		return false
+	}
+	return !strings.HasSuffix(name, "$")
+}
+
+// subjectIsUser: AccountType of an event whose Account is the subject
+// (every event but 4624 and 4625 when it names a subject).
+func (s secEvent) subjectIsUser() bool { return isUser(s.v("SubjectUserName"), s.v("SubjectUserSid")) }
+
+// targetIsUser: AccountType of a logon event (4624, 4625: the account that
+// logged on).
+func (s secEvent) targetIsUser() bool { return isUser(s.v("TargetUserName"), s.v("TargetUserSid")) }
+
+// logonTypeNamed: the LogonType values that have a LogonTypeName; every
+// other value (and none) has the empty name.
+var logonTypeNamed = map[string]bool{"2": true, "3": true, "4": true, "5": true, "7": true, "8": true, "9": true, "10": true, "11": true}
+
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}
+
+type keySet map[string]struct{}
+
+func (d keySet) add(parts ...any) { d[fmt.Sprint(parts...)] = struct{}{} }
+
+// ruleExpectations maps a rule (path under sentinel-rules) to its expected
+// row count on the corpus loaded with the rules' clock at now.
+func ruleExpectations(evs []secEvent, now time.Time) map[string]int {
+	logCleared := func(since time.Time, byTime bool) int {
+		d := keySet{}
+		for _, e := range evs {
+			if e.id == 1102 && e.provider == "Microsoft-Windows-Eventlog" && !e.at.Before(since) {
+				at := time.Time{}
+				if byTime {
+					at = e.at
+				}
+				d.add(at, "|", e.computer, "|", e.v("SubjectDomainName"), `\`, e.v("SubjectUserName"))
+			}
+		}
+		return len(d)
+	}
+	pefile := 0
+	for _, e := range evs {
+		if e.id == 4688 && containsFold(e.v("CommandLine"), "TVqQAAMAAAAEAAA") {
+			pefile++
+		}
+	}
+	reasons, logonTypes := keySet{}, keySet{}
+	for _, e := range evs {
+		if e.id == 4625 && e.targetIsUser() {
+			reasons.add(e.v("SubStatus")) // each SubStatus gives its own Reason
+		}
+		if (e.id == 4624 || e.id == 4625) && e.targetIsUser() {
+			lt := e.v("LogonType")
+			if !logonTypeNamed[lt] {
+				lt = ""
+			}
+			logonTypes.add(lt)
+		}
+	}
+	// An account created and deleted within 10 minutes on one computer.
+	createdDeleted := func(createdAfter, deletedAfter time.Time, key func(secEvent) string) int {
+		n := 0
+		for _, c := range evs {
+			if c.id != 4720 || !c.subjectIsUser() || !c.at.After(createdAfter) {
+				continue
+			}
+			for _, d := range evs {
+				if d.id != 4726 || !d.subjectIsUser() || !d.at.After(deletedAfter) ||
+					d.computer != c.computer || key(d) != key(c) {
+					continue
+				}
+				if delta := d.at.Sub(c.at); delta >= 0 && delta < 10*time.Minute {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	byUserName := func(e secEvent) string { return e.v("TargetUserName") }
+	byTargetAccount := func(e secEvent) string {
+		return strings.ToLower(e.v("TargetDomainName") + `\` + e.v("TargetUserName"))
+	}
+	wellKnownGroup := regexp.MustCompile(`S-1-5-32-5[0-9][0-9]$|S-1-5-21-[0-9]*-[0-9]*-[0-9]*-5[0-9][0-9]$|S-1-5-21-[0-9]*-[0-9]*-[0-9]*-1102$|S-1-5-21-[0-9]*-[0-9]*-[0-9]*-1103$|S-1-5-21-[0-9]*-[0-9]*-[0-9]*-498$|S-1-5-21-[0-9]*-[0-9]*-[0-9]*-1000$`)
+	privAdds := 0
+	for _, e := range evs {
+		if (e.id == 4728 || e.id == 4732 || e.id == 4756) && e.subjectIsUser() && e.v("MemberName") != "-" &&
+			!e.at.Before(now.Add(-24*time.Hour)) && wellKnownGroup.MatchString(e.v("TargetSid")) && e.v("TargetSid") != "S-1-5-32-555" {
+			privAdds++
+		}
+	}
+	day := 24 * time.Hour
+	return map[string]int{
+		"Detections/SecurityEvent/SecurityEventLogCleared.yaml":                             logCleared(now.Add(-day), true),
+		"Solutions/Windows Security Events/Analytic Rules/NRT_SecurityEventLogCleared.yaml": logCleared(time.Time{}, false),
+		"Solutions/Windows Security Events/Analytic Rules/NRT_base64_encoded_pefile.yaml":   pefile,
+		"Solutions/Windows Security Events/Hunting Queries/FailedUserLogons.yaml":           len(reasons),
+		"Solutions/Windows Security Events/Hunting Queries/User Logons By Logon Type.yaml":  len(logonTypes),
+		"Solutions/Windows Security Events/Hunting Queries/UserAccountCreatedDeleted.yaml":  createdDeleted(time.Time{}, time.Time{}, byUserName),
+		"Detections/SecurityEvent/UserAccountCreatedDeleted_10m.yaml":                       createdDeleted(now.Add(-2*day), now.Add(-day), byTargetAccount),
+		"Detections/SecurityEvent/UserAccountAddedToPrivlegeGroup_1h.yaml":                  privAdds,
+	}
+}
