@@ -72,7 +72,7 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	rs := sigma.Compile(rules, sigma.Options{})
 	problems := append(loadProblems, rs.Problems...)
 	if len(rs.Rules) == 0 {
-		printRuleProblems(stderr, problems, true)
+		printRuleProblems(stderr, "hunt", problems, true)
 		return fmt.Errorf("none of the %d rules in %s compiles", len(rules)+len(loadProblems), strings.Join(ruleDirs, ", "))
 	}
 	files, err := logfile.Expand(fs.Args())
@@ -107,7 +107,7 @@ func runHunt(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	printHuntSummary(stderr, rs, sum, time.Since(start))
-	printRuleProblems(stderr, problems, *allProblems)
+	printRuleProblems(stderr, "hunt", problems, *allProblems)
 	if sum.Files == sum.Unreadable {
 		return fmt.Errorf("nothing could be read from %d file(s)", sum.Files)
 	}
@@ -151,7 +151,7 @@ func printHuntSummary(w io.Writer, rs *sigma.Ruleset, sum hunt.Summary, took tim
 
 // printRuleProblems lists the rules that do not run and why, with a count
 // per reason first.
-func printRuleProblems(w io.Writer, problems []sigma.Problem, all bool) {
+func printRuleProblems(w io.Writer, cmd string, problems []sigma.Problem, all bool) {
 	if len(problems) == 0 {
 		return
 	}
@@ -161,7 +161,7 @@ func printRuleProblems(w io.Writer, problems []sigma.Problem, all bool) {
 			unsupported++
 		}
 	}
-	fmt.Fprintf(w, "wsec hunt: %d rules do not run (%d valid Sigma wsec does not support, %d invalid):\n", len(problems), unsupported, len(problems)-unsupported)
+	fmt.Fprintf(w, "wsec %s: %d rules do not run (%d valid Sigma wsec does not support, %d invalid):\n", cmd, len(problems), unsupported, len(problems)-unsupported)
 	for i, p := range problems {
 		if i == 20 && !all {
 			fmt.Fprintf(w, "  … %d more (--problems lists all)\n", len(problems)-i)

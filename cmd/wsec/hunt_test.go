@@ -55,3 +55,22 @@ func TestHuntUsage(t *testing.T) {
 	f(`--from "yesterday"`, "--sigma", "testdata/sigma", "--from", "yesterday", "samples")
 	f("read rules", "--sigma", "testdata/nonexistent", "samples")
 }
+
+func TestSigmaCommands(t *testing.T) {
+	code, out, errs := runCmd(t, "sigma", "kql", "testdata/sigma")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"// Certutil downloads a file", `NewProcessName endswith "\\certutil.exe"`, `tostring(EventData["Image"]) endswith "\\certutil.exe"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("sigma kql output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errs, `wsec sigma kql: 1 rules do not run`) {
+		t.Errorf("stderr: %s", errs)
+	}
+	code, out, errs = runCmd(t, "sigma", "check", "testdata/sigma")
+	if code != 0 || !strings.Contains(out, "windows/process_creation        1    1            0") || !strings.Contains(out, "windows/file_access        0    0            1") {
+		t.Errorf("exit %d, check output:\n%s%s", code, out, errs)
+	}
+}

@@ -21,6 +21,7 @@ func commands() map[string]cli.Command {
 		"import":    {Summary: "import EVTX or event-XML files into a workspace (resumable)", Run: runImport},
 		"query":     {Summary: "run a KQL query against a workspace", Run: runQuery},
 		"dcr":       {Summary: "manage data collection rules: create, assign, unassign, list, delete", Run: runDCR},
+		"sigma":     {Summary: "check Sigma rules: what runs offline and in the workspace, and the KQL they become", Run: runSigma},
 		"hunt":      {Summary: "run Sigma rules over EVTX or event-XML files, offline (like Chainsaw and Hayabusa)", Run: runHunt},
 		"events":    {Summary: "print events of EVTX or event-XML files, filtered by event set and XPath", Run: runEvents},
 		"anomalies": {Summary: "anomalous RDP logons (unusual IP, unusual geo, new user), explained", Run: runAnomalies},
