@@ -159,6 +159,9 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (string, 
 			return "", nil, e
 		}
 	}
+	if err := auth.CheckBody(r, body); err != nil {
+		return "", nil, newErr(http.StatusForbidden, "InvalidAuthorization", string(auth.ReasonBodyMismatch), "%v", err)
+	}
 	return id, body, nil
 }
 

@@ -14,6 +14,14 @@ const (
 	ReasonMissingDate            Reason = "missing_date"
 	ReasonMalformedDate          Reason = "malformed_date"
 	ReasonStaleDate              Reason = "stale_date"
+	// ReasonReplayed: a WsecKey request reused a nonce.
+	ReasonReplayed Reason = "replayed"
+	// ReasonReplayCacheFull: too many recent nonces to remember another;
+	// the request may succeed later (handlers answer 503).
+	ReasonReplayCacheFull Reason = "replay_cache_full"
+	// ReasonBodyMismatch: the body does not match the digest the
+	// signature covers (CheckBody).
+	ReasonBodyMismatch Reason = "body_mismatch"
 	// ReasonWrongWorkspace: the signature is valid for one workspace but the
 	// request addresses another (path or host). Reported by the handlers.
 	ReasonWrongWorkspace Reason = "wrong_workspace"

@@ -36,3 +36,18 @@ const (
 	// key). Checking is one stat call.
 	ReloadInterval = time.Second
 )
+
+const (
+	// MaxNonces bounds the WsecKey nonces a Verifier remembers. A nonce is
+	// kept until its request's date leaves MaxClockSkew (at most 30
+	// minutes), so the bound allows about 1,100 signed requests a second
+	// across all workspaces; beyond it requests are refused with
+	// ReasonReplayCacheFull (the handlers answer 503) rather than
+	// forgetting a nonce early. A nonce costs about 100 bytes: 100 MiB.
+	MaxNonces = 1 << 20
+
+	// MinNonceBytes and MaxNonceBytes bound x-wsec-nonce; SignContent sends
+	// 22 characters (16 random bytes, base64url).
+	MinNonceBytes = 16
+	MaxNonceBytes = 64
+)

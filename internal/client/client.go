@@ -198,9 +198,15 @@ func (c *Client) Query(ctx context.Context, kql, timespan string) (*QueryResult,
 }
 
 // roundTrip signs and sends req and reads the answer, at most
-// maxResponseBytes of it. The caller judges the status.
+// maxResponseBytes of it. The caller judges the status. req's body must be
+// replayable (GetBody, as for a bytes.Reader): the signature covers its
+// digest (auth.SignContent), and a nonce of its own for every call.
 func (c *Client) roundTrip(req *http.Request) (*http.Response, []byte, error) {
-	if err := auth.Sign(req, c.workspace, c.key); err != nil {
+	body, err := requestBody(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := auth.SignContent(req, body, c.workspace, c.key, time.Now()); err != nil {
 		return nil, nil, err
 	}
 	resp, err := c.hc.Do(req)
@@ -213,6 +219,22 @@ func (c *Client) roundTrip(req *http.Request) (*http.Response, []byte, error) {
 		return nil, nil, &Error{Err: fmt.Errorf("read answer: %w", err)}
 	}
 	return resp, b, nil
+}
+
+// requestBody returns a copy of the body req will send.
+func requestBody(req *http.Request) ([]byte, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil, nil
+	}
+	if req.GetBody == nil {
+		return nil, fmt.Errorf("sign %s %s: the body cannot be read twice; build the request with a bytes.Reader", req.Method, req.URL.Path)
+	}
+	rc, err := req.GetBody()
+	if err != nil {
+		return nil, fmt.Errorf("sign %s %s: %w", req.Method, req.URL.Path, err)
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
 }
 
 // do signs and sends req and decodes a 2xx JSON answer into out.

@@ -53,6 +53,9 @@ func (rt Routes) authorize(w http.ResponseWriter, r *http.Request) (string, []by
 		return "", nil, false
 	}
 	ws, err := rt.Verifier.Verify(r, int64(len(body)), r.URL.Path)
+	if err == nil {
+		err = auth.CheckBody(r, body)
+	}
 	if err != nil {
 		server.WriteError(w, http.StatusForbidden, "InvalidAuthorization", err.Error())
 		return "", nil, false

@@ -2,10 +2,13 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -13,28 +16,66 @@ import (
 	"wsec/internal/server"
 )
 
-// maxZstdWindowBytes bounds the zstd window a client may ask for: 64 MiB
-// covers every standard level (the --long modes above it are refused).
-const maxZstdWindowBytes = 64 << 20
+// maxZstdWindowBytes bounds the zstd window a client may ask for. The
+// decoder allocates the window as soon as it reads a frame header, so a
+// larger bound would let a body of a few bytes cost that much memory.
+// 8 MiB is the window of zstd levels up to 19 and of every level of the
+// Go encoder the agent uses; --ultra levels and --long are refused.
+const maxZstdWindowBytes = 8 << 20
 
-// newZstdDecoder returns the shared decoder for DecodeAll (safe for
-// concurrent use; it starts no goroutines), refusing output beyond max.
-func newZstdDecoder(max int64) (*zstd.Decoder, error) {
+// newZstdReader returns a streaming decoder for one request: it starts no
+// goroutine, refuses windows beyond maxZstdWindowBytes and frames declaring
+// more than max bytes, and holds nothing once closed.
+func newZstdReader(max int64) (*zstd.Decoder, error) {
 	return zstd.NewReader(nil,
 		zstd.WithDecoderMaxMemory(uint64(max)),
-		zstd.WithDecoderMaxWindow(uint64(min(max, maxZstdWindowBytes))),
-		zstd.WithDecoderConcurrency(0))
+		zstd.WithDecoderMaxWindow(maxZstdWindowBytes),
+		zstd.WithDecoderConcurrency(1),
+		zstd.WithDecoderLowmem(true))
 }
 
-// readBody reads the body as sent, refusing more than MaxBodyBytes (admit
-// has refused a larger Content-Length already).
+// errInflatedTooLarge: the decompressed body passed its bound.
+var errInflatedTooLarge = errors.New("decompressed body too large")
+
+// inflate decompresses raw in two passes over a reader that reset
+// restarts: the first counts the output, stopping as soon as it passes
+// limit, without keeping any of it; the second reads it into a buffer of
+// exactly that size. So a bomb costs CPU for at most limit bytes and no
+// memory beyond the decoder's, and a valid body is allocated once.
+func inflate(r io.Reader, reset func() error, limit int64) ([]byte, error) {
+	n, err := io.Copy(io.Discard, io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > limit {
+		return nil, errInflatedTooLarge
+	}
+	if err := reset(); err != nil {
+		return nil, err
+	}
+	out := make([]byte, n)
+	if _, err := io.ReadFull(r, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// readBody reads the body as sent within BodyTimeout, refusing more than
+// MaxBodyBytes (admit has refused a larger Content-Length already).
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *refusal) {
 	max := h.limits.MaxBodyBytes
+	// The deadline is on the connection, in wall-clock time. A writer
+	// without deadlines (httptest.ResponseRecorder) reads unbounded.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.limits.BodyTimeout))
 	body, err := server.ReadBody(w, r, max)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, tooLarge(-1, max)
+		}
+		if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
+			return nil, refused(http.StatusRequestTimeout, codeRequestTimeout, "body_timeout",
+				"the body did not arrive within %s; send it at once, or in smaller batches on a slow link", h.limits.BodyTimeout)
 		}
 		return nil, refused(http.StatusBadRequest, codeInvalidDataFormat, "read_error",
 			"the request body could not be read (%v); send the whole body with a correct Content-Length", err)
@@ -73,43 +114,65 @@ func parseEncoding(s string) (encoding, *refusal) {
 		"Content-Encoding %q is not supported; send zstd, gzip or no encoding", clip(s))
 }
 
-// decompress undoes the encoding, refusing output beyond MaxDecodedBytes
-// without producing it (zip bombs).
-func (h *Handler) decompress(raw []byte, enc encoding) ([]byte, *refusal) {
+// decompress undoes the encoding as a stream, refusing output beyond
+// MaxDecodedBytes as soon as it passes the bound and before allocating
+// for it (zip bombs; see inflate). At most one decompression per CPU runs
+// at once, so concurrent bombs cannot multiply the decoders' memory
+// either; nothing is kept once it returns.
+func (h *Handler) decompress(ctx context.Context, raw []byte, enc encoding) ([]byte, *refusal) {
 	max := h.limits.MaxDecodedBytes
 	bomb := func() *refusal {
 		return refused(http.StatusRequestEntityTooLarge, codePayloadTooLarge, "decoded_too_large",
 			"the body decompresses to more than the %d bytes allowed; send smaller batches", max)
 	}
+	if enc == encIdentity {
+		if int64(len(raw)) > max {
+			return nil, bomb()
+		}
+		return raw, nil
+	}
+	release, ref := h.acquireFrom(ctx, h.inflating)
+	if ref != nil {
+		return nil, ref
+	}
+	defer release()
+	var (
+		out  []byte
+		err  error
+		kind string
+	)
 	switch enc {
 	case encGzip:
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			return nil, badCompression("gzip", err)
+		kind = "gzip"
+		var zr *gzip.Reader
+		if zr, err = gzip.NewReader(bytes.NewReader(raw)); err == nil {
+			out, err = inflate(zr, func() error { return zr.Reset(bytes.NewReader(raw)) }, max)
 		}
-		var out bytes.Buffer
-		n, err := out.ReadFrom(io.LimitReader(zr, max+1))
-		if n > max {
-			return nil, bomb()
-		}
-		if err != nil {
-			return nil, badCompression("gzip", err)
-		}
-		return out.Bytes(), nil
 	case encZstd:
-		out, err := h.zstd.DecodeAll(raw, nil)
-		if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
-			return nil, bomb()
+		kind = "zstd"
+		var zr *zstd.Decoder
+		if zr, err = newZstdReader(max); err == nil {
+			reset := func() error { return zr.Reset(bytes.NewReader(raw)) }
+			if err = reset(); err == nil {
+				out, err = inflate(zr, reset, max)
+			}
+			zr.Close()
 		}
-		if err != nil {
-			return nil, badCompression("zstd", err)
-		}
-		return out, nil
+	default:
+		panic("BUG: ingest: unknown encoding")
 	}
-	if int64(len(raw)) > max {
+	switch {
+	case errors.Is(err, errInflatedTooLarge), errors.Is(err, zstd.ErrDecoderSizeExceeded):
 		return nil, bomb()
+	case errors.Is(err, zstd.ErrWindowSizeExceeded) && max < maxZstdWindowBytes:
+		return nil, bomb() // the window is bounded by MaxDecodedBytes too
+	case errors.Is(err, zstd.ErrWindowSizeExceeded):
+		return nil, refused(http.StatusBadRequest, codeInvalidDataFormat, "zstd_window_too_large",
+			"the zstd frame asks for a window over %d bytes; compress with a level up to 19, without --long or --ultra", maxZstdWindowBytes)
+	case err != nil:
+		return nil, badCompression(kind, err)
 	}
-	return raw, nil
+	return out, nil
 }
 
 func badCompression(kind string, err error) *refusal {

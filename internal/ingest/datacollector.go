@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"crypto/sha256"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -62,6 +64,41 @@ func parseDataCollectorHeaders(r *http.Request) (dcHeaders, *refusal) {
 	return h, ref
 }
 
+// dataCollectorReplayKey identifies a Data Collector request by all it
+// carries: its signature (which covers the date), the headers that change
+// its meaning, and its body. A client never sends two different requests
+// with the same key; a copy of a request is a replay or a retry of it.
+func dataCollectorReplayKey(r *http.Request, workspace string, body []byte) string {
+	h := sha256.New()
+	for _, s := range [...]string{workspace, r.Header.Get(auth.HeaderAuthorization), r.Header.Get(HeaderLogType),
+		r.Header.Get(HeaderTimeGenerated), r.Header.Get("Content-Encoding")} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	h.Write(body)
+	return string(h.Sum(nil))
+}
+
+// claimReplay claims key for r until its signature expires. A copy of a
+// request already stored is answered 200 with nothing stored again (it
+// may be the client's retry after a lost answer); a copy of one still
+// being stored is told to retry (it may yet fail).
+func (h *Handler) claimReplay(key string, r *http.Request) *refusal {
+	signed, _ := http.ParseTime(r.Header.Get(auth.HeaderDate)) // Verify parsed it
+	switch err := h.replays.Claim(key, signed.Add(auth.MaxClockSkew), h.now()); {
+	case err == nil:
+		return nil
+	case errors.Is(err, auth.ErrReplayed):
+		return refused(http.StatusOK, "", "replayed", "an identical request was stored before; not stored again")
+	case errors.Is(err, auth.ErrInProgress):
+		return refused(http.StatusServiceUnavailable, codeServiceUnavailable, "replay_in_progress",
+			"an identical request is being stored; retry in a second")
+	default:
+		return refused(http.StatusServiceUnavailable, codeServiceUnavailable, "replay_cache_full",
+			"the server remembers %d recent requests, its limit; retry in a minute", h.limits.MaxReplayKeys)
+	}
+}
+
 // serveDataCollector handles POST /api/logs?api-version=2016-04-01 as the
 // Log Analytics HTTP Data Collector API does: 200 with an empty body.
 func (h *Handler) serveDataCollector(w http.ResponseWriter, r *http.Request) {
@@ -83,7 +120,7 @@ func (h *Handler) serveDataCollector(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	server.LogAttrs(ctx, slog.String("workspace", req.workspace), slog.String("table", hdr.table))
 
-	decoded, ref := h.decompress(req.body, hdr.enc)
+	decoded, ref := h.decompress(ctx, req.body, hdr.enc)
 	if ref != nil {
 		h.refuse(w, r, ep, ref)
 		return
@@ -93,16 +130,31 @@ func (h *Handler) serveDataCollector(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, ep, ref)
 		return
 	}
+	replayKey := dataCollectorReplayKey(r, req.workspace, req.body)
+	if ref := h.claimReplay(replayKey, r); ref != nil {
+		if ref.status == http.StatusOK {
+			server.LogAttrs(ctx, slog.String("endpoint", ep), slog.String("outcome", outcomeOK), slog.String("reason", ref.reason))
+			h.m.requests.WithLabelValues(ep, outcomeOK).Inc()
+			h.m.refused.WithLabelValues(ep, ref.reason).Inc()
+			w.Header().Set("Content-Length", "0")
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		h.refuse(w, r, ep, ref)
+		return
+	}
 	stored := 0
 	if len(recs) > 0 {
 		if err := h.timeAppend(ep, func() (err error) {
 			stored, err = h.app.AppendCustom(ctx, req.workspace, hdr.table, recs, hdr.timeFieldName)
 			return err
 		}); err != nil {
+			h.replays.Forget(replayKey)
 			h.fail(w, r, ep, req.workspace, err)
 			return
 		}
 	}
+	h.replays.Settle(replayKey)
 	h.m.countOK(ep, len(req.body), len(decoded), st.truncated)
 	h.m.events.WithLabelValues(ep, "accepted").Add(float64(len(recs)))
 	h.m.events.WithLabelValues(ep, "stored").Add(float64(stored))

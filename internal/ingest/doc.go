@@ -3,7 +3,7 @@
 // Collector API (so Fluent Bit's azure output, Logstash and NXLog send
 // unmodified), and agent heartbeats.
 //
-// Endpoints (all SharedKey-signed, see package auth):
+// Endpoints (signed with a workspace key, see package auth):
 //
 //	POST /v1/workspaces/{id}/events     batches of parsed events
 //	POST /api/logs?api-version=2016-04-01  Data Collector API → <Log-Type>_CL
@@ -17,6 +17,31 @@
 // zstd or gzip).
 //
 // Promises:
+//   - No body is read before the request is authenticated: the signature,
+//     the workspace it addresses and the endpoint's headers are checked
+//     first. So a client without the key cannot upload, hold a slot or
+//     make the server decode anything. A SharedKey request must carry
+//     Content-Length (411 otherwise: its signature covers the length);
+//     a WsecKey request may be chunked. A body must arrive within
+//     BodyTimeout (408 otherwise), which bounds what even a key holder can
+//     keep busy.
+//   - An unauthenticated caller gets the same answer for an unknown
+//     workspace as for a wrong key.
+//   - Replays: a WsecKey request (the agent's, the CLI's) is accepted once
+//     (nonce) and only with the body it was signed with. A byte-identical
+//     copy of a Data Collector request (same signature, Log-Type,
+//     time-generated-field, encoding and body) is stored once: a copy of
+//     one stored is answered 200 without storing, a copy of one being
+//     stored 503. A SharedKey Data Collector request with another body of
+//     the same length cannot be told from the original (see package auth):
+//     run the server with TLS. RequireSignedBody refuses SharedKey on the
+//     native endpoints once every agent signs with WsecKey.
+//   - A request that can never succeed gets a 4xx saying why, never a 5xx a
+//     client would retry forever: the limits here agree with the store's
+//     (a Log-Type of 100 characters, 500 properties of 500-byte names fit a
+//     new custom table), and what the store refuses for good (a name, a
+//     table at its column limit: store.ErrInvalidName, store.ErrTableFull)
+//     is answered 400.
 //   - A 200 is written only after the Appender returned without error, and
 //     an Appender returns only once the data is durable. So an acknowledged
 //     batch survives kill -9 of the server right after the 200, and an
@@ -28,8 +53,11 @@
 //     wsec_ingest_refused_total{endpoint,reason}.
 //   - Memory per request is bounded by Limits: the wire body by
 //     MaxBodyBytes (http.MaxBytesReader) and the decompressed body by
-//     MaxDecodedBytes (a zip bomb is refused, not inflated); at most
-//     MaxInFlight requests decode at once.
+//     MaxDecodedBytes. Decompression streams: a zip bomb is counted, not
+//     kept, and refused once it passes the bound, so it costs a decoder's
+//     buffers, not what it inflates to; nothing is kept after a request.
+//     At most MaxInFlight requests decode at once, one decompression per
+//     CPU.
 //   - A field value longer than the limit is truncated (at a UTF-8
 //     boundary) and counted, not refused: refusing would make an agent
 //     retry the same batch forever. Azure truncates Data Collector values

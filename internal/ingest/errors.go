@@ -37,12 +37,16 @@ const (
 	codeInvalidHeader          = "InvalidHeader"
 	codePayloadTooLarge        = "PayloadTooLarge"
 	codeServiceUnavailable     = "ServiceUnavailable"
+	codeRequestTimeout         = "RequestTimeout"
 )
 
 // fromAuth turns a verification failure into a refusal.
 func fromAuth(err error) *refusal {
 	var ae *auth.Error
 	if errors.As(err, &ae) {
+		if ae.Reason == auth.ReasonReplayCacheFull {
+			return &refusal{status: http.StatusServiceUnavailable, code: codeServiceUnavailable, reason: string(ae.Reason), msg: ae.Message}
+		}
 		return &refusal{status: http.StatusForbidden, code: codeInvalidAuthorization, reason: string(ae.Reason), msg: ae.Message}
 	}
 	return refused(http.StatusForbidden, codeInvalidAuthorization, "auth_error", "the request could not be authorised: %v", err)

@@ -6,15 +6,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
-	"github.com/klauspost/compress/zstd"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"wsec/internal/auth"
 	"wsec/internal/protocol"
 	"wsec/internal/server"
+	"wsec/internal/store"
 )
 
 // Verifier authenticates a SharedKey-signed request; *auth.Verifier is
@@ -31,19 +32,28 @@ type Options struct {
 	// Registerer receives the metrics (once: a second Handler on the same
 	// Registerer is an error). nil: not registered.
 	Registerer prometheus.Registerer
-	// Now is the clock for receive times. nil: time.Now.
+	// Now is the clock for receive times and replay windows. nil: time.Now.
 	Now func() time.Time
+	// RequireSignedBody refuses SharedKey-signed requests on the native
+	// endpoints (events, heartbeat): only WsecKey, whose signature covers
+	// the body, batch identity and a nonce, is accepted there. Set it once
+	// every agent is recent enough to sign that way. false: both accepted,
+	// SharedKey counted in wsec_ingest_legacy_signatures_total. The Data
+	// Collector endpoint always takes SharedKey (Azure's scheme).
+	RequireSignedBody bool
 }
 
 // Handler serves the ingestion endpoints. It is safe for concurrent use.
 type Handler struct {
-	app    Appender
-	verify Verifier
-	limits Limits
-	m      *metrics
-	now    func() time.Time
-	zstd   *zstd.Decoder
-	slots  *server.Slots
+	app               Appender
+	verify            Verifier
+	limits            Limits
+	m                 *metrics
+	now               func() time.Time
+	slots             *server.Slots // decode and append
+	inflating         *server.Slots // decompression, one per CPU
+	replays           *auth.ReplayCache
+	requireSignedBody bool
 }
 
 // New returns a Handler. Register its routes on a mux (server.New does).
@@ -52,10 +62,6 @@ func New(opts Options) (*Handler, error) {
 		return nil, errors.New("new ingest handler: Appender and Verifier are required")
 	}
 	lim := opts.Limits.withDefaults()
-	zd, err := newZstdDecoder(lim.MaxDecodedBytes)
-	if err != nil {
-		return nil, fmt.Errorf("new ingest handler: zstd decoder: %w", err)
-	}
 	now := opts.Now
 	if now == nil {
 		now = time.Now
@@ -65,8 +71,10 @@ func New(opts Options) (*Handler, error) {
 		return nil, fmt.Errorf("new ingest handler: %w", err)
 	}
 	return &Handler{
-		app: opts.Appender, verify: opts.Verifier, limits: lim, m: m,
-		now: now, zstd: zd, slots: server.NewSlots(lim.MaxInFlight, lim.BusyWait, m.inFlight),
+		app: opts.Appender, verify: opts.Verifier, limits: lim, m: m, now: now,
+		slots:     server.NewSlots(lim.MaxInFlight, lim.BusyWait, m.inFlight),
+		inflating: server.NewSlots(runtime.GOMAXPROCS(0), lim.BusyWait, nil),
+		replays:   auth.NewReplayCache(lim.MaxReplayKeys), requireSignedBody: opts.RequireSignedBody,
 	}, nil
 }
 
@@ -96,9 +104,16 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, endpoint string
 	server.WriteError(w, ref.status, ref.code, ref.msg)
 }
 
-// fail answers a store failure: nothing was acknowledged, the client
-// retries.
+// fail answers a failed append. Data the store can never take as sent (a
+// name it refuses, a table at its column limit) is the client's to change:
+// 400 with the store's reason. Anything else is the server's: nothing was
+// acknowledged, the client retries.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, endpoint, workspace string, err error) {
+	if errors.Is(err, store.ErrInvalidName) || errors.Is(err, store.ErrTableFull) {
+		h.refuse(w, r, endpoint, refused(http.StatusBadRequest, codeInvalidDataFormat, "unstorable",
+			"the data can never be stored as sent (%v); change it, do not retry it", err))
+		return
+	}
 	h.m.requests.WithLabelValues(endpoint, outcomeFailed).Inc()
 	server.LogAttrs(r.Context(), slog.String("endpoint", endpoint), slog.String("outcome", outcomeFailed),
 		slog.String("workspace", workspace), slog.String("err", err.Error()))
@@ -120,64 +135,57 @@ type admitted struct {
 
 // admit authenticates r, runs check (header and path checks; it returns
 // the workspace the request addresses), takes a slot and reads the body.
-// When Content-Length is known everything but the body is checked before
-// the body is read, so an unsigned or malformed request costs no upload;
-// otherwise the body is read first, since the signature covers its length.
+// Everything but the body is checked before the body is read, so a
+// client without the key is refused before it can hold a slot or upload
+// a byte: a SharedKey request must say its Content-Length (its signature
+// covers it; Azure requires it too), a WsecKey request may be chunked (its
+// signature covers the body's digest, checked once read). Reading the
+// body takes at most BodyTimeout.
 func (h *Handler) admit(w http.ResponseWriter, r *http.Request, resource string, check func(signer string) (string, *refusal)) (*admitted, *refusal) {
 	if r.ContentLength > h.limits.MaxBodyBytes {
 		return nil, tooLarge(r.ContentLength, h.limits.MaxBodyBytes)
 	}
-	var req admitted
-	n := r.ContentLength
-	if n < 0 {
-		if ref := h.acquireAndRead(w, r, &req); ref != nil {
-			return nil, ref
-		}
-		n = int64(len(req.body))
+	bodySigned := auth.BodySigned(r)
+	if r.ContentLength < 0 && !bodySigned {
+		return nil, refused(http.StatusLengthRequired, codeInvalidHeader, "length_required",
+			"the request has no Content-Length; a SharedKey signature covers the body's length, so send the body with a Content-Length (not chunked)")
 	}
-	ws, ref := h.authorize(r, n, resource, check)
+	signer, err := h.verify.Verify(r, r.ContentLength, resource)
+	if err != nil {
+		return nil, fromAuth(err)
+	}
+	ws, ref := check(signer)
 	if ref != nil {
-		if req.release != nil {
-			req.release()
-		}
 		return nil, ref
 	}
-	req.workspace = ws
-	if req.release == nil {
-		if ref := h.acquireAndRead(w, r, &req); ref != nil {
-			return nil, ref
-		}
+	if !bodySigned {
+		h.m.legacySignatures.Inc()
 	}
-	return &req, nil
-}
-
-// authorize verifies the signature over a body of n bytes and runs check.
-func (h *Handler) authorize(r *http.Request, n int64, resource string, check func(signer string) (string, *refusal)) (string, *refusal) {
-	signer, err := h.verify.Verify(r, n, resource)
-	if err != nil {
-		return "", fromAuth(err)
-	}
-	return check(signer)
-}
-
-// acquireAndRead takes a slot and reads the body into req; on a refusal
-// no slot is held.
-func (h *Handler) acquireAndRead(w http.ResponseWriter, r *http.Request, req *admitted) *refusal {
-	release, ref := h.acquire(r.Context())
+	release, ref := h.acquireFrom(r.Context(), h.slots)
 	if ref != nil {
-		return ref
+		return nil, ref
 	}
 	body, ref := h.readBody(w, r)
+	if ref == nil {
+		if err := auth.CheckBody(r, body); err != nil {
+			ref = fromAuth(err)
+		}
+	}
 	if ref != nil {
 		release()
-		return ref
+		return nil, ref
 	}
-	req.body, req.release = body, release
-	return nil
+	return &admitted{body: body, workspace: ws, release: release}, nil
 }
 
-// pathWorkspace checks the {id} of the path against the signing workspace.
-func pathWorkspace(r *http.Request, signer string) (string, *refusal) {
+// pathWorkspace checks the {id} of the path against the signing workspace
+// and, when RequireSignedBody is set, the scheme.
+func (h *Handler) pathWorkspace(r *http.Request, signer string) (string, *refusal) {
+	if h.requireSignedBody && !auth.BodySigned(r) {
+		return "", refused(http.StatusForbidden, codeInvalidAuthorization, "body_not_signed",
+			"this server takes only %s signatures on %s (they cover the body and a nonce); upgrade the agent",
+			auth.SchemeContent, r.URL.Path)
+	}
 	raw := r.PathValue("id")
 	id, ok := auth.CanonicalID(raw)
 	if !ok {
@@ -196,15 +204,15 @@ func wrongWorkspace(addressed, signer string) *refusal {
 		signer, addressed)
 }
 
-// acquire takes a decode/append slot, waiting up to BusyWait.
-func (h *Handler) acquire(ctx context.Context) (func(), *refusal) {
-	release, err := h.slots.Acquire(ctx)
+// acquireFrom takes one of slots, waiting up to BusyWait.
+func (h *Handler) acquireFrom(ctx context.Context, slots *server.Slots) (func(), *refusal) {
+	release, err := slots.Acquire(ctx)
 	switch {
 	case err == nil:
 		return release, nil
 	case errors.Is(err, server.ErrBusy):
 		return nil, refused(http.StatusServiceUnavailable, codeServiceUnavailable, "busy",
-			"the server is busy with %d ingestion requests; retry in a second", h.slots.Cap())
+			"the server is busy with %d ingestion requests; retry in a second", slots.Cap())
 	default:
 		return nil, refused(http.StatusServiceUnavailable, codeServiceUnavailable, "canceled",
 			"the request was cancelled while waiting")

@@ -18,7 +18,7 @@ func (h *Handler) serveHeartbeat(w http.ResponseWriter, r *http.Request) {
 	const ep = endpointHeartbeat
 	var enc encoding
 	req, ref := h.admit(w, r, r.URL.Path, func(signer string) (string, *refusal) {
-		ws, ref := pathWorkspace(r, signer)
+		ws, ref := h.pathWorkspace(r, signer)
 		if ref != nil {
 			return "", ref
 		}
@@ -35,7 +35,7 @@ func (h *Handler) serveHeartbeat(w http.ResponseWriter, r *http.Request) {
 	defer req.release()
 	ctx := r.Context()
 	server.LogAttrs(ctx, slog.String("workspace", req.workspace))
-	decoded, ref := h.decompress(req.body, enc)
+	decoded, ref := h.decompress(ctx, req.body, enc)
 	if ref != nil {
 		h.refuse(w, r, ep, ref)
 		return

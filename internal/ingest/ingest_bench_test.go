@@ -44,7 +44,7 @@ func BenchmarkDecodeBatch(b *testing.B) {
 			b.SetBytes(int64(len(raw)))
 			b.ResetTimer()
 			for b.Loop() {
-				dec, ref := h.decompress(body, enc.e)
+				dec, ref := h.decompress(context.Background(), body, enc.e)
 				if ref != nil {
 					b.Fatal(ref)
 				}

@@ -33,7 +33,9 @@ type Limits struct {
 	// beyond). Default 100,000.
 	MaxRecordsPerPost int
 	// MaxPropertiesPerRecord bounds the properties of one Data Collector
-	// record (400 beyond). Default 500 (Azure's per-table column limit).
+	// record (400 beyond). Default 500 (Azure's per-table column limit);
+	// the store's custom tables take 500 property columns besides their
+	// own, so a record within it always fits a new table.
 	MaxPropertiesPerRecord int
 	// MaxPropertyBytes: longer Data Collector string values are truncated
 	// and counted. Default 32 KiB, as Azure does.
@@ -43,6 +45,18 @@ type Limits struct {
 	MaxInFlight int
 	// BusyWait is how long a request waits for a slot. Default 10 s.
 	BusyWait time.Duration
+	// BodyTimeout bounds reading one body, from the end of the headers; a
+	// slower body is refused with 408 and gives its slot back. Only
+	// authenticated requests get to send a body, so this bounds what a
+	// slow (or stolen-key) client can hold. Default 60 s: a 5 MiB batch at
+	// 1 Mbit/s; the agent's batches are far smaller.
+	BodyTimeout time.Duration
+	// MaxReplayKeys bounds the Data Collector requests remembered to
+	// recognise a replay (a few hundred bytes each), each for the
+	// 15-minute signature window. Beyond it requests are refused with 503
+	// until older ones expire. Default 1,048,576 (about 1,100 posts a
+	// second).
+	MaxReplayKeys int
 }
 
 // DefaultLimits returns the defaults described on Limits.
@@ -58,6 +72,8 @@ func DefaultLimits() Limits {
 		MaxPropertyBytes:       32 << 10,
 		MaxInFlight:            16,
 		BusyWait:               10 * time.Second,
+		BodyTimeout:            60 * time.Second,
+		MaxReplayKeys:          1 << 20,
 	}
 }
 
@@ -73,6 +89,8 @@ func (l Limits) withDefaults() Limits {
 	setDef(&l.MaxPropertyBytes, d.MaxPropertyBytes)
 	setDef(&l.MaxInFlight, d.MaxInFlight)
 	setDef(&l.BusyWait, d.BusyWait)
+	setDef(&l.BodyTimeout, d.BodyTimeout)
+	setDef(&l.MaxReplayKeys, d.MaxReplayKeys)
 	return l
 }
 

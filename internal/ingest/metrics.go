@@ -32,6 +32,9 @@ type metrics struct {
 	fieldsDropped   prometheus.Counter
 	appendSeconds   *prometheus.HistogramVec // endpoint
 	inFlight        prometheus.Gauge
+	// legacySignatures counts authenticated native and Data Collector
+	// requests signed with SharedKey (body not signed).
+	legacySignatures prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -73,9 +76,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "wsec_ingest_in_flight_requests",
 			Help: "Ingestion requests holding a decode/append slot.",
 		}),
+		legacySignatures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "wsec_ingest_legacy_signatures_total",
+			Help: "Authenticated requests signed with SharedKey, whose signature covers the body's length only (Data Collector clients, older agents).",
+		}),
 	}
 	if err := metricset.Register(reg, []prometheus.Collector{m.requests, m.refused, m.events, m.duplicateBatch, m.bytes,
-		m.fieldsTruncated, m.fieldsDropped, m.appendSeconds, m.inFlight}); err != nil {
+		m.fieldsTruncated, m.fieldsDropped, m.appendSeconds, m.inFlight, m.legacySignatures}); err != nil {
 		return nil, fmt.Errorf("register ingest metrics: %w", err)
 	}
 	return m, nil

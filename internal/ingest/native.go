@@ -81,7 +81,7 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 	const ep = endpointEvents
 	var hdr nativeHeaders
 	req, ref := h.admit(w, r, r.URL.Path, func(signer string) (string, *refusal) {
-		ws, ref := pathWorkspace(r, signer)
+		ws, ref := h.pathWorkspace(r, signer)
 		if ref != nil {
 			return "", ref
 		}
@@ -96,7 +96,7 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	server.LogAttrs(ctx, slog.String("workspace", req.workspace), slog.String("sender", hdr.sender), slog.Uint64("batch_seq", hdr.seq))
 
-	decoded, ref := h.decompress(req.body, hdr.enc)
+	decoded, ref := h.decompress(ctx, req.body, hdr.enc)
 	if ref != nil {
 		h.refuse(w, r, ep, ref)
 		return

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"wsec/internal/auth"
 	"wsec/internal/protocol"
 )
 
@@ -241,30 +242,43 @@ func TestNativeAnswersAfterAppend(t *testing.T) {
 	}
 }
 
-// A chunked body (length unknown until read) is read before the signature
-// is checked; it is stored when signed, refused when not, and either way
-// the slot it held is given back.
+// A chunked body (length unknown until read) is refused unread when
+// signed with SharedKey, whose signature covers the length; signed with
+// WsecKey it is verified before it is read and stored. No refusal keeps a
+// slot.
 func TestNativeChunked(t *testing.T) {
 	e := newEnv(t, Limits{MaxInFlight: 1})
 	body := batchBody(synthEvents(0, 4))
-	chunked := func(key string) *http.Request {
+	chunked := func(key string, bodySigned bool) *http.Request {
 		r := e.nativeReq(e.a, key, "agent-chunked", 1, body, ContentTypeBatch, "")
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = -1
+		if bodySigned {
+			if err := auth.SignContent(r, body, e.a.ID, key, e.clk.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
 		return r
 	}
-	st, b, _ := e.do(chunked(e.b.PrimaryKey))
-	if st != http.StatusForbidden {
-		t.Fatalf("chunked, wrong key: %d %s", st, b)
-	}
-	if got := e.metric("wsec_ingest_in_flight_requests"); got != 0 {
-		t.Fatalf("in flight after a refused chunked request = %v, want 0", got)
-	}
-	st, b, _ = e.do(chunked(e.a.PrimaryKey))
-	if got := decodeResp(t, b); st != http.StatusOK || got.Stored != 4 {
-		t.Fatalf("chunked, signed: %d %s", st, b)
-	}
-	if got := e.metric("wsec_ingest_in_flight_requests"); got != 0 {
-		t.Errorf("in flight after a stored chunked request = %v, want 0", got)
+	for _, c := range []struct {
+		name       string
+		key        string
+		bodySigned bool
+		status     int
+	}{
+		{"SharedKey", e.a.PrimaryKey, false, http.StatusLengthRequired},
+		{"WsecKey, wrong key", e.b.PrimaryKey, true, http.StatusForbidden},
+		{"WsecKey", e.a.PrimaryKey, true, http.StatusOK},
+	} {
+		st, b, _ := e.do(chunked(c.key, c.bodySigned))
+		if st != c.status {
+			t.Fatalf("chunked, %s: %d %s, want %d", c.name, st, b, c.status)
+		}
+		if got := e.metric("wsec_ingest_in_flight_requests"); got != 0 {
+			t.Fatalf("in flight after chunked %s = %v, want 0", c.name, got)
+		}
+		if st == http.StatusOK && decodeResp(t, b).Stored != 4 {
+			t.Fatalf("chunked, %s: %s", c.name, b)
+		}
 	}
 }

@@ -101,7 +101,7 @@ func TestRefusals(t *testing.T) {
 			r := e.nativeReq(e.a, e.a.PrimaryKey, "agent-x", 1, good, ContentTypeBatch, "")
 			_ = auth.SignAt(r, "0b7e3f3c-5d8a-4c5e-9a51-1f0c2d3e4f5a", e.a.PrimaryKey, e.clk.Now())
 			return r
-		}, "events", 403, "InvalidAuthorization", "unknown_workspace", "not known"},
+		}, "events", 403, "InvalidAuthorization", "unknown_workspace", "no such workspace"},
 		{"no authorization", native(func(r *http.Request) { r.Header.Del("Authorization") }), "events", 403, "InvalidAuthorization", "missing_authorization", "Authorization"},
 		{"bearer key", native(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+e.a.PrimaryKey) }), "events", 403, "InvalidAuthorization", "malformed_authorization", "SharedKey"},
 		{"stale date (replay)", native(resign(-16 * time.Minute)), "events", 403, "InvalidAuthorization", "stale_date", "replay"},
@@ -114,11 +114,21 @@ func TestRefusals(t *testing.T) {
 		}, "events", 400, "InvalidCustomerId", "invalid_workspace_id", "not a GUID"},
 		{"oversize body", nativeWith(e.a, e.a.PrimaryKey, make([]byte, 300<<10), ContentTypeBatch, "", nil), "events", 413, "PayloadTooLarge", "body_too_large", "smaller"},
 		{"oversize chunked body", func() *http.Request {
-			r := e.nativeReq(e.a, e.a.PrimaryKey, "agent-x", 1, make([]byte, 300<<10), ContentTypeBatch, "")
-			r.Body = io.NopCloser(bytes.NewReader(make([]byte, 300<<10)))
+			big := make([]byte, 300<<10)
+			r := e.nativeReq(e.a, e.a.PrimaryKey, "agent-x", 1, big, ContentTypeBatch, "")
+			r.Body = io.NopCloser(bytes.NewReader(big))
 			r.ContentLength = -1 // sent chunked: the limit hits while reading
+			if err := auth.SignContent(r, big, e.a.ID, e.a.PrimaryKey, e.clk.Now()); err != nil {
+				t.Fatal(err)
+			}
 			return r
 		}, "events", 413, "PayloadTooLarge", "body_too_large", "smaller"},
+		{"chunked SharedKey body", func() *http.Request {
+			r := e.nativeReq(e.a, e.a.PrimaryKey, "agent-x", 1, good, ContentTypeBatch, "")
+			r.Body = io.NopCloser(bytes.NewReader(good))
+			r.ContentLength = -1 // the signature covers a length the server cannot know before reading
+			return r
+		}, "events", 411, "InvalidHeader", "length_required", "Content-Length"},
 		{"gzip bomb", nativeWith(e.a, e.a.PrimaryKey, gzBomb, ContentTypeBatch, "gzip", nil), "events", 413, "PayloadTooLarge", "decoded_too_large", "decompresses"},
 		{"zstd bomb", nativeWith(e.a, e.a.PrimaryKey, zstdBomb, ContentTypeBatch, "zstd", nil), "events", 413, "PayloadTooLarge", "decoded_too_large", "decompresses"},
 		{"zstd bomb without size", nativeWith(e.a, e.a.PrimaryKey, zstdStreamBomb, ContentTypeBatch, "zstd", nil), "events", 413, "PayloadTooLarge", "decoded_too_large", "decompresses"},

@@ -131,8 +131,10 @@ func (c *client) post(ctx context.Context, seq, last uint64, count int, body []b
 	h.Set(protocol.HeaderSeq, strconv.FormatUint(seq, 10))
 	h.Set(HeaderLastSeq, strconv.FormatUint(last, 10))
 	h.Set(HeaderCount, strconv.Itoa(count))
-	// Signed last, with the current time: every retry gets a fresh date.
-	if err := auth.SignAt(req, c.o.WorkspaceID, c.o.Key, c.o.Now()); err != nil {
+	// Signed last, with the current time: every retry gets a fresh date
+	// and nonce. The signature covers the body's digest and the X-Wsec-*
+	// headers, so a captured batch can be neither replayed nor changed.
+	if err := auth.SignContent(req, body, c.o.WorkspaceID, c.o.Key, c.o.Now()); err != nil {
 		return response{}, err
 	}
 	resp, err := c.http.Do(req)

@@ -1,5 +1,5 @@
 // Package ship delivers spooled events to workspaces: batching,
-// compression, SharedKey signing, retries, dead letters, and multi-homing
+// compression, body-signing (WsecKey), retries, dead letters, and multi-homing
 // (one agent, several workspaces).
 //
 // Why it is built this way: the agent must lose nothing and send nothing
@@ -28,7 +28,7 @@
 //     stalls rather than drop.
 //   - The request body is the framed events exactly as spooled (no
 //     re-encoding), compressed with zstd (default) or gzip, and signed per
-//     attempt with a fresh x-ms-date (internal/auth.SignAt).
+//     attempt with a fresh x-ms-date and nonce (internal/auth.SignContent).
 //   - Fanout spools each event once per destination whose filter wants it.
 //     Each spool record carries the event's source position (channel,
 //     record ID); Durable() is, per channel, the position every destination

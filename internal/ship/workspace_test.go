@@ -9,7 +9,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,7 +26,7 @@ const testSender = "agent-7d1c0a52"
 var testKey = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0x5a, 0xc3, 0x11, 0x7e}, 16))
 
 // fakeWorkspace receives batches the way the workspace's ingest will:
-// it checks the SharedKey signature (recomputed here from the scheme, not
+// it checks the WsecKey signature (recomputed here from the scheme, not
 // with internal/auth), decompresses, decodes every event with
 // event.NewBatchDecoder, and stores a batch once per (sender, seq). It
 // remembers every event it stored, so tests can assert none is missing and
@@ -141,7 +143,7 @@ func (w *fakeWorkspace) serve(rw http.ResponseWriter, r *http.Request) {
 		w.refuse(rw, http.StatusBadRequest, "body %d bytes, Content-Length %d", len(body), r.ContentLength)
 		return
 	}
-	if err := w.checkSignature(r, len(body)); err != nil {
+	if err := w.checkSignature(r, body); err != nil {
 		w.refuse(rw, http.StatusForbidden, "%v", err)
 		return
 	}
@@ -201,8 +203,9 @@ func (w *fakeWorkspace) serve(rw http.ResponseWriter, r *http.Request) {
 	rw.WriteHeader(status)
 }
 
-// checkSignature recomputes the SharedKey signature from the scheme.
-func (w *fakeWorkspace) checkSignature(r *http.Request, n int) error {
+// checkSignature recomputes the WsecKey signature from the scheme
+// (FORMAT.md), not with internal/auth, and checks the body digest.
+func (w *fakeWorkspace) checkSignature(r *http.Request, body []byte) error {
 	date := r.Header.Get("x-ms-date")
 	t, err := http.ParseTime(date)
 	if err != nil {
@@ -211,10 +214,28 @@ func (w *fakeWorkspace) checkSignature(r *http.Request, n int) error {
 	if d := time.Since(t); d > 15*time.Minute || d < -15*time.Minute {
 		return fmt.Errorf("x-ms-date %q is %v off", date, d)
 	}
+	sum := sha256.Sum256(body)
+	if got, want := r.Header.Get("x-ms-content-sha256"), base64.StdEncoding.EncodeToString(sum[:]); got != want {
+		return fmt.Errorf("x-ms-content-sha256 %q, body's is %q", got, want)
+	}
+	if len(r.Header.Get("x-wsec-nonce")) < 16 {
+		return fmt.Errorf("x-wsec-nonce %q too short", r.Header.Get("x-wsec-nonce"))
+	}
 	k, _ := base64.StdEncoding.DecodeString(w.key)
 	h := hmac.New(sha256.New, k)
-	fmt.Fprintf(h, "POST\n%d\n%s\nx-ms-date:%s\n%s", n, r.Header.Get("Content-Type"), date, r.URL.Path)
-	want := "SharedKey " + w.id + ":" + base64.StdEncoding.EncodeToString(h.Sum(nil))
+	fmt.Fprintf(h, "WsecKey\nPOST\n%s\n\n%s\n%s\nx-ms-date:%s\nx-ms-content-sha256:%s\n", r.URL.Path,
+		r.Header.Get("Content-Type"), r.Header.Get("Content-Encoding"), date, r.Header.Get("x-ms-content-sha256"))
+	var names []string
+	for k := range r.Header {
+		if strings.HasPrefix(strings.ToLower(k), "x-wsec-") {
+			names = append(names, strings.ToLower(k))
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(h, "%s:%s\n", n, strings.Join(r.Header.Values(n), ","))
+	}
+	want := "WsecKey " + w.id + ":" + base64.StdEncoding.EncodeToString(h.Sum(nil))
 	if got := r.Header.Get("Authorization"); got != want {
 		return fmt.Errorf("authorization %q, want %q", got, want)
 	}

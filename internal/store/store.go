@@ -56,4 +56,9 @@ var (
 	// workspaces, batch size) would be exceeded. The request is refused as
 	// a whole; nothing was stored.
 	ErrLimit = errors.New("limit exceeded")
+	// ErrTableFull: the records would add a column to a table that has as
+	// many as the store allows (a custom table's columns). Unlike ErrLimit
+	// it is the data's doing and stays so: the request is wrong; do not
+	// retry it.
+	ErrTableFull = errors.New("table has the most columns allowed")
 )

@@ -290,8 +290,9 @@ func (w *Workspace) AppendCustom(ctx context.Context, table string, records []ma
 		set := func(name string, t schema.Type, v any) error {
 			i, ok := ct.idx[strings.ToLower(name)]
 			if !ok {
-				if len(ct.cols) >= MaxCustomColumns {
-					return fmt.Errorf("append to %s: column %s would exceed %d columns: %w", table, name, MaxCustomColumns, store.ErrLimit)
+				if len(ct.cols)-len(customBase) >= MaxCustomColumns {
+					return fmt.Errorf("append to %s: column %s would be one more than the %d property columns a table may have; "+
+						"send these properties to another Log-Type: %w", table, name, MaxCustomColumns, store.ErrTableFull)
 				}
 				ct.add(name, t)
 				i = len(ct.cols) - 1
@@ -314,8 +315,8 @@ func (w *Workspace) AppendCustom(ctx context.Context, table string, records []ma
 				continue
 			}
 			name := k + suffixOf(t)
-			if len(name) > MaxNameBytes {
-				return 0, fmt.Errorf("append to %s record %d: property %q longer than %d bytes: %w", table, ri, k, MaxNameBytes-2, store.ErrInvalidName)
+			if len(name) > MaxColumnNameBytes {
+				return 0, fmt.Errorf("append to %s record %d: property %q longer than %d bytes: %w", table, ri, k, MaxColumnNameBytes-2, store.ErrInvalidName)
 			}
 			if err := set(name, t, val); err != nil {
 				return 0, err

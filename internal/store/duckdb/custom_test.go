@@ -3,10 +3,12 @@ package duckdb
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"wsec/internal/ingest"
 	"wsec/internal/schema"
 	"wsec/internal/store"
 )
@@ -22,7 +24,7 @@ func TestCustomTableNames(t *testing.T) {
 	hostile := []string{
 		"", "_CL", "MyApp", "MyApp_cl", "My App_CL", "MyApp_CL;DROP TABLE SecurityEvent",
 		`x"; DROP TABLE wsec_SecurityEvent; --_CL`, "SecurityEvent", "wsec_batches", "../../etc/passwd_CL",
-		"Ünïcode_CL", "a-b_CL", strings.Repeat("A", 98) + "_CL", "Robert'); DROP TABLE Students;--_CL",
+		"Ünïcode_CL", "a-b_CL", strings.Repeat("A", 101) + "_CL", "Robert'); DROP TABLE Students;--_CL",
 		"MyApp_CL\x00", "tab\t_CL", "wsec_SecurityEvent_CL", "WSEC_x_CL",
 	}
 	for _, name := range hostile {
@@ -60,9 +62,9 @@ func TestCustomTableNames(t *testing.T) {
 		t.Errorf("case-insensitive table: %v", r.Rows)
 	}
 	// the longest valid name works
-	long := strings.Repeat("A", 97) + "_CL"
+	long := strings.Repeat("A", 100) + "_CL"
 	if _, err := w.AppendCustom(context.Background(), long, rec, ""); err != nil {
-		t.Errorf("100-byte name: %v", err)
+		t.Errorf("103-byte name: %v", err)
 	}
 }
 
@@ -157,14 +159,43 @@ func TestCustomTableLimits(t *testing.T) {
 		t.Errorf("6 records, limit 5: %v", err)
 	}
 	wide := map[string]any{}
-	for i := 0; i < MaxCustomColumns; i++ {
+	for i := 0; i < MaxCustomColumns+1; i++ {
 		wide["c"+strings.Repeat("x", i%7)+string(rune('a'+i%26))+string(rune('a'+i/26))] = "v"
 	}
-	if _, err := w.AppendCustom(ctx, "Wide_CL", []map[string]any{wide}, ""); !errors.Is(err, store.ErrLimit) {
-		t.Errorf("%d columns: %v", MaxCustomColumns+2, err)
+	if _, err := w.AppendCustom(ctx, "Wide_CL", []map[string]any{wide}, ""); !errors.Is(err, store.ErrTableFull) {
+		t.Errorf("%d property columns: %v", MaxCustomColumns+1, err)
 	}
 	tables, _ := w.Tables(ctx)
 	if len(tables) != builtinTables {
 		t.Errorf("a refused append created a table")
+	}
+}
+
+// TestCustomLimitsAgreeWithIngest (issue 9 item 12): whatever ingest
+// accepts from a Data Collector client the store takes, and what it cannot
+// take it refuses with an error that says so for good (ErrTableFull,
+// ErrInvalidName), never one a client would retry: a 100-character
+// Log-Type, a record with 500 properties of the longest names, then one
+// column too many for the table.
+func TestCustomLimitsAgreeWithIngest(t *testing.T) {
+	s, _, _ := openTestStore(t, Options{})
+	w := mustWorkspace(t, s, "ws")
+	ctx := context.Background()
+	table := strings.Repeat("L", ingest.MaxLogTypeBytes) + ingest.CustomTableSuffix
+	rec := map[string]any{}
+	for i := range ingest.DefaultLimits().MaxPropertiesPerRecord {
+		name := fmt.Sprintf("p%03d", i)
+		rec[name+strings.Repeat("x", ingest.MaxPropertyNameBytes-len(name))] = float64(i)
+	}
+	if n, err := w.AppendCustom(ctx, table, []map[string]any{rec}, ""); err != nil || n != 1 {
+		t.Fatalf("a record ingest accepts (Log-Type of %d, %d properties of %d bytes): %d, %v",
+			ingest.MaxLogTypeBytes, len(rec), ingest.MaxPropertyNameBytes, n, err)
+	}
+	_, err := w.AppendCustom(ctx, table, []map[string]any{{"OneMore": "x"}}, "")
+	if !errors.Is(err, store.ErrTableFull) || errors.Is(err, store.ErrLimit) {
+		t.Fatalf("a column past the table's limit: %v, want store.ErrTableFull", err)
+	}
+	if n, err := w.AppendCustom(ctx, table, []map[string]any{{"p000" + strings.Repeat("x", ingest.MaxPropertyNameBytes-4): 7.0}}, ""); err != nil || n != 1 {
+		t.Errorf("a record into the full table's existing columns: %d, %v", n, err)
 	}
 }
