@@ -19,6 +19,15 @@ import (
 // server given the synthetic GeoIP databases. The server's anomalies
 // must be the ones the detector finds on the same logons in memory, and
 // must catch the injected attacks.
+// cellJSON is a dynamic cell of a query answer as JSON text.
+func cellJSON(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
 func TestAnomaliesRDPEndToEnd(t *testing.T) {
 	ds, err := rdpsim.Generate(rdpsim.Options{Users: 80, Seed: 3})
 	if err != nil {
@@ -92,6 +101,14 @@ func TestAnomaliesRDPEndToEnd(t *testing.T) {
 		t.Error("no injected attack caught through the product path")
 	}
 	t.Logf("%d anomalies, %d attacks caught through import → serve → anomalies rdp", len(res.Anomalies), caught)
+
+	// KQL's geo_info_from_ip_address over the same databases.
+	rows := s.query(t, `print g = geo_info_from_ip_address("`+res.Anomalies[0].SourceIPAddress+`"), p = geo_info_from_ip_address("10.1.2.3")`)
+	var g struct{ Country, City string }
+	if err := json.Unmarshal([]byte(cellJSON(rows[0][0])), &g); err != nil || g.Country != res.Anomalies[0].SourceLocation.CountryCode ||
+		g.City != res.Anomalies[0].SourceLocation.City || rows[0][1] != nil {
+		t.Errorf("geo_info_from_ip_address = %v, %v (%v); want the anomaly's location and null", rows[0][0], rows[0][1], err)
+	}
 
 	code, table, _ := runCmd(t, "anomalies", "rdp", "--from", ds.ScoredFrom.Format(time.RFC3339), "--to", ds.End.Format(time.RFC3339))
 	if code != 0 || !strings.Contains(table, "UnusualGeo") || !strings.Contains(table, "DB-IP") {

@@ -126,22 +126,23 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	st, err := duckdb.Open(filepath.Join(o.data, "store"), duckdb.Options{Logger: log, Registerer: reg})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	rules, err := dcr.Open(filepath.Join(o.data, "rules"), validateRule, nil)
-	if err != nil {
-		return err
-	}
 	geo, err := geoip.Open(o.geoipCity, o.geoipASN)
 	if err != nil {
 		return err
 	}
 	defer geo.Close()
 	if !geo.HasCity() && !geo.HasASN() {
-		log.Info("no GeoIP databases: RDP anomalies are scored without geography (see --geoip-city, --geoip-asn)")
+		log.Info("no GeoIP databases: RDP anomalies are scored without geography and geo_info_from_ip_address() answers null (see --geoip-city, --geoip-asn)")
+	}
+	st, err := duckdb.Open(filepath.Join(o.data, "store"), duckdb.Options{Logger: log, Registerer: reg, GeoInfo: geo.GeoInfoJSON})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	rules, err := dcr.Open(filepath.Join(o.data, "rules"), validateRule, nil)
+	if err != nil {
+		return err
 	}
 	svc := workspace.New(func(id string) (workspace.Store, error) { return st.Workspace(id) }, workspace.Options{})
 	verifier := auth.NewVerifier(keys, nil)

@@ -37,8 +37,13 @@ type Info struct {
 	// when the address is not Public, no database is loaded, or the
 	// database does not know the address.
 	Country, City string
-	ASN           uint32
-	Org           string
+	// CountryName, State, Latitude and Longitude are what Kusto's
+	// geo_info_from_ip_address answers besides the city; CountryName is
+	// empty when the database has codes only (ip-location-db's layout).
+	CountryName, State  string
+	Latitude, Longitude float64
+	ASN                 uint32
+	Org                 string
 	// CityDB and ASNDB are the files that answered; zero when none did.
 	CityDB, ASNDB Edition
 }
@@ -146,6 +151,8 @@ func (d *DB) Lookup(s string) (Info, error) {
 			errs = append(errs, fmt.Errorf("look up %s in %s: %w", a, f.path, err))
 		} else if rec.found() {
 			in.Country, in.City, in.CityDB = rec.country(), name(rec.City), f.edition
+			in.CountryName, in.State = name(rec.Country), rec.state()
+			in.Latitude, in.Longitude = rec.coordinates()
 		}
 	}
 	if f := pick(d.asn, a); f != nil {
@@ -177,10 +184,35 @@ func pick(files []*file, a netip.Addr) *file {
 // cityRecord reads both layouts: GeoLite2's nested maps (country.iso_code,
 // city.names.en) and ip-location-db's flat strings (country_code, city).
 type cityRecord struct {
-	CountryCode string `maxminddb:"country_code"`
-	Country     any    `maxminddb:"country"`
-	Registered  any    `maxminddb:"registered_country"`
-	City        any    `maxminddb:"city"`
+	CountryCode string  `maxminddb:"country_code"`
+	Country     any     `maxminddb:"country"`
+	Registered  any     `maxminddb:"registered_country"`
+	City        any     `maxminddb:"city"`
+	State1      string  `maxminddb:"state1"`
+	Subdivision []any   `maxminddb:"subdivisions"`
+	Latitude    float64 `maxminddb:"latitude"`
+	Longitude   float64 `maxminddb:"longitude"`
+	Location    struct {
+		Latitude  float64 `maxminddb:"latitude"`
+		Longitude float64 `maxminddb:"longitude"`
+	} `maxminddb:"location"`
+}
+
+func (r *cityRecord) state() string {
+	if r.State1 != "" {
+		return r.State1
+	}
+	if len(r.Subdivision) > 0 {
+		return name(r.Subdivision[0])
+	}
+	return ""
+}
+
+func (r *cityRecord) coordinates() (lat, long float64) {
+	if r.Latitude != 0 || r.Longitude != 0 {
+		return r.Latitude, r.Longitude
+	}
+	return r.Location.Latitude, r.Location.Longitude
 }
 
 func (r *cityRecord) found() bool {

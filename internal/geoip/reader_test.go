@@ -122,3 +122,28 @@ func TestIPLocationDBPackages(t *testing.T) {
 		t.Errorf("Lookup(2001:200::1) = %+v, %v; want JP", in, err)
 	}
 }
+
+func TestGeoInfoJSONLikeKusto(t *testing.T) {
+	asn := geoiptest.ASN(t, nets)
+	for layout, want := range map[geoiptest.Layout]string{
+		geoiptest.Flat:     `{"country":"GB","state":"state GB","city":"London","latitude":1.5,"longitude":2.5}`,
+		geoiptest.GeoLite2: `{"country":"country GB","state":"state GB","city":"London","latitude":1.5,"longitude":2.5}`,
+	} {
+		db, err := geoip.FromBytes([][]byte{geoiptest.City(t, layout, 6, nets)}, [][]byte{asn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := db.GeoInfoJSON("81.2.69.160"); !ok || got != want {
+			t.Errorf("layout %d: GeoInfoJSON = %s, %v; want %s", layout, got, ok, want)
+		}
+		for _, ip := range []string{"10.0.0.1", "8.8.8.8", "-"} {
+			if got, ok := db.GeoInfoJSON(ip); ok {
+				t.Errorf("GeoInfoJSON(%s) = %s; want null", ip, got)
+			}
+		}
+	}
+	var none *geoip.DB
+	if _, ok := none.GeoInfoJSON("81.2.69.160"); ok {
+		t.Error("GeoInfoJSON without databases answered")
+	}
+}

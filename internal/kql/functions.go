@@ -287,9 +287,10 @@ var scalarFuncs = map[string]fnSpec{
 	"bag_has_key":     {2, 2, fixed(TBool)},
 	"bag_merge":       {2, 64, fixed(TDynamic)},
 	// networks
-	"ipv4_is_private":  {1, 1, fixed(TBool)},
-	"ipv4_is_in_range": {2, 2, fixed(TBool)},
-	"parse_ipv4":       {1, 1, fixed(TLong)},
+	"ipv4_is_private":          {1, 1, fixed(TBool)},
+	"ipv4_is_in_range":         {2, 2, fixed(TBool)},
+	"parse_ipv4":               {1, 1, fixed(TLong)},
+	"geo_info_from_ip_address": {1, 1, fixed(TDynamic)},
 }
 
 // funcAliases map alternative and deprecated names to canonical ones.

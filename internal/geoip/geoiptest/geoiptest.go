@@ -72,11 +72,13 @@ func BuildCity(layout Layout, ipVersion int, nets []Net) ([]byte, error) {
 			return mmdbtype.Map{
 				"country": mmdbtype.Map{"iso_code": mmdbtype.String(n.Country),
 					"names": mmdbtype.Map{"en": mmdbtype.String("country " + n.Country)}},
-				"city": mmdbtype.Map{"names": mmdbtype.Map{"en": mmdbtype.String(n.City)}},
+				"city":         mmdbtype.Map{"names": mmdbtype.Map{"en": mmdbtype.String(n.City)}},
+				"subdivisions": mmdbtype.Slice{mmdbtype.Map{"names": mmdbtype.Map{"en": mmdbtype.String("state " + n.Country)}}},
+				"location":     mmdbtype.Map{"latitude": mmdbtype.Float64(1.5), "longitude": mmdbtype.Float64(2.5)},
 			}
 		}
 		return mmdbtype.Map{"country_code": mmdbtype.String(n.Country), "city": mmdbtype.String(n.City),
-			"latitude": mmdbtype.Float32(1.5), "longitude": mmdbtype.Float32(2.5)}
+			"state1": mmdbtype.String("state " + n.Country), "latitude": mmdbtype.Float32(1.5), "longitude": mmdbtype.Float32(2.5)}
 	})
 }
 

@@ -408,6 +408,10 @@ func (d DuckDB) Func(fn string, a []Arg, ret kql.Type) (string, error) {
 	// ---- networks
 	case "parse_ipv4":
 		return d.ipv4Num(d.text(a[0])), nil
+	case "geo_info_from_ip_address":
+		// wsec_geo_info is registered by the store (store/duckdb/geo.go)
+		// over the server's GeoIP databases.
+		return "CAST(wsec_geo_info(" + d.text(a[0]) + ") AS JSON)", nil
 	case "ipv4_is_private":
 		ip := d.text(a[0])
 		return "(CASE WHEN " + d.ipv4Num(ip) + " IS NULL THEN NULL ELSE regexp_matches(" + ip + `, '^(10\.|172\.(1[6-9]|2[0-9]|3[01])\.|192\.168\.)') END)`, nil

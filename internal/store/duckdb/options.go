@@ -48,6 +48,11 @@ type Options struct {
 	// default (the number of cores).
 	Threads int
 
+	// GeoInfo answers wsec_geo_info(ip), what KQL's
+	// geo_info_from_ip_address() reads: a JSON object, or false for null
+	// (geoip.DB.GeoInfoJSON). Called concurrently. nil: always null.
+	GeoInfo func(ip string) (string, bool)
+
 	// RetentionDays maps a table name (SecurityEvent, Foo_CL, ...) to its
 	// retention in days. Tables not listed keep DefaultRetentionDays; a
 	// value ≤ 0 keeps that table forever.

@@ -111,6 +111,9 @@ func (w *Workspace) open(dsn string) (err error) {
 	if err := registerColFunc(w); err != nil {
 		return err
 	}
+	if err := registerGeoFunc(w); err != nil {
+		return err
+	}
 	if err := w.migrate(ctx); err != nil { // its commit syncs the WAL's directory entry
 		return err
 	}
