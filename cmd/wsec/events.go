@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 	"unicode/utf8"
 
 	"wsec/internal/cli"
@@ -273,7 +272,7 @@ func appendRowJSON(dst []byte, t *schema.Table, r *schema.Row) []byte {
 			dst = strconv.AppendFloat(dst, c.F, 'g', -1, 64)
 		case schema.DateTime:
 			dst = append(dst, '"')
-			dst = time.Unix(0, c.I).UTC().AppendFormat(dst, event.TimeLayout)
+			dst = schema.TicksTime(c.I).AppendFormat(dst, event.TimeLayout)
 			dst = append(dst, '"')
 		default:
 			dst = event.AppendJSONString(dst, c.S)

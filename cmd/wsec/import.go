@@ -86,7 +86,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	prog := newProgress(stderr, totalBytes, *quiet)
 	var tot eventsTotals
-	var stored, dups, skippedFiles int
+	var stored, dups, refused, skippedFiles int
 	for _, path := range files {
 		tot.files++
 		sender, err := importSender(path, policy)
@@ -128,6 +128,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		tot.kept += imp.kept
 		stored += imp.stored
 		dups += imp.dups
+		refused += imp.refused
 		if err != nil {
 			tot.unreadable++
 			fmt.Fprintf(stderr, "\nwsec import: %s: %v\n", path, err)
@@ -144,6 +145,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	prog.finish()
 	tot.print(stderr, "import")
 	fmt.Fprintf(stderr, "wsec import: %d stored, %d already in the workspace", stored, dups)
+	if refused > 0 {
+		fmt.Fprintf(stderr, ", %d refused by the workspace", refused)
+	}
 	if skippedFiles > 0 {
 		fmt.Fprintf(stderr, ", %d files skipped as imported before (--force to send them again)", skippedFiles)
 	}
@@ -190,6 +194,7 @@ type fileImport struct {
 	buf                []byte
 	n                  int
 	kept, stored, dups int
+	refused            int
 }
 
 func (f *fileImport) add(evs []*event.Event) error {
@@ -217,6 +222,11 @@ func (f *fileImport) flush() error {
 		if err == nil {
 			f.stored += res.Stored
 			f.dups += res.Duplicates
+			f.refused += len(res.Rejected)
+			if len(res.Rejected) > 0 {
+				fmt.Fprintf(f.warn, "\nwsec import: batch %d: the workspace refused %d events, e.g. event %d: %s\n",
+					f.seq, len(res.Rejected), res.Rejected[0].Index, res.Rejected[0].Reason)
+			}
 			f.buf, f.n = f.buf[:0], 0
 			return nil
 		}

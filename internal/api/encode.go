@@ -100,10 +100,7 @@ func appendCell(dst []byte, v any) ([]byte, bool) {
 		return appendReal(dst, x), true
 	case float32:
 		return appendReal(dst, float64(x)), true
-	case time.Time:
-		if x.IsZero() {
-			return append(dst, "null"...), true
-		}
+	case time.Time: // 0001-01-01 too: KQL's first datetime, not null (nil is)
 		dst = append(dst, '"')
 		dst = x.UTC().AppendFormat(dst, datetimeLayout)
 		return append(dst, '"'), true

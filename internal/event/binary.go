@@ -4,12 +4,17 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
-// binaryVersion is the first byte of every binary record; FORMAT.md
-// describes version 1.
-const binaryVersion = 1
+// Record versions, the first byte of every binary record (FORMAT.md). A
+// record is version 1 unless its TimeCreated needs version 2, so decoders
+// that know version 1 only read every other record as before.
+const (
+	binaryVersion     = 1
+	binaryVersionWide = 2 // TimeCreated as seconds and nanoseconds
+)
 
 // Limits a decoder enforces on untrusted input, so that a hostile record
 // cannot make it allocate more than its own size suggests.
@@ -36,13 +41,23 @@ func (e *Event) AppendBinary(dst []byte) []byte {
 	if e.Rendering != nil {
 		flags |= flagRendering
 	}
-	dst = append(dst, binaryVersion, flags, byte(e.Section))
+	version := byte(binaryVersion)
+	wide := !UnixNanoFits(s.TimeCreated) && !s.TimeCreated.IsZero()
+	if wide {
+		version = binaryVersionWide
+	}
+	dst = append(dst, version, flags, byte(e.Section))
 	dst = binary.AppendUvarint(dst, uint64(s.EventID))
 	dst = binary.AppendUvarint(dst, uint64(s.Qualifiers))
 	dst = append(dst, s.Version, s.Level, s.Opcode)
 	dst = binary.AppendUvarint(dst, uint64(s.Task))
 	dst = binary.AppendUvarint(dst, s.Keywords)
-	dst = binary.AppendVarint(dst, timeToNanos(s.TimeCreated))
+	if wide {
+		dst = binary.AppendVarint(dst, s.TimeCreated.Unix())
+		dst = binary.AppendUvarint(dst, uint64(s.TimeCreated.Nanosecond()))
+	} else {
+		dst = binary.AppendVarint(dst, timeToNanos(s.TimeCreated))
+	}
 	dst = binary.AppendUvarint(dst, s.EventRecordID)
 	dst = binary.AppendUvarint(dst, uint64(s.ProcessID))
 	dst = binary.AppendUvarint(dst, uint64(s.ThreadID))
@@ -67,7 +82,16 @@ func (e *Event) AppendBinary(dst []byte) []byte {
 	return dst
 }
 
-// timeToNanos keeps the zero time distinct from the Unix epoch.
+// UnixNanoFits reports whether t.UnixNano() holds t: int64 nanoseconds
+// span 1677-09-21 to 2262-04-11 and wrap outside (to be safe, the seconds
+// at either end count as outside too).
+func UnixNanoFits(t time.Time) bool {
+	sec := t.Unix()
+	return sec > math.MinInt64/1_000_000_000 && sec < math.MaxInt64/1_000_000_000
+}
+
+// timeToNanos keeps the zero time distinct from the Unix epoch. t must fit
+// (UnixNanoFits) or be zero.
 func timeToNanos(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
@@ -218,8 +242,8 @@ func (d *binDecoder) event(e *Event) error {
 	if err != nil {
 		return err
 	}
-	if ver != binaryVersion {
-		return fmt.Errorf("binary event version %d is not supported (want %d); upgrade the workspace", ver, binaryVersion)
+	if ver != binaryVersion && ver != binaryVersionWide {
+		return fmt.Errorf("binary event version %d is not supported (want %d or %d); upgrade the workspace", ver, binaryVersion, binaryVersionWide)
 	}
 	flags, err := d.byte()
 	if err != nil {
@@ -260,7 +284,15 @@ func (d *binDecoder) event(e *Event) error {
 	if err != nil {
 		return fmt.Errorf("TimeCreated: %w", err)
 	}
-	s.TimeCreated = nanosToTime(int64(ut>>1) ^ -int64(ut&1))
+	if ver == binaryVersionWide {
+		ns, err := d.uvarintMax("TimeCreated nanoseconds", 999_999_999)
+		if err != nil {
+			return err
+		}
+		s.TimeCreated = time.Unix(int64(ut>>1)^-int64(ut&1), int64(ns)).UTC()
+	} else {
+		s.TimeCreated = nanosToTime(int64(ut>>1) ^ -int64(ut&1))
+	}
 	if s.EventRecordID, err = d.uvarint(); err != nil {
 		return fmt.Errorf("EventRecordID: %w", err)
 	}

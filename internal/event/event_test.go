@@ -169,6 +169,46 @@ func TestBinaryRoundTrip(t *testing.T) {
 	}
 }
 
+// TestBinaryTimesOutsideNanoseconds: a TimeCreated that Unix nanoseconds
+// cannot hold (before 1678, after 2261; Windows writes FILETIME from 1601)
+// survives the binary form exactly, instead of wrapping to another date
+// (issue 9.2); times inside that range keep the version 1 record, which
+// every decoder reads.
+func TestBinaryTimesOutsideNanoseconds(t *testing.T) {
+	for _, tc := range []struct {
+		t       time.Time
+		version byte
+	}{
+		{time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC), 2}, // FILETIME 0
+		{time.Date(3000, 1, 1, 12, 30, 0, 1234500, time.UTC), 2},
+		{time.Date(1677, 9, 21, 0, 12, 43, 145224100, time.UTC), 2},
+		{time.Date(2262, 4, 11, 23, 47, 16, 854775900, time.UTC), 2},
+		{time.Date(30828, 9, 14, 2, 48, 5, 477580700, time.UTC), 2}, // the last FILETIME Windows converts
+		{time.Date(1, 1, 1, 0, 0, 0, 100, time.UTC), 2},
+		{time.Time{}, 1}, // absent, or 0001-01-01
+		{time.Date(2019, 3, 19, 23, 40, 1, 123456700, time.UTC), 1},
+		{time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), 1},
+		{time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC), 1},
+	} {
+		e := logon4624()
+		e.System.TimeCreated = tc.t
+		b := e.AppendBinary(nil)
+		if b[0] != tc.version {
+			t.Errorf("%s: record version %d, want %d", tc.t, b[0], tc.version)
+		}
+		got, n, err := DecodeBinary(b)
+		if err != nil || n != len(b) {
+			t.Fatalf("%s: decode: n=%d/%d err=%v", tc.t, n, len(b), err)
+		}
+		if !got.System.TimeCreated.Equal(tc.t) {
+			t.Errorf("TimeCreated %s came back as %s", tc.t.Format(TimeLayout), got.System.TimeCreated.Format(TimeLayout))
+		}
+		if !reflect.DeepEqual(got, e) {
+			t.Errorf("%s: round trip differs", tc.t)
+		}
+	}
+}
+
 func TestBinaryTruncated(t *testing.T) {
 	b := logon4624().AppendFramed(nil)
 	for n := 0; n < len(b); n++ {
@@ -197,6 +237,9 @@ func FuzzBatchDecoder(f *testing.F) {
 	}
 	f.Add(batch)
 	f.Add([]byte{5, 1, 0, 0, 0, 0})
+	wide := logon4624()
+	wide.System.TimeCreated = time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.Add(wide.AppendFramed(nil))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d := NewBatchDecoder(b)
 		for d.More() {

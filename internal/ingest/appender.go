@@ -44,9 +44,10 @@ type Appender interface {
 
 // Result is what AppendEvents did with a batch.
 type Result struct {
-	Stored         int  // events written
-	Duplicates     int  // events skipped because their event.Key was stored before
-	DuplicateBatch bool // the (sender, seq) was stored before; nothing written
+	Stored         int                  // events written
+	Duplicates     int                  // events skipped because their event.Key was stored before
+	DuplicateBatch bool                 // the (sender, seq) was stored before; nothing written
+	Rejected       []protocol.Rejection // events refused one by one (no identity, a time out of range)
 }
 
 // Heartbeat is one agent heartbeat: the agent's view of itself (the

@@ -77,7 +77,7 @@ func (s *fakeStore) AppendEvents(ctx context.Context, ws, sender string, seq uin
 	}
 	bk := ws + "|" + sender + "|" + strconv.FormatUint(seq, 10)
 	if s.batches[bk] {
-		return Result{DuplicateBatch: true}, nil
+		return Result{DuplicateBatch: true, Duplicates: len(evs)}, nil // stored nothing: every event is in already
 	}
 	if s.keys[ws] == nil {
 		s.keys[ws] = map[event.Key]bool{}

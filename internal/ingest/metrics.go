@@ -49,7 +49,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}, []string{"endpoint", "reason"}),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wsec_ingest_events_total",
-			Help: "Events (Data Collector: records) by endpoint and result: accepted in a valid request, stored, duplicate.",
+			Help: "Events (Data Collector: records) by endpoint and result: accepted in a valid request, stored, duplicate, rejected (refused one by one).",
 		}, []string{"endpoint", "result"}),
 		duplicateBatch: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "wsec_ingest_duplicate_batches_total",

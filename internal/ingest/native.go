@@ -120,13 +120,14 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 	h.m.events.WithLabelValues(ep, "accepted").Add(float64(len(evs)))
 	h.m.events.WithLabelValues(ep, "stored").Add(float64(res.Stored))
 	h.m.events.WithLabelValues(ep, "duplicate").Add(float64(res.Duplicates))
+	h.m.events.WithLabelValues(ep, "rejected").Add(float64(len(res.Rejected)))
 	if res.DuplicateBatch {
 		h.m.duplicateBatch.Inc()
 	}
 	server.LogAttrs(ctx, slog.String("endpoint", ep), slog.String("outcome", outcomeOK),
 		slog.Int("events", len(evs)), slog.Int("stored", res.Stored), slog.Int("duplicates", res.Duplicates),
-		slog.Bool("duplicate_batch", res.DuplicateBatch), slog.Int("truncated_fields", truncated))
+		slog.Bool("duplicate_batch", res.DuplicateBatch), slog.Int("rejected", len(res.Rejected)), slog.Int("truncated_fields", truncated))
 	server.WriteJSON(w, http.StatusOK, protocol.BatchResult{
-		Accepted: len(evs), Stored: res.Stored, Duplicates: res.Duplicates, DuplicateBatch: res.DuplicateBatch,
+		Accepted: len(evs), Stored: res.Stored, Duplicates: res.Duplicates, DuplicateBatch: res.DuplicateBatch, Rejected: res.Rejected,
 	})
 }

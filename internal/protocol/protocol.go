@@ -57,12 +57,22 @@ const (
 
 // BatchResult is the answer of POST PathEvents to a stored batch. The
 // counts are of this request: a batch sent again (DuplicateBatch) stored
-// nothing, and each of its events counts as a duplicate.
+// nothing, and each of its events counts as a duplicate. Stored +
+// Duplicates + len(Rejected) = Accepted.
 type BatchResult struct {
-	Accepted       int  `json:"accepted"`       // events in the request
-	Stored         int  `json:"stored"`         // events this request wrote
-	Duplicates     int  `json:"duplicates"`     // events stored before, by any sender, or twice in the batch
-	DuplicateBatch bool `json:"duplicateBatch"` // the (sender, seq) was committed before
+	Accepted       int         `json:"accepted"`           // events in the request
+	Stored         int         `json:"stored"`             // events this request wrote
+	Duplicates     int         `json:"duplicates"`         // events stored before, by any sender, or twice in the batch
+	DuplicateBatch bool        `json:"duplicateBatch"`     // the (sender, seq) was committed before
+	Rejected       []Rejection `json:"rejected,omitempty"` // events refused one by one; the rest was taken
+}
+
+// Rejection is one event of a batch the workspace refused: Index is its
+// position in the batch (from 0), Reason says what is wrong with it.
+// Sending it again is refused again.
+type Rejection struct {
+	Index  int    `json:"index"`
+	Reason string `json:"reason"`
 }
 
 // Heartbeat is the body of POST PathHeartbeat: what an agent reports about

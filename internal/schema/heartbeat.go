@@ -26,7 +26,7 @@ type Heartbeat struct {
 func (m *Mapper) HeartbeatRow(h *Heartbeat, r *Row) *Table {
 	r.Reset()
 	c := &m.hb
-	r.SetInt(c.timeGenerated, h.Time.UnixNano())
+	r.SetTime(c.timeGenerated, h.Time)
 	r.SetString(c.typ, HeartbeatTable)
 	r.SetReal(c.eventsPerSecond, h.EventsPerSecond)
 	r.SetInt(c.queueDepth, h.QueueDepth)

@@ -111,7 +111,7 @@ func cellText(t *Table, c Cell) string {
 	case Int, Long, Bool:
 		return strconv.FormatInt(c.I, 10)
 	case DateTime:
-		return time.Unix(0, c.I).UTC().Format(time.RFC3339Nano)
+		return TicksTime(c.I).Format(time.RFC3339Nano)
 	case Real:
 		return strconv.FormatFloat(c.F, 'g', -1, 64)
 	}
@@ -126,7 +126,7 @@ func sameValue(t *Table, col int, theirs string, ours Cell) bool {
 		return err == nil && v == ours.I
 	case DateTime:
 		tt, err := time.Parse(time.RFC3339Nano, theirs)
-		return err == nil && tt.UnixNano() == ours.I
+		return err == nil && Ticks(tt) == ours.I
 	}
 	return theirs == ours.S
 }

@@ -1,7 +1,9 @@
 package schema
 
 import (
+	"math"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -236,8 +238,8 @@ func hasLowerPrefix(s, prefix string) bool {
 }
 
 // Cell is one set value of a Row. S holds string, dynamic (JSON text) and
-// guid values; I holds int, long and bool (0/1) values and datetimes as Unix
-// nanoseconds; F holds reals.
+// guid values; I holds int, long and bool (0/1) values and datetimes as
+// Ticks; F holds reals.
 type Cell struct {
 	Col int
 	S   string
@@ -258,8 +260,50 @@ func (r *Row) Reset() { r.Cells = r.Cells[:0] }
 // SetString sets a string, dynamic or guid column.
 func (r *Row) SetString(col int, s string) { r.Cells = append(r.Cells, Cell{Col: col, S: s}) }
 
-// SetInt sets an int, long, bool or datetime (Unix ns) column.
+// SetInt sets an int, long, bool or datetime (Ticks) column.
 func (r *Row) SetInt(col int, v int64) { r.Cells = append(r.Cells, Cell{Col: col, I: v}) }
+
+// SetTime sets a datetime column.
+func (r *Row) SetTime(col int, t time.Time) { r.SetInt(col, Ticks(t)) }
+
+// ticksToUnix is the number of seconds from 0001-01-01 to the Unix epoch.
+const ticksToUnix = 62135596800
+
+// Ticks is t as a datetime cell holds it: 100 ns ticks since 0001-01-01
+// UTC, as KQL datetimes are. That covers every time Windows writes, at its
+// precision (FILETIME counts 100 ns from 1601), where Unix nanoseconds in
+// an int64 wrap outside the years 1677-2262. Times past the ticks' range
+// (year 29228 on) saturate.
+func Ticks(t time.Time) int64 {
+	sec := t.Unix() + ticksToUnix
+	const maxSec = math.MaxInt64 / 10_000_000
+	switch {
+	case sec >= maxSec:
+		return math.MaxInt64
+	case sec <= -maxSec:
+		return math.MinInt64
+	}
+	return sec*1e7 + int64(t.Nanosecond()/100)
+}
+
+// TicksTime is the time of a datetime cell (UTC).
+func TicksTime(ticks int64) time.Time {
+	sec, frac := ticks/1e7, ticks%1e7
+	if frac < 0 {
+		sec, frac = sec-1, frac+1e7
+	}
+	return time.Unix(sec-ticksToUnix, frac*100).UTC()
+}
+
+// TicksMicros converts ticks to Unix microseconds (DuckDB's TIMESTAMP),
+// rounding down.
+func TicksMicros(ticks int64) int64 {
+	us := ticks / 10
+	if ticks%10 < 0 {
+		us--
+	}
+	return us - ticksToUnix*1e6
+}
 
 // SetReal sets a real column.
 func (r *Row) SetReal(col int, v float64) { r.Cells = append(r.Cells, Cell{Col: col, F: v}) }

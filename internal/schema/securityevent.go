@@ -105,7 +105,7 @@ func (m *Mapper) securityEvent(e *event.Event, sourceSystem string, r *Row, even
 	}
 
 	// System columns.
-	r.SetInt(c.timeGenerated, s.TimeCreated.UnixNano())
+	r.SetTime(c.timeGenerated, s.TimeCreated)
 	r.SetString(c.computer, s.Computer)
 	r.SetInt(c.eventID, int64(s.EventID))
 	r.SetString(c.channel, s.Channel)

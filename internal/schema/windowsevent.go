@@ -27,7 +27,7 @@ func (m *Mapper) windowsEvent(e *event.Event, sourceSystem string, r *Row) {
 	recordID := str[jsonEnd:recEnd]
 	keywords := str[recEnd:]
 
-	r.SetInt(c.timeGenerated, s.TimeCreated.UnixNano())
+	r.SetTime(c.timeGenerated, s.TimeCreated)
 	r.SetString(c.computer, s.Computer)
 	r.SetInt(c.eventID, int64(s.EventID))
 	r.SetString(c.channel, s.Channel)

@@ -14,9 +14,20 @@ type AppendResult struct {
 	// in the same batch.
 	Duplicates int
 	// Duplicate is true when the batch's (sender, seq) was committed before:
-	// nothing was written, so Stored is 0 and every event counts in
-	// Duplicates.
+	// nothing was written, so Stored is 0 and every event not rejected
+	// counts in Duplicates.
 	Duplicate bool
+	// Rejected are the events the store refused, each with why; the rest
+	// of the batch is stored. Stored + Duplicates + len(Rejected) is the
+	// number of events of the batch.
+	Rejected []Rejection
+}
+
+// Rejection is an event of a batch that was refused: Index is its position
+// in the batch, Reason says what is wrong with it.
+type Rejection struct {
+	Index  int
+	Reason string
 }
 
 // Column is one result column. Type is the KQL type name: string, int,

@@ -25,6 +25,7 @@ import (
 	"wsec/internal/ingest"
 	"wsec/internal/kql"
 	kqlsql "wsec/internal/kql/sql"
+	"wsec/internal/protocol"
 	"wsec/internal/schema"
 	"wsec/internal/store"
 )
@@ -83,7 +84,11 @@ func (s *Service) AppendEvents(ctx context.Context, ws, sender string, seq uint6
 		return ingest.Result{}, err
 	}
 	r, err := st.AppendEvents(ctx, sender, seq, evs, sourceSystem)
-	return ingest.Result{Stored: r.Stored, Duplicates: r.Duplicates, DuplicateBatch: r.Duplicate}, err
+	res := ingest.Result{Stored: r.Stored, Duplicates: r.Duplicates, DuplicateBatch: r.Duplicate}
+	for _, rj := range r.Rejected {
+		res.Rejected = append(res.Rejected, protocol.Rejection{Index: rj.Index, Reason: rj.Reason})
+	}
+	return res, err
 }
 
 // AppendCustom implements ingest.Appender.

@@ -38,6 +38,11 @@ const parallelEncodeMin = 2048
 //   - Durable: once AppendEvents returns nil, the batch survives a crash of
 //     the process (and a power loss, as far as fsync is honoured).
 //
+//   - Refused one by one: an event without identity (no System block) or
+//     whose TimeCreated is outside the years 1-9999 is not stored and is
+//     listed in Rejected with why; the rest of the batch is. Any other
+//     TimeCreated is stored as Windows wrote it (FILETIME 0 is 1601-01-01).
+//
 // A batch of more than Options.MaxBatchEvents events is refused with
 // store.ErrLimit. ctx is checked when the batch is queued and when its group
 // starts (group.go): a call whose ctx ended by then stores nothing and
@@ -66,6 +71,7 @@ func (w *Workspace) AppendEvents(ctx context.Context, sender string, seq uint64,
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
+	events, rejected := refuseEvents(events)
 	received := w.s.opts.Now().UTC()
 	req := &appendReq{ctx: ctx, sender: sender, seq: seq, events: len(events), received: received,
 		enc: w.encodeEvents(events, sourceSystem, received), done: make(chan struct{})}
@@ -77,7 +83,51 @@ func (w *Workspace) AppendEvents(ctx context.Context, sender string, seq uint64,
 		return store.AppendResult{}, fmt.Errorf("append batch %s/%d: %w", sender, seq, req.err)
 	}
 	w.s.m.appendSeconds.WithLabelValues("events").Observe(time.Since(start).Seconds())
+	w.s.m.rejectedEvents.Add(float64(len(rejected)))
+	req.res.Rejected = rejected
 	return req.res, nil
+}
+
+// Bounds of TimeCreated the store keeps: KQL's datetime range (years 1 to
+// 9999), which holds every time Windows writes in practice (FILETIME 0 is
+// 1601) and fits DuckDB's TIMESTAMP.
+var (
+	minTimeCreated = time.Time{}
+	maxTimeCreated = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+)
+
+// refuseEvents returns the events the store can keep and the others, each
+// with why. Refusing depends on the event alone, so a retried batch is
+// refused the same events.
+func refuseEvents(events []*event.Event) ([]*event.Event, []store.Rejection) {
+	var rejected []store.Rejection
+	kept := events
+	for i, e := range events {
+		reason := refusal(e)
+		if reason == "" {
+			if rejected != nil {
+				kept = append(kept, e)
+			}
+			continue
+		}
+		if rejected == nil {
+			kept = append(make([]*event.Event, 0, len(events)-1), events[:i]...)
+		}
+		rejected = append(rejected, store.Rejection{Index: i, Reason: reason})
+	}
+	return kept, rejected
+}
+
+// refusal says why the store cannot keep e, or "" when it can.
+func refusal(e *event.Event) string {
+	s := &e.System
+	if s.Computer == "" && s.Channel == "" && s.EventRecordID == 0 {
+		return "the event has no System block (no Computer, Channel or EventRecordID), so it has no identity to store it by; send each event as wsec writes it (a native batch line must be an event object, not null)"
+	}
+	if t := s.TimeCreated; t.Before(minTimeCreated) || t.After(maxTimeCreated) {
+		return fmt.Sprintf("TimeCreated %s is outside the years 1 to 9999 that a datetime holds", t.UTC().Format(event.TimeLayout))
+	}
+	return ""
 }
 
 // encodedBatch is a batch mapped and encoded per target table: chunks[0]
@@ -136,7 +186,7 @@ func (w *Workspace) encodeEvents(events []*event.Event, sourceSystem string, rec
 				dst.cols[dst.l.key0].SetInt(int64(k[0]))
 				dst.cols[dst.l.key1].SetInt(int64(k[1]))
 				dst.keys = append(dst.keys, k)
-				dst.days = append(dst.days, dayOf(e.System.TimeCreated.UnixNano()))
+				dst.days = append(dst.days, dayOf(e.System.TimeCreated.UnixMicro()))
 			}
 			out[p] = part{se: se, we: we, overflows: encSE.overflows + encWE.overflows}
 		}

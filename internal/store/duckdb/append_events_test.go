@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -29,7 +30,7 @@ func TestAppendEventsRoutesByChannel(t *testing.T) {
 	w := mustWorkspace(t, s, "ws")
 	sec, sys := securityEvents(t), sysmonEvents(t)
 	res := appendOK(t, w, "a", 1, append(append([]*event.Event{}, sec...), sys...))
-	if res != (store.AppendResult{Stored: len(sec) + len(sys)}) {
+	if !reflect.DeepEqual(res, store.AppendResult{Stored: len(sec) + len(sys)}) {
 		t.Fatalf("result %+v", res)
 	}
 	if n := count(t, w, "SecurityEvent"); n != int64(len(sec)) {
@@ -373,7 +374,7 @@ func TestAppendEventsRecutBatch(t *testing.T) {
 		if err != nil {
 			t.Fatalf("step %d: %v", i, err)
 		}
-		if res != step.want {
+		if !reflect.DeepEqual(res, step.want) {
 			t.Errorf("step %d: %+v, want %+v", i, res, step.want)
 		}
 	}

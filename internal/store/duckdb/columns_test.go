@@ -30,7 +30,7 @@ func expectedCell(c *schema.Cell, t schema.Type) any {
 	case schema.Bool:
 		return c.I != 0
 	case schema.DateTime:
-		return time.Unix(0, c.I).UTC().Truncate(time.Microsecond)
+		return schema.TicksTime(c.I).Truncate(time.Microsecond)
 	case schema.TimeSpan:
 		return time.Duration(c.I).Truncate(time.Microsecond)
 	}

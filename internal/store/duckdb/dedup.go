@@ -28,15 +28,24 @@ func eventKey(e *event.Event, buf []byte) (key, []byte) {
 	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(e.System.Channel)))
 	buf = append(buf, e.System.Channel...)
 	buf = binary.LittleEndian.AppendUint64(buf, e.System.EventRecordID)
-	buf = binary.LittleEndian.AppendUint64(buf, uint64(e.System.TimeCreated.UnixNano()))
+	t := e.System.TimeCreated
+	if event.UnixNanoFits(t) {
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(t.UnixNano()))
+	} else {
+		// Outside 1678-2261 Unix nanoseconds wrap: seconds and nanoseconds
+		// (a longer input, so never the hash of a time inside the range).
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(t.Unix()))
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(t.Nanosecond()))
+	}
 	h := xxh3.Hash128(buf)
 	return key{h.Hi, h.Lo}, buf
 }
 
-// dayOf is the UTC day number of a TimeCreated in Unix nanoseconds.
-func dayOf(ns int64) int64 {
-	d := ns / dayNanos
-	if ns < 0 && ns%dayNanos != 0 {
+// dayOf is the UTC day number of a TimeCreated in Unix microseconds (the
+// unit of TimeGenerated).
+func dayOf(us int64) int64 {
+	d := us / dayMicros
+	if us < 0 && us%dayMicros != 0 {
 		d--
 	}
 	return d
@@ -108,8 +117,7 @@ func (d *dedupIndex) loadDays(ctx context.Context, conn *sql.Conn, tables []stri
 func loadDay(ctx context.Context, conn *sql.Conn, table string, day int64, into map[key]struct{}) error {
 	q := "SELECT " + quoteIdent(keyCol0) + ", " + quoteIdent(keyCol1) + " FROM " + quoteIdent(table) +
 		" WHERE \"TimeGenerated\" >= make_timestamp(CAST(? AS BIGINT)) AND \"TimeGenerated\" < make_timestamp(CAST(? AS BIGINT))"
-	usPerDay := dayNanos / 1000
-	rs, err := conn.QueryContext(ctx, q, day*usPerDay, (day+1)*usPerDay)
+	rs, err := conn.QueryContext(ctx, q, day*dayMicros, (day+1)*dayMicros)
 	if err != nil {
 		return err
 	}

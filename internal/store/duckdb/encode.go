@@ -395,7 +395,7 @@ func (enc *encoder) extraText(b []byte, col schema.Column, c *schema.Cell) []byt
 	case schema.Bool:
 		return strconv.AppendBool(b, c.I != 0)
 	case schema.DateTime:
-		return time.Unix(0, c.I).UTC().AppendFormat(b, "2006-01-02 15:04:05.999999")
+		return schema.TicksTime(c.I).AppendFormat(b, "2006-01-02 15:04:05.999999")
 	}
 	return append(b, validUTF8(c.S)...)
 }
@@ -414,7 +414,7 @@ func (enc *encoder) setHot(c *bulk.Column, cell *schema.Cell, t schema.Type) {
 	case schema.Real:
 		c.SetFloat(cell.F)
 	case schema.DateTime:
-		c.SetInt(micros(cell.I))
+		c.SetInt(schema.TicksMicros(cell.I))
 	default:
 		c.SetString(validUTF8(cell.S))
 	}

@@ -108,6 +108,6 @@ const (
 	MaxRetentionDays = 4383
 )
 
-// dayNanos is one dedup bucket: identity keys are grouped by the UTC day of
+// dayMicros is one dedup bucket: identity keys are grouped by the UTC day of
 // their TimeCreated, the unit of loading and eviction.
-const dayNanos = int64(24 * time.Hour)
+const dayMicros = int64(24 * time.Hour / time.Microsecond)

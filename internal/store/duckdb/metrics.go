@@ -14,6 +14,7 @@ type metrics struct {
 	rowsAppended     *prometheus.CounterVec
 	duplicateEvents  prometheus.Counter
 	duplicateBatches prometheus.Counter
+	rejectedEvents   prometheus.Counter
 	appendSeconds    *prometheus.HistogramVec
 	querySeconds     prometheus.Histogram
 	queryErrors      prometheus.Counter
@@ -43,6 +44,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			"Events dropped because an event with the same identity was stored before."))),
 		duplicateBatches: prometheus.NewCounter(prometheus.CounterOpts(storeOpts("duplicate_batches_total",
 			"Batches whose (sender, seq) was committed before; nothing stored."))),
+		rejectedEvents: prometheus.NewCounter(prometheus.CounterOpts(storeOpts("rejected_events_total",
+			"Events of native batches refused one by one (no identity, TimeCreated out of range); the rest of their batches stored."))),
 		appendSeconds: prometheus.NewHistogramVec(storeHistogram("append_seconds",
 			"Time to append and commit one batch, by kind (events, custom, heartbeat).",
 			prometheus.ExponentialBuckets(0.0005, 2, 16)), []string{"kind"}),
@@ -61,7 +64,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			"Workspace databases open."))),
 	}
 	if err := metricset.Register(reg, []prometheus.Collector{m.rowsAppended, m.duplicateEvents, m.duplicateBatches,
-		m.appendSeconds, m.querySeconds, m.queryErrors, m.retentionDeleted, m.intOverflows,
+		m.rejectedEvents, m.appendSeconds, m.querySeconds, m.queryErrors, m.retentionDeleted, m.intOverflows,
 		m.dedupKeys, m.openWorkspaces}); err != nil {
 		return nil, fmt.Errorf("register store metrics: %w", err)
 	}
