@@ -333,7 +333,7 @@ func (a *Alert) row(t *schema.Table, processed time.Time, row *schema.Row) {
 	if a.Kind == rule.NRT {
 		component = "NRT Alerts"
 	}
-	row.SetInt(t.MustCol("TimeGenerated"), a.Time.UnixNano())
+	row.SetTime(t.MustCol("TimeGenerated"), a.Time)
 	str("DisplayName", a.DisplayName)
 	str("AlertName", a.DisplayName)
 	str("AlertSeverity", a.Severity)
@@ -345,9 +345,9 @@ func (a *Alert) row(t *schema.Table, processed time.Time, row *schema.Row) {
 	str("AlertType", a.Workspace+"_"+a.RuleID)
 	str("ConfidenceLevel", "Unknown")
 	row.SetInt(t.MustCol("IsIncident"), 0)
-	row.SetInt(t.MustCol("StartTime"), a.Start.UnixNano())
-	row.SetInt(t.MustCol("EndTime"), a.End.UnixNano())
-	row.SetInt(t.MustCol("ProcessingEndTime"), processed.UnixNano())
+	row.SetTime(t.MustCol("StartTime"), a.Start)
+	row.SetTime(t.MustCol("EndTime"), a.End)
+	row.SetTime(t.MustCol("ProcessingEndTime"), processed)
 	js("ExtendedProperties", ext)
 	str("Entities", entitiesJSON(a.Entities))
 	str("SourceSystem", alertSource)

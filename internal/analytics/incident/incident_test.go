@@ -147,7 +147,7 @@ func TestLifecycleVersionsAndRows(t *testing.T) {
 			}
 			switch cat.SecurityIncident.Columns[c.Col].Type {
 			case schema.DateTime:
-				cells[i] = time.Unix(0, c.I).UTC()
+				cells[i] = schema.TicksTime(c.I)
 			case schema.Int:
 				cells[i] = int32(c.I)
 			default:

@@ -33,7 +33,7 @@ func Row(t *schema.Table, in *Incident, r *schema.Row) {
 	}
 	tm := func(col string, v time.Time) {
 		if !v.IsZero() {
-			r.SetInt(t.MustCol(col), v.UnixNano())
+			r.SetTime(t.MustCol(col), v)
 		}
 	}
 	js := func(col string, v any) {

@@ -94,7 +94,7 @@ func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog, rebase t
 					case schema.Real:
 						vals[c.Col] = c.F
 					case schema.DateTime:
-						tm := time.Unix(0, c.I).UTC()
+						tm := schema.TicksTime(c.I)
 						vals[c.Col] = tm
 						if tbl.Columns[c.Col].Name == TimeColumn {
 							p.tgCol = c.Col

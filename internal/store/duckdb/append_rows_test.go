@@ -20,7 +20,7 @@ func TestAppendRowsDetectionTables(t *testing.T) {
 	for i, id := range []string{"a-1", "a-2"} {
 		rows[i].SetString(at.MustCol("SystemAlertId"), id)
 		rows[i].SetString(at.MustCol("AlertName"), "Security log cleared")
-		rows[i].SetInt(at.MustCol("TimeGenerated"), when.UnixNano())
+		rows[i].SetTime(at.MustCol("TimeGenerated"), when)
 		rows[i].SetInt(at.MustCol("IsIncident"), 1)
 		rows[i].SetString(at.MustCol("Entities"), `[{"Type":"host","HostName":"DC01"}]`)
 	}
