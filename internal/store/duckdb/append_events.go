@@ -26,21 +26,17 @@ const parallelEncodeMin = 2048
 //
 //   - Atomic: the batch's rows and its (sender, seq) mark commit in one
 //     transaction, or nothing of the batch is stored.
-//
 //   - Idempotent: a batch whose (sender, seq) was committed before with as
 //     many events stores nothing and returns Duplicate (Stored 0, every
 //     event a duplicate), so a sender may retry any batch it has no answer
 //     for. One of another size under the same (sender, seq) was cut anew
 //     and is deduplicated event by event instead.
-//
 //   - Deduplicated: an event whose identity (event.Key: Computer, Channel,
 //     EventRecordID, TimeCreated) was stored before, by any sender, in any
 //     batch, however old, or earlier in this batch, is not stored again and
 //     is counted in Duplicates.
-//
 //   - Durable: once AppendEvents returns nil, the batch survives a crash of
 //     the process (and a power loss, as far as fsync is honoured).
-//
 //   - Refused one by one: an event without identity (no System block) or
 //     whose TimeCreated is outside the years 1-9999 is not stored and is
 //     listed in Rejected with why; the rest of the batch is. Any other
