@@ -14,6 +14,9 @@ type refusal struct {
 	code   string // Azure-style error code, sent to the client
 	reason string // metric label (bounded set)
 	msg    string // what was wrong and what to do
+	// bodyUnread: refused before its body was read; the connection is
+	// closed after the answer rather than drained.
+	bodyUnread bool
 }
 
 func (r *refusal) Error() string { return r.msg }

@@ -101,6 +101,13 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, endpoint string
 	if ref.status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "1")
 	}
+	if ref.bodyUnread {
+		// Neither wait for the body before answering nor drain it after
+		// (net/http does both, up to 256 KiB, to keep the connection): a
+		// client that drips it would hold the connection for ReadTimeout.
+		w.Header().Set("Connection", "close")
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+	}
 	server.WriteError(w, ref.status, ref.code, ref.msg)
 }
 
@@ -142,6 +149,27 @@ type admitted struct {
 // signature covers the body's digest, checked once read). Reading the
 // body takes at most BodyTimeout.
 func (h *Handler) admit(w http.ResponseWriter, r *http.Request, resource string, check func(signer string) (string, *refusal)) (*admitted, *refusal) {
+	req, ref := h.admitHeaders(w, r, resource, check)
+	if ref != nil {
+		ref.bodyUnread = true
+		return nil, ref
+	}
+	body, ref := h.readBody(w, r)
+	if ref == nil {
+		if err := auth.CheckBody(r, body); err != nil {
+			ref = fromAuth(err)
+		}
+	}
+	if ref != nil {
+		req.release()
+		return nil, ref
+	}
+	req.body = body
+	return req, nil
+}
+
+// admitHeaders is admit up to taking the slot, before the body.
+func (h *Handler) admitHeaders(w http.ResponseWriter, r *http.Request, resource string, check func(signer string) (string, *refusal)) (*admitted, *refusal) {
 	if r.ContentLength > h.limits.MaxBodyBytes {
 		return nil, tooLarge(r.ContentLength, h.limits.MaxBodyBytes)
 	}
@@ -165,17 +193,7 @@ func (h *Handler) admit(w http.ResponseWriter, r *http.Request, resource string,
 	if ref != nil {
 		return nil, ref
 	}
-	body, ref := h.readBody(w, r)
-	if ref == nil {
-		if err := auth.CheckBody(r, body); err != nil {
-			ref = fromAuth(err)
-		}
-	}
-	if ref != nil {
-		release()
-		return nil, ref
-	}
-	return &admitted{body: body, workspace: ws, release: release}, nil
+	return &admitted{workspace: ws, release: release}, nil
 }
 
 // pathWorkspace checks the {id} of the path against the signing workspace

@@ -58,12 +58,13 @@ func TestSlowUnauthenticatedClientsDoNotBlockIngest(t *testing.T) {
 		_ = auth.SignAt(r, e.a.ID, e.b.PrimaryKey, e.clk.Now()) // a real workspace, a wrong key
 		return r.Header
 	}
+	var conns []net.Conn
 	for i := range slow {
 		path := "/api/logs?api-version=2016-04-01"
 		if i%2 == 0 {
 			path = "/v1/workspaces/" + e.a.ID + "/events"
 		}
-		dripper(t, e.url, path, hdr(path))
+		conns = append(conns, dripper(t, e.url, path, hdr(path)))
 	}
 	// Every dripper is either holding a slot or has been answered.
 	deadline := time.Now().Add(10 * time.Second)
@@ -78,6 +79,19 @@ func TestSlowUnauthenticatedClientsDoNotBlockIngest(t *testing.T) {
 	st, b := postDataCollector(t, e, "Ok", `[{"a":"b"}]`)
 	if st != http.StatusOK {
 		t.Fatalf("Data Collector post while slow clients drip: %d %s", st, b)
+	}
+	// Each slow client has its answer without sending the rest of its body
+	// (net/http would otherwise wait for it, holding the connection).
+	for i, c := range conns {
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("slow client %d got no answer: %v", i, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode/100 != 4 || !resp.Close {
+			t.Errorf("slow client %d: %d, close %v; want a refusal that closes the connection", i, resp.StatusCode, resp.Close)
+		}
 	}
 }
 
