@@ -68,6 +68,7 @@ type Ruleset struct {
 	slots        map[string]int
 	names        []string
 	byChannel    map[string]*channelRules
+	numLits      int
 	quiet        map[*Compiled]bool
 }
 
@@ -159,6 +160,7 @@ func Compile(rules []*Rule, o Options) *Ruleset {
 			}
 		}
 	}
+	rs.indexLiterals()
 	for _, cr := range rs.byChannel {
 		cr.anyB = newBucket(cr.any)
 		cr.bucketB = map[uint16]*bucket{}
@@ -437,16 +439,20 @@ type Doc struct {
 	low   []string
 	kwGen []uint32 // lowered payload values for keywords, by Data index
 	kwLow []string
-	// mark and markGen record, per bucket variant, whether the prefilter
-	// let it through for the current event.
+	// mark and litSeen record, for the current event, which bucket
+	// variants the prefilter lets through and which indexed literal pieces
+	// it saw (prefilter.go).
 	mark    []uint32
-	markGen uint32
+	litSeen []uint32
+	// exhaustive turns the literal shortcut off, for tests that compare
+	// with evaluating everything.
+	exhaustive bool
 }
 
 // NewDoc returns a Doc for matching events against rs.
 func (rs *Ruleset) NewDoc() *Doc {
 	n := len(rs.names)
-	return &Doc{rs: rs, set: make([]uint32, n), val: make([]string, n), lgen: make([]uint32, n), low: make([]string, n)}
+	return &Doc{rs: rs, set: make([]uint32, n), val: make([]string, n), lgen: make([]uint32, n), low: make([]string, n), litSeen: make([]uint32, rs.numLits)}
 }
 
 // Reset points d at e.
@@ -457,6 +463,8 @@ func (d *Doc) Reset(e *event.Event) {
 		clear(d.set)
 		clear(d.lgen)
 		clear(d.kwGen)
+		clear(d.mark)
+		clear(d.litSeen)
 		d.gen = 1
 	}
 	for i := range e.Data {

@@ -1,78 +1,126 @@
 package sigma
 
-import (
-	"strings"
-)
+import "strings"
 
 // A bucket is the rules an event of one channel and event ID meets, with a
-// prefilter that skips most of them without evaluating them.
+// prefilter that skips most of them and most of their string tests.
 //
 // Why: 1,183 process_creation rules meet every process creation event, and
-// evaluating each costs about a microsecond. Nearly every rule has a gate:
-// literals of which at least one must occur in a given field for the rule to
-// match (its Image|endswith, its CommandLine|contains list). The bucket
-// indexes the gates by a 4-byte piece of each literal; an event's gated
-// fields are scanned once, and only the rules whose gate piece occurs (and
-// the few without a gate) are evaluated. The prefilter only ever skips a
-// rule that cannot match: a literal that occurs in a value contains each of
-// its pieces. TestPrefilterAgrees checks it against evaluating every rule.
+// 162 ps_script rules every script block, often tens of kilobytes. Each
+// string test with a literal of at least four bytes is indexed by the
+// rarest 4-byte piece of its (lowered) literal: an event's indexed fields
+// are scanned once, piece by piece, which tells every such test whether it
+// can hold. Nearly every rule also has a gate — literals of which one must
+// occur for it to match (its Image|endswith, its CommandLine|contains list)
+// — so only the rules whose gate piece occurs, and the few without a gate,
+// are evaluated at all. Both only ever skip what cannot match: a value that
+// contains a literal contains each of its pieces. TestPrefilterAgrees
+// checks it against exhaustive evaluation on the whole corpus.
 type bucket struct {
 	variants []*variant
 	always   []bool // no gate: evaluate on every event
-	slots    []int  // gated fields
+	slots    []int  // indexed fields
 	grams    map[uint64][]int32
-	bloom    []uint64 // 1<<16 bits over gram keys: most positions stop here
+	gateOf   map[int32][]int32 // literal → variants it gates
+	bloom    []uint64          // 1<<16 bits over gram keys: most positions stop here
 }
 
 const gramBytes = 4
 
-// gateLit is one literal of a gate: the rule needs it (lowered) in the
-// lowered value of slot.
-type gateLit struct {
-	slot int
-	lit  string
+// indexLiterals numbers every indexable string test of the ruleset's field
+// items and gives each its rarest piece, counted over all of them.
+func (rs *Ruleset) indexLiterals() {
+	var ms []*strMatcher
+	for _, c := range rs.Rules {
+		for _, v := range c.variants {
+			walkItems(v.cond, func(n *itemNode) {
+				for _, m := range n.ms {
+					if sm, ok := m.(*strMatcher); ok && sm.lit < 0 {
+						if _, ok := literal(sm); ok {
+							sm.lit = int32(len(ms))
+							ms = append(ms, sm)
+						}
+					}
+				}
+			})
+		}
+	}
+	freq := map[string]int{}
+	for _, m := range ms {
+		l, _ := literal(m)
+		for j := 0; j+gramBytes <= len(l); j++ {
+			freq[l[j:j+gramBytes]]++
+		}
+	}
+	for _, m := range ms {
+		l, _ := literal(m)
+		for j := 0; j+gramBytes <= len(l); j++ {
+			if p := l[j : j+gramBytes]; m.piece == "" || freq[p] < freq[m.piece] {
+				m.piece = p
+			}
+		}
+	}
+	rs.numLits = len(ms)
+}
+
+func walkItems(n node, f func(*itemNode)) {
+	switch n := n.(type) {
+	case andNode:
+		for _, x := range n {
+			walkItems(x, f)
+		}
+	case orNode:
+		for _, x := range n {
+			walkItems(x, f)
+		}
+	case *notNode:
+		walkItems(n.x, f)
+	case *ofNode:
+		for _, x := range n.xs {
+			walkItems(x, f)
+		}
+	case *itemNode:
+		f(n)
+	}
 }
 
 func newBucket(vs []*variant) *bucket {
-	b := &bucket{variants: vs, always: make([]bool, len(vs)), grams: map[uint64][]int32{}, bloom: make([]uint64, 1<<16/64)}
-	// Count each piece over all literals, so that each literal is indexed
-	// by its rarest piece: ".exe" would wake every rule.
-	gates := make([][]gateLit, len(vs))
-	freq := map[string]int{}
+	b := &bucket{variants: vs, always: make([]bool, len(vs)), grams: map[uint64][]int32{}, gateOf: map[int32][]int32{}, bloom: make([]uint64, 1<<16/64)}
+	slotIdx := map[int]int{}
+	indexed := map[int32]bool{}
+	add := func(slot int, m *strMatcher) {
+		if indexed[m.lit] {
+			return
+		}
+		indexed[m.lit] = true
+		si, ok := slotIdx[slot]
+		if !ok {
+			si = len(b.slots)
+			slotIdx[slot] = si
+			b.slots = append(b.slots, slot)
+		}
+		k := gramKey(si, load32(m.piece))
+		b.grams[k] = append(b.grams[k], m.lit)
+		h := bloomBit(k)
+		b.bloom[h/64] |= 1 << (h % 64)
+	}
 	for i, v := range vs {
+		walkItems(v.cond, func(n *itemNode) {
+			for _, m := range n.ms {
+				if sm, ok := m.(*strMatcher); ok && sm.lit >= 0 {
+					add(n.slot, sm)
+				}
+			}
+		})
 		g, ok := gate(v.cond)
 		if !ok {
 			b.always[i] = true
 			continue
 		}
-		gates[i] = g
-		for _, l := range g {
-			for j := 0; j+gramBytes <= len(l.lit); j++ {
-				freq[l.lit[j:j+gramBytes]]++
+		for _, m := range g {
+			if l := b.gateOf[m.lit]; len(l) == 0 || l[len(l)-1] != int32(i) {
+				b.gateOf[m.lit] = append(l, int32(i))
 			}
-		}
-	}
-	slotIdx := map[int]int{}
-	for i, g := range gates {
-		for _, l := range g {
-			best := ""
-			for j := 0; j+gramBytes <= len(l.lit); j++ {
-				if p := l.lit[j : j+gramBytes]; best == "" || freq[p] < freq[best] {
-					best = p
-				}
-			}
-			si, ok := slotIdx[l.slot]
-			if !ok {
-				si = len(b.slots)
-				slotIdx[l.slot] = si
-				b.slots = append(b.slots, l.slot)
-			}
-			k := gramKey(si, load32(best))
-			if list := b.grams[k]; len(list) == 0 || list[len(list)-1] != int32(i) {
-				b.grams[k] = append(list, int32(i))
-			}
-			h := bloomBit(k)
-			b.bloom[h/64] |= 1 << (h % 64)
 		}
 	}
 	return b
@@ -88,16 +136,10 @@ func bloomBit(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> 48 }
 
 // run evaluates the bucket's rules that may match d's event.
 func (b *bucket) run(d *Doc, hit func(*variant)) {
-	if cap(d.mark) < len(b.variants) {
+	if len(d.mark) < len(b.variants) {
 		d.mark = make([]uint32, len(b.variants))
 	}
-	mark := d.mark[:len(b.variants)]
-	d.markGen++
-	if d.markGen == 0 {
-		clear(d.mark)
-		d.markGen = 1
-	}
-	gen := d.markGen
+	gen := d.gen
 	for si, s := range b.slots {
 		v, ok := d.value(s)
 		if !ok || len(v) < gramBytes {
@@ -111,24 +153,30 @@ func (b *bucket) run(d *Doc, hit func(*variant)) {
 			if b.bloom[h/64]&(1<<(h%64)) == 0 {
 				continue
 			}
-			for _, vi := range b.grams[k] {
-				mark[vi] = gen
+			for _, lit := range b.grams[k] {
+				if d.litSeen[lit] == gen {
+					continue
+				}
+				d.litSeen[lit] = gen
+				for _, vi := range b.gateOf[lit] {
+					d.mark[vi] = gen
+				}
 			}
 		}
 	}
 	for i, v := range b.variants {
-		if (b.always[i] || mark[i] == gen) && v.cond.eval(d) {
+		if (b.always[i] || d.mark[i] == gen) && v.cond.eval(d) {
 			hit(v)
 		}
 	}
 }
 
-// gate returns literals at least one of which must occur for n to hold,
-// and false when n has no such gate.
-func gate(n node) ([]gateLit, bool) {
+// gate returns indexed string tests at least one of which must hold for n
+// to hold, and false when n has no such gate.
+func gate(n node) ([]*strMatcher, bool) {
 	switch n := n.(type) {
 	case andNode:
-		var best []gateLit
+		var best []*strMatcher
 		found := false
 		for _, x := range n {
 			if g, ok := gate(x); ok && (!found || len(g) < len(best)) {
@@ -143,14 +191,15 @@ func gate(n node) ([]gateLit, bool) {
 	case constNode:
 		return nil, !bool(n)
 	case *itemNode:
-		var out []gateLit
+		var out []*strMatcher
 		for _, m := range n.ms {
-			lit, ok := literal(m)
+			sm, ok := m.(*strMatcher)
+			ok = ok && sm.lit >= 0
 			switch {
 			case ok && n.all:
-				return []gateLit{{n.slot, lit}}, true
+				return []*strMatcher{sm}, true
 			case ok:
-				out = append(out, gateLit{n.slot, lit})
+				out = append(out, sm)
 			case !n.all:
 				return nil, false
 			}
@@ -160,8 +209,8 @@ func gate(n node) ([]gateLit, bool) {
 	return nil, false
 }
 
-func gateAll(xs []node) ([]gateLit, bool) {
-	var out []gateLit
+func gateAll(xs []node) ([]*strMatcher, bool) {
+	var out []*strMatcher
 	for _, x := range xs {
 		g, ok := gate(x)
 		if !ok {
@@ -174,11 +223,7 @@ func gateAll(xs []node) ([]gateLit, bool) {
 
 // literal is a lowered piece of text a value must contain for m to match,
 // when m has one of at least gramBytes bytes.
-func literal(m valueMatcher) (string, bool) {
-	sm, ok := m.(*strMatcher)
-	if !ok {
-		return "", false
-	}
+func literal(sm *strMatcher) (string, bool) {
 	s := sm.s
 	if sm.op == opGlob {
 		s = ""
@@ -192,7 +237,7 @@ func literal(m valueMatcher) (string, bool) {
 		return "", false
 	}
 	if sm.cased {
-		// A cased literal in the value is a lowered one in the lowered
+		// A cased literal in the value is its lowered form in the lowered
 		// value only where lowering keeps lengths; ASCII does.
 		for i := 0; i < len(s); i++ {
 			if s[i] >= 0x80 {

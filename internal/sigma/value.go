@@ -30,6 +30,11 @@ const (
 // strMatcher is a Sigma string value: a wildcard pattern, case-insensitive
 // unless cased.
 type strMatcher struct {
+	// lit, when >= 0, numbers the matcher's indexed literal piece (see
+	// prefilter.go): if the event's scan did not see it, the test fails
+	// without reading the value.
+	lit   int32
+	piece string
 	op    uint8
 	s     string    // the literal for eq/prefix/suffix/contains; lowered unless cased
 	glob  []globTok // for opGlob
@@ -43,6 +48,9 @@ type globTok struct {
 
 func (m *strMatcher) match(d *Doc, slot int, v string, ok bool) bool {
 	if !ok {
+		return false
+	}
+	if m.lit >= 0 && !d.exhaustive && d.litSeen[m.lit] != d.gen {
 		return false
 	}
 	if !m.cased {
@@ -146,7 +154,7 @@ func newStrMatcher(toks []globTok, cased bool) *strMatcher {
 		}
 		return strings.ToLower(s)
 	}
-	m := &strMatcher{cased: cased}
+	m := &strMatcher{cased: cased, lit: -1}
 	isLit := func(t globTok) bool { return t.lit != "" }
 	switch {
 	case len(toks) == 0:
@@ -242,7 +250,7 @@ func (m *fieldrefMatcher) match(d *Doc, slot int, v string, ok bool) bool {
 	if !m.cased {
 		v, w = d.lower(slot, v), d.lower(m.other, w)
 	}
-	return (&strMatcher{op: m.op, s: w}).test(v)
+	return (&strMatcher{op: m.op, s: w, lit: -1}).test(v)
 }
 
 // modifiers is an item's modifier list, read.
