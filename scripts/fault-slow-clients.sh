@@ -8,7 +8,7 @@
 # event being due (TimeGenerated) to its row being committed
 # (_TimeReceived), which must stay below the server's body timeout (60 s).
 # Lost = sent - distinct stored (Computer, Channel, EventRecordID,
-# TimeCreated); duplicated = stored rows - distinct.
+# TimeGenerated); duplicated = stored rows - distinct.
 #
 #   scripts/fault-slow-clients.sh [SLOW] [RATE] [COUNT]
 set -euo pipefail
@@ -71,7 +71,7 @@ echo "slow clients: $slow; agent: $count synthetic events at $rate/s"
 | summarize stored = count(),
     stall_max_ms = max(datetime_diff("millisecond", _TimeReceived, TimeGenerated)),
     stall_p99_ms = percentile(datetime_diff("millisecond", _TimeReceived, TimeGenerated), 99)'
-"$tmp/wsec" query 'SecurityEvent | distinct Computer, Channel, EventRecordID, TimeCreated | count'
+"$tmp/wsec" query 'SecurityEvent | distinct Computer, Channel, EventRecordID, TimeGenerated | count'
 echo "answers the slow clients read before hanging up:"
 sort "$tmp/drip.log" | uniq -c
 echo "server log, requests by route and status, and refusal reasons:"

@@ -149,7 +149,7 @@ type admitted struct {
 // signature covers the body's digest, checked once read). Reading the
 // body takes at most BodyTimeout.
 func (h *Handler) admit(w http.ResponseWriter, r *http.Request, resource string, check func(signer string) (string, *refusal)) (*admitted, *refusal) {
-	req, ref := h.admitHeaders(w, r, resource, check)
+	req, ref := h.admitHeaders(r, resource, check)
 	if ref != nil {
 		ref.bodyUnread = true
 		return nil, ref
@@ -169,7 +169,7 @@ func (h *Handler) admit(w http.ResponseWriter, r *http.Request, resource string,
 }
 
 // admitHeaders is admit up to taking the slot, before the body.
-func (h *Handler) admitHeaders(w http.ResponseWriter, r *http.Request, resource string, check func(signer string) (string, *refusal)) (*admitted, *refusal) {
+func (h *Handler) admitHeaders(r *http.Request, resource string, check func(signer string) (string, *refusal)) (*admitted, *refusal) {
 	if r.ContentLength > h.limits.MaxBodyBytes {
 		return nil, tooLarge(r.ContentLength, h.limits.MaxBodyBytes)
 	}
