@@ -39,3 +39,19 @@ func TestRequiredEventIDs(t *testing.T) {
 	f("all of them", "[]")
 	f("b and not a", "[4624 4625]")
 }
+
+func TestRegexLiteral(t *testing.T) {
+	f := func(expr, want string) {
+		t.Helper()
+		if got := regexLiteral(expr); got != want {
+			t.Errorf("regexLiteral(%q) = %q, want %q", expr, got, want)
+		}
+	}
+	f(`\\Windows\\Temp\\[a-z]+\.exe$`, `\windows\temp\`)
+	f(`(?i)iex\s*\(new-object`, "(new-object")
+	f(`(?i)invoke-mimikatz`, "")            // k folds to the Kelvin sign
+	f(`Invoke-Mimikatz`, "invoke-mimikatz") // case-sensitive: lowered
+	f(`a|bcdef`, "")                        // alternation: nothing required
+	f(`(abcd)x`, "")
+	f(`^abc`, "")
+}

@@ -1,6 +1,73 @@
 package sigma
 
-import "strings"
+import (
+	"regexp/syntax"
+	"strings"
+)
+
+// litRef is a string test's indexed literal (see bucket).
+type litRef struct {
+	// lit, when >= 0, numbers the literal; if the event's scan did not see
+	// its piece, the test fails without reading the value.
+	lit   int32
+	piece string
+	// need is the lowered text a value must contain for the test to hold
+	// ("" when unknown); set at compile time for regular expressions.
+	need string
+}
+
+func (r *litRef) possible(d *Doc) bool {
+	return r.lit < 0 || d.exhaustive || d.litSeen[r.lit] == d.gen
+}
+
+func (r *litRef) ref() *litRef { return r }
+
+type indexable interface{ ref() *litRef }
+
+// regexLiteral is a lowered literal of at least gramBytes bytes every match
+// of expr contains, or "". Case-folded literals with k or s are left out:
+// Go folds them to the Kelvin sign and long s, which lowering does not.
+func regexLiteral(expr string) string {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return ""
+	}
+	re = re.Simplify()
+	for re.Op == syntax.OpCapture && len(re.Sub) == 1 {
+		re = re.Sub[0]
+	}
+	var cands []*syntax.Regexp
+	switch re.Op {
+	case syntax.OpLiteral:
+		cands = []*syntax.Regexp{re}
+	case syntax.OpConcat:
+		cands = re.Sub
+	}
+	best := ""
+	for _, c := range cands {
+		if c.Op != syntax.OpLiteral {
+			continue
+		}
+		s := string(c.Rune)
+		ascii := true
+		for i := 0; i < len(s); i++ {
+			if s[i] >= 0x80 {
+				ascii = false
+			}
+		}
+		low := strings.ToLower(s)
+		if !ascii || c.Flags&syntax.FoldCase != 0 && strings.ContainsAny(low, "ks") {
+			continue
+		}
+		if len(low) > len(best) {
+			best = low
+		}
+	}
+	if len(best) < gramBytes {
+		return ""
+	}
+	return best
+}
 
 // A bucket is the rules an event of one channel and event ID meets, with a
 // prefilter that skips most of them and most of their string tests.
@@ -30,16 +97,21 @@ const gramBytes = 4
 // indexLiterals numbers every indexable string test of the ruleset's field
 // items and gives each its rarest piece, counted over all of them.
 func (rs *Ruleset) indexLiterals() {
-	var ms []*strMatcher
+	var ms []*litRef
 	for _, c := range rs.Rules {
 		for _, v := range c.variants {
 			walkItems(v.cond, func(n *itemNode) {
 				for _, m := range n.ms {
-					if sm, ok := m.(*strMatcher); ok && sm.lit < 0 {
-						if _, ok := literal(sm); ok {
-							sm.lit = int32(len(ms))
-							ms = append(ms, sm)
-						}
+					x, ok := m.(indexable)
+					if !ok || x.ref().lit >= 0 {
+						continue
+					}
+					if sm, ok := m.(*strMatcher); ok {
+						sm.need, _ = literal(sm)
+					}
+					if r := x.ref(); r.need != "" {
+						r.lit = int32(len(ms))
+						ms = append(ms, r)
 					}
 				}
 			})
@@ -47,13 +119,12 @@ func (rs *Ruleset) indexLiterals() {
 	}
 	freq := map[string]int{}
 	for _, m := range ms {
-		l, _ := literal(m)
-		for j := 0; j+gramBytes <= len(l); j++ {
-			freq[l[j:j+gramBytes]]++
+		for j := 0; j+gramBytes <= len(m.need); j++ {
+			freq[m.need[j:j+gramBytes]]++
 		}
 	}
 	for _, m := range ms {
-		l, _ := literal(m)
+		l := m.need
 		for j := 0; j+gramBytes <= len(l); j++ {
 			if p := l[j : j+gramBytes]; m.piece == "" || freq[p] < freq[m.piece] {
 				m.piece = p
@@ -88,7 +159,7 @@ func newBucket(vs []*variant) *bucket {
 	b := &bucket{variants: vs, always: make([]bool, len(vs)), grams: map[uint64][]int32{}, gateOf: map[int32][]int32{}, bloom: make([]uint64, 1<<16/64)}
 	slotIdx := map[int]int{}
 	indexed := map[int32]bool{}
-	add := func(slot int, m *strMatcher) {
+	add := func(slot int, m *litRef) {
 		if indexed[m.lit] {
 			return
 		}
@@ -107,8 +178,8 @@ func newBucket(vs []*variant) *bucket {
 	for i, v := range vs {
 		walkItems(v.cond, func(n *itemNode) {
 			for _, m := range n.ms {
-				if sm, ok := m.(*strMatcher); ok && sm.lit >= 0 {
-					add(n.slot, sm)
+				if x, ok := m.(indexable); ok && x.ref().lit >= 0 {
+					add(n.slot, x.ref())
 				}
 			}
 		})
@@ -173,10 +244,10 @@ func (b *bucket) run(d *Doc, hit func(*variant)) {
 
 // gate returns indexed string tests at least one of which must hold for n
 // to hold, and false when n has no such gate.
-func gate(n node) ([]*strMatcher, bool) {
+func gate(n node) ([]*litRef, bool) {
 	switch n := n.(type) {
 	case andNode:
-		var best []*strMatcher
+		var best []*litRef
 		found := false
 		for _, x := range n {
 			if g, ok := gate(x); ok && (!found || len(g) < len(best)) {
@@ -191,15 +262,15 @@ func gate(n node) ([]*strMatcher, bool) {
 	case constNode:
 		return nil, !bool(n)
 	case *itemNode:
-		var out []*strMatcher
+		var out []*litRef
 		for _, m := range n.ms {
-			sm, ok := m.(*strMatcher)
-			ok = ok && sm.lit >= 0
+			x, ok := m.(indexable)
+			ok = ok && x.ref().lit >= 0
 			switch {
 			case ok && n.all:
-				return []*strMatcher{sm}, true
+				return []*litRef{x.ref()}, true
 			case ok:
-				out = append(out, sm)
+				out = append(out, x.ref())
 			case !n.all:
 				return nil, false
 			}
@@ -209,8 +280,8 @@ func gate(n node) ([]*strMatcher, bool) {
 	return nil, false
 }
 
-func gateAll(xs []node) ([]*strMatcher, bool) {
-	var out []*strMatcher
+func gateAll(xs []node) ([]*litRef, bool) {
+	var out []*litRef
 	for _, x := range xs {
 		g, ok := gate(x)
 		if !ok {

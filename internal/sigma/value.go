@@ -30,11 +30,7 @@ const (
 // strMatcher is a Sigma string value: a wildcard pattern, case-insensitive
 // unless cased.
 type strMatcher struct {
-	// lit, when >= 0, numbers the matcher's indexed literal piece (see
-	// prefilter.go): if the event's scan did not see it, the test fails
-	// without reading the value.
-	lit   int32
-	piece string
+	litRef
 	op    uint8
 	s     string    // the literal for eq/prefix/suffix/contains; lowered unless cased
 	glob  []globTok // for opGlob
@@ -50,7 +46,7 @@ func (m *strMatcher) match(d *Doc, slot int, v string, ok bool) bool {
 	if !ok {
 		return false
 	}
-	if m.lit >= 0 && !d.exhaustive && d.litSeen[m.lit] != d.gen {
+	if !m.possible(d) {
 		return false
 	}
 	if !m.cased {
@@ -154,7 +150,7 @@ func newStrMatcher(toks []globTok, cased bool) *strMatcher {
 		}
 		return strings.ToLower(s)
 	}
-	m := &strMatcher{cased: cased, lit: -1}
+	m := &strMatcher{cased: cased, litRef: litRef{lit: -1}}
 	isLit := func(t globTok) bool { return t.lit != "" }
 	switch {
 	case len(toks) == 0:
@@ -179,9 +175,14 @@ func newStrMatcher(toks []globTok, cased bool) *strMatcher {
 	return m
 }
 
-type regexMatcher struct{ re *regexp.Regexp }
+type regexMatcher struct {
+	litRef
+	re *regexp.Regexp
+}
 
-func (m *regexMatcher) match(_ *Doc, _ int, v string, ok bool) bool { return ok && m.re.MatchString(v) }
+func (m *regexMatcher) match(d *Doc, _ int, v string, ok bool) bool {
+	return ok && m.possible(d) && m.re.MatchString(v)
+}
 
 type cidrMatcher struct{ p netip.Prefix }
 
@@ -250,7 +251,7 @@ func (m *fieldrefMatcher) match(d *Doc, slot int, v string, ok bool) bool {
 	if !m.cased {
 		v, w = d.lower(slot, v), d.lower(m.other, w)
 	}
-	return (&strMatcher{op: m.op, s: w, lit: -1}).test(v)
+	return (&strMatcher{op: m.op, s: w, litRef: litRef{lit: -1}}).test(v)
 }
 
 // modifiers is an item's modifier list, read.
@@ -334,7 +335,7 @@ func valueMatchers(it Item, m modifiers, placeholders map[string][]string, field
 				// rejects (lookaround, backreferences) is valid Sigma.
 				return nil, &UnsupportedError{Reason: fmt.Sprintf("regular expression %q does not compile in Go's RE2 engine: %v", v.Text, err)}
 			}
-			out = append(out, &regexMatcher{re})
+			out = append(out, &regexMatcher{re: re, litRef: litRef{lit: -1, need: regexLiteral(expr)}})
 			continue
 		case m.cidr:
 			p, err := netip.ParsePrefix(v.Text)
