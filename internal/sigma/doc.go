@@ -36,7 +36,17 @@
 //     table, WindowsMappings, listed in LOGSOURCES.md (generated from it by
 //     TestLogSourcesDoc).
 //   - A Ruleset is immutable and safe for concurrent use; a Doc belongs to
-//     one goroutine. Matching indexes rules by channel and event ID, lowers
-//     each field at most once per event and does not allocate for events
-//     no rule matches.
+//     one goroutine. Matching indexes rules by channel and the event IDs
+//     their condition requires, lowers each field at most once per event,
+//     and skips rules and string tests whose literals the event cannot
+//     contain (prefilter.go); TestPrefilterAgrees holds it to exhaustive
+//     evaluation on the whole EVTX corpus.
+//   - ToKQL gives a query over SecurityEvent/WindowsEvent that finds the
+//     events Match finds (TestSigmaKQLMatchesHunt: all 202 regression
+//     cases, on a DuckDB workspace); AnalyticsRule wraps it as an analytics
+//     rule (level → severity, attack.* tags → tactics and techniques).
+//
+// Measured (BenchmarkMatchCorpus: all 2,398 SigmaHQ rules that compile,
+// the 35,936 events of the EVTX corpus, one goroutine, shared 2-core
+// machine): about 130k events/s for matching alone.
 package sigma
