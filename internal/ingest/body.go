@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"strings"
@@ -37,11 +38,11 @@ func newZstdReader(max int64) (*zstd.Decoder, error) {
 // errInflatedTooLarge: the decompressed body passed its bound.
 var errInflatedTooLarge = errors.New("decompressed body too large")
 
-// inflate decompresses raw in two passes over a reader that reset
-// restarts: the first counts the output, stopping as soon as it passes
-// limit, without keeping any of it; the second reads it into a buffer of
-// exactly that size. So a bomb costs CPU for at most limit bytes and no
-// memory beyond the decoder's, and a valid body is allocated once.
+// inflate decompresses r in two passes (reset restarts its output): the
+// first counts the output, stopping as soon as it passes limit, without
+// keeping any of it; the second reads it into a buffer of exactly that
+// size. So a bomb costs CPU for at most limit bytes and no memory beyond
+// the decoder's, and a valid body is allocated once.
 func inflate(r io.Reader, reset func() error, limit int64) ([]byte, error) {
 	n, err := io.Copy(io.Discard, io.LimitReader(r, limit+1))
 	if err != nil {
@@ -58,6 +59,47 @@ func inflate(r io.Reader, reset func() error, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// inflateZstd decompresses raw. A body that declares its size (the
+// agent's do) is decoded in one pass straight into a buffer of that size,
+// by a decoder that refuses to produce more; any other body, or one that
+// produces more than declared, goes through inflate.
+func inflateZstd(raw []byte, limit int64) ([]byte, error) {
+	if declared := zstdDeclaredSize(raw); declared >= 0 && declared <= limit {
+		zr, err := newZstdReader(max(declared, 1))
+		if err != nil {
+			return nil, err
+		}
+		out, err := zr.DecodeAll(raw, make([]byte, 0, declared))
+		zr.Close()
+		if err == nil {
+			return out, nil
+		}
+		if !errors.Is(err, zstd.ErrDecoderSizeExceeded) {
+			return nil, err
+		}
+	}
+	zr, err := newZstdReader(limit)
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	reset := func() error { return zr.Reset(bytes.NewReader(raw)) }
+	if err := reset(); err != nil {
+		return nil, err
+	}
+	return inflate(zr, reset, limit)
+}
+
+// zstdDeclaredSize is the content size the first zstd frame of raw
+// declares, -1 when it declares none.
+func zstdDeclaredSize(raw []byte) int64 {
+	var hdr zstd.Header
+	if hdr.Decode(raw) != nil || !hdr.HasFCS || hdr.FrameContentSize > math.MaxInt64 {
+		return -1
+	}
+	return int64(hdr.FrameContentSize)
 }
 
 // readBody reads the body as sent within BodyTimeout, refusing more than
@@ -150,14 +192,7 @@ func (h *Handler) decompress(ctx context.Context, raw []byte, enc encoding) ([]b
 		}
 	case encZstd:
 		kind = "zstd"
-		var zr *zstd.Decoder
-		if zr, err = newZstdReader(max); err == nil {
-			reset := func() error { return zr.Reset(bytes.NewReader(raw)) }
-			if err = reset(); err == nil {
-				out, err = inflate(zr, reset, max)
-			}
-			zr.Close()
-		}
+		out, err = inflateZstd(raw, max)
 	default:
 		panic("BUG: ingest: unknown encoding")
 	}

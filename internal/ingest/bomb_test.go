@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"runtime"
 	"testing"
@@ -32,6 +33,8 @@ func TestDecompressionBombCostsLittle(t *testing.T) {
 			}
 			runtime.GC()
 			runtime.ReadMemStats(&after)
+			t.Logf("three refused %s bombs: %.1f MiB allocated, heap in use %+.1f MiB", enc,
+				float64(after.TotalAlloc-before.TotalAlloc)/(1<<20), float64(int64(after.HeapInuse)-int64(before.HeapInuse))/(1<<20))
 			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 3*budget {
 				t.Errorf("three refused %s bombs allocated %d MiB, want under %d MiB", enc, alloc>>20, 3*budget>>20)
 			}
@@ -39,5 +42,24 @@ func TestDecompressionBombCostsLittle(t *testing.T) {
 				t.Errorf("heap in use grew %d MiB after the bombs and stays, want under %d MiB", grown>>20, budget>>20)
 			}
 		})
+	}
+}
+
+// A zstd body of several frames, the first declaring its size, decodes
+// whole: the one-pass path for a declared size gives way to the counting
+// one when more follows.
+func TestZstdFramesAfterADeclaredOne(t *testing.T) {
+	h, err := New(Options{Appender: discardStore{}, Verifier: denyAll{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := batchBody(synthEvents(0, 5)), batchBody(synthEvents(5, 7))
+	body := append(zstded(t, a), zstded(t, b)...)
+	if zstdDeclaredSize(body) != int64(len(a)) {
+		t.Fatalf("the first frame does not declare its size %d", len(a))
+	}
+	got, ref := h.decompress(context.Background(), body, encZstd)
+	if ref != nil || !bytes.Equal(got, append(bytes.Clone(a), b...)) {
+		t.Fatalf("two frames decoded to %d bytes (%v), want %d", len(got), ref, len(a)+len(b))
 	}
 }
