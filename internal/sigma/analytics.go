@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"wsec/internal/analytics/rule"
 )
 
@@ -20,9 +22,12 @@ const AnalyticsFrequency = 5 * time.Minute
 // rule: its KQL (ToKQL), one alert per matching event, severity from level
 // (critical is High, Sentinel's highest), tactics and techniques from the
 // attack.* tags, and entities from the fields the query returns (Host from
-// Computer; Account, IP, Process, File from the rule's key fields). src is
-// the rule file, kept as the rule's Raw text.
-func AnalyticsRule(c *Compiled, src []byte) (*rule.Rule, error) {
+// Computer; Account, IP, Process, File from the rule's key fields).
+//
+// Raw is the rule written as Sentinel YAML (rule.Parse reads it back to
+// the same rule): the engine stores Raw and parses it again at start, so
+// an imported Sigma rule lives on as an ordinary analytics rule.
+func AnalyticsRule(c *Compiled) (*rule.Rule, error) {
 	q, err := ToKQL(c)
 	if err != nil {
 		return nil, err
@@ -42,7 +47,7 @@ func AnalyticsRule(c *Compiled, src []byte) (*rule.Rule, error) {
 		QueryFrequency: AnalyticsFrequency, QueryPeriod: AnalyticsFrequency,
 		TriggerOperator: rule.GreaterThan, TriggerThreshold: 0,
 		Aggregation: rule.AlertPerResult, Incident: rule.IncidentConfiguration{CreateIncident: true},
-		Source: "sigma", Raw: src,
+		Source: "sigma",
 	}
 	ar.Tactics, ar.Techniques = Attack(r.Tags)
 	ar.Entities = append(ar.Entities, rule.EntityMapping{EntityType: "Host", FieldMappings: []rule.FieldMapping{{Identifier: "HostName", ColumnName: "Computer"}}})
@@ -65,7 +70,48 @@ func AnalyticsRule(c *Compiled, src []byte) (*rule.Rule, error) {
 	if err := ar.Validate(); err != nil {
 		return nil, fmt.Errorf("sigma rule %q as an analytics rule: %w", r.Title, err)
 	}
+	raw, err := sentinelYAML(ar, r)
+	if err != nil {
+		return nil, err
+	}
+	ar.Raw = raw
 	return ar, nil
+}
+
+// sentinelYAML writes ar in the Sentinel analytics rule format.
+func sentinelYAML(ar *rule.Rule, r *Rule) ([]byte, error) {
+	type grouping struct {
+		AggregationKind string `yaml:"aggregationKind"`
+	}
+	f := struct {
+		ID                    string               `yaml:"id"`
+		Name                  string               `yaml:"name"`
+		Description           string               `yaml:"description,omitempty"`
+		Kind                  string               `yaml:"kind"`
+		Severity              string               `yaml:"severity"`
+		QueryFrequency        string               `yaml:"queryFrequency"`
+		QueryPeriod           string               `yaml:"queryPeriod"`
+		TriggerOperator       string               `yaml:"triggerOperator"`
+		TriggerThreshold      int                  `yaml:"triggerThreshold"`
+		Tactics               []string             `yaml:"tactics,omitempty"`
+		RelevantTechniques    []string             `yaml:"relevantTechniques,omitempty"`
+		Query                 string               `yaml:"query"`
+		EntityMappings        []rule.EntityMapping `yaml:"entityMappings,omitempty"`
+		EventGroupingSettings grouping             `yaml:"eventGroupingSettings"`
+		Version               string               `yaml:"version"`
+	}{
+		ID: ar.ID, Name: ar.Name, Description: ar.Description, Kind: string(ar.Kind), Severity: ar.Severity,
+		QueryFrequency: fmt.Sprintf("%dm", int(ar.QueryFrequency.Minutes())), QueryPeriod: fmt.Sprintf("%dm", int(ar.QueryPeriod.Minutes())),
+		TriggerOperator: string(ar.TriggerOperator), TriggerThreshold: ar.TriggerThreshold,
+		Tactics: ar.Tactics, RelevantTechniques: ar.Techniques, Query: ar.Query, EntityMappings: ar.Entities,
+		EventGroupingSettings: grouping{string(ar.Aggregation)}, Version: "1.0.0",
+	}
+	body, err := yaml.Marshal(f)
+	if err != nil {
+		return nil, fmt.Errorf("write sigma rule %q as Sentinel YAML: %w", r.Title, err)
+	}
+	head := fmt.Sprintf("# Converted by wsec from the Sigma rule %q (%s).\n", r.Title, r.Path)
+	return append([]byte(head), body...), nil
 }
 
 // Attack reads MITRE ATT&CK tags: attack.credential-access is the tactic
@@ -112,6 +158,7 @@ func attackTactic(tag string) (string, bool) {
 // its detection rules; the ones that cannot run in the workspace
 // (unmapped log source, a feature KQL here lacks, correlation rules) are
 // Problems with their reason. An error means the file is not Sigma.
+// Rule.Path in the converted rules' Raw is path.
 func AnalyticsRules(path string, src []byte) ([]*rule.Rule, []Problem, error) {
 	rules, err := Parse(path, src)
 	if err != nil {
@@ -124,7 +171,7 @@ func AnalyticsRules(path string, src []byte) ([]*rule.Rule, []Problem, error) {
 	}
 	var out []*rule.Rule
 	for _, c := range rs.Rules {
-		r, err := AnalyticsRule(c, src)
+		r, err := AnalyticsRule(c)
 		if err != nil {
 			problems = append(problems, problem(c.Rule, err))
 			continue

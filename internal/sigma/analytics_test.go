@@ -20,9 +20,19 @@ func TestAttack(t *testing.T) {
 func TestAnalyticsRule(t *testing.T) {
 	src := ruleHead + "tags: [attack.execution, attack.t1059.001]\ndetection:\n  sel:\n    Image|endswith: '\\powershell.exe'\n    CommandLine|contains: ' -enc '\n    User: x\n  condition: sel\n"
 	c := compileOne(t, src)
-	r, err := AnalyticsRule(c, []byte(src))
+	r, err := AnalyticsRule(c)
 	if err != nil {
 		t.Fatal(err)
+	}
+	back, err := rule.Parse(r.Raw)
+	if err != nil {
+		t.Fatalf("Raw does not read back as a Sentinel rule: %v\n%s", err, r.Raw)
+	}
+	if back.ID != r.ID || back.Name != r.Name || back.Query != r.Query || back.Severity != r.Severity || back.Kind != r.Kind ||
+		back.QueryFrequency != r.QueryFrequency || back.QueryPeriod != r.QueryPeriod || back.TriggerOperator != r.TriggerOperator ||
+		back.TriggerThreshold != r.TriggerThreshold || back.Aggregation != r.Aggregation || !slices.Equal(back.Tactics, r.Tactics) ||
+		!slices.Equal(back.Techniques, r.Techniques) || len(back.Entities) != len(r.Entities) || len(back.Unknown) != 0 {
+		t.Errorf("read back %+v\nwant %+v", back, r)
 	}
 	if r.Severity != "High" || r.Kind != rule.Scheduled || r.Aggregation != rule.AlertPerResult || r.Source != "sigma" ||
 		!slices.Equal(r.Tactics, []string{"Execution"}) || !slices.Equal(r.Techniques, []string{"T1059.001"}) {
@@ -54,13 +64,17 @@ func TestSigmaHQAsAnalyticsRules(t *testing.T) {
 		if _, err := ToKQL(c); err != nil {
 			continue
 		}
-		r, err := AnalyticsRule(c, nil)
+		r, err := AnalyticsRule(c)
 		if err != nil {
 			t.Errorf("%s: %v", c.Rule.Path, err)
 			continue
 		}
 		if _, err := r.Check(cat); err != nil {
 			t.Errorf("%s: %v", c.Rule.Path, err)
+			continue
+		}
+		if back, err := rule.Parse(r.Raw); err != nil || back.Query != r.Query {
+			t.Errorf("%s: Raw does not read back: %v", c.Rule.Path, err)
 			continue
 		}
 		n++
