@@ -231,12 +231,7 @@ func (g *kqlGen) match(slot int, m valueMatcher, keyword bool) string {
 		return "isempty(" + f + ")"
 	case *fieldrefMatcher:
 		other := g.field(m.other)
-		ops := [...]string{opEq: "=~", opPrefix: "startswith", opSuffix: "endswith", opContains: "contains"}
-		op := ops[m.op]
-		if m.cased {
-			op = map[string]string{"=~": "==", "startswith": "startswith_cs", "endswith": "endswith_cs", "contains": "contains_cs"}[op]
-		}
-		return "(isnotempty(" + other + ") and " + f + " " + op + " " + other + ")"
+		return "(isnotempty(" + other + ") and " + f + " " + kqlStringOp(m.op, m.cased) + " " + other + ")"
 	}
 	return g.fail("matcher %T", m)
 }
@@ -269,12 +264,15 @@ func (g *kqlGen) str(f string, m *strMatcher, keyword bool) string {
 	if m.op == opContains && m.s == "" {
 		return "isnotempty(" + f + ")"
 	}
-	ops := [...]string{opEq: "=~", opPrefix: "startswith", opSuffix: "endswith", opContains: "contains"}
-	op := ops[m.op]
-	if m.cased {
-		op = map[string]string{"=~": "==", "startswith": "startswith_cs", "endswith": "endswith_cs", "contains": "contains_cs"}[op]
+	return f + " " + kqlStringOp(m.op, m.cased) + " " + g.lit(m.s)
+}
+
+// kqlStringOp is the KQL operator of a string test.
+func kqlStringOp(op uint8, cased bool) string {
+	if cased {
+		return [...]string{opEq: "==", opPrefix: "startswith_cs", opSuffix: "endswith_cs", opContains: "contains_cs"}[op]
 	}
-	return f + " " + op + " " + g.lit(m.s)
+	return [...]string{opEq: "=~", opPrefix: "startswith", opSuffix: "endswith", opContains: "contains"}[op]
 }
 
 func (g *kqlGen) lit(s string) string {
