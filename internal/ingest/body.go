@@ -64,7 +64,7 @@ func inflate(r io.Reader, reset func() error, limit int64) ([]byte, error) {
 // inflateZstd decompresses raw. A body that declares its size (the
 // agent's do) is decoded in one pass straight into a buffer of that size,
 // by a decoder that refuses to produce more; any other body, or one that
-// produces more than declared, goes through inflate.
+// pass fails on, goes through inflate, whose answer stands.
 func inflateZstd(raw []byte, limit int64) ([]byte, error) {
 	if declared := zstdDeclaredSize(raw); declared >= 0 && declared <= limit {
 		zr, err := newZstdReader(max(declared, 1))
@@ -76,9 +76,8 @@ func inflateZstd(raw []byte, limit int64) ([]byte, error) {
 		if err == nil {
 			return out, nil
 		}
-		if !errors.Is(err, zstd.ErrDecoderSizeExceeded) {
-			return nil, err
-		}
+		// More than declared, or a window larger than the declared size
+		// (a frame that is not single-segment): the general path decides.
 	}
 	zr, err := newZstdReader(limit)
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"runtime"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // TestDecompressionBombCostsLittle (issue 9 item 5): a zstd or gzip body
@@ -61,5 +63,31 @@ func TestZstdFramesAfterADeclaredOne(t *testing.T) {
 	got, ref := h.decompress(context.Background(), body, encZstd)
 	if ref != nil || !bytes.Equal(got, append(bytes.Clone(a), b...)) {
 		t.Fatalf("two frames decoded to %d bytes (%v), want %d", len(got), ref, len(a)+len(b))
+	}
+}
+
+// A frame that declares its size but is not single-segment (its window,
+// 8 MiB here, is larger than its content) decodes: the one-pass decoder
+// bounded by the declared size refuses the window, the general path
+// does not.
+func TestZstdDeclaredSizeSmallerThanWindow(t *testing.T) {
+	h, err := New(Options{Appender: discardStore{}, Verifier: denyAll{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := batchBody(synthEvents(0, 50))
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithSingleSegment(false), zstd.WithWindowSize(8<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := enc.EncodeAll(raw, nil)
+	enc.Close()
+	var hdr zstd.Header
+	if err := hdr.Decode(body); err != nil || hdr.SingleSegment || !hdr.HasFCS || hdr.WindowSize <= uint64(len(raw)) {
+		t.Fatalf("not the frame under test: %+v %v", hdr, err)
+	}
+	got, ref := h.decompress(context.Background(), body, encZstd)
+	if ref != nil || !bytes.Equal(got, raw) {
+		t.Fatalf("decoded %d bytes (%v), want %d", len(got), ref, len(raw))
 	}
 }
