@@ -90,6 +90,15 @@ func newReq(t *testing.T, method, path, body string) *http.Request {
 	return req
 }
 
+// padAuthorization pads a signed Authorization header with trailing blanks
+// (which the scheme ignores) to n bytes.
+func padAuthorization(n int) func(*http.Request) {
+	return func(r *http.Request) {
+		h := r.Header.Get("Authorization")
+		r.Header.Set("Authorization", h+strings.Repeat(" ", n-len(h)))
+	}
+}
+
 func TestVerify(t *testing.T) {
 	e := newVerifyEnv(t)
 	now := e.clk.Now()
@@ -139,6 +148,11 @@ func TestVerify(t *testing.T) {
 		{"signature not base64", signed(func(r *http.Request) { r.Header.Set("Authorization", "SharedKey "+e.a.ID+":%%%") }), int64(len(body)), ReasonBadSignature},
 		{"16 min old", signed(signWith(e.a.ID, e.a.PrimaryKey, now.Add(-16*time.Minute))), int64(len(body)), ReasonStaleDate},
 		{"16 min ahead", signed(signWith(e.a.ID, e.a.PrimaryKey, now.Add(16*time.Minute))), int64(len(body)), ReasonStaleDate},
+		{"exactly the allowed skew old", signed(signWith(e.a.ID, e.a.PrimaryKey, now.Add(-MaxClockSkew))), int64(len(body)), ""},
+		{"exactly the allowed skew ahead", signed(signWith(e.a.ID, e.a.PrimaryKey, now.Add(MaxClockSkew))), int64(len(body)), ""},
+		{"a second past the allowed skew", signed(signWith(e.a.ID, e.a.PrimaryKey, now.Add(-MaxClockSkew-time.Second))), int64(len(body)), ReasonStaleDate},
+		{"header of the largest size", signed(padAuthorization(MaxAuthorizationBytes)), int64(len(body)), ""},
+		{"header a byte too large", signed(padAuthorization(MaxAuthorizationBytes + 1)), int64(len(body)), ReasonMalformedAuthorization},
 	}
 	// A date that is not RFC 1123 but correctly signed.
 	bad := newReq(t, "POST", "/api/logs", body)
