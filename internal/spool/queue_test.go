@@ -245,6 +245,30 @@ func TestAckStatePersists(t *testing.T) {
 	}
 }
 
+// TestAckStateSizeLimit: a state of MaxStateBytes is stored with its ack;
+// one byte more is refused and moves nothing.
+func TestAckStateSizeLimit(t *testing.T) {
+	dir := t.TempDir()
+	q := openQ(t, dir, testOptions())
+	appendN(t, q, 0, 10)
+	full := bytes.Repeat([]byte{'s'}, MaxStateBytes)
+	if err := q.AckState(5, append(full, 's')); err == nil {
+		t.Fatal("AckState with a state over MaxStateBytes succeeded")
+	}
+	if q.Acked() != 0 {
+		t.Fatalf("a refused AckState moved the cursor to %d", q.Acked())
+	}
+	if err := q.AckState(5, full); err != nil {
+		t.Fatalf("AckState with a state of MaxStateBytes: %v", err)
+	}
+	q.Close()
+	q = openQ(t, dir, testOptions())
+	defer q.Close()
+	if q.Acked() != 5 || !bytes.Equal(q.State(), full) {
+		t.Fatalf("after reopen: Acked %d, state of %d bytes", q.Acked(), len(q.State()))
+	}
+}
+
 func TestReadLimits(t *testing.T) {
 	q := openQ(t, t.TempDir(), testOptions())
 	defer q.Close()
