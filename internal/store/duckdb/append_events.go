@@ -185,7 +185,7 @@ func (w *Workspace) encodeEvents(events []*event.Event, sourceSystem string, rec
 				dst.cols[dst.l.key0].SetInt(int64(k[0]))
 				dst.cols[dst.l.key1].SetInt(int64(k[1]))
 				dst.keys = append(dst.keys, k)
-				dst.days = append(dst.days, dayOf(e.System.TimeCreated.UnixMicro()))
+				dst.times = append(dst.times, e.System.TimeCreated.UnixMicro())
 			}
 			out[p] = part{se: se, we: we, overflows: encSE.overflows + encWE.overflows}
 		}

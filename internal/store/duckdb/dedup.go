@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/zeebo/xxh3"
@@ -41,27 +44,32 @@ func eventKey(e *event.Event, buf []byte) (key, []byte) {
 	return key{h.Hi, h.Lo}, buf
 }
 
-// dayOf is the UTC day number of a TimeCreated in Unix microseconds (the
+// hourOf is the UTC hour number of a TimeCreated in Unix microseconds (the
 // unit of TimeGenerated).
-func dayOf(us int64) int64 {
-	d := us / dayMicros
-	if us < 0 && us%dayMicros != 0 {
-		d--
+func hourOf(us int64) int64 {
+	h := us / hourMicros
+	if us < 0 && us%hourMicros != 0 {
+		h--
 	}
-	return d
+	return h
 }
 
-// dedupIndex holds the identity keys of stored events, grouped by UTC day
-// of TimeCreated. A day is loaded whole from the database the first time a
-// batch touches it, so the index is exact for every loaded day: dedup holds
-// across all senders, batches and any age of event (an old EVTX imported
-// twice), not only a recent window. Memory is bounded by evicting whole
-// days, least recently used first; an evicted day is reloaded on demand.
+// dedupIndex answers "was this identity stored?" exactly with bounded
+// memory. It keeps, per UTC hour of TimeCreated, a Bloom filter of the
+// keys stored in that hour (about 1.2-2.5 bytes a key, against ~60 for a
+// set of the keys). A key the filter has never seen is new for sure; a
+// key it may have seen (a duplicate, or a false positive, ~1%) is looked
+// up in the physical tables (confirm), so a distinct event is never
+// dropped. An hour is loaded from the database the first time a batch
+// touches it, so dedup holds for events of any age; memory is bounded by
+// evicting whole hours, least recently used first (an evicted hour is
+// reloaded on demand), and an hour whose filter alone would exceed the
+// bound is checked against the database key by key instead.
 //
 // Not safe for concurrent use: the workspace's write lock guards it.
 type dedupIndex struct {
-	days  map[int64]*dayKeys
-	total int
+	hours map[int64]*hourFilter
+	total int // keys held by resident filters
 	max   int
 	clock uint64 // increments per use, for LRU
 	// keys is the store-wide gauge of keys held (all workspaces): every
@@ -69,13 +77,18 @@ type dedupIndex struct {
 	keys prometheus.Gauge
 }
 
-type dayKeys struct {
-	keys    map[key]struct{}
-	lastUse uint64
+// hourFilter is the filter of one hour: a chain of Bloom filters, each
+// twice the capacity of the one before, so a growing hour never rebuilds.
+// diskOnly marks an hour too big for the bound: every key is confirmed.
+type hourFilter struct {
+	subs     []*bloom
+	n        int
+	diskOnly bool
+	lastUse  uint64
 }
 
 func newDedupIndex(maxKeys int, keys prometheus.Gauge) *dedupIndex {
-	return &dedupIndex{days: make(map[int64]*dayKeys), max: maxKeys, keys: keys}
+	return &dedupIndex{hours: make(map[int64]*hourFilter), max: maxKeys, keys: keys}
 }
 
 // grow changes total by n, and the store-wide gauge with it.
@@ -84,40 +97,40 @@ func (d *dedupIndex) grow(n int) {
 	d.keys.Add(float64(n))
 }
 
-// loadDays makes sure every day in days is loaded, reading missing ones from
-// the physical tables. Loaded days are marked used.
-func (d *dedupIndex) loadDays(ctx context.Context, conn *sql.Conn, tables []string, days map[int64]struct{}) error {
+// loadHours makes sure every hour in hours is loaded, reading missing ones
+// from the physical tables. Loaded hours are marked used.
+func (d *dedupIndex) loadHours(ctx context.Context, conn *sql.Conn, tables []string, hours map[int64]struct{}) error {
 	d.clock++
-	missing := make([]int64, 0, len(days))
-	for day := range days {
-		if dk, ok := d.days[day]; ok {
-			dk.lastUse = d.clock
+	missing := make([]int64, 0, len(hours))
+	for h := range hours {
+		if hf, ok := d.hours[h]; ok {
+			hf.lastUse = d.clock
 			continue
 		}
-		missing = append(missing, day)
+		missing = append(missing, h)
 	}
 	sort.Slice(missing, func(i, j int) bool { return missing[i] < missing[j] })
-	for _, day := range missing {
-		dk := &dayKeys{keys: make(map[key]struct{}), lastUse: d.clock}
+	for _, h := range missing {
+		hf := &hourFilter{lastUse: d.clock}
 		for _, t := range tables {
-			if err := loadDay(ctx, conn, t, day, dk.keys); err != nil {
-				return fmt.Errorf("load dedup day %d from %s: %w", day, t, err)
+			if err := loadHour(ctx, conn, t, h, hf); err != nil {
+				return fmt.Errorf("load dedup hour %d from %s: %w", h, t, err)
 			}
 		}
-		d.days[day] = dk
-		d.grow(len(dk.keys))
+		d.hours[h] = hf
+		d.grow(hf.n)
 	}
-	d.evict(days)
+	d.evict(hours)
 	return nil
 }
 
-// loadDay reads the keys of one day of one physical table. TimeGenerated
-// is TimeCreated truncated to microseconds, so a whole-day range selects
-// exactly the events of that TimeCreated day.
-func loadDay(ctx context.Context, conn *sql.Conn, table string, day int64, into map[key]struct{}) error {
+// loadHour adds the keys of one hour of one physical table to hf.
+// TimeGenerated is TimeCreated truncated to microseconds, so an hour's
+// range selects exactly the events of that TimeCreated hour.
+func loadHour(ctx context.Context, conn *sql.Conn, table string, hour int64, hf *hourFilter) error {
 	q := "SELECT " + quoteIdent(keyCol0) + ", " + quoteIdent(keyCol1) + " FROM " + quoteIdent(table) +
 		" WHERE \"TimeGenerated\" >= make_timestamp(CAST(? AS BIGINT)) AND \"TimeGenerated\" < make_timestamp(CAST(? AS BIGINT))"
-	rs, err := conn.QueryContext(ctx, q, day*dayMicros, (day+1)*dayMicros)
+	rs, err := conn.QueryContext(ctx, q, hour*hourMicros, (hour+1)*hourMicros)
 	if err != nil {
 		return err
 	}
@@ -127,25 +140,27 @@ func loadDay(ctx context.Context, conn *sql.Conn, table string, day int64, into 
 		if err := rs.Scan(&k0, &k1); err != nil {
 			return err
 		}
-		into[key{uint64(k0), uint64(k1)}] = struct{}{}
+		hf.add(key{uint64(k0), uint64(k1)})
 	}
 	return rs.Err()
 }
 
-// evict drops least recently used days until the index fits, never a day
-// in keep.
+// evict drops least recently used hours until the index fits, never an
+// hour in keep; an hour in keep that alone exceeds the bound becomes
+// diskOnly. Hours in keep may together exceed the bound by less than one
+// hour's bound each.
 func (d *dedupIndex) evict(keep map[int64]struct{}) {
 	if d.total <= d.max {
 		return
 	}
 	type cand struct {
-		day     int64
+		hour    int64
 		lastUse uint64
 	}
 	var cands []cand
-	for day, dk := range d.days {
-		if _, ok := keep[day]; !ok {
-			cands = append(cands, cand{day, dk.lastUse})
+	for h, hf := range d.hours {
+		if _, ok := keep[h]; !ok {
+			cands = append(cands, cand{h, hf.lastUse})
 		}
 	}
 	sort.Slice(cands, func(i, j int) bool { return cands[i].lastUse < cands[j].lastUse })
@@ -153,29 +168,36 @@ func (d *dedupIndex) evict(keep map[int64]struct{}) {
 		if d.total <= d.max {
 			return
 		}
-		d.grow(-len(d.days[c.day].keys))
-		delete(d.days, c.day)
+		d.grow(-d.hours[c.hour].n)
+		delete(d.hours, c.hour)
+	}
+	for h := range keep {
+		if hf := d.hours[h]; hf != nil && hf.n > d.max && !hf.diskOnly {
+			d.grow(-hf.n)
+			*hf = hourFilter{diskOnly: true, lastUse: hf.lastUse}
+		}
 	}
 }
 
-// has reports whether k of day is stored. The day must be loaded.
-func (d *dedupIndex) has(day int64, k key) bool {
-	dk, ok := d.days[day]
+// maybe reports whether k of hour may be stored: false means it is not.
+// The hour must be loaded.
+func (d *dedupIndex) maybe(hour int64, k key) bool {
+	hf, ok := d.hours[hour]
 	if !ok {
-		panic("BUG: duckdb: dedup day not loaded")
+		panic("BUG: duckdb: dedup hour not loaded")
 	}
-	_, ok = dk.keys[k]
-	return ok
+	return hf.diskOnly || hf.has(k)
 }
 
-// add records committed keys: keys[i] of days[i] for the rows rows (all
-// when nil). Days not loaded are skipped: they will be read from the
-// database, which has the keys, when next needed.
-func (d *dedupIndex) add(days []int64, keys []key, rows []int) {
+// add records committed keys: keys[i] of times[i] (Unix µs) for the rows
+// rows (all when nil). Hours not loaded are skipped: they will be read from
+// the database, which has the keys, when next needed.
+func (d *dedupIndex) add(times []int64, keys []key, rows []int) {
 	var (
-		day   int64
-		dk    *dayKeys
-		added int
+		hour    int64
+		hf      *hourFilter
+		added   int
+		touched = make(map[int64]struct{}, 1)
 	)
 	n := len(keys)
 	if rows != nil {
@@ -186,22 +208,118 @@ func (d *dedupIndex) add(days []int64, keys []key, rows []int) {
 		if rows != nil {
 			i = rows[j]
 		}
-		if dk == nil || days[i] != day {
-			day, dk = days[i], d.days[days[i]]
+		if h := hourOf(times[i]); hf == nil || h != hour {
+			hour, hf = h, d.hours[h]
+			touched[h] = struct{}{}
 		}
-		if dk == nil {
+		if hf == nil || hf.diskOnly {
 			continue
 		}
-		n := len(dk.keys)
-		dk.keys[keys[i]] = struct{}{}
-		added += len(dk.keys) - n
+		hf.add(keys[i])
+		added++
 	}
 	d.grow(added)
+	d.evict(touched)
 }
 
 // reset forgets everything (after a failure that leaves the database state
 // uncertain to the index).
 func (d *dedupIndex) reset() {
-	clear(d.days)
+	clear(d.hours)
 	d.grow(-d.total)
+}
+
+// confirm returns which of ks (keys of one hour of table, with their
+// TimeGenerated in µs between lo and hi) are stored.
+func confirm(ctx context.Context, conn *sql.Conn, table string, lo, hi int64, ks []key) (map[key]struct{}, error) {
+	var b strings.Builder
+	b.WriteString("SELECT " + quoteIdent(keyCol0) + ", " + quoteIdent(keyCol1) + " FROM " + quoteIdent(table) +
+		" WHERE \"TimeGenerated\" >= make_timestamp(CAST(? AS BIGINT)) AND \"TimeGenerated\" <= make_timestamp(CAST(? AS BIGINT)) AND " +
+		quoteIdent(keyCol0) + " IN (")
+	for i, k := range ks {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(int64(k[0]), 10))
+	}
+	b.WriteByte(')')
+	rs, err := conn.QueryContext(ctx, b.String(), lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("confirm dedup keys in %s: %w", table, err)
+	}
+	defer rs.Close()
+	found := make(map[key]struct{})
+	for rs.Next() {
+		var k0, k1 int64
+		if err := rs.Scan(&k0, &k1); err != nil {
+			return nil, fmt.Errorf("confirm dedup keys in %s: %w", table, err)
+		}
+		found[key{uint64(k0), uint64(k1)}] = struct{}{}
+	}
+	return found, rs.Err()
+}
+
+// bloom is a Bloom filter of keys with 16 bits per key of capacity and 8
+// probes (≈0.05% false positives when full), its size a power of two.
+// The key is already a uniform 128-bit hash: the probes are derived from
+// its halves (double hashing).
+type bloom struct {
+	words []uint64
+	mask  uint64
+	n     int
+	cap   int
+}
+
+const (
+	bloomBitsPerKey = 16
+	bloomProbes     = 8
+	bloomFirstCap   = 1 << 14
+)
+
+func newBloom(capacity int) *bloom {
+	m := uint64(1) << bits.Len64(uint64(capacity*bloomBitsPerKey-1))
+	return &bloom{words: make([]uint64, m/64), mask: m - 1, cap: capacity}
+}
+
+func (b *bloom) add(k key) {
+	h, step := k[0], k[1]|1
+	for range bloomProbes {
+		b.words[(h&b.mask)>>6] |= 1 << (h & 63)
+		h += step
+	}
+	b.n++
+}
+
+func (b *bloom) has(k key) bool {
+	h, step := k[0], k[1]|1
+	for range bloomProbes {
+		if b.words[(h&b.mask)>>6]&(1<<(h&63)) == 0 {
+			return false
+		}
+		h += step
+	}
+	return true
+}
+
+func (hf *hourFilter) add(k key) {
+	last := len(hf.subs) - 1
+	if last < 0 || hf.subs[last].n >= hf.subs[last].cap {
+		c := bloomFirstCap
+		if last >= 0 {
+			c = 2 * hf.subs[last].cap
+		}
+		hf.subs = append(hf.subs, newBloom(c))
+		last++
+	}
+	hf.subs[last].add(k)
+	hf.n++
+}
+
+func (hf *hourFilter) has(k key) bool {
+	for _, b := range hf.subs {
+		if b.has(k) {
+			return true
+		}
+	}
+	return false
 }

@@ -80,11 +80,17 @@
 // unacknowledged group leaves nothing.
 //
 // Dedup keeps the 128-bit hash of each event's identity in _Key0/_Key1 and,
-// in memory, per UTC day of TimeCreated: a day is loaded whole on first use,
-// so the check is exact for old events too (importing the same EVTX file
-// twice stores nothing new), and memory is bounded by evicting whole days
-// (Options.MaxDedupKeys). Groups written in parallel coordinate through
-// in-flight sets of marks and keys (group.go).
+// in memory, a Bloom filter of the keys per UTC hour of TimeCreated
+// (dedup.go). What is exact: an event is dropped only when its key is found
+// in the tables (a filter hit is confirmed there, so a false positive costs
+// a lookup, never an event), by any sender, for events of any age (an hour
+// is loaded from the tables on first use: importing the same EVTX file twice
+// stores nothing new). What is bounded: the keys the filters hold
+// (Options.MaxDedupKeys, 2-4 bytes each, whatever the events per day or in
+// total), by evicting whole hours; an hour bigger than the bound is checked
+// key by key in the tables; and the load after a restart, one hour rather
+// than a day. Groups written in parallel coordinate through in-flight sets
+// of marks and keys (group.go).
 //
 // Queries (query.go) are single SELECT statements over the logical names;
 // the database runs with external access disabled and its configuration

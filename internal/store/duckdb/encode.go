@@ -21,10 +21,10 @@ type rows struct {
 	l    *layout
 	n    int
 	cols []*bulk.Column // one per physical column
-	// keys and days are the identity hash and its UTC day per row (event
-	// tables only).
-	keys []key
-	days []int64
+	// keys and times are the identity hash and TimeCreated in Unix µs per
+	// row (event tables only).
+	keys  []key
+	times []int64
 }
 
 // Text bytes reserved per row (typical sizes, so that most batches never
@@ -47,7 +47,7 @@ func newRows(l *layout, capacity int) *rows {
 	}
 	if l.hasKey {
 		r.keys = make([]key, 0, capacity)
-		r.days = make([]int64, 0, capacity)
+		r.times = make([]int64, 0, capacity)
 	}
 	return r
 }

@@ -352,7 +352,7 @@ func (w *Workspace) settleGroup(g *group, err error) {
 	for _, p := range g.todo {
 		for ti := range p.keep {
 			for ci, ch := range p.req.enc.chunks[ti] {
-				w.dedup.add(ch.days, ch.keys, p.keep[ti][ci])
+				w.dedup.add(ch.times, ch.keys, p.keep[ti][ci])
 				stored[ti] += len(p.keep[ti][ci])
 			}
 		}
@@ -394,18 +394,22 @@ func lookupMark(ctx context.Context, wr *writer, sender string, seq uint64) (sto
 // of duplicates, or a group in flight that holds one of b's keys (the
 // decision then waits for it). The caller holds w.mu.
 func (w *Workspace) dedupBatch(ctx context.Context, conn *sql.Conn, b *encodedBatch, inGroup map[key]struct{}, keep *[2][][]int) (int, *group, error) {
-	days := make(map[int64]struct{})
+	hours := make(map[int64]struct{})
 	for t := range b.chunks {
 		for _, ch := range b.chunks[t] {
-			for _, d := range ch.days {
-				days[d] = struct{}{}
+			for _, us := range ch.times {
+				hours[hourOf(us)] = struct{}{}
 			}
 		}
 	}
-	if len(days) > 0 {
-		if err := w.dedup.loadDays(ctx, conn, []string{w.se.phys, w.we.phys}, days); err != nil {
+	if len(hours) > 0 {
+		if err := w.dedup.loadHours(ctx, conn, []string{w.se.phys, w.we.phys}, hours); err != nil {
 			return 0, nil, err
 		}
+	}
+	stored, err := w.confirmMaybes(ctx, conn, b)
+	if err != nil {
+		return 0, nil, err
 	}
 	dups := 0
 	for t := range b.chunks {
@@ -413,7 +417,11 @@ func (w *Workspace) dedupBatch(ctx context.Context, conn *sql.Conn, b *encodedBa
 		for c, ch := range b.chunks[t] {
 			ks := make([]int, 0, ch.len())
 			for i, k := range ch.keys {
-				if _, dup := inGroup[k]; dup || w.dedup.has(ch.days[i], k) {
+				_, dup := inGroup[k]
+				if !dup {
+					_, dup = stored[k]
+				}
+				if dup {
 					dups++
 					continue
 				}
@@ -429,6 +437,52 @@ func (w *Workspace) dedupBatch(ctx context.Context, conn *sql.Conn, b *encodedBa
 		}
 	}
 	return dups, nil, nil
+}
+
+// confirmMaybes looks up in the database the keys of b the dedup filters
+// may have seen, per table and hour, and returns those that are stored.
+// The caller holds w.mu.
+func (w *Workspace) confirmMaybes(ctx context.Context, conn *sql.Conn, b *encodedBatch) (map[key]struct{}, error) {
+	type bucket struct {
+		lo, hi int64
+		keys   []key
+	}
+	stored := make(map[key]struct{})
+	for t, l := range []*layout{w.se, w.we} {
+		buckets := make(map[int64]*bucket)
+		for _, ch := range b.chunks[t] {
+			for i, k := range ch.keys {
+				us := ch.times[i]
+				h := hourOf(us)
+				if !w.dedup.maybe(h, k) {
+					continue
+				}
+				bk := buckets[h]
+				if bk == nil {
+					bk = &bucket{lo: us, hi: us}
+					buckets[h] = bk
+				}
+				bk.lo, bk.hi = min(bk.lo, us), max(bk.hi, us)
+				bk.keys = append(bk.keys, k)
+			}
+		}
+		for _, bk := range buckets {
+			for len(bk.keys) > 0 {
+				n := min(len(bk.keys), maxConfirmKeys)
+				found, err := confirm(ctx, conn, l.phys, bk.lo, bk.hi, bk.keys[:n])
+				if err != nil {
+					return nil, err
+				}
+				for _, k := range bk.keys[:n] {
+					if _, ok := found[k]; ok {
+						stored[k] = struct{}{}
+					}
+				}
+				bk.keys = bk.keys[n:]
+			}
+		}
+	}
+	return stored, nil
 }
 
 // appendPending appends the kept rows of table ti of every pending batch,

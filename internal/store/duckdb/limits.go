@@ -67,13 +67,17 @@ const (
 	// a response at 64 MB. Reaching it sets Result.Truncated.
 	DefaultMaxResultBytes = 64 << 20
 
-	// DefaultMaxDedupKeys bounds the identity keys the dedup index keeps in
-	// memory (about 20 bytes each: 8M keys ≈ 160 MiB). Beyond it whole days
-	// are evicted, least recently used first, and reloaded from the
-	// database when a batch touches them again. Days a batch needs are
-	// never evicted while it runs, so one batch may exceed the bound by its
-	// own days.
-	DefaultMaxDedupKeys = 8 << 20
+	// DefaultMaxDedupKeys bounds the identity keys the dedup filters hold in
+	// memory per workspace (dedup.go: 2-4 bytes a key, so 32M keys ≈ 64-128
+	// MiB, whatever the events per day or the stored total). Beyond it whole
+	// hours are evicted, least recently used first, and reloaded from the
+	// database when a batch touches them again; an hour that alone exceeds
+	// it is checked against the database key by key.
+	DefaultMaxDedupKeys = 32 << 20
+
+	// maxConfirmKeys bounds the keys of one lookup in the database of keys
+	// a dedup filter may have seen (an IN list).
+	maxConfirmKeys = 10_000
 
 	// DefaultMaxOpenWorkspaces bounds the DuckDB databases open at once
 	// (each has its own buffer pool and threads). Opening one more fails
@@ -108,6 +112,6 @@ const (
 	MaxRetentionDays = 4383
 )
 
-// dayMicros is one dedup bucket: identity keys are grouped by the UTC day of
-// their TimeCreated, the unit of loading and eviction.
-const dayMicros = int64(24 * time.Hour / time.Microsecond)
+// hourMicros is one dedup bucket: identity keys are grouped by the UTC hour
+// of their TimeCreated, the unit of loading and eviction.
+const hourMicros = int64(time.Hour / time.Microsecond)

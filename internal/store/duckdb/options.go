@@ -25,7 +25,8 @@ type Options struct {
 	MaxResultRows int
 	// MaxResultBytes bounds one query's approximate size. 0: DefaultMaxResultBytes.
 	MaxResultBytes int64
-	// MaxDedupKeys bounds the identity keys kept in memory per workspace.
+	// MaxDedupKeys bounds the identity keys the dedup filters hold in
+	// memory per workspace (2-4 bytes each).
 	// 0: DefaultMaxDedupKeys.
 	MaxDedupKeys int
 	// MaxOpenWorkspaces bounds the databases open at once.

@@ -102,8 +102,8 @@ func (w *Workspace) EnforceRetention(ctx context.Context) (map[string]int64, err
 
 // deleteBefore deletes the rows of table whose column is before cutoff.
 // For event tables the dedup index is reset: rows received long ago may
-// belong to any TimeGenerated day, and the index reloads days from what the
-// database then holds.
+// belong to any TimeGenerated hour, and the index reloads hours from what
+// the database then holds.
 func (w *Workspace) deleteBefore(ctx context.Context, table, column string, cutoff time.Time, events bool) (int64, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
