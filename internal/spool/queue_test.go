@@ -160,6 +160,13 @@ func TestAckKeepsTheNextRecord(t *testing.T) {
 			t.Fatalf("ReadFrom after Ack(%d): %v", k, err)
 		}
 		checkRecords(t, recs, []uint64{k + 1})
+		var wantBytes int64
+		for i := k; i < n; i++ {
+			wantBytes += int64(recordHeaderSize + len(payload(int(i))))
+		}
+		if st := q.Stats(); st.DepthRecords != n-k || st.DepthBytes != wantBytes {
+			t.Fatalf("after Ack(%d): depth %d records, %d bytes; want %d, %d", k, st.DepthRecords, st.DepthBytes, n-k, wantBytes)
+		}
 		if k%10 == 9 {
 			if err := q.Close(); err != nil {
 				t.Fatal(err)
