@@ -1,7 +1,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
+	"fmt"
+	"net/url"
+	"syscall"
 
 	"wsec/internal/cli"
 	"wsec/internal/client"
@@ -30,4 +34,21 @@ func (c clientFlags) client(o client.Options) (*client.Client, error) {
 		return nil, cli.UsageError("no workspace: pass --workspace or set WSEC_WORKSPACE (see 'wsec workspace list')")
 	}
 	return client.New(*c.url, *c.workspace, *c.key, o)
+}
+
+// explainUnreachable adds what to do to an error saying that nothing
+// listens at the workspace server's address; other errors (and nil) are
+// returned as they are.
+func explainUnreachable(err error) error {
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		return err
+	}
+	where := "the workspace server's address"
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			where = u.Scheme + "://" + u.Host
+		}
+	}
+	return fmt.Errorf("%w\nnothing listens at %s: start the workspace server with 'wsec serve', or point --url (or WSEC_URL) at a running one", err, where)
 }

@@ -28,12 +28,19 @@ const importBatchEvents = 5000
 // importMaxRetryWait caps the backoff between retries of one batch.
 const importMaxRetryWait = 30 * time.Second
 
+// importDefaultRetryFor is how long import keeps retrying a batch the
+// workspace server does not take (--retry-for): long enough to ride out a
+// server restart, short enough that a server that is not running is
+// reported within minutes rather than waited for in silence.
+const importDefaultRetryFor = 2 * time.Minute
+
 // importState records which files were imported completely, by identity,
-// so a re-run skips them. A file interrupted halfway is sent again from its
-// start: its batches carry the same (sender, seq), so the workspace stores
-// the ones it already has once.
+// so a re-run skips them, and how many batches of an unfinished file the
+// workspace acknowledged, so a re-run sends only the rest. (Batches carry
+// the same (sender, seq) every run, so one sent again is stored once.)
 type importState struct {
-	Done map[string]string `json:"done"` // sender → path
+	Done map[string]string `json:"done"`           // sender → path
+	Sent map[string]uint64 `json:"sent,omitempty"` // sender → batches acknowledged, for files not done
 }
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -47,6 +54,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	force := fs.Bool("force", false, "import files again even if the state file says they are done")
 	workers := fs.Int("workers", 0, "goroutines decoding EVTX chunks (0: all cores)")
 	quiet := fs.Bool("quiet", !isTerminal(stderr), "no progress line (default when stderr is not a terminal)")
+	retryFor := fs.Duration("retry-for", importDefaultRetryFor, "give up when the workspace server has not taken a batch for this long (run the same command again to resume)")
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
@@ -86,8 +94,8 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	prog := newProgress(stderr, totalBytes, *quiet)
 	var tot eventsTotals
-	var stored, dups, refused, skippedFiles int
-	for _, path := range files {
+	var stored, dups, refused, resent, skippedFiles, notImported int
+	for i, path := range files {
 		tot.files++
 		sender, err := importSender(path, policy)
 		if err != nil {
@@ -102,7 +110,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 			continue
 		}
-		imp := &fileImport{c: c, sender: sender, ctx: ctx, warn: stderr}
+		imp := &fileImport{c: c, sender: sender, ctx: ctx, warn: stderr, retryFor: *retryFor, acked: state.Sent[sender]}
 		st, err := logfile.Read(ctx, path, logfile.Options{Workers: *workers, Progress: prog.file},
 			func(evs []*event.Event) []*event.Event {
 				if keep == nil {
@@ -129,15 +137,34 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		stored += imp.stored
 		dups += imp.dups
 		refused += imp.refused
-		if err != nil {
+		resent += imp.skipped
+		if err != nil && imp.sendErr == nil && ctx.Err() == nil {
 			tot.unreadable++
 			fmt.Fprintf(stderr, "\nwsec import: %s: %v\n", path, err)
-			if ctx.Err() != nil || isFatalSend(err) {
+			continue
+		}
+		if err != nil {
+			// Not the file's fault: the workspace did not take it (or we
+			// were interrupted). Remember what it acknowledged, so the
+			// next run sends only the rest.
+			notImported++
+			fmt.Fprintf(stderr, "\nwsec import: %s: %v\n", path, explainUnreachable(err))
+			if imp.acked > 0 {
+				state.Sent[sender] = imp.acked
+				if err := saveImportState(*statePath, state); err != nil {
+					fmt.Fprintf(stderr, "wsec import: %v (the next run sends this file from its start)\n", err)
+				}
+			}
+			if ctx.Err() != nil || client.Retryable(err) || isFatalSend(err) {
+				// Every later file would wait for the same server or hit
+				// the same refusal.
+				notImported += len(files) - i - 1
 				break
 			}
 			continue
 		}
 		state.Done[sender] = path
+		delete(state.Sent, sender)
 		if err := saveImportState(*statePath, state); err != nil {
 			fmt.Fprintf(stderr, "\nwsec import: %v (the import itself is complete)\n", err)
 		}
@@ -148,21 +175,34 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if refused > 0 {
 		fmt.Fprintf(stderr, ", %d refused by the workspace", refused)
 	}
+	if resent > 0 {
+		fmt.Fprintf(stderr, ", %d sent by an earlier run", resent)
+	}
 	if skippedFiles > 0 {
 		fmt.Fprintf(stderr, ", %d files skipped as imported before (--force to send them again)", skippedFiles)
 	}
 	fmt.Fprintln(stderr)
-	if tot.unreadable > 0 && tot.unreadable == tot.files {
-		return fmt.Errorf("nothing could be imported from %d file(s)", tot.files)
-	}
-	if ctx.Err() != nil {
-		return fmt.Errorf("interrupted; run the same command again to resume")
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("interrupted with %s not imported; run the same command again to resume", plural(notImported, "file"))
+	case notImported > 0:
+		return fmt.Errorf("%s not imported; run the same command again to resume where it stopped", plural(notImported, "file"))
+	case tot.unreadable > 0 && tot.unreadable == tot.files:
+		return fmt.Errorf("nothing could be imported from %s", plural(tot.files, "file"))
 	}
 	return nil
 }
 
-// isFatalSend reports errors that every later file would hit too (a wrong
-// key, a wrong workspace), so the import stops instead of repeating them.
+// plural is "1 file", "2 files".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// isFatalSend reports refusals that every later file would hit too (a
+// wrong key, a wrong workspace).
 func isFatalSend(err error) bool {
 	var e *client.Error
 	return errors.As(err, &e) && (e.Status == 401 || e.Status == 403 || e.Status == 404)
@@ -184,17 +224,20 @@ func importSender(path, policy string) (string, error) {
 }
 
 // fileImport batches one file's kept events and sends each batch until the
-// workspace acknowledges it.
+// workspace acknowledges it, for at most retryFor of failures in a row.
+// Batches up to acked (acknowledged in an earlier run) are not sent again.
 type fileImport struct {
-	ctx                context.Context
-	warn               io.Writer // retries are reported here
-	c                  *client.Client
-	sender             string
-	seq                uint64
-	buf                []byte
-	n                  int
-	kept, stored, dups int
-	refused            int
+	ctx                         context.Context
+	warn                        io.Writer // retries are reported here
+	c                           *client.Client
+	sender                      string
+	retryFor                    time.Duration
+	seq, acked                  uint64
+	buf                         []byte
+	n                           int
+	kept, stored, dups, skipped int
+	refused                     int
+	sendErr                     error // why the workspace did not take a batch
 }
 
 func (f *fileImport) add(evs []*event.Event) error {
@@ -216,7 +259,13 @@ func (f *fileImport) flush() error {
 		return nil
 	}
 	f.seq++
+	if f.seq <= f.acked {
+		f.skipped += f.n
+		f.buf, f.n = f.buf[:0], 0
+		return nil
+	}
 	wait := 200 * time.Millisecond
+	start := time.Now()
 	for attempt := 1; ; attempt++ {
 		res, err := f.c.SendBatch(f.ctx, f.sender, f.seq, f.buf)
 		if err == nil {
@@ -227,17 +276,26 @@ func (f *fileImport) flush() error {
 				fmt.Fprintf(f.warn, "\nwsec import: batch %d: the workspace refused %d events, e.g. event %d: %s\n",
 					f.seq, len(res.Rejected), res.Rejected[0].Index, res.Rejected[0].Reason)
 			}
+			f.acked = f.seq
 			f.buf, f.n = f.buf[:0], 0
 			return nil
 		}
 		if !client.Retryable(err) || f.ctx.Err() != nil {
-			return fmt.Errorf("send batch %d: %w", f.seq, err)
+			f.sendErr = fmt.Errorf("send batch %d: %w", f.seq, err)
+			return f.sendErr
+		}
+		if time.Since(start) >= f.retryFor {
+			f.sendErr = fmt.Errorf("send batch %d: gave up after %v of failures (--retry-for) and %d attempts: %w",
+				f.seq, f.retryFor, attempt, err)
+			return f.sendErr
 		}
 		// Full jitter keeps many importers from retrying in step.
 		sleep := time.Duration(rand.Int64N(int64(wait)))
+		sleep = min(sleep, max(f.retryFor-time.Since(start), 0))
 		select {
 		case <-f.ctx.Done():
-			return f.ctx.Err()
+			f.sendErr = f.ctx.Err()
+			return f.sendErr
 		case <-time.After(sleep):
 		}
 		wait = min(wait*2, importMaxRetryWait)
@@ -248,11 +306,15 @@ func (f *fileImport) flush() error {
 }
 
 func loadImportState(path string) *importState {
-	s := &importState{Done: map[string]string{}}
-	if b, err := os.ReadFile(path); err == nil {
-		if json.Unmarshal(b, s) != nil || s.Done == nil {
-			s.Done = map[string]string{}
-		}
+	s := &importState{}
+	if b, err := os.ReadFile(path); err == nil && json.Unmarshal(b, s) != nil {
+		s = &importState{}
+	}
+	if s.Done == nil {
+		s.Done = map[string]string{}
+	}
+	if s.Sent == nil {
+		s.Sent = map[string]uint64{}
 	}
 	return s
 }

@@ -37,7 +37,15 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return cli.Main(ctx, "wsec", commands(), args, stdout, stderr)
+	cmds := commands()
+	for name, c := range cmds {
+		run := c.Run
+		c.Run = func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+			return explainUnreachable(run(ctx, args, stdout, stderr))
+		}
+		cmds[name] = c
+	}
+	return cli.Main(ctx, "wsec", cmds, args, stdout, stderr)
 }
 
 // newFlagSet returns a flag set for a wsec command.
