@@ -108,13 +108,7 @@ func (e *env) importFiles(t testing.TB, paths ...string) []*event.Event {
 	t.Helper()
 	var all []*event.Event
 	for i, p := range paths {
-		var evs []*event.Event
-		_, err := logfile.Read(context.Background(), p, logfile.Options{Workers: 1},
-			func(b []*event.Event) []*event.Event { return b },
-			func(b []*event.Event) error { evs = append(evs, b...); return nil })
-		if err != nil {
-			t.Fatalf("read %s: %v", p, err)
-		}
+		evs := readFile(t, p)
 		for j := 0; j < len(evs); j += 5000 {
 			e.appendEvents(t, filepath.Base(p), uint64(i*1000+j/5000+1), evs[j:min(j+5000, len(evs))])
 		}
@@ -137,4 +131,18 @@ func (e *env) count(t testing.TB, q string) int64 {
 	t.Helper()
 	rows := e.query(t, q+" | count")
 	return rows[0][0].(int64)
+}
+
+// readFile returns the events of an EVTX or event-XML file; damaged
+// records are skipped as import skips them.
+func readFile(t testing.TB, path string) []*event.Event {
+	t.Helper()
+	var evs []*event.Event
+	_, err := logfile.Read(context.Background(), path, logfile.Options{Workers: 1},
+		func(b []*event.Event) []*event.Event { return b },
+		func(b []*event.Event) error { evs = append(evs, b...); return nil })
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return evs
 }
