@@ -97,7 +97,7 @@ func open(o Options) (a *agent, err error) {
 	if a.bm, err = bookmark.Load(filepath.Join(c.DataDir, bookmarksFile)); err != nil {
 		return nil, err
 	}
-	streams, err := openStreams(c.Sources, o.Stdin, a.log, a.now)
+	streams, err := openStreams(c.Sources, streamEnv{stdin: o.Stdin, eventLog: o.EventLog, log: a.log, m: a.m.eventlog, now: a.now})
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"wsec/internal/metricset"
+	"wsec/internal/source/wevtapi"
 )
 
 // metrics are the agent's own (wsec_agent_*); the spool and the shipper
@@ -15,10 +16,12 @@ type metrics struct {
 	rulesPolls   *prometheus.CounterVec
 	heartbeats   *prometheus.CounterVec
 	bookmark     *prometheus.GaugeVec
+	eventlog     *wevtapi.Metrics
 }
 
 func newMetrics() *metrics {
 	return &metrics{
+		eventlog: wevtapi.NewMetrics(),
 		eventsRead: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wsec_agent_events_read_total",
 			Help: "Events read from a source stream and handed to the destinations.",
@@ -41,13 +44,13 @@ func newMetrics() *metrics {
 		}, []string{"destination", "outcome"}),
 		bookmark: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "wsec_agent_bookmark_position",
-			Help: "Position up to which every destination acknowledged a stream's events (record ID or ordinal).",
+			Help: "Position up to which every destination acknowledged a stream's events (see package source: a local record number, with a generation in the high bits for event log channels, or an ordinal).",
 		}, []string{"stream"}),
 	}
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.eventsRead, m.streamErrors, m.rewinds, m.rulesPolls, m.heartbeats, m.bookmark}
+	return append([]prometheus.Collector{m.eventsRead, m.streamErrors, m.rewinds, m.rulesPolls, m.heartbeats, m.bookmark}, m.eventlog.Collectors()...)
 }
 
 func (m *metrics) register(r prometheus.Registerer) error {

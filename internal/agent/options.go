@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"wsec/internal/source/wevtapi"
 )
 
 // Options configures Run. Config is required; every other zero value
@@ -23,6 +25,10 @@ type Options struct {
 
 	// Stdin is what an xml source with path "-" reads. nil means os.Stdin.
 	Stdin io.Reader
+
+	// EventLog is what eventlog sources read. nil means the host's
+	// (wevtapi.System; eventlog sources then need Windows).
+	EventLog wevtapi.EventLog
 
 	// Now is the clock. nil means time.Now.
 	Now func() time.Time

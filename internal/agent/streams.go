@@ -14,13 +14,22 @@ import (
 	"wsec/internal/source/wevtapi"
 )
 
+// streamEnv is what the streams are built with besides their configuration.
+type streamEnv struct {
+	stdin    io.Reader
+	eventLog wevtapi.EventLog // nil: the host's
+	log      *slog.Logger
+	m        *wevtapi.Metrics
+	now      func() time.Time
+}
+
 // openStreams builds the configured sources' streams. Stream names must be
 // unique: positions are stored by name.
-func openStreams(srcs []SourceConfig, stdin io.Reader, log *slog.Logger, now func() time.Time) ([]source.Stream, error) {
+func openStreams(srcs []SourceConfig, env streamEnv) ([]source.Stream, error) {
 	var out []source.Stream
 	var errs []error
 	for i, s := range srcs {
-		ss, err := openSource(s, stdin, log, now)
+		ss, err := openSource(s, env)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("sources[%d] (%s): %w", i, s.Kind, err))
 			continue
@@ -40,10 +49,10 @@ func openStreams(srcs []SourceConfig, stdin io.Reader, log *slog.Logger, now fun
 	return out, nil
 }
 
-func openSource(s SourceConfig, stdin io.Reader, log *slog.Logger, now func() time.Time) ([]source.Stream, error) {
+func openSource(s SourceConfig, env streamEnv) ([]source.Stream, error) {
 	switch s.Kind {
 	case KindEventLog:
-		if runtime.GOOS != "windows" {
+		if env.eventLog == nil && runtime.GOOS != "windows" {
 			return nil, wevtapi.ErrUnsupported
 		}
 		chans := s.Channels
@@ -52,11 +61,11 @@ func openSource(s SourceConfig, stdin io.Reader, log *slog.Logger, now func() ti
 		}
 		out := make([]source.Stream, 0, len(chans))
 		for _, ch := range chans {
-			out = append(out, wevtapi.NewStream(wevtapi.StreamOptions{Channel: ch, Query: s.Query, Logger: log}))
+			out = append(out, wevtapi.NewStream(wevtapi.StreamOptions{Channel: ch, Query: s.Query, Log: env.eventLog, Logger: env.log, Metrics: env.m}))
 		}
 		return out, nil
 	case KindEVTX, KindXML:
-		return file.Open(s.Path, file.Options{Follow: s.Follow, Stdin: stdin, Logger: log, Now: now})
+		return file.Open(s.Path, file.Options{Follow: s.Follow, Stdin: env.stdin, Logger: env.log, Now: env.now})
 	case KindSynthetic:
 		g := synthetic.Options{Computer: s.EventComputer, Seed: s.Seed}
 		if s.Start != "" {

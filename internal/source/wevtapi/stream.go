@@ -1,12 +1,12 @@
 package wevtapi
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
-	"strconv"
-	"sync/atomic"
+	"strings"
+	"sync"
 	"time"
 
 	"wsec/internal/bookmark"
@@ -16,59 +16,97 @@ import (
 
 // Defaults of StreamOptions.
 const (
+	// DefaultBatchSize is how many events one EvtNext asks for. Larger
+	// batches save little and make RPC_S_INVALID_BOUND on large events
+	// more likely.
+	DefaultBatchSize = 100
+	// DefaultWait is how long a stream waits on the subscription's signal
+	// before asking again when there is nothing to read.
+	DefaultWait = 500 * time.Millisecond
 	// DefaultRetryMin and DefaultRetryMax bound the wait before
 	// subscribing again after a failure (a channel that does not exist
-	// yet, the log was cleared, the service restarted): doubling from a
-	// second to five minutes, so a missing AppLocker channel costs one
-	// call every five minutes.
+	// yet, the event log service restarting): doubling from a second to
+	// five minutes, so a missing AppLocker channel costs one call every
+	// five minutes.
 	DefaultRetryMin = time.Second
 	DefaultRetryMax = 5 * time.Minute
+	// DefaultRenderAttempts is how often an event Windows fails to render
+	// is tried before it is skipped.
+	DefaultRenderAttempts = 3
 )
 
-// subscription is what Stream uses of a Subscription; tests give it a fake
-// that replays rendered XML, so everything above the Windows calls runs on
-// every OS.
-type subscription interface {
-	Next(ctx context.Context, dst [][]byte) ([][]byte, error)
-	Close() error
-}
+// A position packs a generation above the local record number: a cleared
+// log numbers its records from 1 again, and the next generation keeps the
+// positions increasing. 44 bits hold 1.7e13 records (55 years at 10,000
+// events a second); 20 bits a million clears.
+const (
+	recordBits = 44
+	recordMask = 1<<recordBits - 1
+)
+
+// cursor is where a stream stands: the generation and the last local
+// record number read in it.
+type cursor struct{ gen, rec uint64 }
+
+func cursorOf(pos uint64) cursor { return cursor{gen: pos >> recordBits, rec: pos & recordMask} }
+func (c cursor) pos() uint64     { return c.gen<<recordBits | c.rec }
 
 // StreamOptions configures a Stream.
 type StreamOptions struct {
 	// Channel is the channel to read, e.g. "Security"; required. It is
-	// also the stream's name, so a stored position renders as a Windows
-	// bookmark (bookmark.XML).
+	// also the stream's name.
 	Channel string
-	// Query, BatchSize and Wait are passed to Subscribe (see Options).
-	Query     string
+	// Query is a structured XPath query evaluated by Windows; "" means "*".
+	Query string
+	// BatchSize is how many events one EvtNext asks for at most; 0 means
+	// DefaultBatchSize.
 	BatchSize int
-	Wait      time.Duration
+	// Wait is how long to wait for new events before asking again; 0
+	// means DefaultWait.
+	Wait time.Duration
 	// RetryMin and RetryMax bound the backoff between subscription
 	// attempts; 0 means the defaults.
 	RetryMin, RetryMax time.Duration
-	// Logger receives subscription failures (once per attempt, which the
-	// backoff bounds). nil means no logging.
+	// RenderAttempts is how often an event is rendered before it is
+	// skipped; 0 means DefaultRenderAttempts.
+	RenderAttempts int
+	// Log is the event log read; nil means System().
+	Log EventLog
+	// Logger receives resets, gaps, skipped events and subscription
+	// failures (once per attempt, which the backoff bounds). nil means no
+	// logging.
 	Logger *slog.Logger
-
-	subscribe func(Options) (subscription, error) // nil: Subscribe
+	// Metrics counts the same; nil means unregistered metrics of its own.
+	Metrics *Metrics
 }
 
-// Stream is a source.Stream over a live channel: positions are
-// EventRecordIDs, and Read resumes after a position through a Windows
-// bookmark. It never ends on its own: it waits for new events, and when
-// the subscription fails it subscribes again after the last event
-// delivered. Off Windows, Read returns ErrUnsupported.
+// Stream is a source.Stream over a live channel. It never ends on its own:
+// it waits for new events, and when the subscription fails it subscribes
+// again after the last event delivered.
+//
+// Positions are local record numbers (the RecordId of the Windows bookmark
+// of each event, not the EventRecordID inside it, which in ForwardedEvents
+// is the source host's) with a generation in the high bits that goes up
+// each time the log is found cleared, so positions keep increasing across
+// clears.
 type Stream struct {
 	o StreamOptions
 
-	// Counters over the stream's life.
-	Unparsed   atomic.Uint64 // rendered events the XML reader refused (skipped)
-	Duplicates atomic.Uint64 // events at or below the position (after a resubscribe), skipped
-	Failures   atomic.Uint64 // failed subscriptions and reads
+	mu     sync.Mutex
+	latest cursor // the furthest this stream has read, across Reads
 }
 
 // NewStream returns a stream of o.Channel.
 func NewStream(o StreamOptions) *Stream {
+	if o.Query == "" {
+		o.Query = "*"
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = DefaultBatchSize
+	}
+	if o.Wait <= 0 {
+		o.Wait = DefaultWait
+	}
 	if o.RetryMin <= 0 {
 		o.RetryMin = DefaultRetryMin
 	}
@@ -76,17 +114,18 @@ func NewStream(o StreamOptions) *Stream {
 		o.RetryMax = DefaultRetryMax
 	}
 	o.RetryMax = max(o.RetryMax, o.RetryMin)
+	if o.RenderAttempts <= 0 {
+		o.RenderAttempts = DefaultRenderAttempts
+	}
+	if o.Log == nil {
+		o.Log = System()
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	if o.subscribe == nil {
-		o.subscribe = func(so Options) (subscription, error) {
-			s, err := Subscribe(so)
-			if err != nil {
-				return nil, err
-			}
-			return s, nil
-		}
+	o.Logger = o.Logger.With("channel", o.Channel)
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics()
 	}
 	return &Stream{o: o}
 }
@@ -101,23 +140,30 @@ func (e *emitError) Error() string { return e.err.Error() }
 
 // Read implements source.Stream.
 func (s *Stream) Read(ctx context.Context, after uint64, emit func(source.Batch) error) error {
+	cur := cursorOf(after)
+	resume := cur.rec > 0
+	s.mu.Lock()
+	if s.latest.gen > cur.gen {
+		// Read again from before a clear this stream saw: the generation
+		// after `after` is gone; read the current one from its start (the
+		// destinations skip what they hold).
+		cur, resume = cursor{gen: s.latest.gen}, false
+	}
+	s.mu.Unlock()
 	wait := s.o.RetryMin
 	for {
-		so := Options{Channel: s.o.Channel, Query: s.o.Query, BatchSize: s.o.BatchSize, Wait: s.o.Wait}
-		if after > 0 {
-			so.After = &bookmark.Position{Channel: s.o.Channel, RecordID: after}
-		}
-		sub, err := s.o.subscribe(so)
+		sub, from, err := s.open(cur, resume)
 		if errors.Is(err, ErrUnsupported) {
 			return err
 		}
 		if err == nil {
-			var last uint64
-			last, err = s.pump(ctx, sub, after, emit)
+			var last cursor
+			last, err = s.pump(ctx, sub, from, emit)
 			sub.Close()
-			if last > after {
-				after, wait = last, s.o.RetryMin // progress: start the backoff over
+			if last != cur {
+				cur, wait = last, s.o.RetryMin // progress: start the backoff over
 			}
+			resume = cur.rec > 0
 			var ee *emitError
 			if errors.As(err, &ee) {
 				return ee.err
@@ -126,9 +172,8 @@ func (s *Stream) Read(ctx context.Context, after uint64, emit func(source.Batch)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		s.Failures.Add(1)
-		s.o.Logger.Warn("read event log channel; subscribing again", "channel", s.o.Channel,
-			"record_id", after, "retry_in", wait, "err", err)
+		s.o.Metrics.failures.WithLabelValues(s.o.Channel).Inc()
+		s.o.Logger.Warn("read event log channel; subscribing again", "position", cur.pos(), "retry_in", wait, "err", err)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -140,70 +185,178 @@ func (s *Stream) Read(ctx context.Context, after uint64, emit func(source.Batch)
 	}
 }
 
-// pump reads the subscription until it fails or ctx is done, emitting the
-// events above after. It returns the last position delivered.
-func (s *Stream) pump(ctx context.Context, sub subscription, after uint64, emit func(source.Batch) error) (uint64, error) {
-	var raw [][]byte
+// open subscribes after cur (resume) or at the oldest record. When the
+// bookmarked record is gone it tells a cleared log (new generation) from
+// a wrapped one (records lost: a gap, reported) and starts at the oldest
+// record; it returns the cursor the subscription's events continue from.
+func (s *Stream) open(cur cursor, resume bool) (Subscription, cursor, error) {
+	if resume {
+		bm := bookmark.XML(bookmark.Position{Channel: s.o.Channel, RecordID: cur.rec})
+		sub, err := s.o.Log.Subscribe(s.o.Channel, s.o.Query, bm)
+		if !bookmarkGone(err) {
+			if err != nil {
+				err = s.explain(err)
+			}
+			return sub, cur, err
+		}
+		oldest, oerr := s.o.Log.OldestRecord(s.o.Channel)
+		if oerr != nil {
+			return nil, cur, fmt.Errorf("record %d of %s is gone (%v) and the oldest record is unknown: %w", cur.rec, s.o.Channel, err, oerr)
+		}
+		switch {
+		case oldest <= cur.rec: // 0: empty, which only a clear leaves
+			s.reset(cur, oldest, "the bookmarked record is gone")
+			cur = cursor{gen: cur.gen + 1}
+			s.saw(cur)
+		case oldest > cur.rec+1:
+			lost := oldest - cur.rec - 1
+			s.o.Metrics.lost.WithLabelValues(s.o.Channel).Add(float64(lost))
+			s.o.Logger.Warn("event log records were overwritten before the agent read them (the log wrapped); they are lost: enlarge the log or keep the agent running",
+				"lost_records", lost, "first_lost", cur.rec+1, "last_lost", oldest-1)
+			cur.rec = oldest - 1 // counted once, even if this subscription fails
+		}
+	}
+	sub, err := s.o.Log.Subscribe(s.o.Channel, s.o.Query, "")
+	if err != nil {
+		err = s.explain(err)
+	}
+	return sub, cur, err
+}
+
+func (s *Stream) explain(err error) error {
+	switch {
+	case errors.Is(err, ErrChannelNotFound):
+		return fmt.Errorf("channel %q does not exist (yet): %w", s.o.Channel, err)
+	case errors.Is(err, ErrInvalidQuery):
+		return fmt.Errorf("query %q of channel %q is invalid: %w", s.o.Query, s.o.Channel, err)
+	}
+	return fmt.Errorf("subscribe to channel %q with query %q: %w (check the agent runs as LocalSystem or a member of Event Log Readers)", s.o.Channel, s.o.Query, err)
+}
+
+// reset counts and logs a cleared log found after cur.
+func (s *Stream) reset(cur cursor, first uint64, how string) {
+	s.o.Metrics.resets.WithLabelValues(s.o.Channel).Inc()
+	s.o.Logger.Warn("the event log was cleared (its record numbers restarted); reading it from its oldest record; events written after the last one read and before the clear are lost",
+		"how", how, "last_record", cur.rec, "first_record_now", first, "generation", cur.gen+1)
+}
+
+// pump reads the subscription until it fails or ctx is done, emitting
+// every event after cur. It returns where it stopped.
+func (s *Stream) pump(ctx context.Context, sub Subscription, cur cursor, emit func(source.Batch) error) (cursor, error) {
+	size := s.o.BatchSize
+	handles := make([]Handle, s.o.BatchSize)
 	var b source.Batch
 	for {
-		var err error
-		raw, err = sub.Next(ctx, raw[:0])
-		b.Events, b.Pos = b.Events[:0], b.Pos[:0]
-		for _, x := range raw {
-			e, perr := eventxml.ParseEvent(x)
-			id := uint64(0)
-			if perr == nil {
-				id = e.System.EventRecordID
-			} else {
-				s.Unparsed.Add(1)
-				id = recordIDOf(x) // still move past it when its ID can be found
-			}
-			if id <= after {
-				if perr == nil {
-					s.Duplicates.Add(1)
-				}
-				continue
-			}
-			after = id
-			b.Through = id
-			if perr == nil {
-				b.Events = append(b.Events, e)
-				b.Pos = append(b.Pos, id)
-			}
-		}
-		if b.Through > 0 { // events, or only records skipped past (Through > Last)
-			if eerr := emit(b); eerr != nil {
-				return after, &emitError{eerr}
-			}
-			b.Through = 0
-		}
-		if err != nil {
-			return after, err
-		}
 		if err := ctx.Err(); err != nil {
-			return after, err
+			return cur, err
 		}
+		n, err := sub.Next(handles[:size])
+		switch {
+		case err == nil:
+		case errors.Is(err, ErrInvalidBound) && size > 1:
+			size = max(1, size/2)
+			s.o.Metrics.shrinks.WithLabelValues(s.o.Channel).Inc()
+			s.o.Logger.Debug("events too large for one EvtNext; halving the batch", "batch", size)
+			continue
+		case idle(err):
+			if err := sub.Wait(ctx, s.o.Wait); err != nil {
+				return cur, err
+			}
+			continue
+		default:
+			return cur, fmt.Errorf("read next events of %s: %w", s.o.Channel, err)
+		}
+		b.Events, b.Pos, b.Through = b.Events[:0], b.Pos[:0], 0
+		var herr error
+		for i, h := range handles[:n] {
+			if herr == nil {
+				cur, herr = s.take(sub, h, cur, &b)
+			}
+			sub.CloseEvent(h)
+			handles[i] = 0
+		}
+		s.saw(cur)
+		if b.Through > 0 {
+			if err := emit(b); err != nil {
+				return cur, &emitError{err}
+			}
+		}
+		if herr != nil {
+			return cur, herr
+		}
+		size = min(2*size, s.o.BatchSize) // back to full batches after large events
 	}
 }
 
-// recordIDOf finds the EventRecordID of an event the XML reader refused,
-// so the stream's position can still move past it.
-func recordIDOf(x []byte) uint64 {
-	const open, close = "<EventRecordID>", "</EventRecordID>"
-	i := bytes.Index(x, []byte(open))
-	if i < 0 {
-		return 0
+// saw records how far the stream has seen the log, whether or not the
+// caller took it: a later Read from before a clear must know of the clear.
+func (s *Stream) saw(cur cursor) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur.pos() > s.latest.pos() {
+		s.latest = cur
 	}
-	rest := x[i+len(open):]
-	j := bytes.Index(rest, []byte(close))
-	if j < 0 {
-		return 0
-	}
-	id, err := strconv.ParseUint(string(bytes.TrimSpace(rest[:j])), 10, 64)
+}
+
+// take adds event h to b, or only moves b.Through past it when it cannot
+// be rendered or read, and returns the cursor at h. It fails only when the
+// event's record number cannot be learnt (without it the stream cannot
+// move past the event).
+func (s *Stream) take(sub Subscription, h Handle, cur cursor, b *source.Batch) (cursor, error) {
+	x, err := sub.Bookmark(h)
 	if err != nil {
-		return 0
+		return cur, fmt.Errorf("bookmark an event of %s: %w", s.o.Channel, err)
 	}
-	return id
+	rec, err := recordOf(x, s.o.Channel)
+	if err != nil {
+		return cur, err
+	}
+	if rec <= cur.rec {
+		// Record numbers went down within one subscription: the log was
+		// cleared while it ran.
+		s.reset(cur, rec, "record numbers went down")
+		cur.gen++
+	}
+	cur.rec = rec
+	if rec > recordMask {
+		return cur, fmt.Errorf("record %d of %s exceeds the %d-bit record numbers a position holds", rec, s.o.Channel, recordBits)
+	}
+	b.Through = cur.pos()
+	var xml []byte
+	for attempt := 1; ; attempt++ {
+		if xml, err = sub.Render(h); err == nil {
+			break
+		}
+		if attempt == s.o.RenderAttempts {
+			s.o.Metrics.skipped.WithLabelValues(s.o.Channel, "render").Inc()
+			s.o.Logger.Warn("skipped an event Windows could not render", "record", rec, "attempts", attempt, "err", err)
+			return cur, nil
+		}
+	}
+	e, err := eventxml.ParseEvent(xml)
+	if err != nil {
+		s.o.Metrics.skipped.WithLabelValues(s.o.Channel, "parse").Inc()
+		s.o.Logger.Warn("skipped an event whose XML could not be read", "record", rec, "err", err)
+		return cur, nil
+	}
+	b.Events = append(b.Events, e)
+	b.Pos = append(b.Pos, cur.pos())
+	return cur, nil
+}
+
+// recordOf returns the local record number a rendered bookmark gives for
+// channel.
+func recordOf(x, channel string) (uint64, error) {
+	ps, err := bookmark.ParseXML(x)
+	if err != nil {
+		return 0, fmt.Errorf("bookmark of an event of %s: %w", channel, err)
+	}
+	for _, p := range ps {
+		if strings.EqualFold(p.Channel, channel) || len(ps) == 1 {
+			return p.RecordID, nil
+		}
+	}
+	return 0, fmt.Errorf("bookmark of an event of %s names no record of it: %q", channel, x)
 }
 
 var _ source.Stream = (*Stream)(nil)

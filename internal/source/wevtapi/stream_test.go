@@ -1,227 +1,436 @@
-package wevtapi
+package wevtapi_test
 
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"reflect"
 	"runtime"
-	"strconv"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
-	"wsec/internal/bookmark"
+	"github.com/prometheus/client_golang/prometheus"
+
 	"wsec/internal/event"
 	"wsec/internal/source"
 	"wsec/internal/source/synthetic"
+	"wsec/internal/source/wevtapi"
+	"wsec/internal/source/wevtapi/evtsim"
 )
 
-// fakeLog is a channel's event log: what Windows would render for each
-// record, in record order.
-type fakeLog struct {
-	xml      [][]byte
-	ids      []uint64
-	failAt   map[int]error // the n-th Next call (across subscriptions) fails
-	calls    int
-	subs     []Options
-	perNext  int
-	subFails int // the next subFails Subscribe calls fail
-}
-
-type fakeSub struct {
-	l    *fakeLog
-	next int // index into l.xml
-}
-
-func (l *fakeLog) subscribe(o Options) (subscription, error) {
-	l.subs = append(l.subs, o)
-	if l.subFails > 0 {
-		l.subFails--
-		return nil, errors.New("the specified channel could not be found")
-	}
-	s := &fakeSub{l: l}
-	if o.After != nil {
-		// As Windows: start after the bookmarked record.
-		for s.next < len(l.ids) && l.ids[s.next] <= o.After.RecordID {
-			s.next++
-		}
-	}
-	return s, nil
-}
-
-func (s *fakeSub) Next(ctx context.Context, dst [][]byte) ([][]byte, error) {
-	s.l.calls++
-	n := min(s.l.perNext, len(s.l.xml)-s.next)
-	dst = append(dst, s.l.xml[s.next:s.next+n]...)
-	s.next += n
-	if err, ok := s.l.failAt[s.l.calls]; ok {
-		return dst, err
-	}
-	if n == 0 {
-		return dst, errDrained
-	}
-	return dst, nil
-}
-
-func (s *fakeSub) Close() error { return nil }
-
-var errDrained = errors.New("test: log drained")
-
-// syntheticLog renders n synthetic Security events the way the agent
-// receives them from EvtRender: as event XML.
-func syntheticLog(n int) (*fakeLog, []event.Event) {
-	g := synthetic.New(synthetic.Options{Seed: 11})
-	l := &fakeLog{perNext: 7, failAt: map[int]error{}}
-	var want []event.Event
-	for i := 0; len(want) < n; i++ {
-		if synthetic.Channel(uint64(i)) != "Security" {
+// securityEvents returns n synthetic Security events (a realistic mix) with
+// EventRecordID 0, so the simulated log numbers them as its own.
+func securityEvents(seed uint64, n int) []event.Event {
+	g := synthetic.New(synthetic.Options{Seed: seed})
+	var out []event.Event
+	for i := uint64(0); len(out) < n; i++ {
+		if synthetic.Channel(i) != "Security" {
 			continue
 		}
 		var e event.Event
-		g.Event(uint64(i), &e)
-		want = append(want, e)
-		l.xml = append(l.xml, e.AppendXML(nil))
-		l.ids = append(l.ids, e.System.EventRecordID)
+		g.Event(i, &e)
+		e.System.EventRecordID = 0
+		out = append(out, e)
 	}
-	return l, want
+	return out
 }
 
-// readUntil reads s until the log is drained (the fake's errDrained makes
-// the stream resubscribe; the test stops it there).
-func readUntil(t *testing.T, s *Stream, after uint64, stopAfter int) ([]event.Event, []uint64, error) {
+func writeAll(c *evtsim.Channel, evs []event.Event) {
+	for _, e := range evs {
+		c.Write(e)
+	}
+}
+
+// read is what a Read delivered.
+type read struct {
+	evs []event.Event
+	pos []uint64
+	thr uint64
+}
+
+var errEnough = errors.New("test: enough")
+
+// readN reads s after `after` until n events came (the stream never ends
+// by itself), checking the source.Stream promises on the way.
+func readN(t *testing.T, s *wevtapi.Stream, after uint64, n int) read {
 	t.Helper()
-	var evs []event.Event
-	var pos []uint64
-	stop := errors.New("stop")
-	err := s.Read(context.Background(), after, func(b source.Batch) error {
+	var r read
+	if n == 0 {
+		return r
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := s.Read(ctx, after, func(b source.Batch) error {
+		if len(b.Events) != len(b.Pos) || b.Through < b.Last() {
+			t.Fatalf("batch of %d events, %d positions, through %d", len(b.Events), len(b.Pos), b.Through)
+		}
 		for i, e := range b.Events {
-			evs = append(evs, *e)
-			pos = append(pos, b.Pos[i])
+			if last := max(after, r.thr, lastOf(r.pos)); b.Pos[i] <= last {
+				t.Fatalf("position %d after %d", b.Pos[i], last)
+			}
+			r.evs = append(r.evs, *e)
+			r.pos = append(r.pos, b.Pos[i])
 		}
-		if len(evs) >= stopAfter {
-			return stop
+		r.thr = b.Through
+		if len(r.evs) >= n {
+			return errEnough
 		}
 		return nil
 	})
-	if err == stop {
-		err = nil
+	if err != errEnough {
+		t.Fatalf("Read = %v after %d of %d events", err, len(r.evs), n)
 	}
-	return evs, pos, err
+	return r
 }
 
-func TestStreamRendersAndResumes(t *testing.T) {
-	l, want := syntheticLog(100)
-	s := NewStream(StreamOptions{Channel: "Security", RetryMin: time.Microsecond, subscribe: l.subscribe})
-	if s.Name() != "Security" {
-		t.Errorf("name %q", s.Name())
+func lastOf(p []uint64) uint64 {
+	if len(p) == 0 {
+		return 0
 	}
-	got, pos, err := readUntil(t, s, 0, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 100 {
-		t.Fatalf("read %d events, want 100", len(got))
-	}
-	for i := range got {
-		// The XML rendering path round-trips every field the agent ships.
-		if !reflect.DeepEqual(got[i], want[i]) {
-			t.Fatalf("event %d differs after rendering to XML and parsing:\n got %+v\nwant %+v", i, got[i], want[i])
-		}
-		if pos[i] != want[i].System.EventRecordID {
-			t.Fatalf("event %d at position %d, want its record ID %d", i, pos[i], want[i].System.EventRecordID)
-		}
-	}
-	if l.subs[0].After != nil {
-		t.Errorf("first subscription from position 0 has a bookmark %+v", l.subs[0].After)
-	}
-
-	// From a stored position, the subscription starts after a bookmark of it.
-	l.subs = nil
-	got, _, err = readUntil(t, s, want[59].System.EventRecordID, 40)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 40 || got[0].System.EventRecordID != want[60].System.EventRecordID {
-		t.Fatalf("resumed at record %d with %d events, want record %d", got[0].System.EventRecordID, len(got), want[60].System.EventRecordID)
-	}
-	if a := l.subs[0].After; a == nil || *a != (bookmark.Position{Channel: "Security", RecordID: want[59].System.EventRecordID}) {
-		t.Errorf("bookmark %+v", a)
-	}
+	return p[len(p)-1]
 }
 
-func TestStreamSubscribesAgainAfterFailure(t *testing.T) {
-	l, want := syntheticLog(50)
-	l.subFails = 2                                  // the channel is not there yet, twice
-	l.failAt[3] = errors.New("the log was cleared") // the third read fails after delivering its events
-	s := NewStream(StreamOptions{Channel: "Security", RetryMin: time.Microsecond, RetryMax: time.Millisecond, subscribe: l.subscribe})
-	got, _, err := readUntil(t, s, 0, 50)
-	if err != nil {
-		t.Fatal(err)
+func newStream(l wevtapi.EventLog, ch string, m *wevtapi.Metrics, o ...func(*wevtapi.StreamOptions)) *wevtapi.Stream {
+	so := wevtapi.StreamOptions{Channel: ch, Log: l, Metrics: m, RetryMin: time.Millisecond, RetryMax: 10 * time.Millisecond, Wait: 20 * time.Millisecond}
+	for _, f := range o {
+		f(&so)
 	}
-	if len(got) != 50 {
-		t.Fatalf("read %d events, want 50", len(got))
+	return wevtapi.NewStream(so)
+}
+
+// wantEvents checks got against want by value, in order.
+func wantEvents(t *testing.T, got []event.Event, want ...[]event.Event) {
+	t.Helper()
+	all := slices.Concat(want...)
+	if len(got) != len(all) {
+		t.Fatalf("read %d events, want %d", len(got), len(all))
 	}
-	for i := range got {
-		if got[i].System.EventRecordID != want[i].System.EventRecordID {
-			t.Fatalf("event %d: record %d, want %d (lost or repeated across the resubscription)", i, got[i].System.EventRecordID, want[i].System.EventRecordID)
+	for i := range all {
+		w := all[i]
+		if got[i].System.EventRecordID != w.System.EventRecordID && w.System.EventRecordID != 0 {
+			t.Fatalf("event %d has EventRecordID %d, want %d", i, got[i].System.EventRecordID, w.System.EventRecordID)
+		}
+		w.System.EventRecordID, w.System.Channel = got[i].System.EventRecordID, got[i].System.Channel
+		if !reflect.DeepEqual(got[i], w) {
+			t.Fatalf("event %d differs after rendering to XML and parsing:\n got %+v\nwant %+v", i, got[i], w)
 		}
 	}
-	// Two failed attempts, one that failed on read, then the one that finished.
-	if len(l.subs) < 4 || s.Failures.Load() < 3 {
-		t.Fatalf("%d subscriptions, %d failures", len(l.subs), s.Failures.Load())
+}
+
+func TestResumeFromBookmarkAndRoundTrip(t *testing.T) {
+	l := evtsim.New()
+	c := l.Channel("Security")
+	evs := securityEvents(1, 120)
+	writeAll(c, evs)
+	s := newStream(l, "Security", nil, func(o *wevtapi.StreamOptions) { o.BatchSize = 7 })
+	r := readN(t, s, 0, 120)
+	wantEvents(t, r.evs, evs)
+	for i, p := range r.pos {
+		if p != uint64(i+1) {
+			t.Fatalf("event %d at position %d, want its record number %d", i, p, i+1)
+		}
 	}
-	resumed := l.subs[3].After
-	if resumed == nil || resumed.RecordID != want[20].System.EventRecordID {
-		t.Errorf("after the failed read the stream resubscribed after %+v, want record %d (the last delivered)", resumed, want[20].System.EventRecordID)
+	// From a stored position: after that record.
+	r = readN(t, s, 60, 60)
+	wantEvents(t, r.evs, evs[60:])
+	if got := c.Stats().Subscribes; got != 2 {
+		t.Errorf("%d subscriptions, want 2", got)
+	}
+	if n := l.OpenHandles(); n != 0 {
+		t.Errorf("%d event handles left open", n)
 	}
 }
 
-func TestStreamSkipsWhatWindowsRepeats(t *testing.T) {
-	// A bookmark whose record was gone makes Windows start at the oldest
-	// record: the stream drops what it already delivered.
-	l, want := syntheticLog(30)
-	sub := func(o Options) (subscription, error) { o.After = nil; return l.subscribe(o) }
-	s := NewStream(StreamOptions{Channel: "Security", RetryMin: time.Microsecond, subscribe: sub})
-	got, _, err := readUntil(t, s, want[9].System.EventRecordID, 20)
-	if err != nil {
-		t.Fatal(err)
+// TestForwardedEventsPositionsAreLocalRecords: ForwardedEvents holds three
+// hosts' events with interleaved EventRecordIDs; positions are the local
+// record numbers, so none is dropped and a resume starts at the right one.
+func TestForwardedEventsPositionsAreLocalRecords(t *testing.T) {
+	l := evtsim.New()
+	c := l.Channel("ForwardedEvents")
+	evs := securityEvents(2, 90)
+	hosts := []struct {
+		name string
+		next uint64
+	}{{"DC01.corp.example", 9_796_981}, {"FS02.corp.example", 12}, {"SQL03.corp.example", 2_073_458}}
+	for i := range evs {
+		h := &hosts[(i*7+i/5)%3]
+		evs[i].System.Computer, evs[i].System.EventRecordID = h.name, h.next
+		h.next += uint64(1 + i%4)
 	}
-	if len(got) != 20 || got[0].System.EventRecordID != want[10].System.EventRecordID || s.Duplicates.Load() != 10 {
-		t.Errorf("got %d events from record %d, %d duplicates skipped", len(got), got[0].System.EventRecordID, s.Duplicates.Load())
+	writeAll(c, evs)
+	s := newStream(l, "ForwardedEvents", nil)
+	r := readN(t, s, 0, 90)
+	wantEvents(t, r.evs, evs)
+	r = readN(t, s, 45, 45)
+	wantEvents(t, r.evs, evs[45:])
+}
+
+func TestClearWhileRunning(t *testing.T) {
+	for _, stale := range []bool{false, true} {
+		t.Run(map[bool]string{false: "subscription goes on", true: "subscription goes stale"}[stale], func(t *testing.T) {
+			l := evtsim.New()
+			c := l.Channel("Security")
+			c.StaleOnClear = stale
+			before, after := securityEvents(3, 40), securityEvents(4, 25)
+			writeAll(c, before)
+			m := wevtapi.NewMetrics()
+			s := newStream(l, "Security", m)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			got := make(chan read, 1)
+			go func() {
+				var r read
+				s.Read(ctx, 0, func(b source.Batch) error {
+					for i, e := range b.Events {
+						r.evs, r.pos = append(r.evs, *e), append(r.pos, b.Pos[i])
+					}
+					if len(r.evs) == 40 {
+						c.Clear() // the attacker's 1102 and what follows come next
+						writeAll(c, after)
+					}
+					if len(r.evs) == 65 {
+						got <- r
+						cancel()
+					}
+					return nil
+				})
+			}()
+			var r read
+			select {
+			case r = <-got:
+			case <-time.After(time.Minute):
+				t.Fatal("the events written after the clear never came")
+			}
+			wantEvents(t, r.evs, before, after)
+			if !slices.IsSorted(r.pos) || r.pos[40] <= r.pos[39] {
+				t.Errorf("positions do not increase across the clear: %d then %d", r.pos[39], r.pos[40])
+			}
+			if v := counter(t, m, "wsec_agent_eventlog_resets_total"); v != 1 {
+				t.Errorf("resets = %v, want 1", v)
+			}
+		})
 	}
 }
 
-func TestStreamMovesPastUnparsableEvents(t *testing.T) {
-	l, want := syntheticLog(10)
-	l.xml[4] = []byte(`<Event><System><EventID>oops</EventID><EventRecordID>` +
-		itoa(want[4].System.EventRecordID) + `</EventRecordID></System></Event>`)
-	s := NewStream(StreamOptions{Channel: "Security", RetryMin: time.Microsecond, subscribe: l.subscribe})
-	var throughs []uint64
-	var n int
-	stop := errors.New("stop")
+// TestClearWhileStopped: the stored position is in the old generation;
+// the bookmarked record is gone and the oldest record is below it, so the
+// log was cleared: everything now in it comes, at positions above.
+func TestClearWhileStopped(t *testing.T) {
+	l := evtsim.New()
+	c := l.Channel("Security")
+	writeAll(c, securityEvents(5, 50))
+	m := wevtapi.NewMetrics()
+	r := readN(t, newStream(l, "Security", m), 0, 50)
+	stored := r.pos[49]
+	c.Clear()
+	after := securityEvents(6, 30)
+	writeAll(c, after)
+	r = readN(t, newStream(l, "Security", m), stored, 30)
+	wantEvents(t, r.evs, after)
+	if r.pos[0] <= stored {
+		t.Errorf("first position after the clear %d, not above %d", r.pos[0], stored)
+	}
+	if v := counter(t, m, "wsec_agent_eventlog_resets_total"); v != 1 {
+		t.Errorf("resets = %v, want 1", v)
+	}
+	// A clear leaving an empty log is a clear too.
+	c.Clear()
+	stored = r.pos[29]
+	c.OnIdle = func() { writeAll(c, after[:3]) }
+	if r = readN(t, newStream(l, "Security", m), stored, 3); r.pos[0] <= stored {
+		t.Errorf("position %d after an empty clear, not above %d", r.pos[0], stored)
+	}
+	if v := counter(t, m, "wsec_agent_eventlog_resets_total"); v != 2 {
+		t.Errorf("resets = %v, want 2", v)
+	}
+}
+
+// TestWrapWhileStopped: a circular log overwrote records after the stored
+// position: the rest comes, and the gap is counted and logged.
+func TestWrapWhileStopped(t *testing.T) {
+	l := evtsim.New()
+	c := l.Channel("Security")
+	c.MaxRecords = 50
+	evs := securityEvents(7, 110)
+	writeAll(c, evs[:30])
+	m := wevtapi.NewMetrics()
+	var logged strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logged, nil))
+	readN(t, newStream(l, "Security", m), 0, 30)
+	writeAll(c, evs[30:]) // records 31-110; the log keeps 61-110
+	r := readN(t, newStream(l, "Security", m, func(o *wevtapi.StreamOptions) { o.Logger = logger }), 30, 50)
+	wantEvents(t, r.evs, evs[60:])
+	if r.pos[0] != 61 {
+		t.Errorf("resumed at position %d, want record 61", r.pos[0])
+	}
+	if v := counter(t, m, "wsec_agent_eventlog_lost_records_total"); v != 30 {
+		t.Errorf("lost records = %v, want 30", v)
+	}
+	if !strings.Contains(logged.String(), "lost_records=30") || !strings.Contains(logged.String(), "first_lost=31") {
+		t.Errorf("the gap was not logged: %s", logged.String())
+	}
+}
+
+// TestLargeEventsHalveTheBatch: EvtNext refuses batches whose events are
+// too large for one RPC (1734): the batch halves until it passes, down to
+// one event, and grows back.
+func TestLargeEventsHalveTheBatch(t *testing.T) {
+	l := evtsim.New()
+	c := l.Channel("Security")
+	evs := securityEvents(8, 60)
+	for i := 20; i < 30; i++ {
+		evs[i].Data = append(evs[i].Data, event.Field{Name: "ScriptBlockText", Value: strings.Repeat("x", 40_000)})
+	}
+	writeAll(c, evs)
+	c.MaxBatchBytes = 64 << 10 // one large event fits, two do not
+	m := wevtapi.NewMetrics()
+	r := readN(t, newStream(l, "Security", m, func(o *wevtapi.StreamOptions) { o.BatchSize = 16 }), 0, 60)
+	wantEvents(t, r.evs, evs)
+	sizes := c.Stats().NextSizes
+	if !slices.Contains(sizes, 1) || counter(t, m, "wsec_agent_eventlog_batch_shrinks_total") == 0 {
+		t.Errorf("batch sizes %v: never halved down to 1", sizes)
+	}
+	if sizes[len(sizes)-1] != 16 {
+		t.Errorf("batch sizes %v: did not grow back to 16", sizes)
+	}
+	if len(sizes) > 60 {
+		t.Errorf("%d EvtNext calls for 60 events: %v", len(sizes), sizes)
+	}
+}
+
+// TestIdleChannelWaitsWithoutResubscribing: ERROR_INVALID_OPERATION (and
+// ERROR_TIMEOUT) with no events mean "nothing to read": the stream waits
+// on the signal and a new event comes at once, on the same subscription.
+func TestIdleChannelWaitsWithoutResubscribing(t *testing.T) {
+	for _, idle := range []error{wevtapi.ErrInvalidOperation, wevtapi.ErrTimeout, wevtapi.ErrNoMoreItems} {
+		t.Run(idle.Error(), func(t *testing.T) {
+			l := evtsim.New()
+			c := l.Channel("Microsoft-Windows-AppLocker/EXE and DLL")
+			c.IdleErr = idle
+			m := wevtapi.NewMetrics()
+			// Minutes of backoff and a long wait: only the signal can
+			// deliver the event within the test's minute.
+			s := newStream(l, c.Name(), m, func(o *wevtapi.StreamOptions) {
+				o.RetryMin, o.RetryMax, o.Wait = 5*time.Minute, 5*time.Minute, 5*time.Minute
+			})
+			evs := securityEvents(9, 2)
+			written := 0
+			c.OnIdle = func() { // each event comes while the stream waits
+				if written < len(evs) {
+					c.Write(evs[written])
+					written++
+				}
+			}
+			r := readN(t, s, 0, 2)
+			wantEvents(t, r.evs, evs)
+			if st := c.Stats(); st.Subscribes != 1 || counter(t, m, "wsec_agent_eventlog_subscription_failures_total") != 0 {
+				t.Errorf("%d subscriptions, %v failures: want 1 and 0", st.Subscribes, counter(t, m, "wsec_agent_eventlog_subscription_failures_total"))
+			}
+		})
+	}
+}
+
+// TestRenderFailures: an event that fails to render is retried, and
+// skipped (counted, logged with its record number) when it keeps failing;
+// the subscription goes on.
+func TestRenderFailures(t *testing.T) {
+	l := evtsim.New()
+	c := l.Channel("Security")
+	evs := securityEvents(10, 20)
+	writeAll(c, evs)
+	c.FailRender(5, 2)  // recovers on the third attempt
+	c.FailRender(9, -1) // never renders
+	m := wevtapi.NewMetrics()
+	var logged strings.Builder
+	s := newStream(l, "Security", m, func(o *wevtapi.StreamOptions) { o.Logger = slog.New(slog.NewTextHandler(&logged, nil)) })
+	r := readN(t, s, 0, 19)
+	wantEvents(t, r.evs, evs[:8], evs[9:])
+	if slices.Contains(r.pos, 9) || r.pos[8] != 10 {
+		t.Errorf("positions %v", r.pos)
+	}
+	if v := counter(t, m, "wsec_agent_eventlog_skipped_events_total"); v != 1 || c.Stats().Subscribes != 1 {
+		t.Errorf("%v skipped, %d subscriptions; want 1 and 1", v, c.Stats().Subscribes)
+	}
+	if !strings.Contains(logged.String(), "record=9") {
+		t.Errorf("the skipped event's record number was not logged: %s", logged.String())
+	}
+}
+
+// TestMissingChannelIsRetried: a channel that does not exist yet is
+// subscribed again with backoff until it appears.
+func TestMissingChannelIsRetried(t *testing.T) {
+	l := evtsim.New()
+	m := wevtapi.NewMetrics()
+	s := newStream(l, "Microsoft-Windows-AppLocker/MSI and Script", m)
+	evs := securityEvents(11, 3)
+	l.OnMissing = func(ch string) { writeAll(l.Channel(ch), evs) } // it appears after the first attempt
+	r := readN(t, s, 0, 3)
+	wantEvents(t, r.evs, evs)
+	if counter(t, m, "wsec_agent_eventlog_subscription_failures_total") == 0 {
+		t.Error("the missing channel was not counted as a failure")
+	}
+}
+
+// TestRewindAcrossAClear: read again from a position before a clear the
+// stream saw while running (the agent rewinds to its durable positions,
+// which may lag): the current generation is read from its start, never
+// resumed from the old position's record number, which the new generation
+// has reused.
+func TestRewindAcrossAClear(t *testing.T) {
+	l := evtsim.New()
+	c := l.Channel("Security")
+	before, after := securityEvents(12, 30), securityEvents(13, 40) // more records than the old position
+	writeAll(c, before)
+	s := newStream(l, "Security", nil)
+	var pos []uint64
 	s.Read(context.Background(), 0, func(b source.Batch) error {
-		n += len(b.Events)
-		throughs = append(throughs, b.Through)
-		if b.Through >= want[9].System.EventRecordID {
-			return stop
+		pos = append(pos, b.Pos...)
+		if len(pos) == 30 {
+			c.Clear()
+			writeAll(c, after)
+		}
+		if len(pos) == 70 {
+			return errEnough
 		}
 		return nil
 	})
-	if n != 9 || s.Unparsed.Load() != 1 {
-		t.Errorf("%d events, %d unparsed; want 9 and 1", n, s.Unparsed.Load())
-	}
-	if throughs[len(throughs)-1] != want[9].System.EventRecordID {
-		t.Errorf("through %v", throughs)
+	r := readN(t, s, pos[19], 40)
+	wantEvents(t, r.evs, after)
+	if !reflect.DeepEqual(r.pos, pos[30:]) {
+		t.Errorf("re-read positions %v, want %v", r.pos, pos[30:])
 	}
 }
 
-func itoa(v uint64) string { return strconv.FormatUint(v, 10) }
-
-func TestStreamUnsupportedOffWindows(t *testing.T) {
+func TestUnsupportedOffWindows(t *testing.T) {
 	if runtime.GOOS == "windows" {
-		t.Skip("live subscription is exercised on Windows hosts")
+		t.Skip("the host's event log is exercised on Windows hosts (docs/windows-smoke-test.md)")
 	}
-	err := NewStream(StreamOptions{Channel: "Security"}).Read(context.Background(), 0, func(source.Batch) error { return nil })
-	if !errors.Is(err, ErrUnsupported) {
+	err := wevtapi.NewStream(wevtapi.StreamOptions{Channel: "Security"}).Read(context.Background(), 0, func(source.Batch) error { return nil })
+	if !errors.Is(err, wevtapi.ErrUnsupported) {
 		t.Errorf("Read off Windows: %v, want ErrUnsupported", err)
 	}
+}
+
+// counter sums a metric's samples over its labels.
+func counter(t *testing.T, m *wevtapi.Metrics, name string) float64 {
+	t.Helper()
+	r := prometheus.NewRegistry()
+	for _, c := range m.Collectors() {
+		r.MustRegister(c)
+	}
+	fams, err := r.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, f := range fams {
+		if f.GetName() == name {
+			for _, mm := range f.GetMetric() {
+				sum += mm.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
 }

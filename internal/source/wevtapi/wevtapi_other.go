@@ -2,16 +2,14 @@
 
 package wevtapi
 
-import "context"
+// System returns the host's event log; off Windows every call fails with
+// ErrUnsupported.
+func System() EventLog { return unsupported{} }
 
-// Subscription is unavailable off Windows.
-type Subscription struct{}
+type unsupported struct{}
 
-// Subscribe returns ErrUnsupported off Windows.
-func Subscribe(Options) (*Subscription, error) { return nil, ErrUnsupported }
+func (unsupported) Subscribe(string, string, string) (Subscription, error) {
+	return nil, ErrUnsupported
+}
 
-// Next returns ErrUnsupported off Windows.
-func (*Subscription) Next(context.Context, [][]byte) ([][]byte, error) { return nil, ErrUnsupported }
-
-// Close does nothing off Windows.
-func (*Subscription) Close() error { return nil }
+func (unsupported) OldestRecord(string) (uint64, error) { return 0, ErrUnsupported }

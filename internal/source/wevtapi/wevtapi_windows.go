@@ -11,8 +11,6 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/windows"
-
-	"wsec/internal/bookmark"
 )
 
 // The wevtapi entry points, resolved lazily from the system directory only
@@ -25,112 +23,129 @@ var (
 	procEvtRender         = modWevtapi.NewProc("EvtRender")
 	procEvtClose          = modWevtapi.NewProc("EvtClose")
 	procEvtCreateBookmark = modWevtapi.NewProc("EvtCreateBookmark")
+	procEvtUpdateBookmark = modWevtapi.NewProc("EvtUpdateBookmark")
+	procEvtOpenLog        = modWevtapi.NewProc("EvtOpenLog")
+	procEvtGetLogInfo     = modWevtapi.NewProc("EvtGetLogInfo")
 )
 
 const (
 	evtSubscribeStartAtOldestRecord = 2
 	evtSubscribeStartAfterBookmark  = 3
+	evtSubscribeStrict              = 0x10000
 	evtRenderEventXML               = 1
-
-	errNoMoreItems        = windows.Errno(259)
-	errInsufficientBuffer = windows.Errno(122)
-	errInvalidOperation   = windows.Errno(4317) // subscription ended (channel cleared)
+	evtRenderBookmark               = 2
+	evtOpenChannelPath              = 1
+	evtLogOldestRecordNumber        = 6
+	evtVarTypeUInt64                = 10
 )
 
-// Subscription is a pull subscription to one channel. It is not safe for
-// concurrent use.
-type Subscription struct {
-	o       Options
-	signal  windows.Handle
-	h       uintptr
-	handles []uintptr
-	buf     []uint16
+// System returns the host's event log.
+func System() EventLog { return systemLog{} }
+
+type systemLog struct{}
+
+type subscription struct {
+	signal windows.Handle
+	h      uintptr
+	bm     uintptr // updated to each event for Bookmark
+	buf    []uint16
 }
 
-// Subscribe starts reading o.Channel after o.After (or from the oldest
-// record).
-func Subscribe(o Options) (*Subscription, error) {
-	o = o.withDefaults()
+func (systemLog) Subscribe(channel, query, bookmarkXML string) (Subscription, error) {
 	if err := modWevtapi.Load(); err != nil {
 		return nil, fmt.Errorf("load wevtapi.dll: %w", err)
 	}
-	sig, err := windows.CreateEvent(nil, 1, 1, nil)
+	ch, err := windows.UTF16PtrFromString(channel)
 	if err != nil {
+		return nil, err
+	}
+	q, err := windows.UTF16PtrFromString(query)
+	if err != nil {
+		return nil, err
+	}
+	var start uintptr
+	flags := uintptr(evtSubscribeStartAtOldestRecord)
+	if bookmarkXML != "" {
+		if start, err = createBookmark(bookmarkXML); err != nil {
+			return nil, err
+		}
+		defer procEvtClose.Call(start)
+		flags = evtSubscribeStartAfterBookmark | evtSubscribeStrict
+	}
+	s := &subscription{buf: make([]uint16, 8192)}
+	if s.bm, err = createBookmark(""); err != nil {
+		return nil, err
+	}
+	if s.signal, err = windows.CreateEvent(nil, 1, 1, nil); err != nil {
+		s.Close()
 		return nil, fmt.Errorf("create signal event: %w", err)
 	}
-	s := &Subscription{o: o, signal: sig, handles: make([]uintptr, o.BatchSize), buf: make([]uint16, 8192)}
-	channel, err := windows.UTF16PtrFromString(o.Channel)
-	if err != nil {
-		s.Close()
-		return nil, fmt.Errorf("channel %q: %w", o.Channel, err)
-	}
-	query, err := windows.UTF16PtrFromString(o.Query)
-	if err != nil {
-		s.Close()
-		return nil, fmt.Errorf("query %q: %w", o.Query, err)
-	}
-	var bm uintptr
-	flags := uintptr(evtSubscribeStartAtOldestRecord)
-	if o.After != nil {
-		x, err := windows.UTF16PtrFromString(bookmark.XML(*o.After))
-		if err != nil {
-			s.Close()
-			return nil, fmt.Errorf("bookmark for %s: %w", o.Channel, err)
-		}
-		bm, _, err = procEvtCreateBookmark.Call(uintptr(unsafe.Pointer(x)))
-		if bm == 0 {
-			s.Close()
-			return nil, fmt.Errorf("create bookmark for %s at record %d: %w", o.Channel, o.After.RecordID, err)
-		}
-		defer procEvtClose.Call(bm)
-		flags = evtSubscribeStartAfterBookmark
-	}
-	h, _, err := procEvtSubscribe.Call(0, uintptr(sig), uintptr(unsafe.Pointer(channel)),
-		uintptr(unsafe.Pointer(query)), bm, 0, 0, flags)
+	h, _, err := procEvtSubscribe.Call(0, uintptr(s.signal), uintptr(unsafe.Pointer(ch)), uintptr(unsafe.Pointer(q)), start, 0, 0, flags)
 	if h == 0 {
 		s.Close()
-		return nil, fmt.Errorf("subscribe to channel %q with query %q: %w (check the channel exists and the agent runs as LocalSystem or a member of Event Log Readers)", o.Channel, o.Query, err)
+		return nil, err
 	}
 	s.h = h
 	return s, nil
 }
 
-// Next appends to dst the XML of up to BatchSize pending events, in record
-// order. When none are pending it waits up to Options.Wait (or until ctx is
-// done) and may return dst unchanged.
-func (s *Subscription) Next(ctx context.Context, dst [][]byte) ([][]byte, error) {
-	// Reset before EvtNext: an event arriving after this sets the signal
-	// again, so no wake-up is lost between "no more items" and the wait.
-	windows.ResetEvent(s.signal)
-	var n uint32
-	ok, _, err := procEvtNext.Call(s.h, uintptr(len(s.handles)), uintptr(unsafe.Pointer(&s.handles[0])),
-		0, 0, uintptr(unsafe.Pointer(&n)))
-	if ok == 0 {
-		switch {
-		case errors.Is(err, errNoMoreItems):
-			return dst, s.wait(ctx)
-		case errors.Is(err, errInvalidOperation):
-			return dst, fmt.Errorf("subscription to %s ended (was the log cleared?): %w", s.o.Channel, err)
+// createBookmark is EvtCreateBookmark of x ("" for an empty bookmark).
+func createBookmark(x string) (uintptr, error) {
+	var p *uint16
+	if x != "" {
+		var err error
+		if p, err = windows.UTF16PtrFromString(x); err != nil {
+			return 0, err
 		}
-		return dst, fmt.Errorf("read next events of %s: %w", s.o.Channel, err)
 	}
-	var firstErr error
-	for _, h := range s.handles[:n] {
-		x, err := s.render(h)
-		procEvtClose.Call(h)
-		if err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
-			continue
-		}
-		dst = append(dst, x)
+	h, _, err := procEvtCreateBookmark.Call(uintptr(unsafe.Pointer(p)))
+	if h == 0 {
+		return 0, fmt.Errorf("create bookmark: %w", err)
 	}
-	return dst, firstErr
+	return h, nil
 }
 
-func (s *Subscription) wait(ctx context.Context) error {
-	deadline := time.Now().Add(s.o.Wait)
+func (systemLog) OldestRecord(channel string) (uint64, error) {
+	if err := modWevtapi.Load(); err != nil {
+		return 0, fmt.Errorf("load wevtapi.dll: %w", err)
+	}
+	ch, err := windows.UTF16PtrFromString(channel)
+	if err != nil {
+		return 0, err
+	}
+	h, _, err := procEvtOpenLog.Call(0, uintptr(unsafe.Pointer(ch)), evtOpenChannelPath)
+	if h == 0 {
+		return 0, fmt.Errorf("open log %s: %w", channel, err)
+	}
+	defer procEvtClose.Call(h)
+	var v struct { // EVT_VARIANT
+		value uint64
+		count uint32
+		typ   uint32
+	}
+	var used uint32
+	ok, _, err := procEvtGetLogInfo.Call(h, evtLogOldestRecordNumber, unsafe.Sizeof(v), uintptr(unsafe.Pointer(&v)), uintptr(unsafe.Pointer(&used)))
+	if ok == 0 {
+		return 0, fmt.Errorf("oldest record of %s: %w", channel, err)
+	}
+	if v.typ != evtVarTypeUInt64 {
+		return 0, nil // EvtVarTypeNull: an empty log
+	}
+	return v.value, nil
+}
+
+func (s *subscription) Next(dst []Handle) (int, error) {
+	windows.ResetEvent(s.signal)
+	var n uint32
+	ok, _, err := procEvtNext.Call(s.h, uintptr(len(dst)), uintptr(unsafe.Pointer(&dst[0])), 0, 0, uintptr(unsafe.Pointer(&n)))
+	if ok == 0 {
+		return 0, err
+	}
+	return int(n), nil
+}
+
+func (s *subscription) Wait(ctx context.Context, d time.Duration) error {
+	deadline := time.Now().Add(d)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -139,10 +154,9 @@ func (s *Subscription) wait(ctx context.Context) error {
 		if left <= 0 {
 			return nil
 		}
-		slice := min(left, 100*time.Millisecond)
-		ev, err := windows.WaitForSingleObject(s.signal, uint32(slice/time.Millisecond))
+		ev, err := windows.WaitForSingleObject(s.signal, uint32(min(left, 100*time.Millisecond)/time.Millisecond))
 		if err != nil {
-			return fmt.Errorf("wait for events of %s: %w", s.o.Channel, err)
+			return fmt.Errorf("wait for events: %w", err)
 		}
 		if ev == windows.WAIT_OBJECT_0 {
 			return nil
@@ -150,11 +164,23 @@ func (s *Subscription) wait(ctx context.Context) error {
 	}
 }
 
-// render returns the event's XML as UTF-8.
-func (s *Subscription) render(h uintptr) ([]byte, error) {
+func (s *subscription) Render(h Handle) ([]byte, error) {
+	return s.render(uintptr(h), evtRenderEventXML)
+}
+
+func (s *subscription) Bookmark(h Handle) (string, error) {
+	if ok, _, err := procEvtUpdateBookmark.Call(s.bm, uintptr(h)); ok == 0 {
+		return "", fmt.Errorf("update bookmark: %w", err)
+	}
+	x, err := s.render(s.bm, evtRenderBookmark)
+	return string(x), err
+}
+
+// render is EvtRender of h as UTF-8, growing the buffer as asked.
+func (s *subscription) render(h uintptr, flags uintptr) ([]byte, error) {
 	for range 4 {
 		var used, props uint32
-		ok, _, err := procEvtRender.Call(0, h, evtRenderEventXML, uintptr(len(s.buf)*2),
+		ok, _, err := procEvtRender.Call(0, h, flags, uintptr(len(s.buf)*2),
 			uintptr(unsafe.Pointer(&s.buf[0])), uintptr(unsafe.Pointer(&used)), uintptr(unsafe.Pointer(&props)))
 		if ok != 0 {
 			u := s.buf[:used/2]
@@ -163,19 +189,22 @@ func (s *Subscription) render(h uintptr) ([]byte, error) {
 			}
 			return []byte(string(utf16.Decode(u))), nil
 		}
-		if !errors.Is(err, errInsufficientBuffer) {
-			return nil, fmt.Errorf("render event of %s: %w", s.o.Channel, err)
+		if !errors.Is(err, ErrInsufficientBuffer) {
+			return nil, err
 		}
 		s.buf = make([]uint16, used/2+1)
 	}
-	return nil, fmt.Errorf("render event of %s: buffer kept growing", s.o.Channel)
+	return nil, errors.New("render: buffer kept growing")
 }
 
-// Close ends the subscription.
-func (s *Subscription) Close() error {
-	if s.h != 0 {
-		procEvtClose.Call(s.h)
-		s.h = 0
+func (s *subscription) CloseEvent(h Handle) { procEvtClose.Call(uintptr(h)) }
+
+func (s *subscription) Close() error {
+	for _, h := range []*uintptr{&s.h, &s.bm} {
+		if *h != 0 {
+			procEvtClose.Call(*h)
+			*h = 0
+		}
 	}
 	if s.signal != 0 {
 		windows.CloseHandle(s.signal)
