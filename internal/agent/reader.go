@@ -18,6 +18,7 @@ import (
 type fanout interface {
 	Offer(ctx context.Context, items []ship.Item) error
 	Durable() []bookmark.Position
+	Held() []bookmark.Position
 	Status() []ship.Status
 }
 
@@ -196,6 +197,13 @@ func (r *reader) start(ctx context.Context, st *streamState, after uint64) {
 			return rctx.Err()
 		}
 		return <-reply
+	}
+	if rs, ok := st.s.(source.Resumer); ok {
+		for _, p := range r.fan.Held() {
+			if p.Channel == st.name {
+				rs.Held(p.RecordID)
+			}
+		}
 	}
 	go func() {
 		err := st.s.Read(rctx, after, emit)

@@ -245,6 +245,20 @@ func (f *Fanout) Durable() []bookmark.Position {
 	return positionsOf(lo)
 }
 
+// Held returns, for every channel any destination tracks, the highest
+// position some destination has taken (spooled, delivered or filtered
+// out): how far the source was read, as the spools remember it across
+// restarts.
+func (f *Fanout) Held() []bookmark.Position {
+	hi := map[string]uint64{}
+	for _, d := range f.dests {
+		for ch, v := range d.tr.high() {
+			hi[ch] = max(hi[ch], v)
+		}
+	}
+	return positionsOf(hi)
+}
+
 func positionsOf(m map[string]uint64) []bookmark.Position {
 	out := make([]bookmark.Position, 0, len(m))
 	for ch, v := range m {

@@ -133,3 +133,14 @@ func (t *tracker) durable() map[string]uint64 {
 	}
 	return m
 }
+
+// high returns the high position of every known channel.
+func (t *tracker) high() map[string]uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	m := make(map[string]uint64, len(t.chans))
+	for ch, c := range t.chans {
+		m[ch] = c.high
+	}
+	return m
+}

@@ -48,3 +48,12 @@ type Stream interface {
 type Once interface {
 	Once()
 }
+
+// Resumer is implemented by streams whose positions alone do not say
+// where to resume (a live event log numbers its records from 1 again after
+// a clear). Before each Read the caller passes Held the highest position
+// any of its destinations holds (spooled or delivered) for the stream, or
+// 0.
+type Resumer interface {
+	Held(pos uint64)
+}

@@ -32,9 +32,13 @@
 //     records_total) and logged. Record numbers going down within one
 //     subscription also mean a clear. Events written after the last one read
 //     and before a clear are gone from Windows: no reader can have them.
-//   - Reading again from a position before a clear the stream saw reads the
-//     current generation from its oldest record; the destinations skip what
-//     they hold.
+//   - The agent resumes at the position every destination acknowledged,
+//     which may lag; it also tells the stream (Held, source.Resumer) the
+//     furthest position a destination holds. The stream checks that record
+//     rather than the lagging one: if it is gone, the log was cleared or
+//     wrapped as above; if the lagging position is in an older generation,
+//     the current one is read from its oldest record. Destinations skip
+//     what they hold.
 //   - RPC_S_INVALID_BOUND (large events) halves the batch, down to one event,
 //     and it grows back afterwards; ERROR_NO_MORE_ITEMS, ERROR_INVALID_
 //     OPERATION and ERROR_TIMEOUT with no events mean "nothing to read": the
@@ -45,7 +49,7 @@
 //     resubscribe after the last event read, with backoff (1 s to 5 min).
 //
 // Limit: a log cleared while the agent is stopped and then refilled past
-// the stored record number before the agent starts again cannot be told
+// the held record number before the agent starts again cannot be told
 // from the old log (a Windows bookmark names only a record number): the
 // records up to the old number are missed. Security record numbers are in
 // the millions on a working server, so this needs millions of events while

@@ -138,21 +138,20 @@ type emitError struct{ err error }
 
 func (e *emitError) Error() string { return e.err.Error() }
 
+// Held implements source.Resumer: pos is the highest position a
+// destination holds for this stream. Read uses it to tell whether the log
+// was cleared since: resuming at a lagging destination's position alone
+// cannot, once a new generation has reused its record number.
+func (s *Stream) Held(pos uint64) {
+	s.saw(cursorOf(pos))
+}
+
 // Read implements source.Stream.
 func (s *Stream) Read(ctx context.Context, after uint64, emit func(source.Batch) error) error {
 	cur := cursorOf(after)
-	resume := cur.rec > 0
-	s.mu.Lock()
-	if s.latest.gen > cur.gen {
-		// Read again from before a clear this stream saw: the generation
-		// after `after` is gone; read the current one from its start (the
-		// destinations skip what they hold).
-		cur, resume = cursor{gen: s.latest.gen}, false
-	}
-	s.mu.Unlock()
 	wait := s.o.RetryMin
 	for {
-		sub, from, err := s.open(cur, resume)
+		sub, from, err := s.open(cur)
 		if errors.Is(err, ErrUnsupported) {
 			return err
 		}
@@ -163,7 +162,6 @@ func (s *Stream) Read(ctx context.Context, after uint64, emit func(source.Batch)
 			if last != cur {
 				cur, wait = last, s.o.RetryMin // progress: start the backoff over
 			}
-			resume = cur.rec > 0
 			var ee *emitError
 			if errors.As(err, &ee) {
 				return ee.err
@@ -185,42 +183,77 @@ func (s *Stream) Read(ctx context.Context, after uint64, emit func(source.Batch)
 	}
 }
 
-// open subscribes after cur (resume) or at the oldest record. When the
-// bookmarked record is gone it tells a cleared log (new generation) from
-// a wrapped one (records lost: a gap, reported) and starts at the oldest
-// record; it returns the cursor the subscription's events continue from.
-func (s *Stream) open(cur cursor, resume bool) (Subscription, cursor, error) {
-	if resume {
-		bm := bookmark.XML(bookmark.Position{Channel: s.o.Channel, RecordID: cur.rec})
-		sub, err := s.o.Log.Subscribe(s.o.Channel, s.o.Query, bm)
-		if !bookmarkGone(err) {
-			if err != nil {
-				err = s.explain(err)
-			}
-			return sub, cur, err
-		}
-		oldest, oerr := s.o.Log.OldestRecord(s.o.Channel)
-		if oerr != nil {
-			return nil, cur, fmt.Errorf("record %d of %s is gone (%v) and the oldest record is unknown: %w", cur.rec, s.o.Channel, err, oerr)
-		}
+// open subscribes for the events after from and returns the cursor they
+// continue from. ref, the furthest position this stream has seen or a
+// destination holds (>= from), says where the log stands: if ref's record
+// is gone, the log was cleared (its oldest record is at or below ref's:
+// a new generation) or wrapped (above: the records in between are lost,
+// counted and logged). If ref is in a later generation than from, from's
+// generation is gone and the current one is read from its oldest record.
+func (s *Stream) open(from cursor) (Subscription, cursor, error) {
+	s.mu.Lock()
+	ref := max(s.latest.pos(), from.pos())
+	s.mu.Unlock()
+	r := cursorOf(ref)
+	if r.rec > 0 {
+		sub, err := s.subscribeAfter(r.rec)
 		switch {
-		case oldest <= cur.rec: // 0: empty, which only a clear leaves
-			s.reset(cur, oldest, "the bookmarked record is gone")
-			cur = cursor{gen: cur.gen + 1}
-			s.saw(cur)
-		case oldest > cur.rec+1:
-			lost := oldest - cur.rec - 1
-			s.o.Metrics.lost.WithLabelValues(s.o.Channel).Add(float64(lost))
-			s.o.Logger.Warn("event log records were overwritten before the agent read them (the log wrapped); they are lost: enlarge the log or keep the agent running",
-				"lost_records", lost, "first_lost", cur.rec+1, "last_lost", oldest-1)
-			cur.rec = oldest - 1 // counted once, even if this subscription fails
+		case err == nil && r == from:
+			return sub, from, nil
+		case err == nil:
+			sub.Close() // ref's record is there: no clear since
+		case !bookmarkGone(err):
+			return nil, from, err
+		default:
+			oldest, oerr := s.o.Log.OldestRecord(s.o.Channel)
+			if oerr != nil {
+				return nil, from, fmt.Errorf("record %d of %s is gone (%v) and the oldest record is unknown: %w", r.rec, s.o.Channel, err, oerr)
+			}
+			if oldest <= r.rec { // 0: empty, which only a clear leaves
+				s.reset(r, oldest, "the bookmarked record is gone")
+				from = cursor{gen: r.gen + 1}
+				s.saw(from)
+				return s.subscribeOldest(from)
+			}
+			if oldest > r.rec+1 {
+				lost := oldest - r.rec - 1
+				s.o.Metrics.lost.WithLabelValues(s.o.Channel).Add(float64(lost))
+				s.o.Logger.Warn("event log records were overwritten before the agent read them (the log wrapped); they are lost: enlarge the log or keep the agent running",
+					"lost_records", lost, "first_lost", r.rec+1, "last_lost", oldest-1)
+			}
+			from = cursor{gen: r.gen, rec: oldest - 1} // counted once, even if this subscription fails
+			s.saw(from)
+			return s.subscribeOldest(from)
 		}
 	}
-	sub, err := s.o.Log.Subscribe(s.o.Channel, s.o.Query, "")
-	if err != nil {
+	if from.gen < r.gen {
+		from = cursor{gen: r.gen}
+	}
+	if from.rec == 0 {
+		return s.subscribeOldest(from)
+	}
+	// A destination lags behind ref in the same generation.
+	sub, err := s.subscribeAfter(from.rec)
+	if bookmarkGone(err) {
+		return s.subscribeOldest(from) // overwritten, but some destination holds them
+	}
+	return sub, from, err
+}
+
+func (s *Stream) subscribeAfter(rec uint64) (Subscription, error) {
+	sub, err := s.o.Log.Subscribe(s.o.Channel, s.o.Query, bookmark.XML(bookmark.Position{Channel: s.o.Channel, RecordID: rec}))
+	if err != nil && !bookmarkGone(err) {
 		err = s.explain(err)
 	}
-	return sub, cur, err
+	return sub, err
+}
+
+func (s *Stream) subscribeOldest(from cursor) (Subscription, cursor, error) {
+	sub, err := s.o.Log.Subscribe(s.o.Channel, s.o.Query, "")
+	if err != nil {
+		return nil, from, s.explain(err)
+	}
+	return sub, from, nil
 }
 
 func (s *Stream) explain(err error) error {
@@ -293,9 +326,7 @@ func (s *Stream) pump(ctx context.Context, sub Subscription, cur cursor, emit fu
 func (s *Stream) saw(cur cursor) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if cur.pos() > s.latest.pos() {
-		s.latest = cur
-	}
+	s.latest = cursorOf(max(s.latest.pos(), cur.pos()))
 }
 
 // take adds event h to b, or only moves b.Through past it when it cannot

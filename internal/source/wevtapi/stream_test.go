@@ -135,8 +135,9 @@ func TestResumeFromBookmarkAndRoundTrip(t *testing.T) {
 	// From a stored position: after that record.
 	r = readN(t, s, 60, 60)
 	wantEvents(t, r.evs, evs[60:])
-	if got := c.Stats().Subscribes; got != 2 {
-		t.Errorf("%d subscriptions, want 2", got)
+	// One more to check the furthest record read is still there (no clear).
+	if got := c.Stats().Subscribes; got != 3 {
+		t.Errorf("%d subscriptions, want 3", got)
 	}
 	if n := l.OpenHandles(); n != 0 {
 		t.Errorf("%d event handles left open", n)
@@ -433,4 +434,25 @@ func counter(t *testing.T, m *wevtapi.Metrics, name string) float64 {
 		}
 	}
 	return sum
+}
+
+// TestHeldTellsAClearFromALaggingPosition: after a restart the agent
+// resumes at a lagging destination's position (record 10), which a log
+// cleared meanwhile has reused; the position a destination holds (record
+// 50, gone) tells the clear, so all of the new log comes, at new positions.
+func TestHeldTellsAClearFromALaggingPosition(t *testing.T) {
+	l := evtsim.New()
+	c := l.Channel("Security")
+	writeAll(c, securityEvents(14, 50))
+	first := readN(t, newStream(l, "Security", nil), 0, 50)
+	c.Clear()
+	after := securityEvents(15, 20)
+	writeAll(c, after)
+	s := newStream(l, "Security", nil)
+	s.Held(first.pos[49])
+	r := readN(t, s, first.pos[9], 20)
+	wantEvents(t, r.evs, after)
+	if r.pos[0] <= first.pos[49] {
+		t.Errorf("first position after the clear %d, not above the held %d", r.pos[0], first.pos[49])
+	}
 }
