@@ -311,7 +311,7 @@ func TestQueryCommandFormats(t *testing.T) {
 		t.Fatalf("csv: %q", out)
 	}
 	code, _, errs = runCmd(t, "query", "SecurityEvent | where EventId == 4625")
-	if code != 1 || !strings.Contains(errs, "EventID") || !strings.Contains(errs, "1:") {
+	if code != 1 || !strings.Contains(errs, "EventID") || !strings.Contains(errs, "line 1, column 23") {
 		t.Errorf("unknown column: exit %d: %s", code, errs)
 	}
 }

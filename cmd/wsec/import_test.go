@@ -113,3 +113,35 @@ func TestConnectionRefusedSaysStartServe(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want the advice to start wsec serve at %s", code, errs, url)
 	}
 }
+
+// TestQueryErrorAndTimeFormat: a refused query prints its position once,
+// the query line and a caret; '=' suggests '=='; table times all have
+// seven fraction digits.
+func TestQueryErrorAndTimeFormat(t *testing.T) {
+	s := startServer(t)
+	s.env(t)
+	dir := t.TempDir()
+	writeSyntheticXML(t, dir, 200)
+	if code, _, errs := runCmd(t, "import", "--state", filepath.Join(dir, "st.json"), dir); code != 0 {
+		t.Fatalf("import: %s", errs)
+	}
+	code, _, errs := runCmd(t, "query", "SecurityEvent | where EventId == 4625")
+	want := "line 1, column 23: unknown column 'EventId' (did you mean 'EventID'?)\n  SecurityEvent | where EventId == 4625\n                        ^\n"
+	if code != 1 || !strings.HasSuffix(errs, want) || strings.Count(errs, "column 23") != 1 || strings.Contains(errs, "1:23") {
+		t.Errorf("unknown column: exit %d:\n%s\nwant the position once and a caret:\n%s", code, errs, want)
+	}
+	code, _, errs = runCmd(t, "query", "SecurityEvent | where EventID = 4625")
+	if code != 1 || !strings.Contains(errs, "use '=='") || !strings.Contains(errs, "\n                                ^") {
+		t.Errorf("'=': exit %d:\n%s\nwant a '==' suggestion and a caret", code, errs)
+	}
+	code, out, errs := runCmd(t, "query", "SecurityEvent | project TimeGenerated | take 50")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 51 {
+		t.Fatalf("times: exit %d: %s %s", code, out, errs)
+	}
+	for _, l := range lines[1:] {
+		if len(l) != len("2006-01-02T15:04:05.0000000Z") || !strings.HasSuffix(l, "Z") || l[19] != '.' {
+			t.Errorf("time %q: want seven fraction digits", l)
+		}
+	}
+}

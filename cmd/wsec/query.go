@@ -4,14 +4,19 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"wsec/internal/cli"
 	"wsec/internal/client"
+	"wsec/internal/kql"
 )
 
 func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -34,7 +39,7 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	res, err := c.Query(ctx, fs.Arg(0), *timespan)
 	if err != nil {
-		return err
+		return explainQueryError(err, fs.Arg(0))
 	}
 	if p := res.Partial(); p != "" { // after the rows, where it is seen
 		defer fmt.Fprintf(stderr, "warning: partial result: %s\n", p)
@@ -75,6 +80,9 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		for _, row := range t.Rows {
 			cells := make([]string, len(row))
 			for i, v := range row {
+				if i < len(t.Columns) && t.Columns[i].Type == "datetime" {
+					v = tableTime(v)
+				}
 				cells[i] = tableCellSpace.Replace(cellText(v))
 			}
 			fmt.Fprintln(tw, strings.Join(cells, "\t"))
@@ -87,6 +95,25 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "%d rows\n", len(t.Rows))
 	}
 	return nil
+}
+
+// tableTimeLayout prints every datetime of a table with the same seven
+// fraction digits (the store's 100 ns resolution, as Azure prints them),
+// so a column of times lines up and sorts by eye.
+const tableTimeLayout = "2006-01-02T15:04:05.0000000Z"
+
+// tableTime renders a datetime cell in tableTimeLayout (UTC); anything
+// that is not an RFC 3339 time is left as it is.
+func tableTime(v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return v
+	}
+	return t.UTC().Format(tableTimeLayout)
 }
 
 // tableCellSpace keeps a table cell on one line and its tabs from opening
@@ -111,4 +138,28 @@ func cellText(v any) string {
 	}
 	b, _ := json.Marshal(v) // decoded JSON always marshals
 	return string(b)
+}
+
+// queryErrorPos is the "line:column: " the workspace puts before a refused
+// query's message.
+var queryErrorPos = regexp.MustCompile(`^(\d+):(\d+): `)
+
+// explainQueryError shows a query the workspace refused as the position
+// once, the message, and the query's line with a caret under the spot.
+func explainQueryError(err error, query string) error {
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Status != http.StatusBadRequest {
+		return err
+	}
+	m := queryErrorPos.FindStringSubmatch(ce.Message)
+	if m == nil {
+		return err
+	}
+	line, _ := strconv.Atoi(m[1])
+	col, _ := strconv.Atoi(m[2])
+	msg := fmt.Sprintf("line %d, column %d: %s", line, col, ce.Message[len(m[0]):])
+	if ex := kql.Excerpt(query, line, col); ex != "" {
+		msg += "\n" + ex
+	}
+	return errors.New(msg)
 }

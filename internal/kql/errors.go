@@ -137,3 +137,32 @@ func (s *errSink) err() error {
 	s.list.Sort()
 	return s.list.Err()
 }
+
+// Excerpt shows where an error is: the query's line (1-based) indented by
+// two spaces, and under it a caret at column (1-based, in characters).
+// Tabs before the column are kept so the caret lines up. "" when line is
+// not in src.
+func Excerpt(src string, line, column int) string {
+	lines := strings.Split(src, "\n")
+	if line < 1 || line > len(lines) || column < 1 {
+		return ""
+	}
+	text := strings.TrimRight(lines[line-1], "\r")
+	var pad strings.Builder
+	i := 0
+	for _, r := range text {
+		if i >= column-1 {
+			break
+		}
+		if r == '\t' {
+			pad.WriteRune('\t')
+		} else {
+			pad.WriteRune(' ')
+		}
+		i++
+	}
+	for ; i < column-1; i++ {
+		pad.WriteRune(' ')
+	}
+	return "  " + text + "\n  " + pad.String() + "^"
+}

@@ -100,3 +100,26 @@ func TestErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestExcerpt(t *testing.T) {
+	f := func(src string, line, col int, want string) {
+		t.Helper()
+		if got := Excerpt(src, line, col); got != want {
+			t.Errorf("Excerpt(%q, %d, %d) =\n%s\nwant\n%s", src, line, col, got, want)
+		}
+	}
+	f("SecurityEvent | where EventId == 4625", 1, 23, "  SecurityEvent | where EventId == 4625\n                        ^")
+	f("SecurityEvent\n| where\tEventID = 4625", 2, 17, "  | where\tEventID = 4625\n         \t        ^")
+	f("T | täke 5", 1, 6, "  T | täke 5\n       ^")
+	f("T", 1, 2, "  T\n   ^")
+	f("T", 2, 1, "")
+	f("T", 0, 1, "")
+}
+
+// TestAssignSuggestsEquals: '=' where a comparison belongs suggests '=='.
+func TestAssignSuggestsEquals(t *testing.T) {
+	_, err := Parse("SecurityEvent | where EventID = 4625")
+	if err == nil || !strings.Contains(err.Error(), "line 1, column 31") || !strings.Contains(err.Error(), "use '=='") {
+		t.Errorf("where EventID = 4625: %v, want the position and a '==' suggestion", err)
+	}
+}

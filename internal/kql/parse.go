@@ -87,6 +87,11 @@ func (p *parser) errExpected(what, context string) {
 	if context != "" {
 		msg += " " + context
 	}
+	if t.Kind == tAssign {
+		// The usual slip of SQL and C# users: '=' only names or assigns.
+		p.errorf(t.Pos, "%s, found %s (to compare values use '==')", msg, t.describe())
+		return
+	}
 	p.errorf(t.Pos, "%s, found %s", msg, t.describe())
 }
 

@@ -180,9 +180,15 @@ func queryError(code string, err error) error {
 	var one *kql.Error
 	switch {
 	case errors.As(err, &list) && len(list) > 0:
-		return &api.QueryError{Code: code, Message: list.Error(), Line: list[0].Pos.Line, Column: list[0].Pos.Column}
+		// Line and Column carry the first error's position; the message
+		// does not repeat it.
+		msg := list[0].Msg
+		for _, e := range list[1:] {
+			msg += "\n" + e.Error()
+		}
+		return &api.QueryError{Code: code, Message: msg, Line: list[0].Pos.Line, Column: list[0].Pos.Column}
 	case errors.As(err, &one):
-		return &api.QueryError{Code: code, Message: one.Error(), Line: one.Pos.Line, Column: one.Pos.Column}
+		return &api.QueryError{Code: code, Message: one.Msg, Line: one.Pos.Line, Column: one.Pos.Column}
 	}
 	return &api.QueryError{Code: code, Message: err.Error()}
 }
