@@ -13,9 +13,9 @@ import (
 )
 
 // runAgent is `wsec-agent run --config FILE`.
-func runAgent(ctx context.Context, args []string, _, stderr io.Writer) error {
+func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var level string
-	c, _, err := configFlag("run", args, stderr, func(fs *flag.FlagSet) {
+	c, cfgPath, err := configFlag("run", args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&level, "log-level", "", "override the config's logLevel (debug, info, warn, error)")
 	})
 	if err != nil {
@@ -32,7 +32,28 @@ func runAgent(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return err
 	}
 	defer closeLog()
-	return agent.Run(ctx, agent.Options{Config: c, Logger: log})
+	logTo := c.LogFile
+	if logTo == "" {
+		logTo = agent.LogPath(c.DataDir)
+	} else if logTo == "-" {
+		logTo = "stderr"
+	}
+	fmt.Fprintf(stdout, "wsec-agent %s: running with %s (data %s, log %s); stop with Ctrl-C\n", agent.Version(), cfgPath, c.DataDir, logTo)
+	pctx, stopProgress := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	started := make(chan struct{})
+	go func() {
+		defer close(done)
+		select {
+		case <-started:
+			reportProgress(pctx, stdout, c.DataDir)
+		case <-pctx.Done():
+		}
+	}()
+	err = agent.Run(ctx, agent.Options{Config: c, Logger: log, Ready: func() { close(started) }})
+	stopProgress()
+	<-done
+	return err
 }
 
 // openLog builds the agent's logger: JSON lines to the configured file
