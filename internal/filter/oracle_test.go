@@ -183,6 +183,8 @@ func oracleQueries() []string {
 		`*[System[Keywords='0x8020000000000000']]`,
 		`*[System[Security[@UserID='S-1-5-18']]]`,
 		`*[System[Security[@UserID]]]`,
+		`*[System/Security/@UserID]`,
+		`*[System[Security[@UserID!='S-1-5-18']]]`,
 		`*[System[Correlation[@ActivityID]]]`,
 		`*[System[TimeCreated[@SystemTime='2019-02-06T14:18:35.946132800Z']]]`,
 		`*[System/Level=0]`,
