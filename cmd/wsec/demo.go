@@ -3,15 +3,20 @@ package main
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
 
+	"wsec/internal/analytics"
+	"wsec/internal/analytics/pack"
 	"wsec/internal/auth"
 	"wsec/internal/cli"
 	"wsec/internal/client"
@@ -73,7 +78,10 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if err := loadDemo(ctx, c, *data, *synth, stderr); err != nil {
+	if err := loadDemo(ctx, c, *data, *synth, stderr); err == nil {
+		err = demoAnalytics(ctx, c, stderr)
+	}
+	if err != nil {
 		cancel()
 		<-done
 		return err
@@ -86,6 +94,9 @@ wsec workspace %q is serving at %s (data in %s). In another terminal:
   go run ./cmd/wsec query 'SecurityEvent | summarize count() by Activity | top 10 by count_'
   go run ./cmd/wsec query 'SecurityEvent | where EventID == 4625 | summarize Attempts = count() by Account, IpAddress | top 5 by Attempts'
   go run ./cmd/wsec query 'SecurityEvent | where EventID == 4688 and CommandLine has "certutil" | project TimeGenerated, Computer, Account, CommandLine | take 5'
+  go run ./cmd/wsec analytics list
+  go run ./cmd/wsec incidents list
+  go run ./cmd/wsec query 'SecurityAlert | summarize Alerts = count() by AlertName, AlertSeverity'
 
 Metrics: %s/metrics. Press Ctrl-C to stop.
 `, ws.Name, url, *data, url, ws.ID, ws.PrimaryKey, url)
@@ -145,5 +156,38 @@ func loadDemo(ctx context.Context, c *client.Client, data string, synth int, std
 		stored += fi.stored
 	}
 	fmt.Fprintf(stderr, "wsec demo: loaded %d events (%d synthetic over the last 24 h, the rest from %d real attack logs)\n", stored, imp.stored, len(entries))
+	return nil
+}
+
+// demoAnalytics enables the default rule pack and backfills it over the
+// last 24 hours, so the demo shows alerts and incidents at once; the
+// scheduler then runs the pack every hour. Repeating it stores nothing twice.
+func demoAnalytics(ctx context.Context, c *client.Client, stderr io.Writer) error {
+	files, names, err := pack.Files()
+	if err != nil {
+		return err
+	}
+	to := time.Now().UTC().Add(-analytics.DefaultIngestionDelay).Truncate(time.Hour)
+	from := to.Add(-24 * time.Hour)
+	alerts := 0
+	for _, n := range names {
+		var ri analytics.RuleInfo
+		if err := c.Analytics(ctx, http.MethodPost, "", files[n], &ri); err != nil {
+			return fmt.Errorf("enable demo rule %s: %w", n, err)
+		}
+		var res analytics.BackfillResult
+		q := "/" + url.PathEscape(ri.ID) + "/backfill?from=" + from.Format(time.RFC3339) + "&to=" + to.Format(time.RFC3339)
+		if err := c.Analytics(ctx, http.MethodPost, q, nil, &res); err != nil {
+			return fmt.Errorf("backfill demo rule %s: %w", ri.Name, err)
+		}
+		alerts += res.Alerts
+	}
+	var out struct {
+		Incidents []json.RawMessage `json:"incidents"`
+	}
+	if err := c.Incidents(ctx, http.MethodGet, "", nil, &out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "wsec demo: %d analytics rules enabled; the last 24 h raised %d alerts in %d incidents\n", len(names), alerts, len(out.Incidents))
 	return nil
 }

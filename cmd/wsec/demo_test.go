@@ -87,6 +87,7 @@ func TestDemoAnswersFirstQuery(t *testing.T) {
 	if n := int(res.Tables[0].Rows[0][0].(float64)); n != want || want == 0 {
 		t.Errorf("bundled real logs: %d Security events in the workspace, the files hold %d", n, want)
 	}
+	demoIncidents(t, "http://"+net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), ws)
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("demo exit %d after Ctrl-C: %s", code, errs.String())
@@ -105,4 +106,48 @@ func TestDemoAnswersFirstQuery(t *testing.T) {
 	}
 	cancel2()
 	<-done
+}
+
+// demoIncidents checks that the demo's rule pack raised alerts and
+// incidents, and works an incident through the CLI as an analyst would.
+func demoIncidents(t *testing.T, url string, ws auth.Workspace) {
+	t.Helper()
+	cmd := func(args ...string) string {
+		t.Helper()
+		var out, errs syncBuffer
+		conn := []string{"--url", url, "--workspace", ws.ID, "--key", ws.PrimaryKey}
+		if args[0] == "query" { // its query is the last argument
+			args = append(append([]string{"query"}, conn...), args[1:]...)
+		} else {
+			args = append(args, conn...)
+		}
+		if code := run(context.Background(), args, &out, &errs); code != 0 {
+			t.Fatalf("wsec %v: exit %d: %s", args, code, errs.String())
+		}
+		return out.String()
+	}
+	if out := cmd("analytics", "list"); !strings.Contains(out, "Kerberoasting") || !strings.Contains(out, "true") {
+		t.Errorf("analytics list:\n%s", out)
+	}
+	if out := cmd("query", "SecurityAlert | summarize count() by AlertName"); !strings.Contains(out, "Member added to") {
+		t.Errorf("no privileged group alert in the demo:\n%s", out)
+	}
+	list := cmd("incidents", "list")
+	if !strings.Contains(list, "New") {
+		t.Fatalf("incidents list:\n%s", list)
+	}
+	cmd("incidents", "assign", "1", "--owner", "alice")
+	cmd("incidents", "comment", "1", "--message", "looking into it", "--as", "alice")
+	if out := cmd("incidents", "close", "1", "--classification", "TruePositive", "--reason", "SuspiciousActivity"); !strings.Contains(out, "Closed") {
+		t.Errorf("close: %s", out)
+	}
+	out := cmd("query", "SecurityIncident | where IncidentNumber == 1 | summarize Versions = count(), Statuses = make_set(Status)")
+	for _, want := range []string{"New", "Active", "Closed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("incident 1 versions lack status %s:\n%s", want, out)
+		}
+	}
+	if out := cmd("incidents", "reopen", "1"); !strings.Contains(out, "Active") {
+		t.Errorf("reopen: %s", out)
+	}
 }

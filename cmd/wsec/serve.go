@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"wsec/internal/analytics"
 	"wsec/internal/api"
 	"wsec/internal/auth"
 	"wsec/internal/cli"
@@ -43,6 +44,8 @@ type serveOptions struct {
 	// freeSpace measures the data directory's free space for /healthz;
 	// nil: diskspace.Free.
 	freeSpace diskspace.Func
+	// ingestionDelay is how far analytics rule windows trail the clock.
+	ingestionDelay time.Duration
 	// ready, when set, is called with the bound address before serving.
 	ready func(addr net.Addr)
 }
@@ -55,6 +58,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.certFile, "tls-cert", "", "TLS certificate file (PEM); with --tls-key enables HTTPS")
 	fs.StringVar(&o.keyFile, "tls-key", "", "TLS private key file (PEM)")
 	fs.DurationVar(&o.retentionEvery, "retention-interval", time.Hour, "how often rows past their table's retention are deleted")
+	fs.DurationVar(&o.ingestionDelay, "ingestion-delay", analytics.DefaultIngestionDelay, "how far analytics rule windows trail the clock, so late events are seen")
 	fs.BoolVar(&o.requireSignedBody, "require-signed-body", false,
 		"accept only body-signed (WsecKey) requests from agents; set once no agent older than this server remains")
 	logFormat := fs.String("log-format", "json", "log format: json or text")
@@ -158,6 +162,24 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	engineMetrics, err := analytics.NewMetrics(reg)
+	if err != nil {
+		return err
+	}
+	engine, err := analytics.New(analytics.Options{
+		Dir: filepath.Join(o.data, "analytics"), Workspace: svc, Logger: log, Metrics: engineMetrics,
+		IngestionDelay: o.ingestionDelay,
+		Workspaces: func() []string {
+			var ids []string
+			for _, w := range keys.List() {
+				ids = append(ids, w.ID)
+			}
+			return ids
+		},
+	})
+	if err != nil {
+		return err
+	}
 	queryHealth := func(ctx context.Context) error {
 		for _, w := range keys.List() {
 			ws, err := st.Workspace(w.ID)
@@ -174,7 +196,8 @@ func serve(ctx context.Context, o serveOptions) error {
 		Addr: o.listen, CertFile: o.certFile, KeyFile: o.keyFile,
 		Logger: log, Registerer: reg, Gatherer: reg,
 		Health: server.AllHealthy(server.DirHealth(o.data, server.HealthMinFreeBytes, o.freeSpace), queryHealth),
-	}, ih, ah, dcr.Routes{Store: rules, Verifier: verifier}, rdp)
+	}, ih, ah, dcr.Routes{Store: rules, Verifier: verifier}, rdp,
+		analytics.Routes{Engine: engine, Verifier: verifier})
 	if err != nil {
 		return err
 	}
@@ -189,6 +212,11 @@ func serve(ctx context.Context, o serveOptions) error {
 	go func() {
 		if err := st.RunRetention(ctx, o.retentionEvery); err != nil && !errors.Is(err, context.Canceled) {
 			log.Error("retention stopped", "err", err)
+		}
+	}()
+	go func() {
+		if err := engine.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("analytics scheduler stopped", "err", err)
 		}
 	}()
 	if o.ready != nil {

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -44,12 +43,5 @@ func (c *Client) ListRules(ctx context.Context) ([]dcr.Rule, error) {
 }
 
 func (c *Client) send(ctx context.Context, method, sub string, body []byte, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, c.url(protocol.PathRules)+sub, bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("build rules request: %w", err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	return c.do(req, out)
+	return c.call(ctx, method, protocol.PathRules+sub, body, out)
 }

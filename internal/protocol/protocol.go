@@ -12,6 +12,8 @@ const (
 	PathQuery         = "/v1/workspaces/{id}/query"
 	PathTables        = "/v1/workspaces/{id}/tables"
 	PathRules         = "/v1/workspaces/{id}/rules"
+	PathAnalytics     = "/v1/workspaces/{id}/analytics/rules"
+	PathIncidents     = "/v1/workspaces/{id}/incidents"
 	PathDataCollector = "/api/logs"
 )
 
