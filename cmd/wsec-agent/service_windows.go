@@ -178,6 +178,8 @@ func runInstall(_ context.Context, args []string, stdout, stderr io.Writer) erro
 		DisplayName: "wsec agent",
 		Description: "Streams Windows Security and AppLocker events to wsec workspaces.",
 		StartType:   mgr.StartAutomatic,
+		// Started after, and stopped before, the Windows Event Log service.
+		Dependencies: []string{"EventLog"},
 	}, "run", "--config", abs)
 	if err != nil {
 		return fmt.Errorf("create service: %w", err)
