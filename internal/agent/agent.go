@@ -89,9 +89,10 @@ func open(o Options) (a *agent, err error) {
 	if err := a.m.register(reg); err != nil {
 		return nil, fmt.Errorf("register agent metrics: %w", err)
 	}
+	opened := a
 	defer func() {
 		if err != nil {
-			a.close()
+			opened.close() // a itself is nil here: every failure returns nil, err
 		}
 	}()
 	if a.bm, err = bookmark.Load(filepath.Join(c.DataDir, bookmarksFile)); err != nil {
