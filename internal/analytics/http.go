@@ -3,15 +3,12 @@ package analytics
 import (
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
 
 	"wsec/internal/analytics/incident"
 	"wsec/internal/analytics/rule"
-	"wsec/internal/auth"
 	"wsec/internal/protocol"
 	"wsec/internal/server"
 )
@@ -87,24 +84,7 @@ func (rt Routes) Register(mux *http.ServeMux) {
 }
 
 func (rt Routes) authorize(w http.ResponseWriter, r *http.Request) (string, []byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRuleBytes))
-	if err != nil {
-		server.WriteError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "the request body is over 1 MiB; send one rule per request")
-		return "", nil, false
-	}
-	ws, err := rt.Verifier.Verify(r, int64(len(body)), r.URL.Path)
-	if err != nil {
-		server.WriteError(w, http.StatusForbidden, "InvalidAuthorization", err.Error())
-		return "", nil, false
-	}
-	id, ok := auth.CanonicalID(r.PathValue("id"))
-	if !ok || id != ws {
-		server.WriteError(w, http.StatusForbidden, "InvalidAuthorization",
-			"the request is signed for workspace "+ws+" but addresses another; a key only gives access to its own workspace")
-		return "", nil, false
-	}
-	server.LogAttrs(r.Context(), slog.String("workspace", ws))
-	return ws, body, true
+	return server.AuthorizeWorkspace(w, r, rt.Verifier, MaxRuleBytes, "the request body is over 1 MiB; send one rule per request")
 }
 
 func (rt Routes) fail(w http.ResponseWriter, err error) {

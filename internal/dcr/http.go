@@ -3,11 +3,8 @@ package dcr
 import (
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 
-	"wsec/internal/auth"
 	"wsec/internal/protocol"
 	"wsec/internal/server"
 )
@@ -47,27 +44,7 @@ func (rt Routes) Register(mux *http.ServeMux) {
 // authorize reads the body (bounded) and checks the signature and that the
 // key's workspace is the one in the path.
 func (rt Routes) authorize(w http.ResponseWriter, r *http.Request) (string, []byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRuleBytes))
-	if err != nil {
-		server.WriteError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "the rule document is over 256 KiB; send fewer queries per rule")
-		return "", nil, false
-	}
-	ws, err := rt.Verifier.Verify(r, int64(len(body)), r.URL.Path)
-	if err == nil {
-		err = auth.CheckBody(r, body)
-	}
-	if err != nil {
-		server.WriteError(w, http.StatusForbidden, "InvalidAuthorization", err.Error())
-		return "", nil, false
-	}
-	id, ok := auth.CanonicalID(r.PathValue("id"))
-	if !ok || id != ws {
-		server.WriteError(w, http.StatusForbidden, "InvalidAuthorization",
-			"the request is signed for workspace "+ws+" but addresses another; a key only gives access to its own workspace")
-		return "", nil, false
-	}
-	server.LogAttrs(r.Context(), slog.String("workspace", ws))
-	return ws, body, true
+	return server.AuthorizeWorkspace(w, r, rt.Verifier, maxRuleBytes, "the rule document is over 256 KiB; send fewer queries per rule")
 }
 
 func (rt Routes) list(w http.ResponseWriter, r *http.Request) {
