@@ -122,7 +122,7 @@ func TestRealWorkspace(t *testing.T) {
 		e.wsec("workspace", "create", "--data", e.data, "--name", name)
 	}
 	var wss []workspace
-	if err := json.Unmarshal(e.wsec("workspace", "list", "--data", e.data, "--json"), &wss); err != nil {
+	if err := json.Unmarshal(e.wsec("workspace", "list", "--data", e.data, "--json", "--show-keys"), &wss); err != nil {
 		t.Fatal(err)
 	}
 	ws := map[string]workspace{}
