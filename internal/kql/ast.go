@@ -159,6 +159,12 @@ type CallExpr struct {
 	Rparen Pos
 }
 
+// NamedArg is a call argument passed by name: make_set(x, maxSize=10).
+type NamedArg struct {
+	Name *Ident
+	X    Expr
+}
+
 // MemberExpr is X.Sel (dynamic property, $left.col, T.col).
 type MemberExpr struct {
 	X   Expr
@@ -229,6 +235,7 @@ func (x *InExpr) Pos() Pos      { return x.X.Pos() }
 func (x *BetweenExpr) Pos() Pos { return x.X.Pos() }
 func (x *CallExpr) Pos() Pos    { return x.Fun.NamePos }
 func (x *MemberExpr) Pos() Pos  { return x.X.Pos() }
+func (x *NamedArg) Pos() Pos    { return x.Name.NamePos }
 func (x *IndexExpr) Pos() Pos   { return x.X.Pos() }
 func (x *ParenExpr) Pos() Pos   { return x.Lparen }
 func (x *StarExpr) Pos() Pos    { return x.Star }
@@ -250,6 +257,7 @@ func (*InExpr) exprNode()      {}
 func (*BetweenExpr) exprNode() {}
 func (*CallExpr) exprNode()    {}
 func (*MemberExpr) exprNode()  {}
+func (*NamedArg) exprNode()    {}
 func (*IndexExpr) exprNode()   {}
 func (*ParenExpr) exprNode()   {}
 func (*StarExpr) exprNode()    {}

@@ -397,6 +397,10 @@ func (c *checker) bindParams(b *binding, call *CallExpr, in Rel, sc *scope, e *e
 		c.errorf(call.Pos(), "functions call each other more than %d deep (recursive let?)", MaxFunctionExpansion)
 		return nil, false
 	}
+	call, ok := c.positional(call, fnParamNames(b.fn))
+	if !ok {
+		return nil, false
+	}
 	args := call.Args
 	params := b.fn.Params
 	fe := b.fnEnv

@@ -75,6 +75,9 @@ func (c *checker) scalar(x Expr, sc *scope, e *env) Scalar {
 			return nil
 		}
 		return &Call{Fn: "dyn_index", Args: []Scalar{base, idx}, T: TDynamic}
+	case *NamedArg:
+		c.errorf(x.Pos(), "named argument '%s=' outside a function call's arguments (to compare values use '==')", x.Name.Name)
+		return nil
 	case *StarExpr:
 		c.errorf(x.Pos(), "'*' is only allowed as an argument of an aggregate")
 		return nil

@@ -416,6 +416,10 @@ func (c *checker) call(x *CallExpr, sc *scope, e *env) Scalar {
 	if a, ok := funcAliases[name]; ok {
 		name = a
 	}
+	x, ok := c.positional(x, builtinParams[name])
+	if !ok {
+		return nil
+	}
 	switch name {
 	case "column_ifexists":
 		return c.columnIfExists(x, sc, e)

@@ -79,6 +79,10 @@ func (a *aggCollector) nested(c *checker, x *CallExpr, name string, spec aggSpec
 // aggItems checks one aggregate call. names are the requested output names
 // (nil: defaults). percentiles() yields one item per percentile.
 func (c *checker) aggItems(x *CallExpr, name string, spec aggSpec, sc *scope, e *env, names []string, keys map[string]bool) []AggItem {
+	x, ok := c.positional(x, builtinParams[name])
+	if !ok {
+		return nil
+	}
 	if len(x.Args) < spec.min || len(x.Args) > spec.max {
 		c.errorf(x.Pos(), "%s() takes %s, got %d", x.Fun.Name, argCount(spec.min, spec.max), len(x.Args))
 		return nil

@@ -342,7 +342,11 @@ func (p *parser) parseCall(tab bool) Expr {
 	pipes := tab || tabularArgFuncs[t.Text]
 	for p.tok().Kind != tRParen && p.tok().Kind != tEOF {
 		before := p.i
-		if pipes {
+		if p.tok().Kind == tIdent && p.peek(1).Kind == tAssign {
+			name := p.parseIdent("")
+			p.advance()
+			call.Args = append(call.Args, &NamedArg{Name: name, X: p.parseExpr(false)})
+		} else if pipes {
 			call.Args = append(call.Args, p.parsePipeExpr())
 		} else {
 			call.Args = append(call.Args, p.parseExpr(false))

@@ -314,6 +314,10 @@ func (pr *printer) expr(x Expr) {
 		pr.ws("(")
 		pr.exprList(x.Args)
 		pr.ws(")")
+	case *NamedArg:
+		pr.ident(x.Name)
+		pr.ws("=")
+		pr.expr(x.X)
 	case *MemberExpr:
 		pr.expr(x.X)
 		pr.ws(".")

@@ -69,6 +69,8 @@ func (w *refWalker) expr(x Expr, scope map[string]bool, tab bool) {
 		for _, a := range x.List {
 			w.expr(a, scope, isTabularish(a))
 		}
+	case *NamedArg:
+		w.expr(x.X, scope, isTabularish(x.X))
 	case *BinaryExpr:
 		w.expr(x.X, scope, false)
 		w.expr(x.Y, scope, false)
