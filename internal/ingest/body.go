@@ -61,23 +61,34 @@ func inflate(r io.Reader, reset func() error, limit int64) ([]byte, error) {
 	return out, nil
 }
 
+// newZstdDecodeAll returns the decoder the one-pass path shares between
+// requests: DecodeAll on it is safe for concurrent use by up to slots
+// requests (one block decoder each, built once instead of per request:
+// their tables were most of a batch's decode time), and with the cap
+// limit it writes no more than the capacity it is given.
+func newZstdDecodeAll(slots int, max int64) (*zstd.Decoder, error) {
+	return zstd.NewReader(nil,
+		zstd.WithDecoderMaxMemory(uint64(max)),
+		zstd.WithDecoderMaxWindow(maxZstdWindowBytes),
+		zstd.WithDecoderConcurrency(slots),
+		zstd.WithDecodeAllCapLimit(true),
+		zstd.WithDecoderLowmem(true))
+}
+
 // inflateZstd decompresses raw. A body that declares its size (the
-// agent's do) is decoded in one pass straight into a buffer of that size,
-// by a decoder that refuses to produce more; any other body, or one that
-// pass fails on, goes through inflate, whose answer stands.
-func inflateZstd(raw []byte, limit int64) ([]byte, error) {
+// agent's do) is decoded in one pass by the shared decoder straight into a
+// buffer of that size, which the decoder will not grow; any other body,
+// or one that pass fails on, goes through inflate with a decoder of its
+// own (its window buffers are not kept between requests), whose answer
+// stands.
+func inflateZstd(shared *zstd.Decoder, raw []byte, limit int64) ([]byte, error) {
 	if declared := zstdDeclaredSize(raw); declared >= 0 && declared <= limit {
-		zr, err := newZstdReader(max(declared, 1))
-		if err != nil {
-			return nil, err
-		}
-		out, err := zr.DecodeAll(raw, make([]byte, 0, declared))
-		zr.Close()
+		out, err := shared.DecodeAll(raw, make([]byte, 0, declared))
 		if err == nil {
 			return out, nil
 		}
-		// More than declared, or a window larger than the declared size
-		// (a frame that is not single-segment): the general path decides.
+		// More than declared (several frames), or damage: the general
+		// path decides.
 	}
 	zr, err := newZstdReader(limit)
 	if err != nil {
@@ -191,7 +202,7 @@ func (h *Handler) decompress(ctx context.Context, raw []byte, enc encoding) ([]b
 		}
 	case encZstd:
 		kind = "zstd"
-		out, err = inflateZstd(raw, max)
+		out, err = inflateZstd(h.zstd, raw, max)
 	default:
 		panic("BUG: ingest: unknown encoding")
 	}

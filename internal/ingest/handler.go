@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"wsec/internal/auth"
@@ -52,6 +53,7 @@ type Handler struct {
 	now               func() time.Time
 	slots             *server.Slots // decode and append
 	inflating         *server.Slots // decompression, one per CPU
+	zstd              *zstd.Decoder // one-pass decoding, one block decoder per inflating slot
 	replays           *auth.ReplayCache
 	requireSignedBody bool
 }
@@ -70,11 +72,16 @@ func New(opts Options) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new ingest handler: %w", err)
 	}
+	inflaters := runtime.GOMAXPROCS(0)
+	zd, err := newZstdDecodeAll(inflaters, lim.MaxDecodedBytes)
+	if err != nil {
+		return nil, fmt.Errorf("new ingest handler: %w", err)
+	}
 	return &Handler{
 		app: opts.Appender, verify: opts.Verifier, limits: lim, m: m, now: now,
 		slots:     server.NewSlots(lim.MaxInFlight, lim.BusyWait, m.inFlight),
-		inflating: server.NewSlots(runtime.GOMAXPROCS(0), lim.BusyWait, nil),
-		replays:   auth.NewReplayCache(lim.MaxReplayKeys), requireSignedBody: opts.RequireSignedBody,
+		inflating: server.NewSlots(inflaters, lim.BusyWait, nil), zstd: zd,
+		replays: auth.NewReplayCache(lim.MaxReplayKeys), requireSignedBody: opts.RequireSignedBody,
 	}, nil
 }
 
