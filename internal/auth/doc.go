@@ -33,6 +33,14 @@
 //     WsecKey request can be neither replayed nor altered (body, batch
 //     identity, encoding, path), and its signature can be checked before the
 //     body is read, even when the body is chunked.
+//   - Events batches are the one exception (VerifyBatch): a WsecKey batch
+//     may be up to MaxBatchAge old and its nonce may repeat, because a
+//     relay gateway forwards the agent's signed request unchanged, later
+//     and possibly more than once. Replaying one is harmless: the
+//     signature still covers the body, sender, sequence number and path,
+//     and the store keeps a batch once per (sender, seq) and an event once
+//     per identity. Every other request keeps the 15-minute window and the
+//     nonce rule.
 //   - Both keys are valid at every moment, so a client can move from one key
 //     to the other while the other is rotated: no downtime.
 //   - The Registry's file is replaced atomically (temp file, fsync, rename,

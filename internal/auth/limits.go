@@ -10,6 +10,14 @@ const (
 	// captured request soon stops working.
 	MaxClockSkew = 15 * time.Minute
 
+	// MaxBatchAge is how old the x-ms-date of a WsecKey events batch may
+	// be (Verifier.VerifyBatch): how long a relay gateway (internal/gateway)
+	// may hold a signed batch before forwarding it. A replay of a batch
+	// stores nothing, so the window bounds only how stale a batch can be,
+	// not what a captured one can do; 7 days covers a site offline over a
+	// long weekend.
+	MaxBatchAge = 7 * 24 * time.Hour
+
 	// KeyBytes is the length of a workspace key before base64: 64 random
 	// bytes, as Azure's workspace keys have (88 base64 characters).
 	KeyBytes = 64

@@ -55,8 +55,30 @@ const unknownKey = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
 // Verify does not check that the workspace is the one the request
 // addresses; the caller compares the returned ID with the path.
 func (v *Verifier) Verify(r *http.Request, contentLength int64, resource string) (string, error) {
+	return v.verify(r, contentLength, resource, false)
+}
+
+// VerifyBatch is Verify for a request whose replay is harmless: an events
+// batch, which the store keeps once per (sender, seq) and once per event
+// identity. A WsecKey request may then carry an x-ms-date up to
+// MaxBatchAge in the past (a gateway may have held it that long), and its
+// nonce is neither claimed nor checked, so a gateway may forward the very
+// same signed request again after a lost answer. Everything else is
+// checked as Verify does: the signature (over the body's digest, the
+// sender, the sequence number, the path), a date at most MaxClockSkew in
+// the future. A SharedKey request gets Verify's rules unchanged. Never use
+// it for a request with another effect (heartbeats, rules, queries).
+func (v *Verifier) VerifyBatch(r *http.Request, contentLength int64, resource string) (string, error) {
+	return v.verify(r, contentLength, resource, true)
+}
+
+func (v *Verifier) verify(r *http.Request, contentLength int64, resource string, batch bool) (string, error) {
 	now := v.now()
-	c, err := parseCredentials(r, now)
+	maxAge := MaxClockSkew
+	if batch && BodySigned(r) {
+		maxAge = MaxBatchAge
+	}
+	c, err := parseCredentials(r, now, maxAge)
 	if err != nil {
 		return "", err
 	}
@@ -83,7 +105,7 @@ func (v *Verifier) Verify(r *http.Request, contentLength int64, resource string)
 			"the signature matches neither key of workspace %s, or there is no such workspace; sign the string %q (%s) "+
 				"with HMAC-SHA256 keyed by the base64-decoded primary or secondary key", c.id, sts, c.signedParts())
 	}
-	if c.bodySigned {
+	if c.bodySigned && !batch {
 		if err := v.nonces.Claim(c.id+":"+c.nonce, c.at.Add(MaxClockSkew), now); err != nil {
 			if errors.Is(err, ErrReplayCacheFull) {
 				return "", refuse(ReasonReplayCacheFull, c.id,
@@ -116,8 +138,9 @@ func (c *credentials) signedParts() string {
 
 // parseCredentials checks the form of the Authorization and date headers
 // (and, for WsecKey, of the digest and nonce) and the freshness of the
-// date: everything that does not need the workspace's key or the body.
-func parseCredentials(r *http.Request, now time.Time) (*credentials, *Error) {
+// date (at most maxAge old, at most MaxClockSkew ahead): everything that
+// does not need the workspace's key or the body.
+func parseCredentials(r *http.Request, now time.Time, maxAge time.Duration) (*credentials, *Error) {
 	h := r.Header.Get(HeaderAuthorization)
 	if h == "" {
 		return nil, refuse(ReasonMissingAuthorization, "",
@@ -151,11 +174,15 @@ func parseCredentials(r *http.Request, now time.Time) (*credentials, *Error) {
 		return nil, refuse(ReasonMalformedDate, c.id,
 			"x-ms-date %q is not an RFC 1123 date like 'Mon, 04 Apr 2016 08:00:00 GMT'", clip(c.date))
 	}
-	if d := now.Sub(c.at); d.Abs() > MaxClockSkew {
+	if d := now.Sub(c.at); d > maxAge || -d > MaxClockSkew {
+		allowed := MaxClockSkew
+		if d > 0 {
+			allowed = maxAge
+		}
 		return nil, refuse(ReasonStaleDate, c.id,
 			"x-ms-date %q is %s from the server clock (%s), more than the %s allowed; refused as a possible replay. "+
 				"Synchronise the client clock and sign every request, retries included, with the current time",
-			c.date, d.Abs().Round(time.Second), now.UTC().Format(http.TimeFormat), MaxClockSkew)
+			c.date, d.Abs().Round(time.Second), now.UTC().Format(http.TimeFormat), allowed)
 	}
 	if c.sig, err = base64.StdEncoding.DecodeString(sig); err != nil || len(c.sig) != sha256.Size {
 		return nil, refuse(ReasonBadSignature, c.id,

@@ -28,7 +28,11 @@
 //   - An unauthenticated caller gets the same answer for an unknown
 //     workspace as for a wrong key.
 //   - Replays: a WsecKey request (the agent's, the CLI's) is accepted once
-//     (nonce) and only with the body it was signed with. A byte-identical
+//     (nonce) and only with the body it was signed with; an events batch
+//     alone may come again, and up to auth.MaxBatchAge late (a relay
+//     gateway forwards it unchanged, after an outage and perhaps twice),
+//     and stores nothing the second time: the store keeps it once per
+//     (sender, seq) and each event once per identity. A byte-identical
 //     copy of a Data Collector request (same signature, Log-Type,
 //     time-generated-field, encoding and body) is stored once: a copy of
 //     one stored is answered 200 without storing, a copy of one being

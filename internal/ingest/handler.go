@@ -24,6 +24,15 @@ import (
 // label).
 type Verifier = server.Verifier
 
+// BatchVerifier is a Verifier that also knows the relay rule for events
+// batches (auth.Verifier.VerifyBatch: an older date and a repeated nonce
+// are accepted, since a replayed batch stores nothing). When the Verifier
+// is one, the events endpoint uses it, so batches held and forwarded by a
+// relay gateway are taken; otherwise every request gets Verify.
+type BatchVerifier interface {
+	VerifyBatch(r *http.Request, contentLength int64, resource string) (workspace string, err error)
+}
+
 // Options configure a Handler.
 type Options struct {
 	Appender Appender // required
@@ -185,7 +194,11 @@ func (h *Handler) admitHeaders(r *http.Request, resource string, check func(sign
 		return nil, refused(http.StatusLengthRequired, codeInvalidHeader, "length_required",
 			"the request has no Content-Length; a SharedKey signature covers the body's length, so send the body with a Content-Length (not chunked)")
 	}
-	signer, err := h.verify.Verify(r, r.ContentLength, resource)
+	verify := h.verify.Verify
+	if bv, ok := h.verify.(BatchVerifier); ok && r.Pattern == PatternEvents {
+		verify = bv.VerifyBatch
+	}
+	signer, err := verify(r, r.ContentLength, resource)
 	if err != nil {
 		return nil, fromAuth(err)
 	}

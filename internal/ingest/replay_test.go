@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"wsec/internal/auth"
 )
@@ -88,9 +89,10 @@ func TestDataCollectorRetryAfterFailure(t *testing.T) {
 }
 
 // TestNativeBodySigned (issue 9 item 6): a WsecKey-signed batch, as the
-// agent sends it, cannot be replayed, nor changed in body (even keeping
-// its length), nonce, batch identity or encoding, and a body that does not
-// match the digest its signature covers is refused.
+// agent sends it, cannot be changed in body (even keeping its length),
+// nonce, batch identity or encoding, and a body that does not match the
+// digest its signature covers is refused. (Sent again unchanged it stores
+// nothing: TestNativeBatchRelayed.)
 func TestNativeBodySigned(t *testing.T) {
 	e := newEnv(t, Limits{})
 	body := batchBody(synthEvents(0, 3))
@@ -107,8 +109,7 @@ func TestNativeBodySigned(t *testing.T) {
 		name, reason string
 		mod          func(http.Header, []byte) []byte
 	}{
-		{"replayed as is", "replayed", nil},
-		{"same length, other body", "replayed", func(h http.Header, b []byte) []byte { return flip(b) }},
+		{"same length, other body", "body_mismatch", func(h http.Header, b []byte) []byte { return flip(b) }},
 		{"same length, other body, new nonce", "bad_signature", func(h http.Header, b []byte) []byte {
 			h.Set(auth.HeaderNonce, "fresh-nonce-0123456789")
 			return flip(b)
@@ -164,4 +165,65 @@ func TestRequireSignedBody(t *testing.T) {
 			t.Errorf("body signed %v: %d %s, want %d", bodySigned, rec.Code, rec.Body, want)
 		}
 	}
+}
+
+// TestNativeBatchRelayed (issue 16): a relay gateway forwards the agent's
+// signed batch unchanged, late and perhaps twice. The events endpoint takes
+// it up to auth.MaxBatchAge after it was signed, and a copy stores nothing;
+// a heartbeat (whose replay would add a row) keeps the 15-minute window
+// and the nonce rule. Before VerifyBatch, the second copy was refused as
+// "replayed" and the late one as "stale_date", so a gateway restarted
+// mid-forward could never deliver its batch.
+func TestNativeBatchRelayed(t *testing.T) {
+	e := newEnv(t, Limits{})
+	signedAt := e.clk.Now()
+	body := batchBody(synthEvents(0, 3))
+	r := e.nativeReq(e.a, e.a.PrimaryKey, "agent", 1, body, ContentTypeBatch, "")
+	if err := auth.SignContent(r, body, e.a.ID, e.a.PrimaryKey, signedAt); err != nil {
+		t.Fatal(err)
+	}
+	c := capture(r, body)
+	e.clk.Set(signedAt.Add(3 * time.Hour))
+	st, b, _ := e.do(c.request(nil))
+	if st != http.StatusOK || !strings.Contains(string(b), `"stored":3`) {
+		t.Fatalf("batch signed 3 h ago: %d %s, want 200 stored 3", st, b)
+	}
+	st, b, _ = e.do(c.request(nil))
+	if st != http.StatusOK || !strings.Contains(string(b), `"duplicateBatch":true`) || !strings.Contains(string(b), `"stored":0`) {
+		t.Fatalf("the same signed batch again: %d %s, want 200 duplicateBatch stored 0", st, b)
+	}
+	if n := len(e.store.events[e.a.ID]); n != 3 {
+		t.Errorf("two copies stored %d events, want 3", n)
+	}
+
+	refused := func(name, reason string, r *http.Request) {
+		t.Helper()
+		before := e.metric("wsec_ingest_refused_total", "reason", reason)
+		if st, b, _ := e.do(r); st != http.StatusForbidden || e.metric("wsec_ingest_refused_total", "reason", reason) != before+1 {
+			t.Errorf("%s: %d %s, want 403 %s", name, st, b, reason)
+		}
+	}
+	e.clk.Set(signedAt.Add(auth.MaxBatchAge + time.Minute))
+	refused("batch older than MaxBatchAge", "stale_date", c.request(nil))
+	e.clk.Set(signedAt.Add(-auth.MaxClockSkew - time.Minute))
+	refused("batch from the future", "stale_date", c.request(nil))
+
+	e.clk.Set(signedAt)
+	hb, _ := http.NewRequest("POST", e.url+"/v1/workspaces/"+e.a.ID+"/heartbeat", strings.NewReader(`{"Computer":"web01"}`))
+	hb.Header.Set("Content-Type", "application/json")
+	if err := auth.SignContent(hb, []byte(`{"Computer":"web01"}`), e.a.ID, e.a.PrimaryKey, signedAt); err != nil {
+		t.Fatal(err)
+	}
+	hc := capture(hb, []byte(`{"Computer":"web01"}`))
+	if st, b, _ := e.do(hc.request(nil)); st != http.StatusOK && st != http.StatusNoContent {
+		t.Fatalf("heartbeat: %d %s", st, b)
+	}
+	refused("heartbeat replayed", "replayed", hc.request(nil))
+	e.clk.Set(signedAt.Add(time.Hour))
+	hb2, _ := http.NewRequest("POST", e.url+"/v1/workspaces/"+e.a.ID+"/heartbeat", strings.NewReader(`{"Computer":"web01"}`))
+	hb2.Header.Set("Content-Type", "application/json")
+	if err := auth.SignContent(hb2, []byte(`{"Computer":"web01"}`), e.a.ID, e.a.PrimaryKey, signedAt); err != nil {
+		t.Fatal(err)
+	}
+	refused("heartbeat signed 1 h ago", "stale_date", hb2)
 }
