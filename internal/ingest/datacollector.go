@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"log/slog"
@@ -99,6 +100,13 @@ func (h *Handler) claimReplay(key string, r *http.Request) *refusal {
 	}
 }
 
+// countReplayed logs and counts a copy answered 200 with nothing stored.
+func (h *Handler) countReplayed(ctx context.Context, ep string, ref *refusal) {
+	server.LogAttrs(ctx, slog.String("endpoint", ep), slog.String("outcome", outcomeOK), slog.String("reason", ref.reason))
+	h.m.requests.WithLabelValues(ep, outcomeOK).Inc()
+	h.m.refused.WithLabelValues(ep, ref.reason).Inc()
+}
+
 // serveDataCollector handles POST /api/logs?api-version=2016-04-01 as the
 // Log Analytics HTTP Data Collector API does: 200 with an empty body.
 func (h *Handler) serveDataCollector(w http.ResponseWriter, r *http.Request) {
@@ -133,9 +141,7 @@ func (h *Handler) serveDataCollector(w http.ResponseWriter, r *http.Request) {
 	replayKey := dataCollectorReplayKey(r, req.workspace, req.body)
 	if ref := h.claimReplay(replayKey, r); ref != nil {
 		if ref.status == http.StatusOK {
-			server.LogAttrs(ctx, slog.String("endpoint", ep), slog.String("outcome", outcomeOK), slog.String("reason", ref.reason))
-			h.m.requests.WithLabelValues(ep, outcomeOK).Inc()
-			h.m.refused.WithLabelValues(ep, ref.reason).Inc()
+			h.countReplayed(ctx, ep, ref)
 			w.Header().Set("Content-Length", "0")
 			w.WriteHeader(http.StatusOK)
 			return

@@ -38,7 +38,10 @@
 //     one stored is answered 200 without storing, a copy of one being
 //     stored 503. A SharedKey Data Collector request with another body of
 //     the same length cannot be told from the original (see package auth):
-//     run the server with TLS. RequireSignedBody refuses SharedKey on the
+//     run the server with TLS. A SharedKey heartbeat (older agents) is
+//     taken once per signature: a copy, even with another body of the
+//     same length, is answered 200 {"stored":0} and stores nothing.
+//     Events need no such rule: a copy of a batch is deduplicated. RequireSignedBody refuses SharedKey on the
 //     native endpoints once every agent signs with WsecKey.
 //   - A request that can never succeed gets a 4xx saying why, never a 5xx a
 //     client would retry forever: the limits here agree with the store's

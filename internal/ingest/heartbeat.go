@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 
+	"wsec/internal/auth"
 	"wsec/internal/protocol"
 	"wsec/internal/server"
 )
@@ -60,17 +61,43 @@ func (h *Handler) serveHeartbeat(w http.ResponseWriter, r *http.Request) {
 			truncated++
 		}
 	}
+	// A SharedKey signature covers only the body's length: a copy of it
+	// could store a captured heartbeat again, or another body of that
+	// length, for 15 minutes. Each signature is taken once (an agent signs
+	// every heartbeat anew); WsecKey requests carry a nonce the Verifier
+	// takes once already.
+	var replayKey string
+	if !auth.BodySigned(r) {
+		replayKey = signatureReplayKey(req.workspace, r)
+		if ref := h.claimReplay(replayKey, r); ref != nil {
+			if ref.status == http.StatusOK {
+				h.countReplayed(ctx, ep, ref)
+				server.WriteJSON(w, http.StatusOK, map[string]int{"stored": 0})
+				return
+			}
+			h.refuse(w, r, ep, ref)
+			return
+		}
+	}
 	hb.TimeGenerated = h.now().UTC()
 	if s := r.Header.Get(HeaderSender); protocol.ValidSender(s) {
 		hb.Sender = s
 	}
 	if err := h.timeAppend(ep, func() error { return h.app.AppendHeartbeat(ctx, req.workspace, hb) }); err != nil {
+		h.replays.Forget(replayKey)
 		h.fail(w, r, ep, req.workspace, err)
 		return
 	}
+	h.replays.Settle(replayKey)
 	h.m.countOK(ep, len(req.body), len(decoded), truncated)
 	server.LogAttrs(ctx, slog.String("endpoint", ep), slog.String("outcome", outcomeOK), slog.String("computer", hb.Computer))
 	server.WriteJSON(w, http.StatusOK, map[string]int{"stored": 1})
+}
+
+// signatureReplayKey identifies a SharedKey request by its signature,
+// which covers its date, length, content type and resource.
+func signatureReplayKey(workspace string, r *http.Request) string {
+	return workspace + "\x00" + r.Header.Get(auth.HeaderAuthorization)
 }
 
 // requireJSON accepts application/json with any parameters.

@@ -227,3 +227,49 @@ func TestNativeBatchRelayed(t *testing.T) {
 	}
 	refused("heartbeat signed 1 h ago", "stale_date", hb2)
 }
+
+// TestLegacyHeartbeatReplayStoredOnce (issue 9 item 6): a heartbeat
+// signed with SharedKey (which covers only the body's length) and
+// captured is not stored again within the signature window, neither as
+// sent nor with another body of the same length (another Computer: a
+// stranger keeping a dead host "alive", or inventing one). The copies
+// are answered 200 with nothing stored.
+func TestLegacyHeartbeatReplayStoredOnce(t *testing.T) {
+	e := newEnv(t, Limits{})
+	body := []byte(`{"Computer":"web01","OSType":"Windows","Version":"1.0"}`)
+	r, _ := http.NewRequest("POST", e.url+"/v1/workspaces/"+e.a.ID+"/heartbeat", bytes.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	if err := auth.SignAt(r, e.a.ID, e.a.PrimaryKey, e.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	c := capture(r, body)
+	for i := range 3 {
+		if st, b, _ := e.do(c.request(nil)); st != http.StatusOK {
+			t.Fatalf("copy %d: %d %s", i, st, b)
+		}
+	}
+	forged := func(h http.Header, b []byte) []byte { return bytes.Replace(b, []byte("web01"), []byte("dc-99"), 1) }
+	if st, b, _ := e.do(c.request(forged)); st != http.StatusOK {
+		t.Fatalf("same length, other computer: %d %s", st, b)
+	}
+	var computers []string
+	for _, hb := range e.store.heartbeats[e.a.ID] {
+		computers = append(computers, hb.Computer)
+	}
+	if len(computers) != 1 || computers[0] != "web01" {
+		t.Errorf("one captured heartbeat sent 4 times (once with another Computer) stored %q, want [web01]", computers)
+	}
+	if got := e.metric("wsec_ingest_refused_total", "reason", "replayed"); got != 3 {
+		t.Errorf("replays counted %v, want 3", got)
+	}
+	// The agent's next heartbeat, signed a second later, is stored.
+	e.clk.Set(e.clk.Now().Add(time.Second))
+	r, _ = http.NewRequest("POST", c.url, bytes.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	if err := auth.SignAt(r, e.a.ID, e.a.PrimaryKey, e.clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if st, b, _ := e.do(r); st != http.StatusOK || len(e.store.heartbeats[e.a.ID]) != 2 {
+		t.Fatalf("next heartbeat: %d %s, %d stored, want 2", st, b, len(e.store.heartbeats[e.a.ID]))
+	}
+}
