@@ -40,6 +40,9 @@ type checker struct {
 	sharedID  int
 	render    *RenderHint
 	tableCols map[string][]Column
+	// multiCall is set while extend or project checks a builtin that
+	// returns several columns (see multiOutputs).
+	multiCall bool
 }
 
 func (c *checker) errorf(p Pos, format string, args ...any) {

@@ -85,9 +85,7 @@ func TestSentinelCorpusParses(t *testing.T) {
 
 // knownCheckFailures are corpus rules wsec cannot check yet, with the
 // construct that stops them (the error must name it).
-var knownCheckFailures = map[string]string{
-	"Solutions/Windows Security Events/Analytic Rules/TimeSeriesAnomaly-ProcessExecutions.yaml": "series_decompose_anomalies",
-}
+var knownCheckFailures = map[string]string{}
 
 // TestSentinelCorpusChecks checks every rule that reads only tables wsec
 // has against the schema catalog. Rules over other tables (Event,

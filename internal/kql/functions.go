@@ -286,6 +286,36 @@ var scalarFuncs = map[string]fnSpec{
 	"bag_keys":        {1, 1, fixed(TDynamic)},
 	"bag_has_key":     {2, 2, fixed(TBool)},
 	"bag_merge":       {2, 64, fixed(TDynamic)},
+	// series (dynamic arrays of numbers, as make-series writes them)
+	"series_fit_line":            {1, 1, fixed(TDynamic)},
+	"series_fit_line_dynamic":    {1, 1, fixed(TDynamic)},
+	"series_stats":               {1, 2, fixed(TDynamic)},
+	"series_stats_dynamic":       {1, 2, fixed(TDynamic)},
+	"series_decompose":           {1, 5, fixed(TDynamic)},
+	"series_decompose_anomalies": {1, 7, fixed(TDynamic)},
+	"series_outliers":            {1, 5, fixed(TDynamic)},
+	"series_fill_const":          {1, 3, fixed(TDynamic)},
+	"series_fill_forward":        {1, 2, fixed(TDynamic)},
+	"series_fill_backward":       {1, 2, fixed(TDynamic)},
+	"series_add":                 {2, 2, fixed(TDynamic)},
+	"series_subtract":            {2, 2, fixed(TDynamic)},
+	"series_multiply":            {2, 2, fixed(TDynamic)},
+	"series_divide":              {2, 2, fixed(TDynamic)},
+	"series_greater":             {2, 2, fixed(TDynamic)},
+	"series_greater_equals":      {2, 2, fixed(TDynamic)},
+	"series_less":                {2, 2, fixed(TDynamic)},
+	"series_less_equals":         {2, 2, fixed(TDynamic)},
+	"series_equals":              {2, 2, fixed(TDynamic)},
+	"series_not_equals":          {2, 2, fixed(TDynamic)},
+	"series_abs":                 {1, 1, fixed(TDynamic)},
+	"series_sign":                {1, 1, fixed(TDynamic)},
+	"series_floor":               {1, 1, fixed(TDynamic)},
+	"series_ceiling":             {1, 1, fixed(TDynamic)},
+	"series_log":                 {1, 1, fixed(TDynamic)},
+	"series_exp":                 {1, 1, fixed(TDynamic)},
+	"series_sum":                 {1, 1, fixed(TReal)},
+	"series_max":                 {2, 2, fixed(TDynamic)},
+	"series_min":                 {2, 2, fixed(TDynamic)},
 	// networks
 	"ipv4_is_private":          {1, 1, fixed(TBool)},
 	"ipv4_is_in_range":         {2, 2, fixed(TBool)},
@@ -420,6 +450,12 @@ func (c *checker) call(x *CallExpr, sc *scope, e *env) Scalar {
 	if !ok {
 		return nil
 	}
+	multi := c.multiCall
+	c.multiCall = false
+	if outs, ok := multiOutputs[name]; ok && !multi {
+		c.multiOnly(x, outs)
+		return nil
+	}
 	switch name {
 	case "column_ifexists":
 		return c.columnIfExists(x, sc, e)
@@ -530,6 +566,10 @@ func (c *checker) call(x *CallExpr, sc *scope, e *env) Scalar {
 	case "extract_all", "trim", "trim_start", "trim_end":
 		if err := constRegexArg(args[0]); err != nil {
 			c.errorf(x.Args[0].Pos(), "invalid regular expression: %v", err)
+			return nil
+		}
+	case "series_decompose_anomalies", "series_decompose", "series_outliers":
+		if args, ok = c.seriesOptions(name, x, args); !ok {
 			return nil
 		}
 	case "replace_regex":

@@ -131,23 +131,21 @@ func (c *checker) checkExtend(cols []*NamedExpr, in Rel, e *env) Rel {
 	nm := newNamer("Column", taken)
 	defined := map[string]Scalar{}
 	for _, ne := range cols {
-		v := c.scalarWith(ne.X, sc, e, defined)
-		if v == nil {
-			return nil
-		}
-		name, ok := c.itemName(ne, nm)
+		news, ok := c.namedItems(ne, sc, e, defined, nm)
 		if !ok {
 			return nil
 		}
-		for i, it := range items {
-			if it.Name == name {
-				items = append(items[:i], items[i+1:]...)
-				break
+		for _, it := range news {
+			for i, old := range items {
+				if old.Name == it.Name {
+					items = append(items[:i], items[i+1:]...)
+					break
+				}
 			}
+			items = append(items, it)
+			defined[it.Name] = it.X
+			nm.taken[it.Name] = true
 		}
-		items = append(items, Item{Name: name, X: v})
-		defined[name] = v
-		nm.taken[name] = true
 	}
 	return &Project{In: in, Items: items}
 }
@@ -191,24 +189,22 @@ func (c *checker) checkProjectCols(o *ProjectOp, in Rel, e *env) Rel {
 	var items []Item
 	defined := map[string]Scalar{}
 	for _, ne := range o.Cols {
-		v := c.scalarWith(ne.X, sc, e, defined)
-		if v == nil {
-			return nil
-		}
-		name, ok := c.itemName(ne, nm)
+		news, ok := c.namedItems(ne, sc, e, defined, nm)
 		if !ok {
 			return nil
 		}
-		if taken[name] {
-			if len(ne.Names) > 0 {
-				c.errorf(ne.Pos(), "column '%s' is projected twice", name)
-				return nil
+		for _, it := range news {
+			if taken[it.Name] {
+				if len(ne.Names) > 0 {
+					c.errorf(ne.Pos(), "column '%s' is projected twice", it.Name)
+					return nil
+				}
+				it.Name = uniqueName(it.Name, taken)
 			}
-			name = uniqueName(name, taken)
+			taken[it.Name] = true
+			items = append(items, it)
+			defined[it.Name] = it.X
 		}
-		taken[name] = true
-		items = append(items, Item{Name: name, X: v})
-		defined[name] = v
 	}
 	return &Project{In: in, Items: items}
 }

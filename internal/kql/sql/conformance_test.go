@@ -123,9 +123,7 @@ func openSchemaDB(t testing.TB, cat *schema.Catalog) *dbsql.DB {
 
 // knownRuleFailures are in-scope corpus rules wsec cannot run yet, with the
 // construct that stops each (the error must mention it).
-var knownRuleFailures = map[string]string{
-	"Solutions/Windows Security Events/Analytic Rules/TimeSeriesAnomaly-ProcessExecutions.yaml": "series_decompose_anomalies",
-}
+var knownRuleFailures = map[string]string{}
 
 // TestSentinelConformanceOnCorpus runs every in-scope rule against a
 // workspace loaded from the EVTX corpus, with the rules' clock set just
