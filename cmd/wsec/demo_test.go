@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"wsec/internal/analytics/investigate"
 	"wsec/internal/auth"
 	"wsec/internal/client"
 	"wsec/internal/event"
@@ -149,5 +151,46 @@ func demoIncidents(t *testing.T, url string, ws auth.Workspace) {
 	}
 	if out := cmd("incidents", "reopen", "1"); !strings.Contains(out, "Active") {
 		t.Errorf("reopen: %s", out)
+	}
+	demoInvestigation(t, cmd)
+}
+
+// demoInvestigation investigates incident 1 and pivots on its entities:
+// the events behind its alert are in the timeline and in the pivots.
+func demoInvestigation(t *testing.T, cmd func(args ...string) string) {
+	t.Helper()
+	var inv investigate.Investigation
+	if err := json.Unmarshal([]byte(cmd("incidents", "investigate", "1", "--json")), &inv); err != nil {
+		t.Fatal(err)
+	}
+	behind := 0
+	for _, it := range inv.Timeline {
+		if len(it.Behind) > 0 {
+			behind++
+		}
+	}
+	if len(inv.Alerts) == 0 || behind == 0 {
+		t.Fatalf("investigation of incident 1: %d alerts, %d events behind them: %+v", len(inv.Alerts), behind, inv)
+	}
+	if out := cmd("incidents", "investigate", "1"); !strings.Contains(out, "ALERT") || !strings.Contains(out, "wsec entity") {
+		t.Errorf("investigate table:\n%s", out)
+	}
+	pivots := 0
+	for _, e := range inv.Entities {
+		if e.Kind == "" {
+			continue
+		}
+		pivots++
+		var p investigate.PivotResult
+		out := cmd("entity", e.Kind, e.Value, "--from", inv.From.Format(time.RFC3339), "--to", inv.To.Format(time.RFC3339), "--json")
+		if err := json.Unmarshal([]byte(out), &p); err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Events) == 0 {
+			t.Errorf("entity %s %q has no events over the incident's timeline", e.Kind, e.Value)
+		}
+	}
+	if pivots == 0 {
+		t.Errorf("incident 1 has no account, host or IP entity: %+v", inv.Entities)
 	}
 }

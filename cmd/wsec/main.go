@@ -17,7 +17,8 @@ import (
 func commands() map[string]cli.Command {
 	return map[string]cli.Command{
 		"analytics": {Summary: "analytics rules (Sentinel YAML): import, list, enable, disable, run, backfill", Run: runAnalytics},
-		"incidents": {Summary: "incidents raised by analytics rules: list, show, assign, comment, close, reopen", Run: runIncidents},
+		"incidents": {Summary: "incidents raised by analytics rules: list, show, investigate, assign, comment, close, reopen", Run: runIncidents},
+		"entity":    {Summary: "all activity of an account, host or IP in a time range (SecurityEvent and WindowsEvent)", Run: runEntity},
 		"demo":      {Summary: "start a workspace on the embedded store with sample events loaded (the quick start)", Run: runDemo},
 		"serve":     {Summary: "run the workspace server: ingestion, query and rules APIs on the embedded store", Run: runServe},
 		"import":    {Summary: "import EVTX or event-XML files into a workspace (resumable)", Run: runImport},

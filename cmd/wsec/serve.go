@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"wsec/internal/analytics"
+	"wsec/internal/analytics/investigate"
 	"wsec/internal/api"
 	"wsec/internal/auth"
 	"wsec/internal/cli"
@@ -197,7 +198,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		Logger: log, Registerer: reg, Gatherer: reg,
 		Health: server.AllHealthy(server.DirHealth(o.data, server.HealthMinFreeBytes, o.freeSpace), queryHealth),
 	}, ih, ah, dcr.Routes{Store: rules, Verifier: verifier}, rdp,
-		analytics.Routes{Engine: engine, Verifier: verifier})
+		analytics.Routes{Engine: engine, Verifier: verifier, Investigator: &investigate.Investigator{Querier: svc}})
 	if err != nil {
 		return err
 	}

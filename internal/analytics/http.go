@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"wsec/internal/analytics/incident"
+	"wsec/internal/analytics/investigate"
 	"wsec/internal/analytics/rule"
 	"wsec/internal/protocol"
 	"wsec/internal/server"
@@ -24,12 +25,22 @@ import (
 //	GET  /v1/workspaces/{id}/incidents                          list
 //	GET  /v1/workspaces/{id}/incidents/{n}
 //	POST /v1/workspaces/{id}/incidents/{n}/{assign|comment|close|reopen}  JSON body (ChangeRequest)
+//	GET  /v1/workspaces/{id}/incidents/{n}/investigation[?margin=1h&limit=N]
+//	GET  /v1/workspaces/{id}/entities/{account|host|ip}/{value}[?from=T&to=T&limit=N]
 //
-// {rule} is a rule's ID or name; times are RFC 3339.
+// {rule} is a rule's ID or name; times are RFC 3339; an entity pivot
+// without from and to covers the DefaultPivotSpan before now. Package
+// investigate documents the JSON of the last two.
 type Routes struct {
 	Engine   *Engine
 	Verifier server.Verifier
+	// Investigator answers the investigation routes; nil: they answer 404.
+	Investigator *investigate.Investigator
+	Now          func() time.Time // nil: time.Now
 }
+
+// DefaultPivotSpan is the range of an entity pivot that names none.
+const DefaultPivotSpan = 24 * time.Hour
 
 // RuleInfo is a rule as the API shows it.
 type RuleInfo struct {
@@ -81,6 +92,8 @@ func (rt Routes) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+protocol.PathIncidents, rt.incidents)
 	mux.HandleFunc("GET "+protocol.PathIncidents+"/{n}", rt.incident)
 	mux.HandleFunc("POST "+protocol.PathIncidents+"/{n}/{op}", rt.change)
+	mux.HandleFunc("GET "+protocol.PathIncidents+"/{n}/investigation", rt.investigation)
+	mux.HandleFunc("GET "+protocol.PathEntities+"/{kind}/{value}", rt.pivot)
 }
 
 func (rt Routes) authorize(w http.ResponseWriter, r *http.Request) (string, []byte, bool) {
@@ -261,4 +274,97 @@ func (rt Routes) change(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	server.WriteJSON(w, http.StatusOK, in)
+}
+
+// atoi parses an optional non-negative number parameter.
+func atoi(w http.ResponseWriter, r *http.Request, name string) (int, bool) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		server.WriteError(w, http.StatusBadRequest, "BadArgumentError", name+" "+strconv.Quote(v)+" is not a non-negative number")
+		return 0, false
+	}
+	return n, true
+}
+
+func (rt Routes) investigation(w http.ResponseWriter, r *http.Request) {
+	ws, _, ok := rt.authorize(w, r)
+	if !ok {
+		return
+	}
+	n, ok := incidentNumber(w, r)
+	if !ok {
+		return
+	}
+	limit, ok := atoi(w, r, "limit")
+	if !ok {
+		return
+	}
+	var margin time.Duration
+	if v := r.URL.Query().Get("margin"); v != "" {
+		var err error
+		if margin, err = time.ParseDuration(v); err != nil {
+			server.WriteError(w, http.StatusBadRequest, "BadArgumentError", "margin "+strconv.Quote(v)+" is not a duration (30m, 2h)")
+			return
+		}
+	}
+	if rt.Investigator == nil {
+		server.WriteError(w, http.StatusNotFound, "NotFound", "this server does not serve investigations")
+		return
+	}
+	in, err := rt.Engine.Incident(r.Context(), ws, n)
+	if err != nil {
+		rt.fail(w, err)
+		return
+	}
+	inv, err := rt.Investigator.Incident(r.Context(), ws, in, margin, limit)
+	if err != nil {
+		rt.fail(w, err)
+		return
+	}
+	server.WriteJSON(w, http.StatusOK, inv)
+}
+
+func (rt Routes) pivot(w http.ResponseWriter, r *http.Request) {
+	ws, _, ok := rt.authorize(w, r)
+	if !ok {
+		return
+	}
+	limit, ok := atoi(w, r, "limit")
+	if !ok {
+		return
+	}
+	now := time.Now
+	if rt.Now != nil {
+		now = rt.Now
+	}
+	to, from := now().UTC(), time.Time{}
+	var errs []error
+	for name, dst := range map[string]*time.Time{"from": &from, "to": &to} {
+		if v := r.URL.Query().Get(name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			errs = append(errs, err)
+			*dst = t
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		server.WriteError(w, http.StatusBadRequest, "BadArgumentError", "from and to must be RFC 3339 times (2019-03-19T00:00:00Z): "+err.Error())
+		return
+	}
+	if from.IsZero() {
+		from = to.Add(-DefaultPivotSpan)
+	}
+	if rt.Investigator == nil {
+		server.WriteError(w, http.StatusNotFound, "NotFound", "this server does not serve investigations")
+		return
+	}
+	res, err := rt.Investigator.Pivot(r.Context(), ws, r.PathValue("kind"), r.PathValue("value"), from, to, limit)
+	if err != nil {
+		rt.fail(w, err)
+		return
+	}
+	server.WriteJSON(w, http.StatusOK, res)
 }

@@ -14,6 +14,7 @@ const (
 	PathRules         = "/v1/workspaces/{id}/rules"
 	PathAnalytics     = "/v1/workspaces/{id}/analytics/rules"
 	PathIncidents     = "/v1/workspaces/{id}/incidents"
+	PathEntities      = "/v1/workspaces/{id}/entities"
 	PathDataCollector = "/api/logs"
 )
 
