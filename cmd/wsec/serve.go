@@ -28,13 +28,15 @@ import (
 	"wsec/internal/ingest"
 	"wsec/internal/rdpscan"
 	"wsec/internal/server"
-	"wsec/internal/store/duckdb"
+	"wsec/internal/store"
+	"wsec/internal/store/storeopen"
 	"wsec/internal/workspace"
 )
 
 // serveOptions is everything `wsec serve` needs; `wsec demo` fills it too.
 type serveOptions struct {
 	data              string
+	store             string // the store backend (storeopen.Open); empty: the embedded one
 	listen            string
 	certFile, keyFile string
 	retentionEvery    time.Duration
@@ -55,6 +57,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("serve", stderr)
 	o := serveOptions{}
 	fs.StringVar(&o.data, "data", envDefault("WSEC_DATA", "wsec-data"), "data directory: workspaces, keys, rules and the store")
+	fs.StringVar(&o.store, "store", envDefault("WSEC_STORE", storeopen.Default), "store backend: duckdb (embedded, under --data) or clickhouse://HOST:PORT/DATABASE?shards=...")
 	fs.StringVar(&o.listen, "listen", server.DefaultAddr, "host:port to listen on (loopback by default)")
 	fs.StringVar(&o.certFile, "tls-cert", "", "TLS certificate file (PEM); with --tls-key enables HTTPS")
 	fs.StringVar(&o.keyFile, "tls-key", "", "TLS private key file (PEM)")
@@ -139,7 +142,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	if !geo.HasCity() && !geo.HasASN() {
 		log.Info("no GeoIP databases: RDP anomalies are scored without geography and geo_info_from_ip_address() answers null (see --geoip-city, --geoip-asn)")
 	}
-	st, err := duckdb.Open(filepath.Join(o.data, "store"), duckdb.Options{Logger: log, Registerer: reg, GeoInfo: geo.GeoInfoJSON})
+	st, err := storeopen.Open(o.store, storeopen.Options{DataDir: o.data, Logger: log, Registerer: reg, GeoInfo: geo.GeoInfoJSON})
 	if err != nil {
 		return err
 	}
@@ -149,7 +152,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	svc := workspace.New(func(id string) (workspace.Store, error) { return st.Workspace(id) }, workspace.Options{})
+	svc := workspace.New(func(id string) (workspace.Store, error) { return st.Workspace(id) }, workspace.Options{Dialect: st.Dialect()})
 	verifier := auth.NewVerifier(keys, nil)
 	ih, err := ingest.New(ingest.Options{Appender: svc, Verifier: verifier, Registerer: reg, RequireSignedBody: o.requireSignedBody})
 	if err != nil {
@@ -211,7 +214,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		log.Warn("no workspace yet; create one with: wsec workspace create --data " + o.data)
 	}
 	go func() {
-		if err := st.RunRetention(ctx, o.retentionEvery); err != nil && !errors.Is(err, context.Canceled) {
+		if err := store.RunRetention(ctx, st, o.retentionEvery, log); err != nil && !errors.Is(err, context.Canceled) {
 			log.Error("retention stopped", "err", err)
 		}
 	}()

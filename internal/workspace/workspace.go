@@ -30,17 +30,8 @@ import (
 	"wsec/internal/store"
 )
 
-// Store is one workspace's storage.
-type Store interface {
-	AppendEvents(ctx context.Context, sender string, seq uint64, events []*event.Event, sourceSystem string) (store.AppendResult, error)
-	AppendCustom(ctx context.Context, table string, records []map[string]any, timeField string) (int, error)
-	AppendHeartbeat(ctx context.Context, hb *schema.Heartbeat) error
-	// AppendRows stores rows of SecurityAlert or SecurityIncident, all or
-	// nothing, durable on return.
-	AppendRows(ctx context.Context, table string, rows []schema.Row) error
-	Query(ctx context.Context, sqlText string, args ...any) (*store.Result, error)
-	Tables(ctx context.Context) ([]*schema.Table, error)
-}
+// Store is one workspace's storage: the store backends' Workspace.
+type Store = store.Workspace
 
 // Opener returns the store of a workspace ID (already authenticated).
 type Opener func(id string) (Store, error)
@@ -227,25 +218,13 @@ func (s *Service) QueryAt(ctx context.Context, ws, text string, start, end, now 
 		if c.Type == kql.TUnknown && i < len(res.Columns) {
 			typ = res.Columns[i].Type
 		}
-		if c.Type == kql.TTimeSpan {
-			microsToDuration(res.Rows, i)
-		}
+		store.Normalize(res.Rows, i, c.Type)
 		t.Columns = append(t.Columns, api.Column{Name: c.Name, Type: typ})
 	}
 	if n := len(cols); n > 0 && cols[n-1].Expand {
 		expandBag(t)
 	}
 	return t, nil
-}
-
-// microsToDuration turns column col's cells into time.Duration: the compiler
-// represents timespans in SQL as a count of microseconds.
-func microsToDuration(rows [][]any, col int) {
-	for _, row := range rows {
-		if us, ok := row[col].(int64); ok {
-			row[col] = time.Duration(us) * time.Microsecond
-		}
-	}
 }
 
 // expandBag replaces the hidden property-bag column that bag_unpack leaves

@@ -1,0 +1,61 @@
+// Package storeopen opens the store backend a --store flag names, so the
+// commands that run a workspace server know the spelling of a store and
+// nothing of the engines behind it.
+//
+//	duckdb                   the embedded DuckDB store under the data directory (default)
+//	clickhouse://HOST:PORT/DB?...  a ClickHouse cluster (store/clickhouse.ParseURL)
+package storeopen
+
+import (
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	kqlsql "wsec/internal/kql/sql"
+	"wsec/internal/store"
+	"wsec/internal/store/duckdb"
+)
+
+// Options are what any backend may need from the server.
+type Options struct {
+	// DataDir is the server's data directory; the embedded store lives in
+	// its "store" subdirectory.
+	DataDir    string
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+	// GeoInfo answers geo_info_from_ip_address() (geoip.DB.GeoInfoJSON).
+	GeoInfo func(ip string) (string, bool)
+}
+
+// Default is the store used when none is named.
+const Default = "duckdb"
+
+// Open opens the backend spec names.
+func Open(spec string, o Options) (store.Backend, error) {
+	switch {
+	case spec == "" || spec == "duckdb":
+		st, err := duckdb.Open(filepath.Join(o.DataDir, "store"), duckdb.Options{Logger: o.Logger, Registerer: o.Registerer, GeoInfo: o.GeoInfo})
+		if err != nil {
+			return nil, err
+		}
+		return DuckDB(st), nil
+	}
+	return nil, fmt.Errorf("store %q: want %q or clickhouse://HOST:PORT/DATABASE", spec, Default)
+}
+
+// DuckDB is the embedded store as a Backend.
+func DuckDB(st *duckdb.Store) store.Backend { return duckBackend{st} }
+
+type duckBackend struct{ *duckdb.Store }
+
+func (b duckBackend) Workspace(id string) (store.Workspace, error) {
+	w, err := b.Store.Workspace(id)
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+func (duckBackend) Dialect() kqlsql.Dialect { return kqlsql.DuckDB{} }
