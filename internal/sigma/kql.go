@@ -216,7 +216,7 @@ func (g *kqlGen) match(slot int, m valueMatcher, keyword bool) string {
 		return f + " matches regex " + g.lit(m.re.String())
 	case *cidrMatcher:
 		if !m.p.Addr().Is4() {
-			return g.fail("cidr %s: KQL here has ipv4_is_in_range only", m.p)
+			return "ipv6_is_in_range(" + f + ", " + kqlString(m.p.String()) + ")"
 		}
 		return "ipv4_is_in_range(" + f + ", " + kqlString(m.p.String()) + ")"
 	case *cmpMatcher:

@@ -41,6 +41,7 @@ func TestToKQL(t *testing.T) {
   filter:
     ParentImage: 'C:\Windows\explorer.exe'
     DestinationIp|cidr: 10.0.0.0/8
+    SourceIp|cidr: 'fe80::/10'
   glob:
     CommandLine: '*a?b*'
   condition: sel and not filter and not glob
@@ -55,6 +56,7 @@ func TestToKQL(t *testing.T) {
 		`tostring(EventData["Image"]) endswith "\\certutil.exe"`,
 		`(tostring(EventData["CommandLine"]) contains "-urlcache" and tostring(EventData["CommandLine"]) contains "http")`,
 		`ipv4_is_in_range(tostring(EventData["DestinationIp"]), "10.0.0.0/8")`,
+		`ipv6_is_in_range(tostring(EventData["SourceIp"]), "fe80::/10")`,
 		`matches regex "(?i)(?s)^.*a.b.*$"`,
 		`(SecurityEvent`,
 		`| where Channel == "Security" and EventID == 4688`,

@@ -421,6 +421,9 @@ func (d DuckDB) Func(fn string, a []Arg, ret kql.Type) (string, error) {
 		net := d.ipv4Num("split_part(" + rng + ", '/', 1)")
 		return "((" + d.ipv4Num(ip) + " >> (32 - " + bits + ")) = (" + net + " >> (32 - " + bits + ")))", nil
 	}
+	if s, ok := d.ip(fn, a); ok {
+		return s, nil
+	}
 	if s, ok, err := d.series(fn, a); ok {
 		return s, err
 	}
