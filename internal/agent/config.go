@@ -136,14 +136,29 @@ type DestinationConfig struct {
 	// CAFile pins the CA certificates (PEM) trusted for the workspace;
 	// "" means the system roots.
 	CAFile string `json:"caFile,omitempty"`
-	// Proxy is an HTTP proxy URL; "" means a direct connection.
+	// Proxy is an HTTP proxy URL; "" means a direct connection. A `wsec
+	// gateway --mode proxy` is one (https URLs only: the tunnel keeps TLS
+	// end to end).
 	Proxy string `json:"proxy,omitempty"`
+	// Gateway is the base URL of a `wsec gateway --mode relay` that stores
+	// and forwards to this workspace (for sites without a steady link):
+	// batches, heartbeats and rule polls go there instead of to URL,
+	// signed for the workspace as ever. "" means send to URL.
+	Gateway string `json:"gateway,omitempty"`
 	// EventSet and XPathQueries replace the agent's defaults for this
 	// destination (while its workspace assigns no rule).
 	EventSet     string   `json:"eventSet,omitempty"`
 	XPathQueries []string `json:"xpathQueries,omitempty"`
 	// SpoolMaxBytes overrides the agent's SpoolMaxBytes.
 	SpoolMaxBytes int64 `json:"spoolMaxBytes,omitempty"`
+}
+
+// sendURL is where the destination's requests go: its gateway, if any.
+func (d DestinationConfig) sendURL() string {
+	if d.Gateway != "" {
+		return d.Gateway
+	}
+	return d.URL
 }
 
 // Duration is a time.Duration written as "30s", "1m", "250ms" in JSON.
@@ -347,6 +362,11 @@ func (c *Config) check() error {
 		}
 		if (d.Key == "") == (d.KeyFile == "") {
 			add("%s: give the workspace key in key or keyFile (one of them)", at)
+		}
+		if d.Gateway != "" {
+			if u, err := url.Parse(d.Gateway); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				add("%s: gateway %q: want http(s)://host[:port]", at, d.Gateway)
+			}
 		}
 		if d.Proxy != "" {
 			if u, err := url.Parse(d.Proxy); err != nil || u.Host == "" {

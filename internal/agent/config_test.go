@@ -71,6 +71,7 @@ func TestConfigErrors(t *testing.T) {
 	f(replace(`"eventSet": "Common"`, `"eventSets": "Common"`), `unknown field "eventSets"`, "line 4")
 	f(replace(`"rate": 1000`, `"rate": "fast"`), "line 9", `field "sources.rate"`)
 	f(replace(`"rulesInterval": "30s"`, `"rulesInterval": "30"`), "line 16", `value "30": want a non-negative number with a unit`)
+	f(replace(`"keyFile": "lab.key"`, `"keyFile": "lab.key", "gateway": "gw:8081"`), `destinations[1]: gateway "gw:8081": want http(s)://host[:port]`)
 	// Checks, all reported at once.
 	f(func(s string) string {
 		s = strings.Replace(s, `"eventSet": "Common"`, `"eventSet": "Everything"`, 1)

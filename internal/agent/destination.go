@@ -74,7 +74,7 @@ func openDestination(c *Config, d DestinationConfig, id string, reg prometheus.R
 		return nil, err
 	}
 	sh, err = ship.New(q, ship.Options{
-		Name: d.Name, URL: d.URL, WorkspaceID: d.Workspace, Key: key, SenderID: id,
+		Name: d.Name, URL: d.sendURL(), WorkspaceID: d.Workspace, Key: key, SenderID: id,
 		Filter: r.Keep, CAFile: d.CAFile, ProxyURL: d.Proxy,
 		FlushInterval: time.Duration(c.FlushInterval),
 		Logger:        log, Registerer: dreg, Now: now,
@@ -86,7 +86,7 @@ func openDestination(c *Config, d DestinationConfig, id string, reg prometheus.R
 	if err != nil {
 		return nil, err
 	}
-	cl, err := client.New(d.URL, d.Workspace, key, client.Options{HTTP: hc})
+	cl, err := client.New(d.sendURL(), d.Workspace, key, client.Options{HTTP: hc})
 	if err != nil {
 		return nil, fmt.Errorf("destination %s: %w", d.Name, err)
 	}

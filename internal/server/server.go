@@ -48,6 +48,10 @@ type Options struct {
 	MaxHeaderBytes int
 	// Now is the clock for durations and the log rate limit. nil: time.Now.
 	Now func() time.Time
+	// Connect serves CONNECT requests (a forward proxy, whose target is
+	// the request's host, not a path), logged like any request; nil: they
+	// get the 404 of an unknown endpoint.
+	Connect http.Handler
 }
 
 // Server is wsec's HTTP server.
@@ -109,7 +113,17 @@ func New(opts Options, routes ...Routes) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	handler := rl.wrap(mux)
+	var routed http.Handler = mux
+	if opts.Connect != nil {
+		routed = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodConnect {
+				opts.Connect.ServeHTTP(w, r)
+				return
+			}
+			mux.ServeHTTP(w, r)
+		})
+	}
+	handler := rl.wrap(routed)
 	s := &Server{opts: opts, log: log, handler: handler}
 	s.srv = &http.Server{
 		Addr:              opts.Addr,
