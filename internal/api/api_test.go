@@ -452,3 +452,33 @@ func TestTables(t *testing.T) {
 		t.Errorf("tables without lister: %d %s", st, body)
 	}
 }
+
+// TestQueryRenderHint: the render operator's visualization and properties
+// travel with the result, as Log Analytics' include-render does, so a
+// client draws the chart the query asks for.
+func TestQueryRenderHint(t *testing.T) {
+	e := newEnv(t, Limits{}, nil)
+	e.q.set(func(f *fakeQuerier) {
+		for _, tabs := range f.tables {
+			tabs["SecurityEvent"].Render = &Render{Visual: "timechart", Props: map[string]string{"title": `Logons "by hour"`, "ycolumns": "n"}}
+		}
+	})
+	st, body := e.query("SecurityEvent", "")
+	var r struct {
+		Render map[string]string `json:"render"`
+	}
+	if err := json.Unmarshal(body, &r); err != nil || st != 200 {
+		t.Fatalf("%d %s %v", st, body, err)
+	}
+	if r.Render["visualization"] != "timechart" || r.Render["title"] != `Logons "by hour"` || r.Render["ycolumns"] != "n" {
+		t.Errorf("render hint: %s", body)
+	}
+	e.q.set(func(f *fakeQuerier) {
+		for _, tabs := range f.tables {
+			tabs["SecurityEvent"].Render = nil
+		}
+	})
+	if _, body = e.query("SecurityEvent", ""); strings.Contains(string(body), `"render"`) {
+		t.Errorf("a query without render answered a hint: %s", body)
+	}
+}

@@ -44,7 +44,7 @@ func (f *fakeQuerier) Query(ctx context.Context, ws, kql string, start, end time
 		return nil, &QueryError{Code: "SemanticError", Message: "'" + name + "' is not a table of this workspace", Line: 1,
 			Column: strings.Index(kql, name) + 1}
 	}
-	out := &Table{Columns: src.Columns, Partial: src.Partial}
+	out := &Table{Columns: src.Columns, Partial: src.Partial, Render: src.Render}
 	for _, r := range src.Rows {
 		tg := r[0].(time.Time)
 		if (!start.IsZero() && tg.Before(start)) || (!end.IsZero() && !tg.Before(end)) {

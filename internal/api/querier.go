@@ -44,6 +44,18 @@ type Table struct {
 	// of the store was reached); "" when they are the whole result. The
 	// answer then carries a PartialError, as for MaxRows.
 	Partial string
+	// Render is the query's closing render operator; nil when it has none.
+	Render *Render
+}
+
+// Render is how the query asks its result to be drawn: Visual is the
+// render operator's visualization (timechart, columnchart, barchart,
+// piechart, areachart, scatterchart, table, ...), Props its with(...)
+// properties (title, xcolumn, ycolumns, kind, ...), names in lower case.
+// The answer carries it as "render":{"visualization":Visual, props...}.
+type Render struct {
+	Visual string
+	Props  map[string]string
 }
 
 // Column is a result column; Type is the KQL type name (string, int, long,

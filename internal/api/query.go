@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -86,6 +87,9 @@ func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request) {
 	rw.buf = append(rw.buf, `{"tables":[`...)
 	rw.table(&out, h.limits.MaxRows)
 	rw.buf = append(rw.buf, ']')
+	if t.Render != nil {
+		rw.buf = appendRender(rw.buf, t.Render)
+	}
 	if truncated {
 		rw.buf = append(rw.buf, `,"error":{"code":"PartialError","message":`...)
 		rw.buf = event.AppendJSONString(rw.buf, "There were some errors when processing your query.")
@@ -186,6 +190,27 @@ func (h *Handler) queryFailure(ctx, qctx context.Context, err error, qid string,
 	e.failure = true
 	e.logCause = err.Error()
 	return e
+}
+
+// appendRender writes ,"render":{"visualization":..,prop:..} with the
+// properties in name order, so equal hints encode the same.
+func appendRender(dst []byte, r *Render) []byte {
+	dst = append(dst, `,"render":{"visualization":`...)
+	dst = event.AppendJSONString(dst, r.Visual)
+	keys := make([]string, 0, len(r.Props))
+	for k := range r.Props {
+		if k != "visualization" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		dst = append(dst, ',')
+		dst = event.AppendJSONString(dst, k)
+		dst = append(dst, ':')
+		dst = event.AppendJSONString(dst, r.Props[k])
+	}
+	return append(dst, '}')
 }
 
 func truncate(s string, n int) string {

@@ -146,23 +146,32 @@ func (s *Service) Compile(ctx context.Context, ws, text string, start, end time.
 	if err != nil {
 		return "", nil, err
 	}
-	return s.compile(ctx, st, text, start, end, s.now())
+	sqlText, cols, _, err := s.compile(ctx, st, text, start, end, s.now())
+	return sqlText, cols, err
 }
 
-func (s *Service) compile(ctx context.Context, st Store, text string, start, end, now time.Time) (string, []kql.ColumnInfo, error) {
+func (s *Service) compile(ctx context.Context, st Store, text string, start, end, now time.Time) (string, []kql.ColumnInfo, *api.Render, error) {
 	q, err := kql.Parse(text)
 	if err != nil {
-		return "", nil, queryError("SyntaxError", err)
+		return "", nil, nil, queryError("SyntaxError", err)
 	}
 	cat, err := s.catalog(ctx, st)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
-	sqlText, cols, err := kqlsql.Compile(q, cat, s.dialect, kqlsql.Options{TimeStart: start, TimeEnd: end, Now: now, MaxRows: s.maxRows})
+	plan, err := kql.Check(q, cat)
 	if err != nil {
-		return "", nil, queryError("SemanticError", err)
+		return "", nil, nil, queryError("SemanticError", err)
 	}
-	return sqlText, cols, nil
+	sqlText, cols, err := kqlsql.CompilePlan(plan, s.dialect, kqlsql.Options{TimeStart: start, TimeEnd: end, Now: now, MaxRows: s.maxRows})
+	if err != nil {
+		return "", nil, nil, queryError("SemanticError", err)
+	}
+	var render *api.Render
+	if plan.Render != nil {
+		render = &api.Render{Visual: plan.Render.Visual, Props: plan.Render.Props}
+	}
+	return sqlText, cols, render, nil
 }
 
 // queryError turns compiler errors into the API's positioned error.
@@ -198,7 +207,7 @@ func (s *Service) QueryAt(ctx context.Context, ws, text string, start, end, now 
 	if err != nil {
 		return nil, err
 	}
-	sqlText, cols, err := s.compile(ctx, st, text, start, end, now)
+	sqlText, cols, render, err := s.compile(ctx, st, text, start, end, now)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +218,7 @@ func (s *Service) QueryAt(ctx context.Context, ws, text string, start, end, now 
 	if err != nil {
 		return nil, fmt.Errorf("run query: %w", err)
 	}
-	t := &api.Table{Name: "PrimaryResult", Rows: res.Rows}
+	t := &api.Table{Name: "PrimaryResult", Rows: res.Rows, Render: render}
 	if res.Truncated {
 		t.Partial = fmt.Sprintf("the result reached the store's limit of rows or bytes; only the first %d rows were kept. Narrow the query (where, summarize, take)", len(res.Rows))
 	}

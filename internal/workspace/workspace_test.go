@@ -129,3 +129,21 @@ func TestQueryReportsCaps(t *testing.T) {
 		t.Errorf("runtime limit: %#v", err)
 	}
 }
+
+// TestRenderHintCarried: a query ending in render hands its visualization
+// and properties to the API, so the UI draws the chart the query asks for.
+func TestRenderHintCarried(t *testing.T) {
+	s := service(&fakeStore{})
+	tb, err := s.Query(context.Background(), "ws",
+		`SecurityEvent | summarize count() by bin(TimeGenerated, 1h) | render timechart with (title="Logons", ytitle="n")`, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tb.Render == nil || tb.Render.Visual != "timechart" || tb.Render.Props["title"] != "Logons" || tb.Render.Props["ytitle"] != "n" {
+		t.Fatalf("render hint: %#v", tb.Render)
+	}
+	tb, err = s.Query(context.Background(), "ws", "SecurityEvent | take 1", time.Time{}, time.Time{})
+	if err != nil || tb.Render != nil {
+		t.Fatalf("no render operator, got hint %#v (err %v)", tb.Render, err)
+	}
+}
