@@ -30,6 +30,7 @@ import (
 	"wsec/internal/server"
 	"wsec/internal/store"
 	"wsec/internal/store/storeopen"
+	"wsec/internal/ui"
 	"wsec/internal/workspace"
 )
 
@@ -196,12 +197,16 @@ func serve(ctx context.Context, o serveOptions) error {
 		}
 		return nil
 	}
+	page, err := ui.New()
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Options{
 		Addr: o.listen, CertFile: o.certFile, KeyFile: o.keyFile,
 		Logger: log, Registerer: reg, Gatherer: reg,
 		Health: server.AllHealthy(server.DirHealth(o.data, server.HealthMinFreeBytes, o.freeSpace), queryHealth),
 	}, ih, ah, dcr.Routes{Store: rules, Verifier: verifier}, rdp,
-		analytics.Routes{Engine: engine, Verifier: verifier, Investigator: &investigate.Investigator{Querier: svc}})
+		analytics.Routes{Engine: engine, Verifier: verifier, Investigator: &investigate.Investigator{Querier: svc}}, page)
 	if err != nil {
 		return err
 	}
