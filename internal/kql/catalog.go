@@ -13,7 +13,7 @@ type tableCatalog struct {
 }
 
 // NewCatalog returns a Catalog of the built-in tables of cat (SecurityEvent,
-// WindowsEvent, Heartbeat) plus extra tables (custom *_CL tables). It is
+// WindowsEvent, Heartbeat), the Event view over WindowsEvent, plus extra tables (custom *_CL tables). It is
 // immutable and safe for concurrent use.
 func NewCatalog(cat *schema.Catalog, extra ...*schema.Table) Catalog {
 	tc := &tableCatalog{tables: map[string]*schema.Table{}}
@@ -21,6 +21,9 @@ func NewCatalog(cat *schema.Catalog, extra ...*schema.Table) Catalog {
 		if t, ok := cat.Table(name); ok {
 			tc.tables[name] = t
 		}
+	}
+	if _, ok := tc.tables[schema.WindowsEventTable]; ok {
+		tc.tables[EventTable] = schema.NewTable(EventTable, eventColumns)
 	}
 	for _, t := range extra {
 		tc.tables[t.Name] = t

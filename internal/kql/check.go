@@ -297,6 +297,13 @@ func (c *checker) tableRef(id *Ident, e *env) Rel {
 			return nil
 		}
 	}
+	if id.Name == EventTable {
+		if _, ok := c.cat.Table(EventTable); ok {
+			if r := c.eventView(); r != nil {
+				return r
+			}
+		}
+	}
 	if r := c.scanTable(id.Name); r != nil {
 		return r
 	}
@@ -669,8 +676,15 @@ func uniqueName(name string, taken map[string]bool) string {
 	}
 }
 
+// sortedTableNames lists the tables wildcards and search read: not the
+// Event view, whose rows are WindowsEvent's.
 func sortedTableNames(cat Catalog) []string {
-	names := append([]string(nil), cat.Tables()...)
+	var names []string
+	for _, n := range cat.Tables() {
+		if n != EventTable {
+			names = append(names, n)
+		}
+	}
 	sort.Strings(names)
 	return names
 }

@@ -400,6 +400,10 @@ func (d DuckDB) Func(fn string, a []Arg, ret kql.Type) (string, error) {
 		return s, nil
 	case "parse_xml":
 		return d.parseXML(d.text(a[0])), nil
+	case "eventdata_xml":
+		return d.eventDataXML(arg(0)), nil
+	case "parameter_xml":
+		return d.parameterXML(arg(0)), nil
 	case "parse_path":
 		return d.parsePath(d.text(a[0])), nil
 	case "parse_url":
@@ -888,9 +892,15 @@ func xmlUnescape(x string) string {
 
 // parseXML converts the Windows EventData XML that SecurityEvent's
 // EventData column holds into KQL's parse_xml shape:
-// {"EventData": {"@xmlns": ..., "Data": [{"@Name": n, "#text": v}, ...]}}.
+// {"EventData": {"@xmlns": ..., "Data": [{"@Name": n, "#text": v}, ...]}},
+// inside {"DataItem": ...} for the Event view's agent XML.
 // Other XML is not supported (the result is an empty EventData).
 func (d DuckDB) parseXML(x string) string {
+	ed := d.parseEventDataXML(x)
+	return "(CASE WHEN contains(" + x + ", '<DataItem') THEN json_object('DataItem', " + ed + ") ELSE " + ed + " END)"
+}
+
+func (d DuckDB) parseEventDataXML(x string) string {
 	item := "(CASE WHEN regexp_extract(m, '>([^<]*)<', 1) = '' THEN json_object('@Name', " + xmlUnescape("regexp_extract(m, 'Name=\"([^\"]*)\"', 1)") + ")" +
 		" ELSE json_object('@Name', " + xmlUnescape("regexp_extract(m, 'Name=\"([^\"]*)\"', 1)") + ", '#text', " + xmlUnescape("regexp_extract(m, '>([^<]*)<', 1)") + ") END)"
 	data := "to_json(list_transform(regexp_extract_all(" + x + `, '<Data Name="[^"]*"\s*(?:/>|>[^<]*</Data>)', 0), lambda m: ` + item + "))"
@@ -922,4 +932,23 @@ func (d DuckDB) ipv4Num(x string) string {
 	oct := func(i int) string { return "CAST(split_part(" + x + ", '.', " + strconv.Itoa(i) + ") AS BIGINT)" }
 	return "(CASE WHEN regexp_matches(" + x + `, '^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}$') THEN ` +
 		oct(1) + " * 16777216 + " + oct(2) + " * 65536 + " + oct(3) + " * 256 + " + oct(4) + " END)"
+}
+
+func xmlEscape(x string) string {
+	return "replace(replace(replace(replace(" + x + ", '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '\"', '&quot;')"
+}
+
+// eventDataXML writes a WindowsEvent payload (a JSON object) as the XML
+// the Log Analytics agent put in Event's EventData.
+func (d DuckDB) eventDataXML(payload string) string {
+	data := "array_to_string(list_transform(json_keys(" + payload + "), lambda k: '<Data Name=\"' || " + xmlEscape("k") +
+		" || '\">' || " + xmlEscape("coalesce(json_extract_string("+payload+", '$.\"' || k || '\"'), '')") + " || '</Data>'), '')"
+	return "(CASE WHEN json_type(" + payload + ") = 'OBJECT' THEN '<DataItem type=\"System.XmlData\"><EventData xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">' || " +
+		data + " || '</EventData></DataItem>' ELSE '' END)"
+}
+
+// parameterXML writes the payload's values as Event's ParameterXml.
+func (d DuckDB) parameterXML(payload string) string {
+	return "(CASE WHEN json_type(" + payload + ") = 'OBJECT' THEN array_to_string(list_transform(json_keys(" + payload + "), lambda k: '<Param>' || " +
+		xmlEscape("coalesce(json_extract_string("+payload+", '$.\"' || k || '\"'), '')") + " || '</Param>'), '') ELSE '' END)"
 }
