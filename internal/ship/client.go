@@ -75,7 +75,7 @@ func newTransport(o *Options) (*http.Transport, error) {
 		TLSHandshakeTimeout:   DefaultTLSHandshakeTimeout,
 		ResponseHeaderTimeout: o.RequestTimeout,
 		IdleConnTimeout:       DefaultIdleConnTimeout,
-		MaxIdleConnsPerHost:   2, // one shipper sends one batch at a time
+		MaxIdleConnsPerHost:   o.MaxInFlight, // one connection per batch in flight, kept between batches
 		ForceAttemptHTTP2:     true,
 		// Bodies are already compressed; never let the transport add or
 		// strip an encoding.

@@ -18,6 +18,12 @@
 //     workspace, which stores a batch once per (X-Wsec-Sender, X-Wsec-Seq),
 //     drops the copy. Sequence numbers are never reused (spool promise),
 //     including after the spool is deleted and created again.
+//   - Up to Options.MaxInFlight batches are sent at once (one in flight
+//     left a local workspace idle between batches), and the workspace may
+//     answer them in any order. The cursor moves only over a contiguous
+//     prefix of acknowledged batches: the stored state lists every batch in
+//     flight, so a crash with a later batch acknowledged and an earlier one
+//     not resends both, and the workspace drops the one it holds.
 //   - The spool cursor moves only after a 2xx, or after a rejected batch
 //     (a 4xx that resending cannot fix) is durably parked in the dead-letter
 //     directory. Everything else — network errors, timeouts, 5xx, 408, 429,

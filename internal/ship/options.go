@@ -62,6 +62,12 @@ type Options struct {
 	MaxBatchBytes   int
 	FlushInterval   time.Duration
 
+	// MaxInFlight is how many batches may be sent and not yet answered at
+	// once. The spool's cursor still moves in order: only over batches
+	// whose predecessors are all acknowledged. 0 means DefaultMaxInFlight;
+	// at most MaxInFlight.
+	MaxInFlight int
+
 	// Retries: full-jitter exponential backoff between RetryBase and
 	// RetryMax; every failure except a rejection is retried for ever (the
 	// spool holds the records meanwhile). 0 means DefaultRetryBase,
@@ -119,6 +125,7 @@ func DefaultOptions() Options {
 		Compression:        Zstd,
 		MaxBatchRecords:    DefaultMaxBatchRecords,
 		MaxBatchBytes:      DefaultMaxBatchBytes,
+		MaxInFlight:        DefaultMaxInFlight,
 		FlushInterval:      DefaultFlushInterval,
 		RetryBase:          DefaultRetryBase,
 		RetryMax:           DefaultRetryMax,
@@ -162,6 +169,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.MaxBatchBytes > MaxBatchBytes {
 		errs = append(errs, fmt.Errorf("MaxBatchBytes %d exceeds %d", o.MaxBatchBytes, MaxBatchBytes))
 	}
+	if o.MaxInFlight > MaxInFlight {
+		errs = append(errs, fmt.Errorf("MaxInFlight %d exceeds %d", o.MaxInFlight, MaxInFlight))
+	}
 	if len(errs) > 0 {
 		return o, fmt.Errorf("ship options: %w", errors.Join(errs...))
 	}
@@ -173,6 +183,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.MaxBatchBytes <= 0 {
 		o.MaxBatchBytes = DefaultMaxBatchBytes
+	}
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = DefaultMaxInFlight
 	}
 	if o.FlushInterval <= 0 {
 		o.FlushInterval = DefaultFlushInterval

@@ -142,6 +142,7 @@ func TestTLSThroughConnectProxy(t *testing.T) {
 	q := openSpool(t, t.TempDir(), spool.Options{})
 	o := testShipOptions(ws)
 	o.URL, o.CAFile, o.ProxyURL = url, caFile, proxy.URL()
+	o.MaxInFlight = 1 // one connection, reused
 	f := newFanout(t, newShipper(t, q, o))
 	running(t, f)
 	src := newTestSource(1000)

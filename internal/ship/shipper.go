@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,9 +27,9 @@ type Queue interface {
 }
 
 // Shipper delivers one destination's spool to its workspace: it reads
-// batches, sends them, and acknowledges the spool only after the workspace
-// acknowledged the batch. Run does the work; Status and the Fanout may be
-// used concurrently with it.
+// batches, sends up to Options.MaxInFlight of them at once, and moves the
+// spool's cursor only over batches the workspace acknowledged, in order.
+// Run does the work; Status and the Fanout may be used concurrently with it.
 type Shipper struct {
 	o    Options
 	q    Queue
@@ -43,14 +44,23 @@ type Shipper struct {
 	running   atomic.Bool
 	closeOnce sync.Once
 
-	// Run's goroutine only.
-	acked    uint64
-	resume   state       // the batch in flight when the previous process stopped
-	free     []*batchBuf // at most two: the batch in flight and the next
-	prepared *batch      // the next batch, cut while the current one was in flight
-	rng      *rand.Rand
-	lastLog  time.Time
-	lastMsg  string
+	// The cursor and what is in flight, guarded by wmu: every write of the
+	// spool's cursor state happens under it, so the state stored always
+	// lists every batch sent and not acknowledged.
+	wmu    sync.Mutex
+	acked  uint64
+	window []*flight // batches sent, oldest first
+	resume []span    // batches in flight when the previous Run stopped, not sent again yet
+
+	next uint64 // Run's cutting goroutine only: the first record of the next batch
+
+	omu     sync.Mutex // guards free, rng, lastLog and lastMsg
+	free    []*batchBuf
+	rng     *rand.Rand
+	lastLog time.Time
+	lastMsg string
+
+	compMu sync.Mutex // the compressor is used by one goroutine at a time
 
 	// The Fanout's Offer goroutine only: a destination detached by an I/O
 	// error (not a full spool) stays detached until then.
@@ -87,8 +97,10 @@ func New(q Queue, o Options) (*Shipper, error) {
 		st = state{}
 	}
 	s.acked = q.Stats().Acked
-	if st.inflightLast > s.acked {
-		s.resume = st
+	for _, sp := range st.inflight {
+		if sp.last > s.acked {
+			s.resume = append(s.resume, sp)
+		}
 	}
 	for _, p := range st.positions {
 		s.tr.setHighLocked(p.Channel, p.RecordID)
@@ -161,27 +173,127 @@ func (s *Shipper) Name() string { return s.o.Name }
 // way retrying cannot fix (a *spool.CorruptionError or spool.ErrClosed: the
 // caller repairs or reopens the spool and starts a new Shipper). Network
 // and workspace failures never end Run: they are retried with backoff.
+//
+// Run's goroutine cuts batches; each is sent by a goroutine of its own, at
+// most MaxInFlight at once. A batch's range is stored before it is sent,
+// and an acknowledgement moves the cursor only over the acknowledged
+// batches that no unacknowledged one precedes (complete).
 func (s *Shipper) Run(ctx context.Context) error {
 	if !s.running.CompareAndSwap(false, true) {
 		return fmt.Errorf("ship %s: Run is already running", s.o.Name)
 	}
 	defer s.running.Store(false)
-	var b *batch // the next batch, when the last acknowledgement already cut it
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg      sync.WaitGroup
+		errOnce sync.Once
+		sendErr error
+	)
+	fail := func(err error) {
+		errOnce.Do(func() { sendErr = err })
+		cancel()
+	}
+	slots := make(chan struct{}, s.o.MaxInFlight)
+	err := s.cut(rctx, slots, &wg, fail)
+	if rctx.Err() != nil {
+		err = nil // stopped, or a sender failed
+	}
+	cancel()
+	wg.Wait()
+	s.stopped()
+	switch {
+	case ctx.Err() != nil:
+		return nil
+	case err != nil:
+		return err
+	}
+	return sendErr
+}
+
+// cut cuts batches and starts a sender for each, until ctx ends or the
+// spool fails.
+func (s *Shipper) cut(ctx context.Context, slots chan struct{}, wg *sync.WaitGroup, fail func(error)) error {
+	s.next = s.acked + 1
 	for {
-		var err error
-		if b == nil {
-			b, err = s.nextBatch(ctx)
-		}
-		if err == nil {
-			b, err = s.ship(ctx, b)
-		}
+		b, err := s.nextBatch(ctx)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
 			return err
 		}
+		if err := s.compress(b); err != nil {
+			s.release(b)
+			return err
+		}
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			s.release(b)
+			return ctx.Err()
+		}
+		f, err := s.launch(ctx, b)
+		if err != nil {
+			s.release(b)
+			<-slots
+			return err
+		}
+		if len(b.malformed) > 0 {
+			s.parkMalformed(b)
+		}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			if err := s.ship(ctx, f, b); err != nil && ctx.Err() == nil {
+				fail(err)
+			}
+		})
 	}
+}
+
+// flight is a batch sent and not yet acknowledged, or acknowledged while
+// an older one is not.
+type flight struct {
+	span
+	done bool
+}
+
+// launch puts b in the window and, unless its range is stored already,
+// stores it (before the first attempt: after a crash the same records go
+// out again under the same X-Wsec-Seq).
+func (s *Shipper) launch(ctx context.Context, b *batch) (*flight, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if len(s.resume) > 0 && s.resume[0].last == b.last {
+		s.resume = s.resume[1:]
+	}
+	f := &flight{span: span{b.first, b.last}}
+	s.window = append(s.window, f)
+	s.next = b.last + 1
+	if b.events > 0 && !b.marked {
+		if err := s.commitLocked(ctx, s.acked); err != nil {
+			return nil, err
+		}
+	}
+	s.setStatus(func(st *Status) { st.InFlightSeq = s.window[0].first })
+	return f, nil
+}
+
+// stopped makes the batches still in flight the first ones the next Run
+// sends, with the same ranges.
+func (s *Shipper) stopped() {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.resume = s.inflightLocked()
+	s.window = nil
+	s.setStatus(func(st *Status) { st.InFlightSeq = 0 })
+}
+
+// inflightLocked lists the ranges sent or to be sent again and not
+// acknowledged, oldest first.
+func (s *Shipper) inflightLocked() []span {
+	out := make([]span, 0, len(s.window)+len(s.resume))
+	for _, f := range s.window {
+		out = append(out, f.span)
+	}
+	return append(out, s.resume...)
 }
 
 // batch is a run of spool records [first, last] and the body built from
@@ -204,6 +316,8 @@ type batch struct {
 type batchBuf struct{ body, wire []byte }
 
 func (s *Shipper) getBuf() *batchBuf {
+	s.omu.Lock()
+	defer s.omu.Unlock()
 	if n := len(s.free); n > 0 {
 		b := s.free[n-1]
 		s.free = s.free[:n-1]
@@ -212,13 +326,15 @@ func (s *Shipper) getBuf() *batchBuf {
 	return new(batchBuf)
 }
 
-// release gives b's buffers back (keeping at most two, none over 2x the
-// batch limit).
+// release gives b's buffers back (keeping at most one per batch in flight
+// and the next, none over 2x the batch limit).
 func (s *Shipper) release(b *batch) {
 	if b == nil || b.buf == nil {
 		return
 	}
-	if len(s.free) < 2 && cap(b.buf.body) <= 2*s.o.MaxBatchBytes+MaxRecordSlack {
+	s.omu.Lock()
+	defer s.omu.Unlock()
+	if len(s.free) <= s.o.MaxInFlight && cap(b.buf.body) <= 2*s.o.MaxBatchBytes+MaxRecordSlack {
 		s.free = append(s.free, b.buf)
 	}
 	b.buf, b.body, b.wire = nil, nil, nil
@@ -229,6 +345,8 @@ func (s *Shipper) compress(b *batch) error {
 	if b.wire != nil || b.events == 0 {
 		return nil
 	}
+	s.compMu.Lock()
+	defer s.compMu.Unlock()
 	wire, err := s.comp.compress(b.buf.wire, b.body)
 	if err != nil {
 		return fmt.Errorf("ship %s: compress batch %d: %w", s.o.Name, b.first, err)
@@ -237,24 +355,35 @@ func (s *Shipper) compress(b *batch) error {
 	return nil
 }
 
-// nextBatch waits for records and cuts the next batch: the one in flight
-// at the last crash if any, else by size, count and FlushInterval.
+// nextBatch waits for records and cuts the next batch: the next of those
+// in flight at the last stop if any, else by size, count and FlushInterval.
 func (s *Shipper) nextBatch(ctx context.Context) (*batch, error) {
-	from := s.acked + 1
-	if r := s.resume; r.inflightLast >= from {
-		s.resume = state{}
-		first := max(r.inflightFirst, from)
-		recs, err := s.readRange(ctx, first, r.inflightLast)
+	for {
+		s.wmu.Lock()
+		var r span
+		if len(s.resume) > 0 {
+			r = s.resume[0]
+		}
+		s.wmu.Unlock()
+		if r.last == 0 {
+			break
+		}
+		first := max(r.first, s.next)
+		recs, err := s.readRange(ctx, first, r.last)
 		if err != nil {
 			return nil, err
 		}
 		if len(recs) > 0 {
-			s.log.Info("resending the batch in flight at the last stop", "batch_seq", first, "last_seq", r.inflightLast)
-			b := s.build(first, r.inflightLast, recs)
-			b.marked = first == r.inflightFirst
+			s.log.Info("resending a batch in flight at the last stop", "batch_seq", first, "last_seq", r.last)
+			b := s.build(first, r.last, recs)
+			b.marked = first == r.first
 			return b, nil
 		}
+		s.wmu.Lock() // its records are gone (a spool repair): cut anew
+		s.resume = s.resume[1:]
+		s.wmu.Unlock()
 	}
+	from := s.next
 	recs, err := s.read(ctx, from, s.o.MaxBatchRecords, s.o.MaxBatchBytes)
 	if err != nil {
 		return nil, err
@@ -366,63 +495,62 @@ func (s *Shipper) build(first, last uint64, recs []spool.Record) *batch {
 	return b
 }
 
-// ship delivers b, acknowledges it in the spool, and returns the next
-// batch if that acknowledgement already cut it (see ack).
-func (s *Shipper) ship(ctx context.Context, b *batch) (*batch, error) {
-	if len(b.malformed) > 0 {
-		s.parkMalformed(b)
-	}
-	for b.events > 0 {
-		// Store the range before the first attempt: after a crash the same
-		// records go out again under the same X-Wsec-Seq.
-		if !b.marked {
-			if err := s.commit(ctx, s.acked, state{inflightFirst: b.first, inflightLast: b.last}); err != nil {
-				return nil, err
-			}
-			b.marked = true
-		}
-		s.setStatus(func(st *Status) { st.InFlightSeq = b.first })
-		split, err := s.deliver(ctx, b)
+// ship delivers b, the batch of f, and acknowledges it (complete). A
+// batch the workspace refuses as too large is sent in two halves, each a
+// batch in flight of its own.
+func (s *Shipper) ship(ctx context.Context, f *flight, b *batch) error {
+	if b.events > 0 {
+		tooLarge, err := s.deliver(ctx, b)
 		if err != nil {
-			return nil, err
+			s.release(b)
+			return err
 		}
-		if split == nil {
-			break
+		if tooLarge {
+			half, rest := b.recs[:len(b.recs)/2], b.recs[len(b.recs)/2:]
+			s.release(b)
+			g, err := s.divide(ctx, f, half[len(half)-1].Seq)
+			if err != nil {
+				return err
+			}
+			if err := s.ship(ctx, f, s.build(f.first, f.last, half)); err != nil {
+				return err
+			}
+			return s.ship(ctx, g, s.build(g.first, g.last, rest))
 		}
-		b = split
 	}
-	return s.ack(ctx, b)
+	s.release(b)
+	return s.complete(ctx, f)
 }
 
-// readyBatch cuts the batch after the acknowledged one if a full batch is
-// already waiting in the spool (the busy case), so that one cursor write
-// both acknowledges b and stores the next range; otherwise nil.
-func (s *Shipper) readyBatch(from uint64) *batch {
-	recs, err := s.q.ReadFrom(from, s.o.MaxBatchRecords, s.o.MaxBatchBytes)
-	if err != nil || len(recs) == 0 {
-		return nil
-	}
-	if len(recs) < s.o.MaxBatchRecords && dataBytes(recs) < s.o.MaxBatchBytes-s.o.MaxBatchBytes/10 {
-		return nil // not full: let nextBatch wait up to FlushInterval for more
-	}
-	return s.build(recs[0].Seq, recs[len(recs)-1].Seq, recs)
+// divide splits f after record mid into f and a new flight after it, and
+// stores both ranges before either is sent.
+func (s *Shipper) divide(ctx context.Context, f *flight, mid uint64) (*flight, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	g := &flight{span: span{mid + 1, f.last}}
+	f.last = mid
+	i := slices.Index(s.window, f)
+	s.window = slices.Insert(s.window, i+1, g)
+	return g, s.commitLocked(ctx, s.acked)
 }
 
-// deliver sends b until the workspace acknowledges it (nil, nil), rejects
-// it (parked, nil, nil) or refuses it as too large (the first half of b to
-// send instead). It returns an error only when ctx is done.
-func (s *Shipper) deliver(ctx context.Context, b *batch) (*batch, error) {
+// deliver sends b until the workspace acknowledges it (false, nil),
+// rejects it (parked, false, nil) or refuses it as too large (true, nil).
+// It returns an error only when ctx is done or b cannot be compressed.
+func (s *Shipper) deliver(ctx context.Context, b *batch) (tooLarge bool, err error) {
 	if err := s.compress(b); err != nil {
-		return nil, err
+		return false, err
 	}
 	wire := b.wire
 	for attempt := 0; ; attempt++ {
-		resp, err := s.postAndPrepare(ctx, b)
+		start := time.Now()
+		resp, err := s.c.post(ctx, b.first, b.last, b.events, wire)
+		s.m.requestSeconds.Observe(time.Since(start).Seconds())
 		var retryAfter time.Duration
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return false, ctx.Err()
 			}
 			s.m.attempts.WithLabelValues("network").Inc()
 			s.failure(err)
@@ -440,19 +568,13 @@ func (s *Shipper) deliver(ctx context.Context, b *batch) (*batch, error) {
 				st.SentWireBytes += uint64(len(wire))
 				st.LastSuccess = now
 			})
-			return nil, nil
+			return false, nil
 		case resp.status == 413 && len(b.recs) > 1:
 			s.m.attempts.WithLabelValues("http_4xx").Inc()
 			s.m.batches.WithLabelValues("split").Inc()
-			half := b.recs[:len(b.recs)/2]
 			s.log.Warn("workspace refused a batch as too large; sending it in halves",
 				"batch_seq", b.first, "records", len(b.recs), "bytes", len(b.body))
-			// The prepared next batch started after the whole of b.
-			s.release(s.prepared)
-			s.prepared = nil
-			split := s.build(b.first, half[len(half)-1].Seq, half)
-			s.release(b)
-			return split, nil
+			return true, nil
 		case rejected(resp.status):
 			s.m.attempts.WithLabelValues("http_4xx").Inc()
 			rej := &RejectedError{Workspace: s.o.WorkspaceID, BatchSeq: b.first, Status: resp.status, Body: resp.body}
@@ -460,7 +582,7 @@ func (s *Shipper) deliver(ctx context.Context, b *batch) (*batch, error) {
 				s.failure(err) // not parked: keep the batch, retry later
 				break
 			}
-			return nil, nil
+			return false, nil
 		default:
 			if resp.status >= 500 {
 				s.m.attempts.WithLabelValues("http_5xx").Inc()
@@ -471,37 +593,9 @@ func (s *Shipper) deliver(ctx context.Context, b *batch) (*batch, error) {
 			s.failure(statusError(s.o.WorkspaceID, b.first, resp))
 		}
 		if err := s.sleep(ctx, s.backoff(attempt, retryAfter)); err != nil {
-			return nil, err
+			return false, err
 		}
 	}
-}
-
-// postAndPrepare sends b once; while the request is in flight it cuts and
-// compresses the next batch if a full one is waiting, so that in the busy
-// case compression overlaps the network and the workspace's work.
-func (s *Shipper) postAndPrepare(ctx context.Context, b *batch) (response, error) {
-	type result struct {
-		resp response
-		err  error
-	}
-	done := make(chan result, 1)
-	start := time.Now()
-	go func() {
-		resp, err := s.c.post(ctx, b.first, b.last, b.events, b.wire)
-		done <- result{resp, err}
-	}()
-	if s.prepared == nil {
-		if next := s.readyBatch(b.last + 1); next != nil {
-			if err := s.compress(next); err != nil {
-				s.release(next)
-			} else {
-				s.prepared = next
-			}
-		}
-	}
-	r := <-done
-	s.m.requestSeconds.Observe(time.Since(start).Seconds())
-	return r.resp, r.err
 }
 
 // rejected reports whether a status means the batch itself is refused, so
@@ -565,9 +659,10 @@ func (s *Shipper) parkMalformed(b *batch) {
 	s.log.Error("malformed spool records were not sent", "batch_seq", b.first, "records", len(b.malformed), "parked", err == nil, "err", err)
 }
 
-// commit stores the cursor and state, retrying storage errors.
-func (s *Shipper) commit(ctx context.Context, acked uint64, st state) error {
-	st.positions = s.tr.durableAfter(acked)
+// commitLocked stores the cursor at acked with the batches in flight and
+// the durable positions, retrying storage errors. s.wmu is held.
+func (s *Shipper) commitLocked(ctx context.Context, acked uint64) error {
+	st := state{inflight: s.inflightLocked(), positions: s.tr.durableAfter(acked)}
 	blob := st.marshal()
 	for attempt := 0; ; attempt++ {
 		err := s.q.AckState(acked, blob)
@@ -584,36 +679,42 @@ func (s *Shipper) commit(ctx context.Context, acked uint64, st state) error {
 	}
 }
 
-// ack moves the spool cursor past b, in the same write storing the range
-// of the next batch when one is ready; it returns that batch.
-func (s *Shipper) ack(ctx context.Context, b *batch) (*batch, error) {
-	next := s.prepared
-	s.prepared = nil
-	if next == nil || next.first != b.last+1 {
-		s.release(next)
-		next = s.readyBatch(b.last + 1)
+// complete records that f is acknowledged (or parked) and moves the spool
+// cursor over the batches now acknowledged with every older one: a batch
+// answered before an older one waits in the window, so the cursor never
+// passes a batch the workspace may not hold.
+func (s *Shipper) complete(ctx context.Context, f *flight) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	f.done = true
+	n := 0
+	for n < len(s.window) && s.window[n].done {
+		n++
 	}
-	var st state
-	if next != nil && next.events > 0 {
-		st = state{inflightFirst: next.first, inflightLast: next.last}
+	if n == 0 {
+		return nil
 	}
-	if err := s.commit(ctx, b.last, st); err != nil {
-		return nil, err
+	last := s.window[n-1].last
+	s.window = slices.Delete(s.window, 0, n)
+	if err := s.commitLocked(ctx, last); err != nil {
+		return err
 	}
-	if next != nil {
-		next.marked = next.events > 0
+	s.tr.ack(last)
+	s.acked = last
+	inflight := uint64(0)
+	if len(s.window) > 0 {
+		inflight = s.window[0].first
 	}
-	s.tr.ack(b.last)
-	s.acked = b.last
-	s.release(b)
-	s.setStatus(func(st *Status) { st.AckedSeq, st.InFlightSeq = b.last, 0 })
+	s.setStatus(func(st *Status) { st.AckedSeq, st.InFlightSeq = last, inflight })
 	s.wake()
-	return next, nil
+	return nil
 }
 
 // backoff is full jitter: uniform in [0, min(RetryMax, RetryBase*2^attempt)],
 // but at least what the workspace asked for (Retry-After).
 func (s *Shipper) backoff(attempt int, retryAfter time.Duration) time.Duration {
+	s.omu.Lock()
+	defer s.omu.Unlock()
 	ceil := s.o.RetryMax
 	if attempt < 30 {
 		if c := s.o.RetryBase << attempt; c > 0 && c < ceil {
@@ -643,6 +744,8 @@ func (s *Shipper) failure(err error) {
 		st.Retries++
 		st.LastError, st.LastErrorTime = msg, now
 	})
+	s.omu.Lock()
+	defer s.omu.Unlock()
 	if msg != s.lastMsg || now.Sub(s.lastLog) >= errorLogInterval {
 		s.log.Warn("delivery failed; retrying", "err", err)
 		s.lastMsg, s.lastLog = msg, now

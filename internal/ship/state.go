@@ -10,21 +10,30 @@ import (
 
 // state is what a Shipper stores with the spool's acknowledged cursor
 // (spool.Queue.AckState), in one atomic write (FORMAT.md, "Shipper state"):
-// the batch in flight, so that after a crash exactly the same records are
-// sent again under the same sequence number, and the durable position per
-// source channel, so that records re-read from the source are not spooled
-// twice.
+// the batches in flight, so that after a crash exactly the same records
+// are sent again under the same sequence numbers, and the durable position
+// per source channel, so that records re-read from the source are not
+// spooled twice.
 type state struct {
-	inflightFirst, inflightLast uint64 // 0, 0: no batch in flight
-	positions                   []bookmark.Position
+	inflight  []span // oldest first, not overlapping
+	positions []bookmark.Position
 }
 
-const stateVersion = 1
+// span is the range [first, last] of spool sequence numbers of one batch.
+type span struct{ first, last uint64 }
+
+const (
+	stateVersion1 = 1 // one batch in flight (agents before pipelining)
+	stateVersion  = 2
+)
 
 func (s state) marshal() []byte {
 	b := []byte{stateVersion}
-	b = binary.AppendUvarint(b, s.inflightFirst)
-	b = binary.AppendUvarint(b, s.inflightLast)
+	b = binary.AppendUvarint(b, uint64(len(s.inflight)))
+	for _, sp := range s.inflight {
+		b = binary.AppendUvarint(b, sp.first)
+		b = binary.AppendUvarint(b, sp.last)
+	}
 	b = binary.AppendUvarint(b, uint64(len(s.positions)))
 	for _, p := range s.positions {
 		b = binary.AppendUvarint(b, uint64(len(p.Channel)))
@@ -41,7 +50,8 @@ func unmarshalState(b []byte) (state, error) {
 	if len(b) == 0 {
 		return s, nil // a new spool
 	}
-	if b[0] != stateVersion {
+	version := b[0]
+	if version != stateVersion && version != stateVersion1 {
 		return s, fmt.Errorf("%w: version %d", errBadState, b[0])
 	}
 	b = b[1:]
@@ -53,12 +63,34 @@ func unmarshalState(b []byte) (state, error) {
 		b = b[k:]
 		return v, true
 	}
-	var ok1, ok2, ok3 bool
-	s.inflightFirst, ok1 = next()
-	s.inflightLast, ok2 = next()
-	n, ok3 := next()
-	if !ok1 || !ok2 || !ok3 || n > MaxChannels || s.inflightFirst > s.inflightLast {
-		return state{}, fmt.Errorf("%w: header", errBadState)
+	if version == stateVersion1 {
+		first, ok1 := next()
+		last, ok2 := next()
+		if !ok1 || !ok2 || first > last {
+			return state{}, fmt.Errorf("%w: header", errBadState)
+		}
+		if last > 0 {
+			s.inflight = []span{{first, last}}
+		}
+	} else {
+		n, ok := next()
+		if !ok || n > MaxInFlight {
+			return state{}, fmt.Errorf("%w: batches in flight", errBadState)
+		}
+		var prev uint64
+		for i := uint64(0); i < n; i++ {
+			first, ok1 := next()
+			last, ok2 := next()
+			if !ok1 || !ok2 || first == 0 || first > last || first <= prev {
+				return state{}, fmt.Errorf("%w: batch %d in flight", errBadState, i)
+			}
+			s.inflight = append(s.inflight, span{first, last})
+			prev = last
+		}
+	}
+	n, ok := next()
+	if !ok || n > MaxChannels {
+		return state{}, fmt.Errorf("%w: channel count", errBadState)
 	}
 	for i := uint64(0); i < n; i++ {
 		l, ok := next()
