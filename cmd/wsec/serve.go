@@ -155,7 +155,8 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	svc := workspace.New(func(id string) (workspace.Store, error) { return st.Workspace(id) }, workspace.Options{Dialect: st.Dialect()})
 	verifier := auth.NewVerifier(keys, nil)
-	ih, err := ingest.New(ingest.Options{Appender: svc, Verifier: verifier, Registerer: reg, RequireSignedBody: o.requireSignedBody})
+	ingestion := analytics.NewIngestion(nil) // the store's clock
+	ih, err := ingest.New(ingest.Options{Appender: ingestion.Track(svc), Verifier: verifier, Registerer: reg, RequireSignedBody: o.requireSignedBody})
 	if err != nil {
 		return err
 	}
@@ -173,7 +174,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	engine, err := analytics.New(analytics.Options{
 		Dir: filepath.Join(o.data, "analytics"), Workspace: svc, Logger: log, Metrics: engineMetrics,
-		IngestionDelay: o.ingestionDelay,
+		IngestionDelay: o.ingestionDelay, Ingestion: ingestion,
 		Workspaces: func() []string {
 			var ids []string
 			for _, w := range keys.List() {

@@ -29,6 +29,20 @@
 // appending, and an alert joins at most one incident (incident.Book).
 // TestSchedulerExactlyOnceCrashEveryStep crashes at every step and counts.
 //
+// # Near-real-time rules
+//
+// An NRT rule reads the rows the workspace received since it last ran
+// (after < _TimeReceived <= until, any TimeGenerated), as Sentinel's NRT
+// rules do, right after each append (Ingestion signals it) and every
+// NRTTick. until is the receive time at or before which every row is
+// stored: Ingestion tracks the appends in flight (the store stamps a
+// batch before it commits, and batches commit concurrently), so a row is
+// never read before it is visible, nor read twice. The cursor moves after
+// each span; the span being evaluated is persisted first, so after a crash
+// the same span runs again and its alerts keep their IDs.
+// TestNRTEachEventOnce appends from four senders while evaluations crash
+// at every step; BenchmarkNRTLatency measures event → alert latency.
+//
 // Backfill evaluates the windows of a past range the same way (rules on
 // imported evidence from 2019), without moving the schedule; running it
 // twice stores nothing new.

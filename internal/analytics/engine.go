@@ -29,6 +29,9 @@ type Workspace interface {
 	// QueryAt runs KQL over [start, end) of TimeGenerated with ago() and
 	// now() relative to now.
 	QueryAt(ctx context.Context, ws, kql string, start, end, now time.Time) (*api.Table, error)
+	// QueryReceived runs KQL over the rows received with after <
+	// _TimeReceived <= until (near-real-time rules).
+	QueryReceived(ctx context.Context, ws, kql string, after, until, now time.Time) (*api.Table, error)
 	// AppendRows stores SecurityAlert or SecurityIncident rows, all or
 	// nothing, durable on return.
 	AppendRows(ctx context.Context, ws, table string, rows []schema.Row) error
@@ -50,6 +53,13 @@ type Options struct {
 	IngestionDelay time.Duration
 	// Tick is how often Run looks for due windows; 0: DefaultTick.
 	Tick time.Duration
+	// Ingestion tracks the appends of the workspaces (Ingestion.Track on
+	// the ingest appender), so NRT rules read every row once, as soon as
+	// it is stored. nil: NRT rules read up to NRTSettle before the clock.
+	Ingestion *Ingestion
+	// NRTTick is how often NRT rules run when no append signals; 0:
+	// DefaultNRTTick.
+	NRTTick time.Duration
 	// Now is the clock; nil: time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger // nil: discard
@@ -81,7 +91,12 @@ type Entry struct {
 	// function the workspace lacks); "" when it can.
 	Problem string `json:"problem,omitempty"`
 	// Cursor is the end of the last window evaluated; zero: none yet.
+	// For an NRT rule it is a receive time: the rule has read every row
+	// with _TimeReceived at or before it.
 	Cursor time.Time `json:"cursor"`
+	// Pending is the end of the NRT span being evaluated: after a crash,
+	// the same span is evaluated again, so its alerts keep their IDs.
+	Pending time.Time `json:"pending,omitzero"`
 	// SuppressedUntil: windows ending before it raise no alerts.
 	SuppressedUntil time.Time `json:"suppressedUntil"`
 	Imported        time.Time `json:"imported"`
@@ -120,6 +135,9 @@ func New(o Options) (*Engine, error) {
 	}
 	if o.Tick <= 0 {
 		o.Tick = DefaultTick
+	}
+	if o.NRTTick <= 0 {
+		o.NRTTick = DefaultNRTTick
 	}
 	e := &Engine{opts: o, log: o.Logger, now: o.Now, cat: schema.New(), ws: map[string]*wsState{}}
 	if e.log == nil {

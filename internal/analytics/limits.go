@@ -16,6 +16,12 @@ const (
 	DefaultIngestionDelay = 5 * time.Minute
 	// DefaultTick is how often the scheduler looks for due windows.
 	DefaultTick = 10 * time.Second
+	// DefaultNRTTick is how often NRT rules look for new rows when no
+	// append signals (Options.Ingestion signals after every append).
+	DefaultNRTTick = time.Second
+	// NRTSettle is how far behind the clock NRT rules read when the
+	// engine has no Ingestion to tell which appends are still in flight.
+	NRTSettle = 5 * time.Second
 	// MaxBackfillWindows bounds one backfill request (a year of 5-minute
 	// windows is ~105k; more is a mistake in --from/--to).
 	MaxBackfillWindows = 200_000

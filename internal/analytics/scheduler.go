@@ -12,10 +12,19 @@ import (
 )
 
 // Run evaluates due windows of every enabled scheduled rule of the
-// workspaces Options.Workspaces lists, every Tick, until ctx ends.
+// workspaces Options.Workspaces lists, every Tick, and their NRT rules as
+// rows arrive (RunNRT), until ctx ends.
 func (e *Engine) Run(ctx context.Context) error {
 	t := time.NewTicker(e.opts.Tick)
 	defer t.Stop()
+	if e.opts.Workspaces != nil {
+		nrt := make(chan struct{})
+		go func() {
+			defer close(nrt)
+			e.runNRT(ctx)
+		}()
+		defer func() { <-nrt }()
+	}
 	for {
 		if e.opts.Workspaces != nil {
 			for _, ws := range e.opts.Workspaces() {
@@ -67,7 +76,7 @@ func (e *Engine) RunDue(ctx context.Context, ws string) (int, error) {
 				return n, err
 			}
 			sup := suppression{until: ent.SuppressedUntil}
-			_, err := e.evaluate(ctx, w, r, end, &sup)
+			_, err := e.evaluate(ctx, w, r, scheduled(r, end), &sup)
 			if err != nil {
 				ent.LastError = err.Error()
 				e.observe(time.Time{}, err)
@@ -127,7 +136,7 @@ func (e *Engine) Backfill(ctx context.Context, ws, idOrName string, from, to tim
 	sup := suppression{}
 	var out []Outcome
 	for i := 1; i <= total; i++ {
-		o, err := e.evaluate(ctx, w, r, from.Add(time.Duration(i)*freq).UTC(), &sup)
+		o, err := e.evaluate(ctx, w, r, scheduled(r, from.Add(time.Duration(i)*freq).UTC()), &sup)
 		if err != nil {
 			return out, err
 		}
@@ -165,5 +174,5 @@ func (e *Engine) RunNow(ctx context.Context, ws, idOrName string) (Outcome, erro
 		r.TriggerOperator, r.TriggerThreshold = rule.LessThan, 0 // never fires
 	}
 	sup := suppression{until: ent.SuppressedUntil}
-	return e.evaluate(ctx, w, &r, e.horizon(), &sup)
+	return e.evaluate(ctx, w, &r, scheduled(&r, e.horizon()), &sup)
 }

@@ -9,6 +9,7 @@ import (
 
 	"wsec/internal/analytics/incident"
 	"wsec/internal/analytics/rule"
+	"wsec/internal/api"
 	"wsec/internal/schema"
 )
 
@@ -37,6 +38,26 @@ func (e *Engine) step(name string) error {
 	return e.opts.testStep(name)
 }
 
+// window is the span of rows one evaluation reads.
+type window struct {
+	start, end time.Time
+	// received: start < _TimeReceived <= end (an NRT rule's newly ingested
+	// rows), not start <= TimeGenerated < end.
+	received bool
+}
+
+// scheduled is the window of a scheduled rule that ends at end.
+func scheduled(r *rule.Rule, end time.Time) window {
+	return window{start: end.Add(-r.QueryPeriod), end: end}
+}
+
+func (w window) column() string {
+	if w.received {
+		return "_TimeReceived"
+	}
+	return "TimeGenerated"
+}
+
 // suppression is the part of a rule's state a window reads and moves.
 type suppression struct{ until time.Time }
 
@@ -51,14 +72,21 @@ type suppression struct{ until time.Time }
 // a crash at any step stores nothing twice. (A result that changed in
 // between — events arriving later than the ingestion delay — can add
 // alerts for the new rows; none is lost.)
-func (e *Engine) evaluate(ctx context.Context, w *wsState, r *rule.Rule, end time.Time, sup *suppression) (Outcome, error) {
+func (e *Engine) evaluate(ctx context.Context, w *wsState, r *rule.Rule, win window, sup *suppression) (Outcome, error) {
 	start := time.Now()
+	end := win.end
 	out := Outcome{End: end}
 	wsvc := e.opts.Workspace
-	from := end.Add(-r.QueryPeriod)
-	t, err := wsvc.QueryAt(ctx, w.id, r.Query, from, end, end)
+	from := win.start
+	var t *api.Table
+	var err error
+	if win.received {
+		t, err = wsvc.QueryReceived(ctx, w.id, r.Query, from, end, e.now())
+	} else {
+		t, err = wsvc.QueryAt(ctx, w.id, r.Query, from, end, end)
+	}
 	if err != nil {
-		return out, fmt.Errorf("run rule %q over %s..%s: %w", r.Name, from.Format(time.RFC3339), end.Format(time.RFC3339), err)
+		return out, fmt.Errorf("run rule %q over %s %s..%s: %w", r.Name, win.column(), from.Format(time.RFC3339Nano), end.Format(time.RFC3339Nano), err)
 	}
 	out.Results = len(t.Rows)
 	if err := e.step(stepQueried); err != nil {

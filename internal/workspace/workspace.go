@@ -146,11 +146,11 @@ func (s *Service) Compile(ctx context.Context, ws, text string, start, end time.
 	if err != nil {
 		return "", nil, err
 	}
-	sqlText, cols, _, err := s.compile(ctx, st, text, start, end, s.now())
+	sqlText, cols, _, err := s.compile(ctx, st, text, kqlsql.Options{TimeStart: start, TimeEnd: end, Now: s.now()})
 	return sqlText, cols, err
 }
 
-func (s *Service) compile(ctx context.Context, st Store, text string, start, end, now time.Time) (string, []kql.ColumnInfo, *api.Render, error) {
+func (s *Service) compile(ctx context.Context, st Store, text string, opts kqlsql.Options) (string, []kql.ColumnInfo, *api.Render, error) {
 	q, err := kql.Parse(text)
 	if err != nil {
 		return "", nil, nil, queryError("SyntaxError", err)
@@ -163,7 +163,8 @@ func (s *Service) compile(ctx context.Context, st Store, text string, start, end
 	if err != nil {
 		return "", nil, nil, queryError("SemanticError", err)
 	}
-	sqlText, cols, err := kqlsql.CompilePlan(plan, s.dialect, kqlsql.Options{TimeStart: start, TimeEnd: end, Now: now, MaxRows: s.maxRows})
+	opts.MaxRows = s.maxRows
+	sqlText, cols, err := kqlsql.CompilePlan(plan, s.dialect, opts)
 	if err != nil {
 		return "", nil, nil, queryError("SemanticError", err)
 	}
@@ -203,11 +204,22 @@ func (s *Service) Query(ctx context.Context, ws, text string, start, end time.Ti
 // this way, so a rule evaluates its window as it would have at the
 // window's end.
 func (s *Service) QueryAt(ctx context.Context, ws, text string, start, end, now time.Time) (*api.Table, error) {
+	return s.query(ctx, ws, text, kqlsql.Options{TimeStart: start, TimeEnd: end, Now: now})
+}
+
+// QueryReceived is QueryAt over the rows the workspace received with
+// after < _TimeReceived <= until, whatever their TimeGenerated:
+// near-real-time analytics rules read newly ingested rows this way.
+func (s *Service) QueryReceived(ctx context.Context, ws, text string, after, until, now time.Time) (*api.Table, error) {
+	return s.query(ctx, ws, text, kqlsql.Options{ReceivedAfter: after, ReceivedUntil: until, Now: now})
+}
+
+func (s *Service) query(ctx context.Context, ws, text string, opts kqlsql.Options) (*api.Table, error) {
 	st, err := s.open(ws)
 	if err != nil {
 		return nil, err
 	}
-	sqlText, cols, render, err := s.compile(ctx, st, text, start, end, now)
+	sqlText, cols, render, err := s.compile(ctx, st, text, opts)
 	if err != nil {
 		return nil, err
 	}

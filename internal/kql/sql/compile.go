@@ -18,6 +18,11 @@ type Options struct {
 	// TimeGenerated datetime column is read only where TimeStart <=
 	// TimeGenerated < TimeEnd. A zero time leaves that side open.
 	TimeStart, TimeEnd time.Time
+	// ReceivedAfter and ReceivedUntil, when not zero, restrict every table
+	// that has a _TimeReceived datetime column to ReceivedAfter <
+	// _TimeReceived <= ReceivedUntil: what the workspace received in that
+	// span (near-real-time analytics rules read newly ingested rows).
+	ReceivedAfter, ReceivedUntil time.Time
 	// Now is the query's clock for ago() and now(); zero means time.Now().
 	Now time.Time
 	// MaxRows, when > 0, caps the rows of the result (a LIMIT on the final

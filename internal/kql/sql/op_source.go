@@ -18,6 +18,13 @@ func (c *compiler) scan(s *kql.Scan) (*relSQL, error) {
 		r.cols = append(r.cols, col{name: cl.Name, sql: cl.Name, t: cl.Type, nullable: true})
 	}
 	for _, col := range s.Cols {
+		if col.Name == ReceivedColumn && col.Type == kql.TDateTime {
+			w, err := c.receivedWhere()
+			if err != nil {
+				return nil, err
+			}
+			r.where = append(r.where, w...)
+		}
 		if col.Name != TimeColumn || col.Type != kql.TDateTime {
 			continue
 		}
@@ -39,6 +46,29 @@ func (c *compiler) scan(s *kql.Scan) (*relSQL, error) {
 	}
 	r.sql = scanSQL(r.from, r.where)
 	return r, nil
+}
+
+// ReceivedColumn is when the workspace received a row.
+const ReceivedColumn = "_TimeReceived"
+
+// receivedWhere is the Options.ReceivedAfter/ReceivedUntil restriction.
+func (c *compiler) receivedWhere() ([]string, error) {
+	var out []string
+	col := c.d.Quote(ReceivedColumn)
+	for _, b := range []struct {
+		t  time.Time
+		op string
+	}{{c.opts.ReceivedAfter, " > "}, {c.opts.ReceivedUntil, " <= "}} {
+		if b.t.IsZero() {
+			continue
+		}
+		lit, err := c.d.Literal(&kql.Const{T: kql.TDateTime, V: b.t.UTC()})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, col+b.op+lit)
+	}
+	return out, nil
 }
 
 func scanSQL(from string, where []string) string {
