@@ -13,6 +13,8 @@ const result = await build({
   bundle: true,
   minify: true,
   format: 'esm',
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   target: 'es2020',
   outdir: out + 'assets',
   jsx: 'automatic',

@@ -31,6 +31,7 @@ import (
 	"wsec/internal/store"
 	"wsec/internal/store/storeopen"
 	"wsec/internal/ui"
+	"wsec/internal/workbook"
 	"wsec/internal/workspace"
 )
 
@@ -202,12 +203,17 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	workbooks, err := workbook.Open(filepath.Join(o.data, "workbooks"), nil)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Options{
 		Addr: o.listen, CertFile: o.certFile, KeyFile: o.keyFile,
 		Logger: log, Registerer: reg, Gatherer: reg,
 		Health: server.AllHealthy(server.DirHealth(o.data, server.HealthMinFreeBytes, o.freeSpace), queryHealth),
 	}, ih, ah, dcr.Routes{Store: rules, Verifier: verifier}, rdp,
-		analytics.Routes{Engine: engine, Verifier: verifier, Investigator: &investigate.Investigator{Querier: svc}}, page)
+		analytics.Routes{Engine: engine, Verifier: verifier, Investigator: &investigate.Investigator{Querier: svc}},
+		workbook.Routes{Store: workbooks, Verifier: verifier}, page)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ const (
 	PathAnalytics     = "/v1/workspaces/{id}/analytics/rules"
 	PathIncidents     = "/v1/workspaces/{id}/incidents"
 	PathEntities      = "/v1/workspaces/{id}/entities"
+	PathWorkbooks     = "/v1/workspaces/{id}/workbooks"
 	PathDataCollector = "/api/logs"
 )
 

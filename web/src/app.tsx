@@ -55,18 +55,32 @@ export function Forbidden(props: { need: Role; role: Role }) {
 
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
-  const [path, setPath] = useState(location.pathname);
+  const [path, setPath] = useState(location.pathname + location.search);
   const [wsIndex, setWsIndex] = useState(0);
   const [error, setError] = useState('');
   useEffect(() => {
     getSession().then(setSession, (e) => setError(String(e.message ?? e)));
-    const onPop = () => setPath(location.pathname);
+    const onPop = () => setPath(location.pathname + location.search);
     addEventListener('popstate', onPop);
-    return () => removeEventListener('popstate', onPop);
+    // Links inside the application change the page without reloading it.
+    const onClick = (e: MouseEvent) => {
+      const a = (e.target as Element).closest?.('a');
+      if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || a.target || a.hasAttribute('download')) return;
+      const url = new URL(a.href, location.href);
+      if (url.origin !== location.origin || url.pathname.startsWith('/v1/') || url.pathname.startsWith('/assets/')) return;
+      e.preventDefault();
+      history.pushState(null, '', url.pathname + url.search);
+      setPath(url.pathname + url.search);
+    };
+    document.addEventListener('click', onClick);
+    return () => {
+      removeEventListener('popstate', onPop);
+      document.removeEventListener('click', onClick);
+    };
   }, []);
   const nav = (p: string) => {
     if (p !== location.pathname + location.search) history.pushState(null, '', p);
-    setPath(location.pathname);
+    setPath(location.pathname + location.search);
   };
   if (error) return <p class="error" role="alert">wsec cannot start: {error}</p>;
   if (session === undefined) return <p class="boot">Loading wsec…</p>;
@@ -81,8 +95,9 @@ export function App() {
       />
     );
   const w = session.workspaces[Math.min(wsIndex, session.workspaces.length - 1)];
-  const ctx: Ctx = { session, ws: w.id, role: w.role, path, nav };
-  const page = pageOf(path);
+  const route = path.split('?')[0];
+  const ctx: Ctx = { session, ws: w.id, role: w.role, path: route, nav };
+  const page = pageOf(route);
   const doLogout = async () => {
     try {
       await logout();
@@ -136,7 +151,7 @@ export function App() {
         {!page ? (
           <section>
             <h1>Not found</h1>
-            <p>No page {path}.</p>
+            <p>No page {route}.</p>
           </section>
         ) : allowed(w.role, page.need) ? (
           page.render(ctx)

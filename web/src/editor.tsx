@@ -5,6 +5,7 @@ import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { autocompletion, completionKeymap, closeBrackets } from '@codemirror/autocomplete';
 import { lintGutter } from '@codemirror/lint';
 import { kqlLanguage, kqlHighlight, completer } from './kql';
+export { showError } from './kql';
 import type { TableSchema } from './api';
 
 // KqlEditor is a CodeMirror 6 editor for KQL. Ctrl/Cmd+Enter or

@@ -1,9 +1,191 @@
+import { useEffect, useState } from 'preact/hooks';
+import { call, query, wsPath } from '../api';
 import type { Ctx } from '../app';
+import { fmtTime } from '../time';
 
-export function Analytics(_props: { ctx: Ctx }) {
+interface Rule {
+  id: string;
+  name: string;
+  kind: string;
+  severity?: string;
+  enabled: boolean;
+  problem?: string;
+  cursor: string;
+  lastError?: string;
+  tactics: string[];
+  query: string;
+}
+
+export function Analytics(props: { ctx: Ctx }) {
+  const { ws } = props.ctx;
+  const base = wsPath(ws, '/analytics/rules');
+  const [rules, setRules] = useState<Rule[] | null>(null);
+  const [hits, setHits] = useState<Record<string, number>>({});
+  const [error, setError] = useState('');
+  const [note, setNote] = useState('');
+  const [yaml, setYaml] = useState('');
+  const [open, setOpen] = useState<string | null>(null);
+  const load = () => {
+    call('GET', base).then((r) => setRules(r.rules), (e) => setError(e.message));
+    query(ws, 'SecurityAlert | summarize Hits = count() by AlertType', 'P30D').then(
+      (r) => setHits(Object.fromEntries(r.rows.map((row) => [String(row[0]).replace(/^[^_]*_/, ''), Number(row[1])]))),
+      () => setHits({}),
+    );
+  };
+  useEffect(load, [ws]);
+  const op = async (r: Rule, what: string, q = '') => {
+    setError('');
+    setNote('');
+    try {
+      const res = await call('POST', base + '/' + encodeURIComponent(r.id) + '/' + what + q);
+      setNote(
+        what === 'run' ? `${r.name}: ran, ${res.results ?? 0} results, ${res.alerts ?? 0} alerts`
+        : what === 'backfill' ? `${r.name}: ${res.windows} windows, ${res.alerts} alerts, incidents ${res.incidents.join(', ') || 'none'}`
+        : `${r.name}: ${what}d`,
+      );
+      load();
+    } catch (e: any) {
+      setError(`${r.name}: ${e.message}`);
+    }
+  };
+  const backfill = (r: Rule) => {
+    const to = new Date();
+    const from = new Date(to.getTime() - 24 * 3600e3);
+    const iso = (d: Date) => d.toISOString().replace(/\.\d+Z$/, 'Z');
+    return op(r, 'backfill', `?from=${iso(from)}&to=${iso(to)}`);
+  };
+  const importRule = async (e: Event) => {
+    e.preventDefault();
+    setError('');
+    try {
+      const r = await call('POST', base, undefined, yaml);
+      setNote(`Imported ${r.name}`);
+      setYaml('');
+      load();
+    } catch (err: any) {
+      setError(err.message);
+    }
+  };
   return (
     <section>
       <h1>Analytics</h1>
+      {error && <p class="error" role="alert">{error}</p>}
+      <p role="status" class="ok">
+        {note}
+      </p>
+      <h2>Rules</h2>
+      {!rules && !error && <p class="muted">Loading…</p>}
+      {rules && (
+        <table class="grid">
+          <thead>
+            <tr>
+              <th>Rule</th>
+              <th>Severity</th>
+              <th>Status</th>
+              <th>Last run (window end)</th>
+              <th>Hits (30 d)</th>
+              <th>Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rules.map((r) => [
+              <tr>
+                <td>
+                  <button type="button" class="link" aria-expanded={open === r.id} onClick={() => setOpen(open === r.id ? null : r.id)}>
+                    {r.name}
+                  </button>
+                </td>
+                <td>{r.severity}</td>
+                <td>
+                  {r.enabled ? 'Enabled' : 'Disabled'}
+                  {r.problem && <div class="warn">{r.problem}</div>}
+                  {r.lastError && <div class="error">{r.lastError}</div>}
+                </td>
+                <td>{fmtTime(r.cursor)}</td>
+                <td>{hits[r.id] ?? 0}</td>
+                <td class="nowrap">
+                  <button type="button" onClick={() => op(r, r.enabled ? 'disable' : 'enable')} aria-label={(r.enabled ? 'Disable ' : 'Enable ') + r.name}>
+                    {r.enabled ? 'Disable' : 'Enable'}
+                  </button>{' '}
+                  <button type="button" onClick={() => op(r, 'run')} aria-label={'Run ' + r.name}>
+                    Run now
+                  </button>{' '}
+                  <button type="button" onClick={() => backfill(r)} aria-label={'Backfill the last 24 hours of ' + r.name}>
+                    Backfill 24 h
+                  </button>
+                </td>
+              </tr>,
+              open === r.id && (
+                <tr class="detail">
+                  <td colSpan={6}>
+                    <pre class="mono">{r.query}</pre>
+                    <a href={'/logs?q=' + encodeURIComponent(r.query)}>Open in Logs</a>
+                  </td>
+                </tr>
+              ),
+            ])}
+          </tbody>
+        </table>
+      )}
+      <form class="card form" onSubmit={importRule}>
+        <h2>Import a rule</h2>
+        <label for="rule-yaml">Sentinel scheduled rule (YAML)</label>
+        <textarea id="rule-yaml" rows={8} class="mono" value={yaml} required onInput={(e) => setYaml((e.target as HTMLTextAreaElement).value)} />
+        <button type="submit">Import</button>
+      </form>
+      <Anomalies ws={ws} />
     </section>
+  );
+}
+
+interface Anomaly {
+  TimeGenerated: string;
+  RuleName: string;
+  Score: number;
+  Description: string;
+  UserName: string;
+  SourceIpAddress: string;
+  DestinationDevice: string;
+  AnomalyReasons: string[];
+}
+
+function Anomalies(props: { ws: string }) {
+  const [rows, setRows] = useState<Anomaly[] | null>(null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    call('GET', wsPath(props.ws, '/anomalies/rdp')).then((r) => setRows(r.anomalies ?? []), (e) => setError(e.message));
+  }, [props.ws]);
+  return (
+    <>
+      <h2>Anomalies (RDP logons, last 24 hours)</h2>
+      {error && <p class="error">{error}</p>}
+      {rows && rows.length === 0 && <p class="muted">No anomalous RDP logon.</p>}
+      {rows && rows.length > 0 && (
+        <table class="grid">
+          <thead>
+            <tr>
+              <th>Time</th>
+              <th>Score</th>
+              <th>User</th>
+              <th>Source</th>
+              <th>Device</th>
+              <th>Why</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((a) => (
+              <tr>
+                <td>{fmtTime(a.TimeGenerated)}</td>
+                <td>{a.Score}</td>
+                <td>{a.UserName}</td>
+                <td>{a.SourceIpAddress}</td>
+                <td>{a.DestinationDevice}</td>
+                <td>{(a.AnomalyReasons ?? []).join('; ') || a.Description}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
   );
 }

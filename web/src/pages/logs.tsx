@@ -2,8 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { EditorView } from '@codemirror/view';
 import { ApiError, query, tables, type Result, type TableSchema } from '../api';
 import type { Ctx } from '../app';
-import { KqlEditor } from '../editor';
-import { showError } from '../kql';
+type EditorModule = typeof import('../editor');
 import { RangePicker } from '../time';
 import { ResultView } from '../result';
 
@@ -19,6 +18,13 @@ export function Logs(props: { ctx: Ctx }) {
   const [running, setRunning] = useState(false);
   const [schema, setSchema] = useState<TableSchema[]>([]);
   const view = useRef<EditorView | null>(null);
+  // The editor (CodeMirror, most of the bundle) loads with this page only.
+  const [ed, setEd] = useState<EditorModule | null>(null);
+  const edRef = useRef<EditorModule | null>(null);
+  edRef.current = ed;
+  useEffect(() => {
+    import('../editor').then(setEd, (e) => setError('The editor could not load: ' + e.message));
+  }, []);
   const current = useRef({ text, range });
   current.current = { text, range };
   useEffect(() => {
@@ -29,13 +35,14 @@ export function Logs(props: { ctx: Ctx }) {
     sessionStorage.setItem('wsec.logs.query', text);
     setRunning(true);
     setError('');
-    if (view.current) showError(view.current, '');
+    const showError = edRef.current?.showError;
+    if (view.current && showError) showError(view.current, '');
     try {
       setResult(await query(ws, text, range));
     } catch (e: any) {
       setResult(null);
       setError(e.message);
-      if (view.current && e instanceof ApiError && e.inner)
+      if (view.current && showError && e instanceof ApiError && e.inner)
         showError(view.current, e.inner.message ?? e.message, e.inner.line, e.inner.pos ?? e.inner.column);
     } finally {
       setRunning(false);
@@ -51,7 +58,11 @@ export function Logs(props: { ctx: Ctx }) {
         <RangePicker value={range} onChange={setRange} />
         <span class="muted">Ctrl+Enter runs · Ctrl+Space completes · Esc then Tab leaves the editor</span>
       </div>
-      <KqlEditor value={text} onChange={setText} onRun={run} schema={() => schema} viewRef={view} label="KQL query" />
+      {ed ? (
+        <ed.KqlEditor value={text} onChange={setText} onRun={run} schema={() => schema} viewRef={view} label="KQL query" />
+      ) : (
+        <div class="editor muted">Loading the editor…</div>
+      )}
       {error && (
         <pre class="error" role="alert">
           {error}

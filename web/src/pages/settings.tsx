@@ -1,9 +1,155 @@
+import { useEffect, useState } from 'preact/hooks';
+import { call, wsPath } from '../api';
 import type { Ctx } from '../app';
 
-export function Settings(_props: { ctx: Ctx }) {
+// Rows shows an API listing as a table of its scalar fields.
+function Rows(props: { rows: any[]; actions?: (r: any) => any }) {
+  if (!props.rows.length) return <p class="muted">None.</p>;
+  const keys = [...new Set(props.rows.flatMap((r) => Object.keys(r)))].filter((k) => !/hash|secret/i.test(k));
+  const show = (v: any) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  return (
+    <table class="grid">
+      <thead>
+        <tr>
+          {keys.map((k) => (
+            <th>{k}</th>
+          ))}
+          {props.actions && <th />}
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((r) => (
+          <tr>
+            {keys.map((k) => (
+              <td>{show(r[k])}</td>
+            ))}
+            {props.actions && <td class="nowrap">{props.actions(r)}</td>}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+const roles = ['reader', 'responder', 'admin'];
+const first = (r: any, ...keys: string[]) => keys.map((k) => r?.[k]).find((v) => v !== undefined);
+
+export function Settings(props: { ctx: Ctx }) {
+  const { ws } = props.ctx;
+  const [users, setUsers] = useState<any[]>([]);
+  const [tokens, setTokens] = useState<any[]>([]);
+  const [audit, setAudit] = useState<any[]>([]);
+  const [error, setError] = useState('');
+  const [note, setNote] = useState('');
+  const [nu, setNu] = useState({ name: '', password: '', role: 'reader' });
+  const [nt, setNt] = useState({ name: '', role: 'reader' });
+  const list = (r: any, key: string) => (Array.isArray(r) ? r : r?.[key] ?? []);
+  const load = () => {
+    call('GET', '/v1/users').then((r) => setUsers(list(r, 'users')), (e) => setError(e.message));
+    call('GET', '/v1/tokens').then((r) => setTokens(list(r, 'tokens')), (e) => setError(e.message));
+    call('GET', wsPath(ws, '/audit')).then((r) => setAudit(list(r, 'entries').slice(-50).reverse()), () => setAudit([]));
+  };
+  useEffect(load, [ws]);
+  const act = async (f: () => Promise<any>, done: (r: any) => string) => {
+    setError('');
+    setNote('');
+    try {
+      setNote(done(await f()));
+      load();
+    } catch (e: any) {
+      setError(e.message);
+    }
+  };
+  const addUser = (e: Event) => {
+    e.preventDefault();
+    act(
+      () => call('POST', '/v1/users', { user: nu.name, name: nu.name, password: nu.password, workspace: ws, role: nu.role, roles: { [ws]: nu.role } }),
+      () => `User ${nu.name} created with role ${nu.role}`,
+    ).then(() => setNu({ name: '', password: '', role: 'reader' }));
+  };
+  const setRole = (name: string, role: string) =>
+    act(() => call('PUT', `/v1/users/${encodeURIComponent(name)}/roles`, { workspace: ws, role, roles: { [ws]: role } }), () => `${name} is now ${role}`);
+  const addToken = (e: Event) => {
+    e.preventDefault();
+    act(
+      () => call('POST', '/v1/tokens', { name: nt.name, workspace: ws, role: nt.role }),
+      (r) => `Token created — copy it now, it is not shown again: ${first(r, 'token', 'secret', 'value') ?? JSON.stringify(r)}`,
+    );
+  };
   return (
     <section>
       <h1>Settings</h1>
+      {error && <p class="error" role="alert">{error}</p>}
+      <p role="status" class="ok mono">
+        {note}
+      </p>
+      <h2>Users and roles</h2>
+      <Rows
+        rows={users}
+        actions={(u) => {
+          const name = first(u, 'name', 'user');
+          return (
+            <>
+              <label class="field">
+                Role{' '}
+                <select aria-label={'Role of ' + name} onChange={(e) => setRole(name, (e.target as HTMLSelectElement).value)}>
+                  <option value="">change…</option>
+                  {roles.map((r) => (
+                    <option value={r}>{r}</option>
+                  ))}
+                </select>
+              </label>{' '}
+              <button type="button" class="danger" aria-label={'Delete user ' + name}
+                onClick={() => confirm(`Delete user ${name}?`) && act(() => call('DELETE', '/v1/users/' + encodeURIComponent(name)), () => `Deleted ${name}`)}>
+                Delete
+              </button>
+            </>
+          );
+        }}
+      />
+      <form class="card form inline" onSubmit={addUser} aria-label="Add a user">
+        <label for="nu-name">User</label>
+        <input id="nu-name" value={nu.name} required onInput={(e) => setNu({ ...nu, name: (e.target as HTMLInputElement).value })} />
+        <label for="nu-pass">Password</label>
+        <input id="nu-pass" type="password" autocomplete="new-password" value={nu.password} required minLength={12}
+          onInput={(e) => setNu({ ...nu, password: (e.target as HTMLInputElement).value })} />
+        <label for="nu-role">Role</label>
+        <select id="nu-role" value={nu.role} onChange={(e) => setNu({ ...nu, role: (e.target as HTMLSelectElement).value })}>
+          {roles.map((r) => (
+            <option value={r}>{r}</option>
+          ))}
+        </select>
+        <button type="submit">Add user</button>
+      </form>
+      <h2>API tokens</h2>
+      <Rows
+        rows={tokens}
+        actions={(t) => (
+          <button type="button" class="danger" aria-label={'Revoke token ' + first(t, 'name', 'id')}
+            onClick={() => act(() => call('DELETE', '/v1/tokens/' + encodeURIComponent(first(t, 'id', 'name'))), () => 'Token revoked')}>
+            Revoke
+          </button>
+        )}
+      />
+      <form class="card form inline" onSubmit={addToken} aria-label="Create a token">
+        <label for="nt-name">Token name</label>
+        <input id="nt-name" value={nt.name} required onInput={(e) => setNt({ ...nt, name: (e.target as HTMLInputElement).value })} />
+        <label for="nt-role">Role</label>
+        <select id="nt-role" value={nt.role} onChange={(e) => setNt({ ...nt, role: (e.target as HTMLSelectElement).value })}>
+          {roles.map((r) => (
+            <option value={r}>{r}</option>
+          ))}
+        </select>
+        <button type="submit">Create token</button>
+      </form>
+      <h2>Agent keys, retention, GeoIP</h2>
+      <p>
+        These are set on the server: <code>wsec workspace rotate-key</code> rotates an agent key (agents keep working on the
+        secondary key meanwhile), retention per table is a <code>wsec workspace</code> setting, and GeoIP databases are given to{' '}
+        <code>wsec serve --geoip-city --geoip-asn</code>.
+      </p>
+      <h2>Audit (latest changes)</h2>
+      <Rows rows={audit} />
     </section>
   );
 }
