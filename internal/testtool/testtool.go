@@ -23,6 +23,9 @@ var (
 	Curl       = Tool{"curl", "curl"}
 	Evtxexport = Tool{"evtxexport", "libevtx-utils"}
 	EvtxDump   = Tool{"evtx_dump.py", "python3-evtx"}
+	// ClickHouseServer runs the ClickHouse store's tests
+	// (scripts/clickhouse-cluster.sh starts a two-shard cluster of it).
+	ClickHouseServer = Tool{"clickhouse-server", "clickhouse-server"}
 	// The shell utilities the README's curl examples use.
 	Bash   = Tool{"bash", "bash"}
 	Od     = Tool{"od", "coreutils"}

@@ -137,9 +137,29 @@ func (c *compiler) ref(qual string, col col) string {
 	return qual + "." + c.d.Quote(col.sql)
 }
 
-// names hands out SQL column names unique within one relation.
+// names hands out SQL column names unique within one relation (and, with
+// seq set, in the whole statement: see GlobalAliases).
 type names struct {
 	taken map[string]bool
+	seq   *int
+}
+
+// newNames is newNames for the compiler's dialect.
+func (c *compiler) newNames() *names {
+	nm := newNames()
+	if _, ok := c.d.(GlobalAliases); ok {
+		nm.seq = &c.n
+	}
+	return nm
+}
+
+// namesOver is namesOver for the compiler's dialect.
+func (c *compiler) namesOver(cols []col) *names {
+	nm := namesOver(cols)
+	if _, ok := c.d.(GlobalAliases); ok {
+		nm.seq = &c.n
+	}
+	return nm
 }
 
 func newNames() *names { return &names{taken: map[string]bool{}} }
@@ -161,6 +181,10 @@ func (n *names) alloc(kqlName string) string {
 	}
 	if len(base) > 60 {
 		base = base[:60]
+	}
+	if n.seq != nil {
+		*n.seq++
+		base += "__" + strconv.Itoa(*n.seq)
 	}
 	name := base
 	for i := 2; n.taken[strings.ToLower(name)]; i++ {
@@ -268,3 +292,9 @@ func (c *compiler) wrap(list []string, in *relSQL, where string) (string, string
 }
 
 func (c *compiler) fold(x kql.Scalar) kql.Scalar { return kql.Fold(x, c.now) }
+
+// boolLit is the dialect's spelling of a boolean constant.
+func (c *compiler) boolLit(b bool) string {
+	s, _ := c.d.Literal(&kql.Const{T: kql.TBool, V: b})
+	return s
+}

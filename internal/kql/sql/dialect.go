@@ -7,7 +7,14 @@ import "wsec/internal/kql"
 // WHERE ... GROUP BY ... ORDER BY, joins, UNION ALL, CASE, IN lists,
 // window OVER clauses); a Dialect writes everything engine-specific:
 // identifiers, literals, types, and every function and operator with a
-// name. DuckDB is the first implementation; ClickHouse will be the second.
+// name. DuckDB and ClickHouse implement it.
+//
+// Dialect is the required core: every engine must write these. What some
+// engines lack is asked for with the optional interfaces below (the
+// database/sql/driver manner: a type assertion, and a documented fallback
+// when the dialect does not implement one), so an engine that lacks a
+// feature still runs every query that does not need it, and a query that
+// does gets an error naming the function and the store.
 //
 // Methods return an error (not a panic) for a function the engine cannot
 // express; the error names the KQL function.
@@ -50,18 +57,57 @@ type Dialect interface {
 	// OutputColumn converts a value of type t for the result set (dynamic to
 	// JSON text, strings never null, ...).
 	OutputColumn(expr string, t kql.Type) string
+	// ListAgg is the aggregate collecting expr, ordered by orderBy, into a
+	// dynamic array.
+	ListAgg(expr, orderBy string) string
+}
+
+// CTEWriter is optional: a dialect whose engine runs common table
+// expressions (WITH name AS (SELECT ...)). Fallback: a shared relation (a
+// tabular let, as, materialize()) is inlined as a subquery where it is
+// read, which gives the same rows, computed once per read.
+type CTEWriter interface {
+	// CTE writes a common table expression of name over body, computed
+	// once when materialize is set.
+	CTE(name, body string, materialize bool) string
+}
+
+// SessionWriter is optional: a dialect that can compute
+// row_window_session(). Fallback: none; a query calling it gets an error
+// saying the store cannot run it.
+type SessionWriter interface {
 	// SessionStart writes a relation: the rows of sub (read through alias)
 	// with one more column, out, holding row_window_session's value: the
 	// start of each row's session in the given order. expr, maxFirst,
 	// maxGap and restart are SQL over alias's columns (timespans in the
 	// dialect's representation); restart may be "false".
 	SessionStart(sub, alias, expr, maxFirst, maxGap, restart, order, out string) string
-	// ListAgg is the aggregate collecting expr, ordered by orderBy, into a
-	// dynamic array.
-	ListAgg(expr, orderBy string) string
-	// CTE writes a common table expression of name over body, computed
-	// once when materialize is set.
-	CTE(name, body string, materialize bool) string
+}
+
+// Windowless is implemented by a dialect whose engine has no SQL window
+// functions (ClickHouse before 21.x). The compiler then numbers serialized
+// rows with RowNumber and keeps the first row per key (innerunique joins)
+// with FirstPerKey instead of row_number() OVER; prev(), next(),
+// row_number() and row_cumsum() get an error naming the store. Dialects
+// that do not implement it have window functions (the fallback is the
+// standard SQL of the compiler core).
+type Windowless interface {
+	// RowNumber is a select-list expression numbering the rows of the
+	// enclosing SELECT from 1, in the order its input produces them.
+	RowNumber() string
+	// FirstPerKey writes a relation of the rows of sub (read through
+	// alias) keeping one row per distinct value of the keys (SQL over
+	// alias's columns).
+	FirstPerKey(sub, alias string, keys []string) string
+}
+
+// GlobalAliases is implemented by a dialect whose engine resolves a SELECT
+// alias anywhere in the statement (ClickHouse), so that an alias equal to
+// a column's name would replace that column in the other expressions of
+// its SELECT. The compiler then names every column it computes uniquely in
+// the whole statement. Fallback (standard SQL scoping): the KQL names.
+type GlobalAliases interface {
+	GlobalAliases()
 }
 
 // Arg is a compiled argument: its SQL text, KQL type, and, for constants,

@@ -376,12 +376,12 @@ func (c *compiler) compare(op string, xs []kql.Scalar, sc *scope, cx ctx) (sqlEx
 		if lnull {
 			other = r
 		}
-		v := "false"
+		v := c.boolLit(false)
 		if op == "!=" {
-			v = "true"
+			v = c.boolLit(true)
 		}
 		if cx == filterCtx && op == "==" {
-			return sqlExpr{s: "false", t: kql.TBool}, nil
+			return sqlExpr{s: c.boolLit(false), t: kql.TBool}, nil
 		}
 		return sqlExpr{s: "(CASE WHEN " + other.s + " IS NULL THEN NULL ELSE " + v + " END)", t: kql.TBool, nullable: true}, nil
 	case !l.nullable && !r.nullable:
@@ -391,9 +391,9 @@ func (c *compiler) compare(op string, xs []kql.Scalar, sc *scope, cx ctx) (sqlEx
 			return sqlExpr{s: plain, t: kql.TBool, nullable: true}, nil
 		}
 		if l.k != nil || r.k != nil {
-			return sqlExpr{s: "coalesce(" + plain + ", false)", t: kql.TBool}, nil
+			return sqlExpr{s: "coalesce(" + plain + ", " + c.boolLit(false) + ")", t: kql.TBool}, nil
 		}
-		return sqlExpr{s: "(CASE WHEN " + l.s + " IS NULL AND " + r.s + " IS NULL THEN NULL ELSE coalesce(" + plain + ", false) END)", t: kql.TBool, nullable: true}, nil
+		return sqlExpr{s: "(CASE WHEN " + l.s + " IS NULL AND " + r.s + " IS NULL THEN NULL ELSE coalesce(" + plain + ", " + c.boolLit(false) + ") END)", t: kql.TBool, nullable: true}, nil
 	case op == "!=":
 		dis, err := c.d.Func("distinct_from", []Arg{l.arg(), r.arg()}, kql.TBool)
 		if err != nil {
@@ -418,7 +418,7 @@ func (c *compiler) compareStrings(op, sop string, l, r sqlExpr, cx ctx) sqlExpr 
 		if cx == filterCtx || !l.nullable && !r.nullable {
 			return sqlExpr{s: plain, t: kql.TBool, nullable: cx == filterCtx}
 		}
-		return sqlExpr{s: "coalesce(" + plain + ", false)", t: kql.TBool}
+		return sqlExpr{s: "coalesce(" + plain + ", " + c.boolLit(false) + ")", t: kql.TBool}
 	}
 	if op == "!=" && (rok && rk != "" || lok && lk != "") {
 		if !l.nullable && !r.nullable {
@@ -459,11 +459,11 @@ func (c *compiler) stringPred(op string, neg bool, xs []kql.Scalar, sc *scope, c
 	nullable := l.nullable
 	switch {
 	case neg && nullable:
-		return sqlExpr{s: "(NOT coalesce(" + s + ", false))", t: kql.TBool}, nil
+		return sqlExpr{s: "(NOT coalesce(" + s + ", " + c.boolLit(false) + "))", t: kql.TBool}, nil
 	case neg:
 		return sqlExpr{s: "(NOT " + s + ")", t: kql.TBool}, nil
 	case nullable && cx == valueCtx:
-		return sqlExpr{s: "coalesce(" + s + ", false)", t: kql.TBool}, nil
+		return sqlExpr{s: "coalesce(" + s + ", " + c.boolLit(false) + ")", t: kql.TBool}, nil
 	}
 	return sqlExpr{s: s, t: kql.TBool, nullable: nullable}, nil
 }
@@ -529,15 +529,15 @@ func (c *compiler) inList(op string, xs []kql.Scalar, sc *scope, cx ctx) (sqlExp
 		parts = append(parts, lhs.s+" IN ("+s+")")
 	}
 	if len(parts) == 0 {
-		parts = []string{"false"}
+		parts = []string{c.boolLit(false)}
 	}
 	s := "(" + strings.Join(parts, " OR ") + ")"
 	nullable := lhs.nullable
 	switch {
 	case neg:
-		return sqlExpr{s: "(NOT coalesce(" + s + ", false))", t: kql.TBool}, nil
+		return sqlExpr{s: "(NOT coalesce(" + s + ", " + c.boolLit(false) + "))", t: kql.TBool}, nil
 	case nullable && cx == valueCtx:
-		return sqlExpr{s: "coalesce(" + s + ", false)", t: kql.TBool}, nil
+		return sqlExpr{s: "coalesce(" + s + ", " + c.boolLit(false) + ")", t: kql.TBool}, nil
 	}
 	return sqlExpr{s: s, t: kql.TBool, nullable: nullable}, nil
 }
@@ -572,9 +572,9 @@ func (c *compiler) hasList(op string, xs []kql.Scalar, sc *scope, cx ctx) (sqlEx
 	base := strings.TrimPrefix(op, "!")
 	var s string
 	if len(terms) == 0 {
-		s = "false"
+		s = c.boolLit(false)
 		if strings.HasPrefix(base, "has_all") {
-			s = "true"
+			s = c.boolLit(true)
 		}
 	} else {
 		s, err = c.d.Func(base, append([]Arg{l.arg()}, argsOf(terms)...), kql.TBool)
@@ -584,9 +584,9 @@ func (c *compiler) hasList(op string, xs []kql.Scalar, sc *scope, cx ctx) (sqlEx
 	}
 	switch {
 	case neg:
-		return sqlExpr{s: "(NOT coalesce(" + s + ", false))", t: kql.TBool}, nil
+		return sqlExpr{s: "(NOT coalesce(" + s + ", " + c.boolLit(false) + "))", t: kql.TBool}, nil
 	case l.nullable && cx == valueCtx:
-		return sqlExpr{s: "coalesce(" + s + ", false)", t: kql.TBool}, nil
+		return sqlExpr{s: "coalesce(" + s + ", " + c.boolLit(false) + ")", t: kql.TBool}, nil
 	}
 	return sqlExpr{s: s, t: kql.TBool, nullable: l.nullable}, nil
 }
@@ -601,7 +601,7 @@ func (c *compiler) nullTest(fn string, x kql.Scalar, sc *scope) (sqlExpr, error)
 	var s string
 	switch {
 	case a.t == kql.TString && (fn == "isnull" || fn == "isnotnull"):
-		s = map[string]string{"isnull": "false", "isnotnull": "true"}[fn]
+		s = c.boolLit(fn == "isnotnull")
 	case a.t == kql.TString || a.t.IsDynamic() && (fn == "isempty" || fn == "isnotempty"):
 		v := a
 		if a.t.IsDynamic() {
@@ -629,6 +629,9 @@ func (c *compiler) nullTest(fn string, x kql.Scalar, sc *scope) (sqlExpr, error)
 func (c *compiler) window(x *kql.Call, sc *scope) (sqlExpr, error) {
 	if len(sc.order) == 0 {
 		return sqlExpr{}, fmt.Errorf("compile: %s() needs serialized rows", x.Fn)
+	}
+	if _, ok := c.d.(Windowless); ok {
+		return sqlExpr{}, fmt.Errorf("compile: %s() needs SQL window functions, which this store's engine lacks; run the query on a store that has them", x.Fn)
 	}
 	over := " OVER (ORDER BY " + strings.Join(sc.order, ", ") + ")"
 	a, err := c.args(x.Args, sc, valueCtx)

@@ -41,13 +41,13 @@ func (c *compiler) join(j *kql.Join) (*relSQL, error) {
 		conds = append(conds, nn(l)+" = "+nn(r))
 	}
 	if len(conds) == 0 {
-		conds = []string{"true"}
+		conds = []string{c.boolLit(true)}
 	}
 	kw, err := c.d.JoinClause(j.Kind)
 	if err != nil {
 		return nil, err
 	}
-	nm := newNames()
+	nm := c.newNames()
 	out := &relSQL{}
 	var list []string
 	outerL := j.Kind == kql.JoinRightOuter || j.Kind == kql.JoinFullOuter
@@ -88,7 +88,10 @@ func (c *compiler) dedupLeft(in *relSQL, keys []kql.Scalar) (*relSQL, error) {
 		}
 		parts = append(parts, nn(e))
 	}
-	nm := namesOver(in.cols)
+	if wl, ok := c.d.(Windowless); ok {
+		return &relSQL{sql: wl.FirstPerKey(in.sql, a, parts), cols: in.cols}, nil
+	}
+	nm := c.namesOver(in.cols)
 	rn := nm.alloc("__rn")
 	partition := ""
 	if len(parts) > 0 {

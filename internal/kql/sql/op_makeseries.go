@@ -46,7 +46,7 @@ func (c *compiler) makeSeries(m *kql.MakeSeries) (*relSQL, error) {
 	if err != nil {
 		return nil, err
 	}
-	nm := newNames()
+	nm := c.newNames()
 	out := &relSQL{}
 	list1, group1, err := c.groupKeys(m.Keys, sc, nm, out)
 	if err != nil {

@@ -15,7 +15,7 @@ func (c *compiler) mvExpand(m *kql.MvExpand) (*relSQL, error) {
 	if err != nil {
 		return nil, err
 	}
-	nm := namesOver(in.cols)
+	nm := c.namesOver(in.cols)
 	// 1: the element lists.
 	a1 := c.alias()
 	sc := c.scopeOf(in, a1)

@@ -22,7 +22,7 @@ func (c *compiler) project(p *kql.Project) (*relSQL, error) {
 	}
 	a := c.alias()
 	sc := c.scopeOf(in, a)
-	nm := newNames()
+	nm := c.newNames()
 	hidden := hiddenCols(in)
 	for _, h := range hidden {
 		nm.reserve(h.sql)
@@ -122,10 +122,14 @@ func (c *compiler) sessions(in *relSQL, items []kql.Item) (*relSQL, []kql.Item, 
 			return nil, nil, fmt.Errorf("compile: row_window_session() needs serialized rows")
 		}
 		n++
+		sw, ok := c.d.(SessionWriter)
+		if !ok {
+			return nil, nil, fmt.Errorf("compile: row_window_session() is not supported by this store's SQL engine")
+		}
 		a := c.alias()
 		sc := c.scopeOf(in, a)
 		args := make([]string, 4)
-		args[3] = "false"
+		args[3] = c.boolLit(false)
 		for i, x := range call.Args {
 			e, err := c.scalar(x, sc)
 			if err != nil {
@@ -133,11 +137,11 @@ func (c *compiler) sessions(in *relSQL, items []kql.Item) (*relSQL, []kql.Item, 
 			}
 			args[i] = e.s
 		}
-		nm := namesOver(in.cols)
+		nm := c.namesOver(in.cols)
 		name := nm.alloc(fmt.Sprintf("__rws%d", n))
 		order := strings.Join(sc.order, ", ")
 		out := &relSQL{
-			sql:   c.d.SessionStart(in.sql, a, args[0], args[1], args[2], args[3], order, name),
+			sql:   sw.SessionStart(in.sql, a, args[0], args[1], args[2], args[3], order, name),
 			cols:  append(append([]col(nil), in.cols...), col{name: name, sql: name, t: kql.TDateTime, nullable: true}),
 			order: in.order,
 		}

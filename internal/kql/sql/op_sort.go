@@ -17,7 +17,7 @@ func (c *compiler) sort(s *kql.Sort) (*relSQL, error) {
 	}
 	a := c.alias()
 	sc := c.scopeOf(in, a)
-	nm := namesOver(in.cols)
+	nm := c.namesOver(in.cols)
 	list := []string{a + ".*"}
 	out := &relSQL{cols: append([]col(nil), in.cols...)}
 	if len(s.Keys) == 0 {
@@ -26,7 +26,11 @@ func (c *compiler) sort(s *kql.Sort) (*relSQL, error) {
 			return in, nil
 		}
 		name := nm.alloc("__ord")
-		list = append(list, "row_number() OVER () AS "+c.d.Quote(name))
+		rn := "row_number() OVER ()"
+		if wl, ok := c.d.(Windowless); ok {
+			rn = wl.RowNumber()
+		}
+		list = append(list, rn+" AS "+c.d.Quote(name))
 		out.cols = append(out.cols, col{sql: name, t: kql.TLong, hidden: true})
 		out.order = []string{c.d.Quote(name)}
 		out.sql = "SELECT " + strings.Join(list, ", ") + " FROM (" + in.sql + ") AS " + a

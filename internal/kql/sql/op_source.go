@@ -82,7 +82,7 @@ func scanSQL(from string, where []string) string {
 // values is a constant table (datatable, print). An ordinal column keeps
 // the written row order.
 func (c *compiler) values(v *kql.Values) (*relSQL, error) {
-	nm := newNames()
+	nm := c.newNames()
 	r := &relSQL{}
 	sc := &scope{cols: map[string]col{}}
 	for _, cl := range v.Cols {
@@ -119,7 +119,7 @@ func (c *compiler) values(v *kql.Values) (*relSQL, error) {
 			parts = append(parts, lit+" AS "+c.d.Quote(cl.sql))
 		}
 		parts = append(parts, "0 AS "+c.d.Quote(ord.sql))
-		rows = append(rows, "SELECT "+strings.Join(parts, ", ")+" WHERE false")
+		rows = append(rows, "SELECT "+strings.Join(parts, ", ")+" WHERE "+c.boolLit(false))
 	}
 	r.cols = append(r.cols, ord)
 	r.sql = strings.Join(rows, " UNION ALL ")
@@ -153,7 +153,7 @@ func (c *compiler) rangeRel(g *kql.Range) (*relSQL, error) {
 	if n, ok := rangeRows(from.k, to.k, step.k); ok && n > kql.MaxSeriesPoints {
 		return nil, fmt.Errorf("compile: range would make %.0f rows, over the limit of %d; narrow the bounds or widen the step", n, kql.MaxSeriesPoints)
 	}
-	nm := newNames()
+	nm := c.newNames()
 	name := nm.alloc(g.Col.Name)
 	from, to = c.convert(from, g.Col.Type), c.convert(to, g.Col.Type)
 	sql, err := c.d.Func("range_series", []Arg{from.arg(), to.arg(), step.arg(), {SQL: c.d.Quote(name)}}, g.Col.Type)

@@ -19,7 +19,7 @@ func (c *compiler) aggregate(g *kql.Aggregate) (*relSQL, error) {
 	}
 	a := c.alias()
 	sc := c.scopeOf(in, a)
-	nm := newNames()
+	nm := c.newNames()
 	out := &relSQL{}
 	list, groupBy, err := c.groupKeys(g.Keys, sc, nm, out)
 	if err != nil {
@@ -85,7 +85,7 @@ func (c *compiler) aggregate(g *kql.Aggregate) (*relSQL, error) {
 	a2 := c.alias()
 	var outer []string
 	final := &relSQL{}
-	nm2 := newNames()
+	nm2 := c.newNames()
 	ki := 0
 	ui := 0
 	// Keys first, then each aggregate in order.
@@ -193,7 +193,7 @@ func (c *compiler) groupKeys(keys []kql.Item, sc *scope, nm *names, out *relSQL)
 func (c *compiler) pivot(g *kql.Aggregate, in *relSQL) (*relSQL, error) {
 	a := c.alias()
 	sc := c.scopeOf(in, a)
-	nm := newNames()
+	nm := c.newNames()
 	out := &relSQL{}
 	list, groupBy, err := c.groupKeys(g.Keys, sc, nm, out)
 	if err != nil {

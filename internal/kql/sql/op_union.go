@@ -9,7 +9,7 @@ import (
 // union concatenates the legs, matching columns by name; a leg without a
 // column gives NULL there. withsource adds the leg's name.
 func (c *compiler) union(u *kql.Union) (*relSQL, error) {
-	nm := newNames()
+	nm := c.newNames()
 	out := &relSQL{}
 	for _, cl := range u.Cols {
 		out.cols = append(out.cols, col{name: cl.Name, sql: nm.alloc(cl.Name), t: cl.Type, nullable: true})

@@ -3,18 +3,22 @@
 // nothing of the engines behind it.
 //
 //	duckdb                   the embedded DuckDB store under the data directory (default)
-//	clickhouse://HOST:PORT/DB?...  a ClickHouse cluster (store/clickhouse.ParseURL)
+//	clickhouse://HOST:PORT/DB?shards=...  a ClickHouse cluster (clickhouse.ParseURL)
 package storeopen
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	kqlsql "wsec/internal/kql/sql"
 	"wsec/internal/store"
+	"wsec/internal/store/clickhouse"
 	"wsec/internal/store/duckdb"
 )
 
@@ -29,12 +33,24 @@ type Options struct {
 	GeoInfo func(ip string) (string, bool)
 }
 
+// openTimeout bounds connecting to a server store at startup.
+const openTimeout = 30 * time.Second
+
 // Default is the store used when none is named.
 const Default = "duckdb"
 
 // Open opens the backend spec names.
 func Open(spec string, o Options) (store.Backend, error) {
 	switch {
+	case strings.HasPrefix(spec, "clickhouse://"):
+		co, err := clickhouse.ParseURL(spec)
+		if err != nil {
+			return nil, err
+		}
+		co.Logger = o.Logger
+		ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+		defer cancel()
+		return clickhouse.Open(ctx, co)
 	case spec == "" || spec == "duckdb":
 		st, err := duckdb.Open(filepath.Join(o.DataDir, "store"), duckdb.Options{Logger: o.Logger, Registerer: o.Registerer, GeoInfo: o.GeoInfo})
 		if err != nil {

@@ -1,0 +1,82 @@
+// Package clickhouse is the workspace store on a ClickHouse cluster: the
+// same logical tables as the embedded store (SecurityEvent, WindowsEvent,
+// Heartbeat, SecurityAlert, SecurityIncident, <Name>_CL), so the same KQL,
+// rules and UI run when one machine is not enough. It speaks ClickHouse's
+// HTTP interface (no driver: clickhouse-go/v2 needs ClickHouse 19.x or
+// later for its native protocol revision, and the HTTP interface is the
+// one ClickHouse keeps stable across versions), with SQL that ClickHouse
+// 18.16 (Debian's clickhouse-server) and current releases both accept.
+//
+// # Layout
+//
+// Each workspace is a database, <db>_<workspace>. Each logical table T is
+//
+//   - T_local on every shard: a MergeTree table partitioned by UTC day of
+//     TimeGenerated and ordered by (TimeGenerated, _Key0, _Key1), so the
+//     time range every query carries (the API timespan, ago() windows)
+//     reads only the parts and granules of its days; event tables are
+//     ReplacingMergeTree over that order, see below;
+//   - T_all: a Distributed table over the shards of the cluster named in
+//     the URL (remote_servers), sharded by _Key0;
+//   - T: a view over T_all (FINAL for event tables), the name queries use.
+//
+// Datetimes and timespans are stored as Int64 microseconds (18.16 has no
+// DateTime64), bools as UInt8, dynamic values as JSON text: the ClickHouse
+// KQL dialect (kql/sql.ClickHouse) compiles to that representation and
+// store.Normalize turns results back into the Result types.
+//
+// # Exactly-once without multi-table transactions
+//
+// ClickHouse has no transaction spanning the rows of a batch and a
+// (sender, seq) mark, and its insert deduplication needs Replicated tables
+// (ZooKeeper) before 20.x. So the store does not rely on either; it makes
+// the rows themselves idempotent:
+//
+//  1. Deterministic identity: each event's key is the 128-bit xxh3 hash of
+//     its identity (Computer, Channel, EventRecordID, TimeCreated), the same
+//     identity the embedded store deduplicates by; _Key0 picks the shard.
+//     A retried batch produces byte-identical key columns and lands on the
+//     same shard, in the same day partition.
+//  2. Dedup before insert: keys already stored are looked up and skipped,
+//     which makes AppendResult's Stored/Duplicates counts right in the
+//     common case and keeps re-sent batches from costing disk.
+//  3. ReplacingMergeTree + query-time FINAL: two copies of one identity
+//     (two ingest nodes racing with the same events, or a retry after a
+//     crash between a shard's insert and the acknowledgement) share the
+//     sorting key, so background merges collapse them and queries, which
+//     read the views (FROM T_all FINAL), never see both.
+//  4. The (sender, seq) mark is written to wsec_batches after every shard
+//     acknowledged its rows; it only reports Duplicate for a batch sent
+//     again and saves the lookups. Losing it loses nothing.
+//
+// What holds when something dies mid-insert:
+//
+//   - An ingest node (wsec serve) dies: each shard's INSERT is atomic (one
+//     part, renamed into place when complete), so a shard has all of the
+//     batch's rows for it or none. The agent got no acknowledgement and
+//     sends the batch again (to any node): the rows already written are
+//     found by step 2 or collapsed by step 3. Result: every event once.
+//   - A ClickHouse server dies: an INSERT in flight to it fails or its
+//     part was never renamed (removed at restart); AppendEvents returns an
+//     error, nothing is acknowledged, the agent retries until the server is
+//     back. Queries fail with an error naming the shard while it is down
+//     (no partial answers: skip_unavailable_shards stays off).
+//   - Durability of an acknowledged batch is ClickHouse's: parts are
+//     written through the page cache and 18.16 does not fsync them, so a
+//     batch survives a server process crash (kill -9) but not a power loss
+//     of that server within seconds of the insert. Use replicas
+//     (Replicated tables on a ZooKeeper) for that; this package creates
+//     plain MergeTree tables.
+//   - Counts: under concurrency two nodes may both count one event as
+//     Stored; the set of stored events is exact, the counts are advisory.
+//
+// Custom tables and detection rows have no identity (as in the embedded
+// store): a retried AppendCustom may store its records twice.
+//
+// # Retention
+//
+// EnforceRetention deletes rows received (_TimeReceived) before their
+// table's retention with ALTER TABLE ... DELETE on every shard (a
+// mutation, asynchronous in ClickHouse: rows disappear within the merge
+// that rewrites their parts).
+package clickhouse
