@@ -36,9 +36,12 @@ func printJSON(w io.Writer, v any) error {
 }
 
 func runAnalytics(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	sub, args, err := cli.Subcommand("wsec", "analytics", []string{"import", "list", "enable", "disable", "run", "backfill"}, args, stdout)
+	sub, args, err := cli.Subcommand("wsec", "analytics", []string{"import", "list", "enable", "disable", "run", "backfill", "webhook"}, args, stdout)
 	if err != nil {
 		return err
+	}
+	if sub == "webhook" {
+		return runWebhook(ctx, args, stdout, stderr)
 	}
 	name, args := leadingArg(args)
 	fs := newFlagSet("analytics "+sub, stderr)

@@ -17,6 +17,7 @@ import (
 
 	"wsec/internal/analytics"
 	"wsec/internal/analytics/investigate"
+	"wsec/internal/analytics/notify"
 	"wsec/internal/api"
 	"wsec/internal/auth"
 	"wsec/internal/cli"
@@ -173,16 +174,21 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	workspaceIDs := func() []string {
+		var ids []string
+		for _, w := range keys.List() {
+			ids = append(ids, w.ID)
+		}
+		return ids
+	}
+	notifier, err := notify.New(notify.Options{Dir: filepath.Join(o.data, "webhooks"), Logger: log})
+	if err != nil {
+		return err
+	}
 	engine, err := analytics.New(analytics.Options{
 		Dir: filepath.Join(o.data, "analytics"), Workspace: svc, Logger: log, Metrics: engineMetrics,
-		IngestionDelay: o.ingestionDelay, Ingestion: ingestion,
-		Workspaces: func() []string {
-			var ids []string
-			for _, w := range keys.List() {
-				ids = append(ids, w.ID)
-			}
-			return ids
-		},
+		IngestionDelay: o.ingestionDelay, Ingestion: ingestion, Notifier: notifier,
+		Workspaces: workspaceIDs,
 	})
 	if err != nil {
 		return err
@@ -228,6 +234,11 @@ func serve(ctx context.Context, o serveOptions) error {
 	go func() {
 		if err := store.RunRetention(ctx, st, o.retentionEvery, log); err != nil && !errors.Is(err, context.Canceled) {
 			log.Error("retention stopped", "err", err)
+		}
+	}()
+	go func() {
+		if err := notifier.Run(ctx, workspaceIDs); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("webhook deliveries stopped", "err", err)
 		}
 	}()
 	go func() {

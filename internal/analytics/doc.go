@@ -61,6 +61,14 @@
 // ProcessingEndTime is when wsec made the alert. suppressionDuration stops
 // a rule from raising alerts for that long after it raised one.
 //
+// # Webhooks
+//
+// With Options.Notifier, every alert of a window is queued for the
+// workspace's webhooks (package notify: signed JSON POSTs, retried with
+// backoff, at least once, keyed by SystemAlertId) before it is stored,
+// and every incident version before it is stored, so a crash in between
+// queues them again rather than losing them.
+//
 // # Other rule front ends
 //
 // A Sigma compiler (or any other) hands the engine a *rule.Rule through

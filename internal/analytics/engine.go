@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"wsec/internal/analytics/incident"
+	"wsec/internal/analytics/notify"
 	"wsec/internal/analytics/rule"
 	"wsec/internal/api"
 	"wsec/internal/atomicfile"
@@ -63,6 +64,9 @@ type Options struct {
 	// Now is the clock; nil: time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger // nil: discard
+	// Notifier queues alerts and incident changes for the workspaces'
+	// webhooks; nil: none.
+	Notifier *notify.Notifier
 	// Metrics, nil: not registered.
 	Metrics *Metrics
 

@@ -9,6 +9,7 @@ import (
 
 	"wsec/internal/analytics/incident"
 	"wsec/internal/analytics/investigate"
+	"wsec/internal/analytics/notify"
 	"wsec/internal/analytics/rule"
 	"wsec/internal/protocol"
 	"wsec/internal/server"
@@ -27,6 +28,9 @@ import (
 //	POST /v1/workspaces/{id}/incidents/{n}/{assign|comment|close|reopen}  JSON body (ChangeRequest)
 //	GET  /v1/workspaces/{id}/incidents/{n}/investigation[?margin=1h&limit=N]
 //	GET  /v1/workspaces/{id}/entities/{account|host|ip}/{value}[?from=T&to=T&limit=N]
+//	GET  /v1/workspaces/{id}/analytics/webhooks                 list (secrets not shown)
+//	PUT  /v1/workspaces/{id}/analytics/webhooks/{name}          notify.Webhook as JSON
+//	DELETE /v1/workspaces/{id}/analytics/webhooks/{name}
 //
 // {rule} is a rule's ID or name; times are RFC 3339; an entity pivot
 // without from and to covers the DefaultPivotSpan before now. Package
@@ -37,6 +41,8 @@ type Routes struct {
 	// Investigator answers the investigation routes; nil: they answer 404.
 	Investigator *investigate.Investigator
 	Now          func() time.Time // nil: time.Now
+	// Notifier serves the webhook routes; nil: they answer 404.
+	Notifier *notify.Notifier
 }
 
 // DefaultPivotSpan is the range of an entity pivot that names none.
@@ -94,6 +100,9 @@ func (rt Routes) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+protocol.PathIncidents+"/{n}/{op}", rt.change)
 	mux.HandleFunc("GET "+protocol.PathIncidents+"/{n}/investigation", rt.investigation)
 	mux.HandleFunc("GET "+protocol.PathEntities+"/{kind}/{value}", rt.pivot)
+	mux.HandleFunc("GET "+protocol.PathWebhooks, rt.webhooks)
+	mux.HandleFunc("PUT "+protocol.PathWebhooks+"/{name}", rt.webhooks)
+	mux.HandleFunc("DELETE "+protocol.PathWebhooks+"/{name}", rt.webhooks)
 }
 
 func (rt Routes) authorize(w http.ResponseWriter, r *http.Request) (string, []byte, bool) {
@@ -103,7 +112,7 @@ func (rt Routes) authorize(w http.ResponseWriter, r *http.Request) (string, []by
 func (rt Routes) fail(w http.ResponseWriter, err error) {
 	var qe *rule.QueryError
 	switch {
-	case errors.Is(err, ErrNotFound), errors.Is(err, incident.ErrNotFound):
+	case errors.Is(err, ErrNotFound), errors.Is(err, incident.ErrNotFound), errors.Is(err, notify.ErrNotFound):
 		server.WriteError(w, http.StatusNotFound, "NotFound", err.Error())
 	case errors.As(err, &qe):
 		server.WriteJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{
@@ -367,4 +376,42 @@ func (rt Routes) pivot(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	server.WriteJSON(w, http.StatusOK, res)
+}
+
+func (rt Routes) webhooks(w http.ResponseWriter, r *http.Request) {
+	ws, body, ok := rt.authorize(w, r)
+	if !ok {
+		return
+	}
+	n := rt.Notifier
+	if n == nil {
+		server.WriteError(w, http.StatusNotFound, "NotFound", "this server does not send webhooks")
+		return
+	}
+	var err error
+	switch r.Method {
+	case http.MethodPut:
+		var h notify.Webhook
+		if err := json.Unmarshal(body, &h); err != nil {
+			server.WriteError(w, http.StatusBadRequest, "BadArgumentError", "the body is not a webhook: "+err.Error())
+			return
+		}
+		h.Name = r.PathValue("name")
+		err = n.Put(ws, h)
+	case http.MethodDelete:
+		err = n.Delete(ws, r.PathValue("name"))
+	}
+	if err != nil {
+		rt.fail(w, err)
+		return
+	}
+	hooks, err := n.Webhooks(ws)
+	if err != nil {
+		rt.fail(w, err)
+		return
+	}
+	for i := range hooks {
+		hooks[i].Secret = ""
+	}
+	server.WriteJSON(w, http.StatusOK, map[string]any{"webhooks": hooks})
 }

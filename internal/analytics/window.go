@@ -120,6 +120,9 @@ func (e *Engine) evaluate(ctx context.Context, w *wsState, r *rule.Rule, win win
 		a.row(e.cat.SecurityAlert, processed, &row)
 		rows = append(rows, row)
 	}
+	if err := e.notifyAlerts(w.id, alerts); err != nil {
+		return out, err
+	}
 	if err := wsvc.AppendRows(ctx, w.id, schema.SecurityAlertTable, rows); err != nil {
 		return out, fmt.Errorf("store alerts of rule %q: %w", r.Name, err)
 	}
@@ -211,6 +214,10 @@ func (e *Engine) storeIncidents(ctx context.Context, w *wsState, b *incident.Boo
 	changed := b.Flush()
 	if len(changed) == 0 {
 		return nil
+	}
+	if err := e.notifyIncidents(w, changed); err != nil {
+		w.book = nil
+		return err
 	}
 	rows := make([]schema.Row, len(changed))
 	for i, in := range changed {

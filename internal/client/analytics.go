@@ -22,6 +22,11 @@ func (c *Client) Incidents(ctx context.Context, method, sub string, body []byte,
 	return c.call(ctx, method, protocol.PathIncidents+sub, body, out)
 }
 
+// Webhooks calls the analytics webhooks API: sub is "" or "/NAME".
+func (c *Client) Webhooks(ctx context.Context, method, sub string, body []byte, out any) error {
+	return c.call(ctx, method, protocol.PathWebhooks+sub, body, out)
+}
+
 func (c *Client) call(ctx context.Context, method, path string, body []byte, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, c.url(path), bytes.NewReader(body))
 	if err != nil {

@@ -16,6 +16,7 @@ const (
 	PathIncidents     = "/v1/workspaces/{id}/incidents"
 	PathEntities      = "/v1/workspaces/{id}/entities"
 	PathWorkbooks     = "/v1/workspaces/{id}/workbooks"
+	PathWebhooks      = "/v1/workspaces/{id}/analytics/webhooks"
 	PathDataCollector = "/api/logs"
 )
 
