@@ -348,6 +348,12 @@ var funcAliases = map[string]string{
 	"count_distinct": "dcount", "count_distinctif": "dcountif", "stdevp": "stdevp", "varp": "variancep",
 	"percentilew": "percentile", "typeof": "gettype", "timespan": "totimespan", "min_of": "min_of",
 	"strrep": "strrep",
+	// Deprecated spellings Kusto still accepts (Kusto.Language marks them
+	// obsolete and names the replacement).
+	"extractall": "extract_all", "totime": "totimespan", "parsejson": "parse_json", "parseurl": "parse_url",
+	"week_of_year": "weekofyear", "datepart": "datetime_part", "notnull": "isnotnull", "notempty": "isnotempty",
+	"columnifexists": "column_ifexists", "arraylength": "array_length", "pack_dictionary": "pack",
+	"argmin": "arg_min", "argmax": "arg_max", "cnt": "count",
 }
 
 // aggSpec describes an aggregate: argument counts, the prefix of its

@@ -199,7 +199,12 @@ func (p *parser) parsePrimary(tab bool) Expr {
 	switch t.Kind {
 	case tString:
 		p.advance()
-		return &BasicLit{ValuePos: t.Pos, Kind: LitString, Value: t.Text}
+		// Adjacent string literals are one string: "a" 'b' @"c" is "abc".
+		v := t.Text
+		for p.tok().Kind == tString {
+			v += p.advance().Text
+		}
+		return &BasicLit{ValuePos: t.Pos, Kind: LitString, Value: v}
 	case tInt:
 		p.advance()
 		return &BasicLit{ValuePos: t.Pos, Kind: LitInt, Value: t.Text}
