@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"wsec/internal/kql"
@@ -446,22 +447,38 @@ func (d ClickHouse) jsonValue(a Arg) string {
 	return "ifNull(" + d.jsonString(d.toString(a)) + ", 'null')"
 }
 
-// dynPath reads a.b or a["b"] of JSON text, one level of object keys
-// (visitParamExtractRaw): deeper paths and array indexes need a JSON
-// parser 18.16 lacks.
+// jsonScalars matches the elements of a JSON array of scalars: strings
+// (with escapes) and bare tokens.
+const jsonScalars = `"(?:[^"\\\\]|\\\\.)*"|[^,\\[\\]\\s]+`
+
+// dynPath reads one step into JSON text: an object key
+// (visitParamExtractRaw) or a constant index into an array of scalars.
+// Deeper paths, computed steps and arrays of objects need a JSON parser
+// 18.16 lacks.
 func (d ClickHouse) dynPath(a []Arg) (string, error) {
-	if len(a) != 2 {
-		return "", fmt.Errorf("clickhouse: nested dynamic paths are not supported by this store")
+	if len(a) != 2 || a[1].Const == nil {
+		return "", fmt.Errorf("clickhouse: nested or computed dynamic access is not supported by this store")
 	}
-	k, ok := a[1].ConstString()
-	if !ok {
-		return "", fmt.Errorf("clickhouse: dynamic access by a computed key or an index is not supported by this store")
+	switch k := a[1].Const.V.(type) {
+	case string:
+		return "nullIf(visitParamExtractRaw(" + a[0].SQL + ", " + chString(k) + "), '')", nil
+	case int64:
+		i := k + 1
+		if k < 0 {
+			i = k
+		}
+		return "nullIf(arrayElement(extractAll(" + a[0].SQL + ", '" + jsonScalars + "'), " + strconv.FormatInt(i, 10) + "), '')", nil
 	}
-	return "nullIf(visitParamExtractRaw(" + a[0].SQL + ", " + chString(k) + "), '')", nil
+	return "", fmt.Errorf("clickhouse: dynamic access by a %T is not supported by this store", a[1].Const.V)
 }
 
 // Agg implements Dialect with ClickHouse's -If combinator for filters.
 func (d ClickHouse) Agg(fn string, a []Arg, ret kql.Type, filter string) (string, error) {
+	if filter != "" {
+		// NULL is false for a filter; -If aggregates over a nullable
+		// condition would answer NULL for a group where none holds.
+		filter = "ifNull(" + filter + ", 0)"
+	}
 	call := func(f string, xs ...string) string {
 		if filter != "" {
 			return f + "If(" + strings.Join(append(xs, filter), ", ") + ")"

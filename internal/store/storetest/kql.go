@@ -134,7 +134,9 @@ func isAlnum(c byte) bool {
 }
 
 // formatCell writes a normalised cell for comparison: times in RFC 3339,
-// reals to 9 significant digits, JSON compact.
+// reals to 9 significant digits, JSON compact with the elements of a
+// top-level array sorted (make_set's order is unspecified in KQL, so
+// stores may differ in it).
 func formatCell(v any) string {
 	switch x := v.(type) {
 	case nil:
@@ -149,6 +151,9 @@ func formatCell(v any) string {
 	case json.RawMessage:
 		var d any
 		if json.Unmarshal(x, &d) == nil {
+			if arr, ok := d.([]any); ok {
+				sort.Slice(arr, func(i, j int) bool { return fmt.Sprint(arr[i]) < fmt.Sprint(arr[j]) })
+			}
 			b, _ := json.Marshal(d)
 			return string(b)
 		}
