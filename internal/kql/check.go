@@ -513,7 +513,9 @@ func (c *checker) operator(op Operator, in Rel, e *env) (Rel, *env) {
 		return c.checkSearch(o, in, e), e
 	case *GetSchemaOp:
 		return getSchema(in), e
-	case *TopNestedOp, *MvApplyOp:
+	case *MvApplyOp:
+		return c.checkMvApply(o, in, e), e
+	case *TopNestedOp:
 		c.errorf(op.Pos(), "operator '%s' is not supported by wsec yet", op.Name())
 		return nil, e
 	}

@@ -16,13 +16,15 @@ type MvExpandCol struct {
 	ToType string
 }
 
-// MvApplyOp is `mv-apply Cols on (subquery)` (parsed; compiled only for
-// simple subqueries).
+// MvApplyOp is `mv-apply [with_itemindex=I] Cols [limit N] on (Ops)`: the
+// subquery is a chain of operators whose implicit source is each input
+// row's expanded subtable.
 type MvApplyOp struct {
 	OpPos Pos
 	Opts  []*OptionArg
 	Cols  []*MvExpandCol
-	Sub   Expr
+	Limit Expr
+	Ops   []Operator
 }
 
 func (o *MvExpandOp) Pos() Pos     { return o.OpPos }
@@ -64,11 +66,21 @@ func (p *parser) parseMvExpand(pos Pos, kw string) Operator {
 func (p *parser) parseMvApply(pos Pos) Operator {
 	o := &MvApplyOp{OpPos: pos, Opts: p.parseOptions("with_itemindex", "bagexpansion")}
 	o.Cols = p.parseMvCols("mv-apply")
+	if p.gotWord("limit") {
+		o.Limit = p.parseExpr(false)
+	}
 	p.expectWord("on", "in mv-apply")
-	lp := p.expect(tLParen, "after 'on' in mv-apply").Pos
-	x := p.parsePipeExpr()
+	p.expect(tLParen, "after 'on' in mv-apply")
+	for {
+		before := p.i
+		if op := p.parseOperator(); op != nil {
+			o.Ops = append(o.Ops, op)
+		}
+		if p.bad || p.i == before || !p.got(tPipe) {
+			break
+		}
+	}
 	p.expect(tRParen, "to close the mv-apply subquery")
-	o.Sub = &ParenExpr{Lparen: lp, X: x}
 	return o
 }
 
@@ -102,8 +114,18 @@ func (o *MvApplyOp) format(pr *printer) {
 	pr.ws("mv-apply ")
 	pr.options(o.Opts)
 	pr.mvCols(o.Cols)
-	pr.ws(" on ")
-	pr.expr(o.Sub)
+	if o.Limit != nil {
+		pr.ws(" limit ")
+		pr.expr(o.Limit)
+	}
+	pr.ws(" on (")
+	for i, op := range o.Ops {
+		if i > 0 {
+			pr.ws(" | ")
+		}
+		pr.operator(op)
+	}
+	pr.ws(")")
 }
 
 func (c *checker) checkMvExpand(o *MvExpandOp, in Rel, e *env) Rel {

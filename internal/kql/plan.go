@@ -130,11 +130,14 @@ type Sort struct {
 }
 
 // Limit keeps N rows (the first N when In is ordered; random ones when
-// Sample).
+// Sample), or N per partition.
 type Limit struct {
 	In     Rel
 	N      Scalar
 	Sample bool
+	// Partition, when set, keeps N rows per distinct value of these
+	// expressions instead of N in all (take and top inside mv-apply).
+	Partition []Scalar
 }
 
 // Join kinds, as KQL names them.

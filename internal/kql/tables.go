@@ -119,6 +119,10 @@ func (w *refWalker) op(op Operator, scope map[string]bool) {
 		for _, t := range o.Tables {
 			w.expr(t, scope, true)
 		}
+	case *MvApplyOp:
+		for _, sub := range o.Ops {
+			w.op(sub, scope)
+		}
 	case *WhereOp:
 		w.expr(o.Pred, scope, false)
 	case *ProjectOp:

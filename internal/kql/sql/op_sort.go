@@ -86,6 +86,9 @@ func (c *compiler) limit(l *kql.Limit) (*relSQL, error) {
 		out.order = nil
 		return out, nil
 	}
+	if len(l.Partition) > 0 {
+		return c.limitPartitioned(l, in, count)
+	}
 	var b strings.Builder
 	b.WriteString("SELECT * FROM (" + in.sql + ") AS " + c.alias())
 	if len(in.order) > 0 {
@@ -94,4 +97,32 @@ func (c *compiler) limit(l *kql.Limit) (*relSQL, error) {
 	b.WriteString(" LIMIT " + count)
 	out.sql = b.String()
 	return out, nil
+}
+
+// limitPartitioned keeps the first count rows (in the input's order) of
+// each partition.
+func (c *compiler) limitPartitioned(l *kql.Limit, in *relSQL, count string) (*relSQL, error) {
+	if l.Sample {
+		return nil, fmt.Errorf("compile: sample inside mv-apply is not supported")
+	}
+	if _, ok := c.d.(Windowless); ok {
+		return nil, fmt.Errorf("compile: take and top inside mv-apply need SQL window functions, which this store's engine lacks")
+	}
+	a := c.alias()
+	sc := c.scopeOf(in, a)
+	var parts []string
+	for _, p := range l.Partition {
+		e, err := c.scalar(p, sc)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, e.s)
+	}
+	over := "PARTITION BY " + strings.Join(parts, ", ")
+	if len(in.order) > 0 {
+		over += " ORDER BY " + strings.Join(in.order, ", ")
+	}
+	rn := c.d.Quote(c.namesOver(in.cols).alloc("__rn"))
+	inner := "SELECT " + a + ".*, row_number() OVER (" + over + ") AS " + rn + " FROM (" + in.sql + ") AS " + a
+	return &relSQL{sql: "SELECT * FROM (" + inner + ") AS " + c.alias() + " WHERE " + rn + " <= " + count, cols: in.cols, order: in.order}, nil
 }
