@@ -31,6 +31,12 @@ var (
 	Od     = Tool{"od", "coreutils"}
 	Base64 = Tool{"base64", "coreutils"}
 	Sed    = Tool{"sed", "sed"}
+	// The network-namespace tests (internal/netns): ip and tc build the
+	// network, nft drops packets, haproxy balances across gateways.
+	IP      = Tool{"ip", "iproute2"}
+	TC      = Tool{"tc", "iproute2"}
+	HAProxy = Tool{"haproxy", "haproxy"}
+	Nft     = Tool{"nft", "nftables"}
 )
 
 // InCI reports whether the tests run in CI, where every tool is required.
