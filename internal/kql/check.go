@@ -516,8 +516,7 @@ func (c *checker) operator(op Operator, in Rel, e *env) (Rel, *env) {
 	case *MvApplyOp:
 		return c.checkMvApply(o, in, e), e
 	case *TopNestedOp:
-		c.errorf(op.Pos(), "operator '%s' is not supported by wsec yet", op.Name())
-		return nil, e
+		return c.checkTopNested(o, in, e), e
 	}
 	c.errorf(op.Pos(), "operator '%s' is not supported", op.Name())
 	return nil, e

@@ -20,7 +20,7 @@ type TopOp struct {
 	By    *SortKey
 }
 
-// TopNestedOp is `top-nested N of X by Agg, ...` (parsed; not compiled).
+// TopNestedOp is `top-nested N of X by Agg, ...`.
 type TopNestedOp struct {
 	OpPos  Pos
 	Levels []*TopNestedLevel
@@ -99,6 +99,12 @@ func (p *parser) parseTopNested(pos Pos) Operator {
 		if p.bad || !p.got(tComma) {
 			return o
 		}
+		// Each further level repeats the keyword: ..., top-nested 1 of ...
+		if p.isWord("top") && p.peek(1).Kind == tMinus && p.peek(2).Kind == tIdent && p.peek(2).Text == "nested" {
+			p.advance()
+			p.advance()
+			p.advance()
+		}
 	}
 }
 
@@ -133,7 +139,7 @@ func (o *TopNestedOp) format(pr *printer) {
 	pr.ws("top-nested ")
 	for i, lv := range o.Levels {
 		if i > 0 {
-			pr.ws(", ")
+			pr.ws(", top-nested ")
 		}
 		if lv.N != nil {
 			pr.expr(lv.N)
