@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"wsec/internal/auth"
@@ -34,6 +35,8 @@ type memStore struct {
 	events     map[event.Key]int
 	dupBatches int
 	heartbeats int
+	appended   int    // events in batches taken (not duplicate batches), stored or not
+	onAppend   func() // called after each batch taken, if set
 }
 
 func newMemStore() *memStore {
@@ -49,6 +52,7 @@ func (m *memStore) AppendEvents(_ context.Context, ws, sender string, seq uint64
 		return ingest.Result{DuplicateBatch: true, Duplicates: len(evs)}, nil
 	}
 	m.batches[id] = true
+	m.appended += len(evs)
 	var r ingest.Result
 	for _, e := range evs {
 		if m.events[e.Key()] > 0 {
@@ -57,6 +61,9 @@ func (m *memStore) AppendEvents(_ context.Context, ws, sender string, seq uint64
 		}
 		m.events[e.Key()]++
 		r.Stored++
+	}
+	if m.onAppend != nil {
+		m.onAppend()
 	}
 	return r, nil
 }
@@ -189,6 +196,7 @@ type agent struct {
 	sender string
 	gen    *synthetic.Generator
 	client *http.Client
+	zstd   *zstd.Encoder // compress bodies as the agent does; nil: identity
 }
 
 func newAgent(t testing.TB, w auth.Workspace, sender string) *agent {
@@ -208,11 +216,17 @@ func (a *agent) batch(lo, hi uint64) []byte {
 }
 
 func (a *agent) request(base string, seq uint64, body []byte) *http.Request {
+	if a.zstd != nil {
+		body = a.zstd.EncodeAll(body, nil)
+	}
 	req, err := http.NewRequest(http.MethodPost, base+"/v1/workspaces/"+a.w.ID+"/events", bytes.NewReader(body))
 	if err != nil {
 		a.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", protocol.ContentTypeBatch)
+	if a.zstd != nil {
+		req.Header.Set("Content-Encoding", "zstd")
+	}
 	req.Header.Set(protocol.HeaderSender, a.sender)
 	req.Header.Set(protocol.HeaderSeq, strconv.FormatUint(seq, 10))
 	if err := auth.SignContent(req, body, a.w.ID, a.w.PrimaryKey, time.Now()); err != nil {
@@ -252,4 +266,14 @@ func mustMetrics(t testing.TB) *metrics {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// withZstd makes a compress its bodies with zstd at the agent's level.
+func (a *agent) withZstd() *agent {
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	a.zstd = enc
+	return a
 }
