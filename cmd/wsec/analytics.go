@@ -17,6 +17,7 @@ import (
 	"wsec/internal/analytics/pack"
 	"wsec/internal/cli"
 	"wsec/internal/client"
+	"wsec/internal/sigma"
 )
 
 // leadingArg splits off a positional argument written before the flags
@@ -146,6 +147,7 @@ func importRules(ctx context.Context, c *client.Client, paths []string, withPack
 			srcs = append(srcs, src{"pack/" + filepath.Base(n), files[n]})
 		}
 	}
+	sigmaRules, sigmaProblems := 0, 0
 	for _, p := range paths {
 		err := filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
@@ -155,15 +157,38 @@ func importRules(ctx context.Context, c *client.Client, paths []string, withPack
 			if err != nil {
 				return err
 			}
-			srcs = append(srcs, src{path, b})
+			if !sigma.IsRuleFile(b) {
+				srcs = append(srcs, src{path, b})
+				return nil
+			}
+			rules, problems, err := sigma.AnalyticsRules(path, b)
+			if err != nil {
+				fmt.Fprintf(stderr, "%s: not a Sigma rule: %v\n", path, err)
+				sigmaProblems++
+				return nil
+			}
+			for _, pr := range problems {
+				fmt.Fprintf(stderr, "%s: %s: cannot run in the workspace: %v\n", path, pr.Title, pr.Err)
+			}
+			sigmaProblems += len(problems)
+			for _, r := range rules {
+				srcs = append(srcs, src{path, r.Raw})
+			}
+			sigmaRules += len(rules)
 			return nil
 		})
 		if err != nil {
 			return err
 		}
 	}
+	if sigmaRules+sigmaProblems > 0 {
+		fmt.Fprintf(stderr, "Sigma: %d detection rules become analytics rules, %d cannot run in the workspace (reasons above)\n", sigmaRules, sigmaProblems)
+	}
 	if len(srcs) == 0 {
-		return cli.UsageError("give rule YAML files or folders, or --pack")
+		if sigmaProblems > 0 {
+			return fmt.Errorf("none of the %d Sigma rules can run in the workspace", sigmaProblems)
+		}
+		return cli.UsageError("give rule YAML files or folders (Sentinel or Sigma), or --pack")
 	}
 	q := ""
 	if disabled {

@@ -180,3 +180,17 @@ func AnalyticsRules(path string, src []byte) ([]*rule.Rule, []Problem, error) {
 	}
 	return out, problems, nil
 }
+
+// IsRuleFile reports whether src reads as Sigma rather than as a Sentinel
+// analytics rule: its first YAML document has a detection or correlation
+// section and no query.
+func IsRuleFile(src []byte) bool {
+	var top map[string]yaml.Node
+	if yaml.Unmarshal(src, &top) != nil {
+		return false
+	}
+	_, query := top["query"]
+	_, det := top["detection"]
+	_, corr := top["correlation"]
+	return !query && (det || corr)
+}
