@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"wsec/internal/atomicfile"
+	"wsec/internal/ship"
 	"wsec/internal/spool"
 )
 
@@ -245,7 +245,7 @@ func (f *forwarder) deliver(ctx context.Context, b *relayed) bool {
 				st.LastSuccess = f.r.o.Now()
 			})
 			return true
-		case rejected(status):
+		case ship.Rejected(status):
 			f.r.m.attempts.WithLabelValues(f.ws, "http_4xx").Inc()
 			reason := fmt.Sprintf("workspace %s refused batch %s/%s with HTTP %d: %s", f.ws,
 				b.meta.Header.Get("X-Wsec-Sender"), b.meta.Header.Get("X-Wsec-Seq"), status, msg)
@@ -263,7 +263,7 @@ func (f *forwarder) deliver(ctx context.Context, b *relayed) bool {
 			f.failure(fmt.Errorf("workspace %s answered batch %s/%s with HTTP %d%s: %s", f.ws,
 				b.meta.Header.Get("X-Wsec-Sender"), b.meta.Header.Get("X-Wsec-Seq"), status, hint(status), msg))
 		}
-		if !sleep(ctx, backoff(rng, attempt, f.r.o.RetryBase, f.r.o.RetryMax, retryAfter)) {
+		if !sleep(ctx, ship.Backoff(rng, attempt, f.r.o.RetryBase, f.r.o.RetryMax, retryAfter)) {
 			return false
 		}
 	}
@@ -292,19 +292,7 @@ func (f *forwarder) post(ctx context.Context, b *relayed) (status int, msg strin
 	f.r.m.requestSeconds.WithLabelValues(f.ws).Observe(time.Since(start).Seconds())
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	return resp.StatusCode, strings.TrimSpace(string(body)), parseRetryAfter(resp.Header.Get("Retry-After"), f.r.o.Now()), nil
-}
-
-// rejected: the workspace refused the batch itself, and sending it again
-// cannot help. 401/403 (a key deleted, the clock) and 404 (the URL or the
-// workspace) are configuration problems an operator fixes while the spool
-// holds the batches, as the agent treats them; 408 and 429 are retried.
-func rejected(status int) bool {
-	switch status {
-	case 401, 403, 404, 408, 429:
-		return false
-	}
-	return status >= 400 && status < 500
+	return resp.StatusCode, strings.TrimSpace(string(body)), ship.ParseRetryAfter(resp.Header.Get("Retry-After"), f.r.o.Now()), nil
 }
 
 func hint(status int) string {
@@ -375,17 +363,6 @@ func (f *forwarder) status() Status {
 	return st
 }
 
-// backoff is full jitter in [0, min(max, base*2^attempt)], at least what
-// the workspace asked for.
-func backoff(rng *rand.Rand, attempt int, base, ceil, retryAfter time.Duration) time.Duration {
-	if attempt < 30 {
-		if c := base << attempt; c > 0 && c < ceil {
-			ceil = c
-		}
-	}
-	return max(time.Duration(rng.Int64N(int64(ceil)+1)), retryAfter)
-}
-
 func sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -395,18 +372,4 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
-}
-
-// parseRetryAfter reads delay-seconds or an HTTP date; 0 when absent or bad.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil && s > 0 {
-		return min(time.Duration(s)*time.Second, MaxRetryAfter)
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return min(t.Sub(now), MaxRetryAfter)
-	}
-	return 0
 }

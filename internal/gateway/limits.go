@@ -33,8 +33,6 @@ const (
 	// DefaultRetryBase and DefaultRetryMax, for ever (the spool holds it).
 	DefaultRetryBase = 500 * time.Millisecond
 	DefaultRetryMax  = 30 * time.Second
-	// MaxRetryAfter caps how long a workspace's Retry-After is honoured.
-	MaxRetryAfter = 5 * time.Minute
 
 	// DefaultRequestTimeout bounds one forwarding attempt.
 	DefaultRequestTimeout = time.Minute

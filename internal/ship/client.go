@@ -148,12 +148,13 @@ func (c *client) post(ctx context.Context, seq, last uint64, count int, body []b
 	return response{
 		status:     resp.StatusCode,
 		body:       strings.TrimSpace(string(msg)),
-		retryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.o.Now()),
+		retryAfter: ParseRetryAfter(resp.Header.Get("Retry-After"), c.o.Now()),
 	}, nil
 }
 
-// parseRetryAfter reads delay-seconds or an HTTP date; 0 when absent or bad.
-func parseRetryAfter(v string, now time.Time) time.Duration {
+// ParseRetryAfter reads a Retry-After value, delay-seconds or an HTTP
+// date, capped at MaxRetryAfter; 0 when absent or bad.
+func ParseRetryAfter(v string, now time.Time) time.Duration {
 	if v == "" {
 		return 0
 	}

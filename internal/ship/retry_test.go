@@ -92,8 +92,8 @@ func TestParseRetryAfter(t *testing.T) {
 		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
 		{now.Add(24 * time.Hour).Format(http.TimeFormat), MaxRetryAfter},
 	} {
-		if got := parseRetryAfter(c.v, now); got != c.want {
-			t.Errorf("parseRetryAfter(%q) = %v, want %v", c.v, got, c.want)
+		if got := ParseRetryAfter(c.v, now); got != c.want {
+			t.Errorf("ParseRetryAfter(%q) = %v, want %v", c.v, got, c.want)
 		}
 	}
 }

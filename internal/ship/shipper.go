@@ -575,7 +575,7 @@ func (s *Shipper) deliver(ctx context.Context, b *batch) (tooLarge bool, err err
 			s.log.Warn("workspace refused a batch as too large; sending it in halves",
 				"batch_seq", b.first, "records", len(b.recs), "bytes", len(b.body))
 			return true, nil
-		case rejected(resp.status):
+		case Rejected(resp.status):
 			s.m.attempts.WithLabelValues("http_4xx").Inc()
 			rej := &RejectedError{Workspace: s.o.WorkspaceID, BatchSeq: b.first, Status: resp.status, Body: resp.body}
 			if err := s.park(b, rej); err != nil {
@@ -598,11 +598,12 @@ func (s *Shipper) deliver(ctx context.Context, b *batch) (tooLarge bool, err err
 	}
 }
 
-// rejected reports whether a status means the batch itself is refused, so
-// that sending it again cannot help. 401/403 (key or clock) and 404
-// (workspace URL or ID) are configuration problems that an operator fixes
-// while the spool holds the events; 408 and 429 are retried.
-func rejected(status int) bool {
+// Rejected reports whether a workspace's answer status means the batch
+// itself is refused, so that sending it again cannot help. 401/403 (key or
+// clock) and 404 (workspace URL or ID) are configuration problems that an
+// operator fixes while the spool holds the events; 408 and 429 are
+// retried. (The relay gateway judges its forwarded batches the same way.)
+func Rejected(status int) bool {
 	switch status {
 	case 401, 403, 404, 408, 429:
 		return false
@@ -715,13 +716,19 @@ func (s *Shipper) complete(ctx context.Context, f *flight) error {
 func (s *Shipper) backoff(attempt int, retryAfter time.Duration) time.Duration {
 	s.omu.Lock()
 	defer s.omu.Unlock()
-	ceil := s.o.RetryMax
+	return Backoff(s.rng, attempt, s.o.RetryBase, s.o.RetryMax, retryAfter)
+}
+
+// Backoff is the wait before retry number attempt (from 0): full jitter,
+// uniform in [0, min(ceil, base*2^attempt)], but at least retryAfter (what
+// the workspace asked for).
+func Backoff(rng *rand.Rand, attempt int, base, ceil, retryAfter time.Duration) time.Duration {
 	if attempt < 30 {
-		if c := s.o.RetryBase << attempt; c > 0 && c < ceil {
+		if c := base << attempt; c > 0 && c < ceil {
 			ceil = c
 		}
 	}
-	return max(time.Duration(s.rng.Int64N(int64(ceil)+1)), retryAfter)
+	return max(time.Duration(rng.Int64N(int64(ceil)+1)), retryAfter)
 }
 
 func (s *Shipper) sleep(ctx context.Context, d time.Duration) error {
