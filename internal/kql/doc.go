@@ -37,4 +37,21 @@
 // dynamic column (BagColumn); names that are not real columns resolve to
 // its properties, and the output marks it Expand so the query API can
 // spread it into columns.
+//
+// What KQL covers: COVERAGE.md lists every operator, scalar and aggregation
+// function and evaluate plugin of the KQL reference as supported, an alias,
+// or refused; it is generated from the code (go generate ./internal/kql) and
+// TestCoverageDoc fails when it is stale. A refused name gets an error
+// saying it is part of KQL but not supported by wsec.
+//
+// Where wsec differs from Kusto on purpose or by approximation:
+//   - series_decompose_anomalies and series_decompose do not autodetect
+//     seasonality (-1 means none here, with a warning); the seasonal
+//     component is the mean of the detrended values of each phase; the
+//     anomaly score is the distance outside the residuals'
+//     [10th, 90th] (ctukey) or [25th, 75th] (tukey) percentile range divided
+//     by its width (by 1 when the range is empty). Test_points other than 0
+//     is refused.
+//   - The legacy Event table is a view over WindowsEvent (see EventTable);
+//     RenderedDescription is empty and wildcard unions skip it.
 package kql

@@ -346,6 +346,10 @@ func (p *parser) parseOperator() Operator {
 		p.errExpected("a tabular operator", "after '|'")
 		return nil
 	}
+	if inReference("operator", name) {
+		p.errorf(pos, "operator '%s' is part of KQL but not supported by wsec (internal/kql/COVERAGE.md lists what is)", name)
+		return nil
+	}
 	msg := fmt.Sprintf("unknown tabular operator '%s'", name)
 	if s := suggest.Nearest(name, operatorNames); s != "" {
 		msg += fmt.Sprintf(" (did you mean '%s'?)", s)

@@ -60,9 +60,6 @@ func (d DuckDB) series(fn string, a []Arg) (sql string, ok bool, err error) {
 	switch fn {
 	case "series_sum":
 		return "(SELECT sum(v) FROM " + d.seriesRows(s) + ")", true, nil
-	case "series_min", "series_max":
-		f := map[string]string{"series_min": "least", "series_max": "greatest"}[fn]
-		return d.seriesZip(a[0], a[1], func(x, y string) string { return f + "(" + x + ", " + y + ")" }), true, nil
 	case "series_stats", "series_stats_dynamic":
 		vals := []string{"min(v)", "arg_min(i, [v, i]) - 1", "max(v)", "arg_max(i, [v, i]) - 1", "avg(v)", "stddev_samp(v)", "var_samp(v)"}
 		return "(SELECT " + d.seriesResult(fn == "series_stats_dynamic", []string{"min", "min_idx", "max", "max_idx", "avg", "stdev", "variance"}, vals) +
