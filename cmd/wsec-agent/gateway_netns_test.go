@@ -33,7 +33,7 @@ import (
 // an agent reaches only its gateway (or load balancer). Every scenario
 // checks, in the workspace, that each event of the synthetic stream is
 // stored exactly once (count, distinct record IDs, min, max, sum per
-// channel against the stream itself). Needs root, ip, tc and haproxy; CI
+// channel against the stream itself) and that heartbeats arrived. Needs root, ip, tc and haproxy; CI
 // runs it with a small count. The full run (scripts/netns-gateway.sh):
 //
 //	WSEC_E2E=1 WSEC_NETNS_COUNT=1000000 WSEC_NETNS_CUT=60s go test -run TestGatewayNetns -timeout 2h -v ./cmd/wsec-agent
@@ -405,6 +405,11 @@ func (n *netEnv) check(want map[string]channelSummary) {
 		n.t.Errorf("channels %v, want %v", got, want)
 	}
 	n.t.Logf("workspace: %+v", got)
+	// Heartbeats are not stored by a relay but passed through live; the
+	// agents send one every 2 s.
+	if rows, err := n.query("Heartbeat | count"); err != nil || len(rows) != 1 || fmt.Sprint(rows[0][0]) == "0" {
+		n.t.Errorf("no heartbeat reached the workspace through the gateway: %v %v", rows, err)
+	}
 }
 
 func (n *netEnv) query(kql string) ([][]any, error) {
