@@ -82,5 +82,9 @@
 // nodes over one store) may each get any batch, and a retry may land on
 // another one. Nothing is lost, because each acknowledges only what is
 // durable; nothing is doubled, because the workspace deduplicates by
-// (sender, seq) and event identity wherever a copy came from.
+// (sender, seq) and event identity wherever a copy came from. What a
+// gateway acknowledged and had not forwarded when it died stays in its
+// spool until it (or another relay on its data directory) starts again:
+// a balancer keeps agents shipping, it does not move a dead gateway's
+// spool.
 package gateway

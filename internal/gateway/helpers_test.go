@@ -277,3 +277,25 @@ func (a *agent) withZstd() *agent {
 	a.zstd = enc
 	return a
 }
+
+// counter is the value of the counter name whose labels include value.
+func (e *relayEnv) counter(name, value string) float64 {
+	e.t.Helper()
+	mfs, err := e.reg.Gather()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetValue() == value {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
+}

@@ -103,6 +103,9 @@ func TestRelayBackPressure(t *testing.T) {
 	if seq == 200 || accepted == 0 {
 		t.Fatalf("accepted %d of %d batches into a 64 KiB spool; want some, then 503", accepted, seq)
 	}
+	if n := e.counter("wsec_gateway_batches_received_total", "spool_full"); n != 1 {
+		t.Errorf("wsec_gateway_batches_received_total{outcome=spool_full} = %v, want 1", n)
+	}
 	ws.down.Store(false)
 	waitFor(t, "the accepted batches to arrive", func() bool { return uint64(ws.store.distinct()) == accepted*20 })
 	// The refused batch, retried by its agent, is taken now.
