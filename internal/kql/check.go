@@ -178,7 +178,7 @@ func unparen(x Expr) Expr {
 // isTabular decides, without reporting errors, whether x denotes a table.
 func (c *checker) isTabular(x Expr, e *env) bool {
 	switch x := unparen(x).(type) {
-	case *PipeExpr, *UnionOp, *DatatableOp, *RangeOp, *PrintOp, *SearchOp, *EvaluateOp:
+	case *PipeExpr, *UnionOp, *DatatableOp, *RangeOp, *PrintOp, *SearchOp, *EvaluateOp, *ExternalDataOp:
 		return true
 	case *Ident:
 		if b := e.lookup(x.Name); b != nil {
@@ -188,7 +188,7 @@ func (c *checker) isTabular(x Expr, e *env) bool {
 		return ok
 	case *CallExpr:
 		switch x.Fun.Name {
-		case "materialize", "table", "view":
+		case "materialize", "table", "view", "_GetWatchlist":
 			return true
 		}
 		if b := e.lookup(x.Fun.Name); b != nil && b.kind == bFunc {
@@ -255,6 +255,8 @@ func (c *checker) tabular(x Expr, e *env) Rel {
 		return c.checkUnion(x, nil, e)
 	case *DatatableOp:
 		return c.checkDatatable(x, e)
+	case *ExternalDataOp:
+		return c.checkExternalData(x, e)
 	case *RangeOp:
 		return c.checkRange(x, e)
 	case *PrintOp:
@@ -345,6 +347,12 @@ func (c *checker) tabularCall(x *CallExpr, e *env) Rel {
 		}
 		c.sharedID++
 		return &Shared{ID: c.sharedID, In: r, Materialized: true}
+	case "_GetWatchlist":
+		if len(x.Args) != 1 {
+			c.errorf(x.Pos(), "_GetWatchlist() takes the watchlist alias")
+			return nil
+		}
+		return c.checkWatchlist(x)
 	case "table", "view":
 		if len(x.Args) >= 1 {
 			if lit, ok := x.Args[0].(*BasicLit); ok && lit.Kind == LitString {

@@ -81,7 +81,7 @@ func (c *checker) scalar(x Expr, sc *scope, e *env) Scalar {
 	case *StarExpr:
 		c.errorf(x.Pos(), "'*' is only allowed as an argument of an aggregate")
 		return nil
-	case *PipeExpr, *UnionOp, *DatatableOp, *RangeOp, *PrintOp, *SearchOp:
+	case *PipeExpr, *UnionOp, *DatatableOp, *RangeOp, *PrintOp, *SearchOp, *ExternalDataOp:
 		c.errorf(x.Pos(), "a table cannot be used as a scalar here; use toscalar()")
 		return nil
 	case *FuncExpr:

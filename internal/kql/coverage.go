@@ -49,7 +49,7 @@ func inReference(kind, name string) bool {
 var specialFuncs = map[string]bool{"column_ifexists": true, "toscalar": true, "pack_all": true, "materialize": true, "table": true, "view": true}
 
 // sourceOperators are the tabular sources that stand where a table does.
-var sourceOperators = []string{"print", "range", "datatable", "union", "search", "evaluate"}
+var sourceOperators = []string{"print", "range", "datatable", "union", "search", "evaluate", "externaldata"}
 
 // evaluatePlugins are the evaluate plugins checkEvaluate supports.
 var evaluatePlugins = []string{"bag_unpack", "pivot"}

@@ -558,6 +558,11 @@ func (p *parser) tryTabularSource() Expr {
 			p.advance()
 			return p.parseUnion(t.Pos)
 		}
+	case "externaldata":
+		if n.Kind == tLParen {
+			p.advance()
+			return p.parseExternalData(t.Pos)
+		}
 	case "datatable":
 		if n.Kind == tLParen {
 			p.advance()
