@@ -166,7 +166,8 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	rdp, err := rdpscan.NewRoutes(&rdpscan.Scanner{Querier: svc, GeoIP: geo, Logger: log}, verifier, reg)
+	scanner := &rdpscan.Scanner{Querier: svc, GeoIP: geo, Logger: log}
+	rdp, err := rdpscan.NewRoutes(scanner, verifier, reg)
 	if err != nil {
 		return err
 	}
@@ -188,6 +189,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	engine, err := analytics.New(analytics.Options{
 		Dir: filepath.Join(o.data, "analytics"), Workspace: svc, Logger: log, Metrics: engineMetrics,
 		IngestionDelay: o.ingestionDelay, Ingestion: ingestion, Notifier: notifier,
+		Detectors:  map[string]analytics.Detector{rdpscan.RuleID: &rdpscan.Recorder{Scanner: scanner, Store: svc}},
 		Workspaces: workspaceIDs,
 	})
 	if err != nil {

@@ -64,6 +64,12 @@ type Options struct {
 	// Now is the clock; nil: time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger // nil: discard
+	// Detectors are built-in detections by rule ID: before each window of
+	// that rule the engine runs the detector over the window, which stores
+	// what it finds (the RDP detector: Anomalies rows) for the rule's
+	// query to read. A detector must store each finding once however often
+	// a window runs.
+	Detectors map[string]Detector
 	// Notifier queues alerts and incident changes for the workspaces'
 	// webhooks; nil: none.
 	Notifier *notify.Notifier
@@ -73,6 +79,11 @@ type Options struct {
 	// testStep, when set (tests), is called at each step of a window's
 	// evaluation; an error stops the evaluation there, as a crash would.
 	testStep func(step string) error
+}
+
+// Detector is a built-in detection run before the windows of its rule.
+type Detector interface {
+	Detect(ctx context.Context, ws string, from, to time.Time) error
 }
 
 // Engine imports analytics rules, runs them on schedule and on demand,

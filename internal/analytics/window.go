@@ -78,6 +78,11 @@ func (e *Engine) evaluate(ctx context.Context, w *wsState, r *rule.Rule, win win
 	out := Outcome{End: end}
 	wsvc := e.opts.Workspace
 	from := win.start
+	if d := e.opts.Detectors[r.ID]; d != nil && !win.received {
+		if err := d.Detect(ctx, w.id, from, end); err != nil {
+			return out, fmt.Errorf("run the detector of rule %q over %s..%s: %w", r.Name, from.Format(time.RFC3339), end.Format(time.RFC3339), err)
+		}
+	}
 	var t *api.Table
 	var err error
 	if win.received {

@@ -2,6 +2,7 @@ package rdpscan
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -13,8 +14,28 @@ import (
 	"wsec/internal/server"
 )
 
-// PathRDP is the anomalies route; {id} is the workspace ID.
-const PathRDP = "/v1/workspaces/{id}/anomalies/rdp"
+// Routes' paths; {id} is the workspace ID.
+const (
+	// PathRDP scores RDP logons now (nothing is stored).
+	PathRDP = "/v1/workspaces/{id}/anomalies/rdp"
+	// PathAnomalies lists the Anomalies table's rows (what the built-in
+	// rule stored), newest first.
+	PathAnomalies = "/v1/workspaces/{id}/anomalies"
+)
+
+// MaxStored bounds the rows of GET PathAnomalies.
+const MaxStored = 1000
+
+// Stored is the answer of GET PathAnomalies: the Anomalies rows with
+// from ≤ TimeGenerated < to, newest first, as objects of their columns
+// (dynamic columns as JSON), at most MaxStored; Truncated when there were
+// more.
+type Stored struct {
+	From      time.Time        `json:"from"`
+	To        time.Time        `json:"to"`
+	Anomalies []map[string]any `json:"anomalies"`
+	Truncated bool             `json:"truncated"`
+}
 
 // DefaultSpan is the period scored when the request names no from.
 const DefaultSpan = 24 * time.Hour
@@ -63,28 +84,26 @@ func NewRoutes(s *Scanner, v server.Verifier, reg prometheus.Registerer) (*Route
 	return &Routes{Scanner: s, Verifier: v, m: m}, nil
 }
 
-// Register adds the route to mux.
+// Register adds the routes to mux.
 func (rt *Routes) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+PathRDP, rt.serve)
+	mux.HandleFunc("GET "+PathAnomalies, rt.stored)
 }
 
-func (rt *Routes) serve(w http.ResponseWriter, r *http.Request) {
+// request authorizes a request and reads its from and to.
+func (rt *Routes) request(w http.ResponseWriter, r *http.Request) (ws string, from, to time.Time, ok bool) {
 	ws, err := rt.Verifier.Verify(r, 0, r.URL.Path)
 	if err != nil {
 		rt.refuse(w, http.StatusForbidden, "InvalidAuthorization", err.Error())
-		return
+		return "", from, to, false
 	}
 	if id, ok := auth.CanonicalID(r.PathValue("id")); !ok || id != ws {
 		rt.refuse(w, http.StatusForbidden, "InvalidAuthorization",
 			"the request is signed for workspace "+ws+" but addresses another; a key only gives access to its own workspace")
-		return
+		return "", from, to, false
 	}
 	server.LogAttrs(r.Context(), slog.String("workspace", ws))
-	now := time.Now
-	if rt.Now != nil {
-		now = rt.Now
-	}
-	to, from := now().UTC(), time.Time{}
+	to = rt.now().UTC()
 	q := r.URL.Query()
 	for _, p := range []struct {
 		name string
@@ -94,7 +113,7 @@ func (rt *Routes) serve(w http.ResponseWriter, r *http.Request) {
 			t, err := time.Parse(time.RFC3339, v)
 			if err != nil {
 				rt.refuse(w, http.StatusBadRequest, "BadArgumentError", p.name+" "+v+": want an RFC 3339 time, e.g. 2026-11-24T00:00:00Z")
-				return
+				return "", from, to, false
 			}
 			*p.dst = t.UTC()
 		}
@@ -102,6 +121,22 @@ func (rt *Routes) serve(w http.ResponseWriter, r *http.Request) {
 	if from.IsZero() {
 		from = to.Add(-DefaultSpan)
 	}
+	return ws, from, to, true
+}
+
+func (rt *Routes) now() time.Time {
+	if rt.Now != nil {
+		return rt.Now()
+	}
+	return time.Now()
+}
+
+func (rt *Routes) serve(w http.ResponseWriter, r *http.Request) {
+	ws, from, to, ok := rt.request(w, r)
+	if !ok {
+		return
+	}
+	now := rt.now
 	res, err := rt.Scanner.Scan(r.Context(), ws, from, to)
 	var qe *api.QueryError
 	switch {
@@ -123,4 +158,33 @@ func (rt *Routes) serve(w http.ResponseWriter, r *http.Request) {
 func (rt *Routes) refuse(w http.ResponseWriter, status int, code, msg string) {
 	rt.m.scans.WithLabelValues("refused").Inc()
 	server.WriteError(w, status, code, msg)
+}
+
+func (rt *Routes) stored(w http.ResponseWriter, r *http.Request) {
+	ws, from, to, ok := rt.request(w, r)
+	if !ok {
+		return
+	}
+	q := fmt.Sprintf("Anomalies | order by TimeGenerated desc | take %d", MaxStored+1)
+	t, err := rt.Scanner.Querier.Query(r.Context(), ws, q, from, to)
+	if err != nil {
+		server.LogAttrs(r.Context(), slog.String("err", err.Error()))
+		server.WriteError(w, http.StatusInternalServerError, "InternalError", "reading the Anomalies table failed; see the server log")
+		return
+	}
+	out := Stored{From: from, To: to, Anomalies: []map[string]any{}}
+	for i, row := range t.Rows {
+		if i == MaxStored {
+			out.Truncated = true
+			break
+		}
+		m := make(map[string]any, len(row))
+		for j, c := range t.Columns {
+			if j < len(row) && row[j] != nil {
+				m[c.Name] = row[j]
+			}
+		}
+		out.Anomalies = append(out.Anomalies, m)
+	}
+	server.WriteJSON(w, http.StatusOK, out)
 }

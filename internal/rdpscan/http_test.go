@@ -3,6 +3,7 @@ package rdpscan
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -24,10 +25,21 @@ type fakeQuerier struct {
 	logons  []rdpanomaly.Logon
 	partial string
 	asked   []string // workspaces asked
+	stored  int      // rows of the Anomalies table
+	span    [2]time.Time
 }
 
 func (f *fakeQuerier) Query(_ context.Context, ws, kql string, start, end time.Time) (*api.Table, error) {
 	f.asked = append(f.asked, ws)
+	if strings.HasPrefix(kql, "Anomalies |") {
+		f.span = [2]time.Time{start, end}
+		t := &api.Table{Name: "PrimaryResult", Columns: []api.Column{{Name: "TimeGenerated", Type: "datetime"},
+			{Name: "UserName", Type: "string"}, {Name: "AnomalyReasons", Type: "dynamic"}, {Name: "Score", Type: "real"}}}
+		for i := range f.stored {
+			t.Rows = append(t.Rows, []any{end.Add(-time.Duration(i+1) * time.Minute), `CORP\alice`, json.RawMessage(`["UnusualIP"]`), nil})
+		}
+		return t, nil
+	}
 	id := rdpanomaly.EventLogon
 	if kql == failureQuery {
 		id = rdpanomaly.EventLogonFailed
@@ -94,7 +106,12 @@ func serve(t *testing.T, q api.Querier, withGeo bool) (*httptest.Server, auth.Wo
 
 func get(t *testing.T, srv *httptest.Server, signer auth.Workspace, pathWS, query string) (*http.Response, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", srv.URL+strings.Replace(PathRDP, "{id}", pathWS, 1)+query, nil)
+	return getPath(t, srv, signer, PathRDP, pathWS, query)
+}
+
+func getPath(t *testing.T, srv *httptest.Server, signer auth.Workspace, path, pathWS, query string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", srv.URL+strings.Replace(path, "{id}", pathWS, 1)+query, nil)
 	if err := auth.Sign(req, signer.ID, signer.PrimaryKey); err != nil {
 		t.Fatal(err)
 	}
@@ -192,4 +209,30 @@ func TestRouteRefusals(t *testing.T) {
 	}
 	q.partial = "the result reached the store's limit"
 	f(a, a.ID, "", 500, "the scan failed")
+}
+
+// TestRouteStoredAnomalies: GET /anomalies reads the Anomalies table over
+// the range asked (default: the last day), as objects of their columns
+// without the null ones, at most MaxStored.
+func TestRouteStoredAnomalies(t *testing.T) {
+	q := &fakeQuerier{stored: 2}
+	srv, a, b, _ := serve(t, q, false)
+	resp, body := getPath(t, srv, a, PathAnomalies, a.ID, "")
+	var res Stored
+	if err := json.Unmarshal(body, &res); resp.StatusCode != 200 || err != nil {
+		t.Fatalf("status %d: %s", resp.StatusCode, body)
+	}
+	if len(res.Anomalies) != 2 || res.Truncated || res.Anomalies[0]["UserName"] != `CORP\alice` || res.Anomalies[0]["Score"] != nil ||
+		fmt.Sprint(res.Anomalies[0]["AnomalyReasons"]) != "[UnusualIP]" || !q.span[0].Equal(day0) || !q.span[1].Equal(day0.Add(24*time.Hour)) {
+		t.Errorf("answer %s over %v", body, q.span)
+	}
+	q.stored = MaxStored + 1
+	_, body = getPath(t, srv, a, PathAnomalies, a.ID, "?from=2026-11-01T00:00:00Z")
+	json.Unmarshal(body, &res)
+	if len(res.Anomalies) != MaxStored || !res.Truncated || !q.span[0].Equal(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("%d rows, truncated %v, span %v", len(res.Anomalies), res.Truncated, q.span)
+	}
+	if resp, _ := getPath(t, srv, a, PathAnomalies, b.ID, ""); resp.StatusCode != 403 {
+		t.Errorf("another workspace's anomalies: %d", resp.StatusCode)
+	}
 }

@@ -173,6 +173,13 @@ type Catalog struct {
 	Heartbeat        *Table
 	SecurityAlert    *Table
 	SecurityIncident *Table
+	Anomalies        *Table
+}
+
+// Detection returns the low-volume tables analytics writes rows into
+// (stores take them through AppendRows).
+func (c *Catalog) Detection() []*Table {
+	return []*Table{c.SecurityAlert, c.SecurityIncident, c.Anomalies}
 }
 
 // New builds the catalog of built-in tables.
@@ -185,12 +192,14 @@ func New() *Catalog {
 	hb := append(append([]Column(nil), heartbeatColumns[:]...), standardColumns[:]...)
 	sa := append(append([]Column(nil), securityAlertColumns[:]...), standardColumns[:]...)
 	si := append(append([]Column(nil), securityIncidentColumns[:]...), standardColumns[:]...)
+	an := append(append([]Column(nil), anomaliesColumns[:]...), standardColumns[:]...)
 	return &Catalog{
 		SecurityEvent:    NewTable(SecurityEventTable, se),
 		WindowsEvent:     NewTable(WindowsEventTable, we),
 		Heartbeat:        NewTable(HeartbeatTable, hb),
 		SecurityAlert:    NewTable(SecurityAlertTable, sa),
 		SecurityIncident: NewTable(SecurityIncidentTable, si),
+		Anomalies:        NewTable(AnomaliesTable, an),
 	}
 }
 
@@ -207,6 +216,8 @@ func (c *Catalog) Table(name string) (*Table, bool) {
 		return c.SecurityAlert, true
 	case SecurityIncidentTable:
 		return c.SecurityIncident, true
+	case AnomaliesTable:
+		return c.Anomalies, true
 	}
 	return nil, false
 }

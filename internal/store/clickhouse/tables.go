@@ -56,7 +56,11 @@ type builtin struct {
 
 func (s *Store) builtins() []builtin {
 	c := s.cat
-	return []builtin{{c.SecurityEvent, true}, {c.WindowsEvent, true}, {c.Heartbeat, false}, {c.SecurityAlert, false}, {c.SecurityIncident, false}}
+	out := []builtin{{c.SecurityEvent, true}, {c.WindowsEvent, true}, {c.Heartbeat, false}}
+	for _, t := range c.Detection() {
+		out = append(out, builtin{t, false})
+	}
+	return out
 }
 
 // names of the physical tables of logical table name.

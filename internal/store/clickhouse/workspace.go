@@ -48,7 +48,7 @@ func (w *Workspace) Tables(ctx context.Context) ([]*schema.Table, error) {
 		return nil, err
 	}
 	c := w.s.cat
-	out := []*schema.Table{c.SecurityEvent, c.WindowsEvent, c.Heartbeat, c.SecurityAlert, c.SecurityIncident}
+	out := append([]*schema.Table{c.SecurityEvent, c.WindowsEvent, c.Heartbeat}, c.Detection()...)
 	w.mu.Lock()
 	var custom []*schema.Table
 	for _, ct := range w.custom {
@@ -114,7 +114,7 @@ func (w *Workspace) AppendHeartbeat(ctx context.Context, hb *schema.Heartbeat) e
 func (w *Workspace) AppendRows(ctx context.Context, table string, rows []schema.Row) error {
 	t, ok := w.s.cat.Table(table)
 	if !ok || table == schema.SecurityEventTable || table == schema.WindowsEventTable {
-		return fmt.Errorf("append rows to %q: only SecurityAlert, SecurityIncident and Heartbeat take rows: %w", table, store.ErrInvalidName)
+		return fmt.Errorf("append rows to %q: only SecurityAlert, SecurityIncident, Anomalies and Heartbeat take rows: %w", table, store.ErrInvalidName)
 	}
 	return w.appendRows(ctx, t, rows)
 }

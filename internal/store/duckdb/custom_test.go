@@ -15,7 +15,7 @@ import (
 
 // builtinTables is how many tables a workspace has before any custom one:
 // SecurityEvent, WindowsEvent, Heartbeat, SecurityAlert, SecurityIncident.
-const builtinTables = 5
+const builtinTables = 6 // SecurityEvent, WindowsEvent, Heartbeat, SecurityAlert, SecurityIncident, Anomalies
 
 func TestCustomTableNames(t *testing.T) {
 	s, _, _ := openTestStore(t, Options{})

@@ -8,7 +8,7 @@ import (
 )
 
 // Tables returns the logical tables a query may name: the built-in ones
-// (SecurityEvent, WindowsEvent, Heartbeat, SecurityAlert, SecurityIncident,
+// (SecurityEvent, WindowsEvent, Heartbeat, SecurityAlert, SecurityIncident, Anomalies
 // as schema defines them) and the
 // workspace's custom tables with the columns they have so far
 // (schema.NewTable, so Col works on them too).
@@ -20,7 +20,7 @@ func (w *Workspace) Tables(ctx context.Context) ([]*schema.Table, error) {
 		return nil, err
 	}
 	cat := w.s.cat
-	out := []*schema.Table{cat.SecurityEvent, cat.WindowsEvent, cat.Heartbeat, cat.SecurityAlert, cat.SecurityIncident}
+	out := append([]*schema.Table{cat.SecurityEvent, cat.WindowsEvent, cat.Heartbeat}, cat.Detection()...)
 	w.mu.Lock()
 	custom := make([]*schema.Table, 0, len(w.custom))
 	for _, ct := range w.custom {

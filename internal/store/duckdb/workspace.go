@@ -17,7 +17,6 @@ import (
 	duck "github.com/duckdb/duckdb-go/v2"
 
 	"wsec/internal/atomicfile"
-	"wsec/internal/schema"
 	"wsec/internal/store"
 	"wsec/internal/store/duckdb/bulk"
 )
@@ -47,7 +46,7 @@ type Workspace struct {
 	se, we *layout
 	hb     *layout
 	// plain are the low-volume built-in tables that AppendRows writes
-	// (SecurityAlert, SecurityIncident), by logical name.
+	// (SecurityAlert, SecurityIncident, Anomalies), by logical name.
 	plain  map[string]*layout
 	custom map[string]*customTable
 	dedup  *dedupIndex
@@ -206,7 +205,7 @@ func (w *Workspace) migrateTx(ctx context.Context) error {
 		return err
 	}
 	w.plain = map[string]*layout{}
-	for _, t := range []*schema.Table{cat.SecurityAlert, cat.SecurityIncident} {
+	for _, t := range cat.Detection() {
 		if existing, err = w.physColumns(ctx, physPrefix+t.Name); err != nil {
 			return err
 		}
