@@ -65,6 +65,9 @@ func (w *Workspace) EnforceRetention(ctx context.Context) (map[string]int64, err
 	type target struct{ logical, phys string }
 	w.mu.Lock()
 	targets := []target{{w.se.table.Name, w.se.phys}, {w.we.table.Name, w.we.phys}, {w.hb.table.Name, w.hb.phys}}
+	for _, l := range w.plain {
+		targets = append(targets, target{l.table.Name, l.phys})
+	}
 	for _, ct := range w.custom {
 		targets = append(targets, target{ct.name, ct.phys})
 	}

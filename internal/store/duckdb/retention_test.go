@@ -134,3 +134,38 @@ func checkAllColumnsSelectable(t *testing.T, w *Workspace, table *schema.Table) 
 		}
 	}
 }
+
+// TestRetentionDetectionTables: SecurityAlert, SecurityIncident and
+// Anomalies rows leave by their own retention (by _TimeReceived) like
+// every table.
+func TestRetentionDetectionTables(t *testing.T) {
+	s, clk, _ := openTestStore(t, Options{RetentionDays: map[string]int{"SecurityAlert": 30, "Anomalies": 60, "SecurityIncident": 0}})
+	w := mustWorkspace(t, s, "ws")
+	ctx := context.Background()
+	cat := schema.New()
+	add := func(id string) {
+		t.Helper()
+		for _, tab := range cat.Detection() {
+			var r schema.Row
+			r.SetTime(tab.MustCol("TimeGenerated"), clk.Now())
+			r.SetString(tab.MustCol("Description"), id)
+			if err := w.AppendRows(ctx, tab.Name, []schema.Row{r}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	t0 := clk.Now()
+	add("received 100 days ago")
+	clk.Set(t0.Add(50 * 24 * time.Hour))
+	add("received 50 days ago")
+	clk.Set(t0.Add(100 * 24 * time.Hour))
+	add("received now")
+	if err := s.EnforceRetention(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for table, want := range map[string]int64{"SecurityAlert": 1, "Anomalies": 2, "SecurityIncident": 3} {
+		if n := count(t, w, table); n != want {
+			t.Errorf("%s: %d rows after retention, want %d", table, n, want)
+		}
+	}
+}
