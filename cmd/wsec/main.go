@@ -30,6 +30,7 @@ func commands() map[string]cli.Command {
 		"anomalies": {Summary: "anomalous RDP logons (unusual IP, unusual geo, new user), explained", Run: runAnomalies},
 		"geoip":     {Summary: "build the ASN database for --geoip-asn from @ip-location-db/asn CSV files", Run: runGeoIP},
 		"workspace": {Summary: "create, list workspaces and rotate their keys", Run: runWorkspace},
+		"watchlist": {Summary: "watchlists (CSV) that queries read with _GetWatchlist: add, list, delete", Run: runWatchlist},
 		"gateway":   {Summary: "relay or proxy agents that cannot reach the workspace (store-and-forward, or CONNECT with an allow-list)", Run: runGateway},
 	}
 }

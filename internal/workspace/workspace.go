@@ -22,12 +22,14 @@ import (
 
 	"wsec/internal/api"
 	"wsec/internal/event"
+	"wsec/internal/extdata"
 	"wsec/internal/ingest"
 	"wsec/internal/kql"
 	kqlsql "wsec/internal/kql/sql"
 	"wsec/internal/protocol"
 	"wsec/internal/schema"
 	"wsec/internal/store"
+	"wsec/internal/watchlist"
 )
 
 // Store is one workspace's storage: the store backends' Workspace.
@@ -45,6 +47,11 @@ type Options struct {
 	MaxRows int64
 	// Now is the query clock for ago() and now(); nil: time.Now.
 	Now func() time.Time
+	// External is what externaldata may read; nil refuses every URI.
+	External *extdata.AllowList
+	// Watchlists holds the workspaces' watchlists (_GetWatchlist); nil:
+	// none.
+	Watchlists *watchlist.Store
 }
 
 // Service implements ingest.Appender, api.Querier and api.TableLister.
@@ -54,11 +61,14 @@ type Service struct {
 	dialect kqlsql.Dialect
 	maxRows int64
 	now     func() time.Time
+
+	external   *extdata.AllowList
+	watchlists *watchlist.Store
 }
 
 // New returns a service over the stores open returns.
 func New(open Opener, o Options) *Service {
-	s := &Service{open: open, cat: schema.New(), dialect: o.Dialect, maxRows: o.MaxRows, now: o.Now}
+	s := &Service{open: open, cat: schema.New(), dialect: o.Dialect, maxRows: o.MaxRows, now: o.Now, external: o.External, watchlists: o.Watchlists}
 	if s.dialect == nil {
 		s.dialect = kqlsql.DuckDB{}
 	}
@@ -123,12 +133,35 @@ func firstNonEmpty(a, b string) string {
 }
 
 // catalog adapts a workspace's tables to kql.Catalog.
-func (s *Service) catalog(ctx context.Context, st Store) (kql.Catalog, error) {
+func (s *Service) catalog(ctx context.Context, ws string, st Store) (kql.Catalog, error) {
 	tables, err := st.Tables(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
 	}
-	return kql.NewCatalog(s.cat, tables...), nil
+	cat := kql.NewCatalog(s.cat, tables...)
+	if s.external == nil && s.watchlists == nil {
+		return cat, nil
+	}
+	return kql.WithSources(cat, querySources{ctx: ctx, ws: ws, external: s.external, watchlists: s.watchlists}), nil
+}
+
+// querySources answers a query's externaldata and _GetWatchlist.
+type querySources struct {
+	ctx        context.Context
+	ws         string
+	external   *extdata.AllowList
+	watchlists *watchlist.Store
+}
+
+func (q querySources) ExternalData(uri string) ([]byte, error) {
+	return q.external.Fetch(q.ctx, uri)
+}
+
+func (q querySources) Watchlist(alias string) (*kql.Watchlist, error) {
+	if q.watchlists == nil {
+		return nil, fmt.Errorf("this server keeps no watchlists")
+	}
+	return q.watchlists.Get(q.ws, alias)
 }
 
 // Catalog returns the tables queries of workspace ws may name.
@@ -137,7 +170,7 @@ func (s *Service) Catalog(ctx context.Context, ws string) (kql.Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.catalog(ctx, st)
+	return s.catalog(ctx, ws, st)
 }
 
 // Compile parses, checks and compiles a KQL query for the workspace's store.
@@ -146,16 +179,16 @@ func (s *Service) Compile(ctx context.Context, ws, text string, start, end time.
 	if err != nil {
 		return "", nil, err
 	}
-	sqlText, cols, _, err := s.compile(ctx, st, text, kqlsql.Options{TimeStart: start, TimeEnd: end, Now: s.now()})
+	sqlText, cols, _, err := s.compile(ctx, ws, st, text, kqlsql.Options{TimeStart: start, TimeEnd: end, Now: s.now()})
 	return sqlText, cols, err
 }
 
-func (s *Service) compile(ctx context.Context, st Store, text string, opts kqlsql.Options) (string, []kql.ColumnInfo, *api.Render, error) {
+func (s *Service) compile(ctx context.Context, ws string, st Store, text string, opts kqlsql.Options) (string, []kql.ColumnInfo, *api.Render, error) {
 	q, err := kql.Parse(text)
 	if err != nil {
 		return "", nil, nil, queryError("SyntaxError", err)
 	}
-	cat, err := s.catalog(ctx, st)
+	cat, err := s.catalog(ctx, ws, st)
 	if err != nil {
 		return "", nil, nil, err
 	}
@@ -219,7 +252,7 @@ func (s *Service) query(ctx context.Context, ws, text string, opts kqlsql.Option
 	if err != nil {
 		return nil, err
 	}
-	sqlText, cols, render, err := s.compile(ctx, st, text, opts)
+	sqlText, cols, render, err := s.compile(ctx, ws, st, text, opts)
 	if err != nil {
 		return nil, err
 	}
