@@ -83,12 +83,15 @@ export function Chart(props: { result: Result; visual: string; props?: Record<st
       width: Math.max(el.clientWidth, 300),
       height: props.height ?? 260,
       title: props.props?.title,
-      scales: { x: { time: data.time } },
+      scales: {
+        x: data.time ? { time: true } : { time: false, range: (_u, min, max) => [min - 0.5, max + 0.5] },
+        y: bars || area ? { range: (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1] } : {},
+      },
       legend: { show: data.series.length > 1 || !bars },
       axes: [
         data.time
           ? {}
-          : { values: (_u, splits) => splits.map((s) => (Number.isInteger(s) ? (data.labels[s] ?? '').slice(0, 18) : '')), gap: 4 },
+          : { splits: () => data.x, values: (_u, splits) => splits.map((s) => (data.labels[s] ?? '').slice(0, 18)), gap: 4 },
         { size: 60 },
       ],
       series: [

@@ -50,7 +50,7 @@ export function TileView(props: { ws: string; tile: Tile; range: string; params:
     <article class={'tile' + (tile.wide ? ' wide' : '')} aria-label={tile.title} aria-busy={!state.result && !state.error}>
       <header>
         <h2>{tile.title}</h2>
-        <a href={'/logs?q=' + encodeURIComponent(text) + '&t=' + encodeURIComponent(props.range)} class="muted" title="Open this query in Logs">
+        <a href={'/logs?q=' + encodeURIComponent(text) + '&t=' + encodeURIComponent(props.range) + '&run=1'} class="muted" title="Open this query in Logs">
           Open in Logs
         </a>
         {props.actions}

@@ -119,7 +119,7 @@ export function Analytics(props: { ctx: Ctx }) {
                 <tr class="detail">
                   <td colSpan={6}>
                     <pre class="mono">{r.query}</pre>
-                    <a href={'/logs?q=' + encodeURIComponent(r.query)}>Open in Logs</a>
+                    <a href={'/logs?q=' + encodeURIComponent(r.query) + '&run=1'}>Open in Logs</a>
                   </td>
                 </tr>
               ),

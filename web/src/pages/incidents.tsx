@@ -251,7 +251,7 @@ function IncidentDetail(props: { ctx: Ctx; n: number }) {
               <li>
                 <b>{e.type}</b>{' '}
                 {e.kind ? (
-                  <a href={'/logs?q=' + encodeURIComponent(pivotQuery(e.kind, e.value ?? ''))}>{e.value}</a>
+                  <a href={'/logs?q=' + encodeURIComponent(pivotQuery(e.kind, e.value ?? '')) + '&t=&run=1'}>{e.value}</a>
                 ) : (
                   Object.entries(e.identifiers ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')
                 )}
@@ -274,7 +274,7 @@ function IncidentDetail(props: { ctx: Ctx; n: number }) {
               {inv.timeline.slice(0, 300).map((it) => (
                 <tr class={it.kind === 'alert' ? 'alert-row' : it.behind?.length ? 'behind' : ''}>
                   <td>{fmtTime(it.time)}</td>
-                  <td>{it.kind === 'alert' ? '⚠ ' + it.alert : `${it.event?.eventId} ${it.event?.activity ?? ''}`}</td>
+                  <td>{it.kind === 'alert' ? '⚠ ' + it.alert : it.event?.activity || String(it.event?.eventId ?? '')}</td>
                   <td>{it.event?.computer ?? ''}</td>
                   <td>{it.event?.account ?? ''}</td>
                   <td class="mono">{it.event?.ipAddress ?? ''} {it.event?.commandLine ?? it.event?.process ?? ''}</td>

@@ -28,6 +28,9 @@ export function Logs(props: { ctx: Ctx }) {
   const current = useRef({ text, range });
   current.current = { text, range };
   useEffect(() => {
+    if (params.get('run') === '1') run();
+  }, []);
+  useEffect(() => {
     tables(ws).then(setSchema, (e) => setError('Tables could not be listed (completion is off): ' + e.message));
   }, [ws]);
   const run = async () => {

@@ -63,12 +63,12 @@ export function Settings(props: { ctx: Ctx }) {
   const addUser = (e: Event) => {
     e.preventDefault();
     act(
-      () => call('POST', '/v1/users', { user: nu.name, name: nu.name, password: nu.password, workspace: ws, role: nu.role, roles: { [ws]: nu.role } }),
+      () => call('POST', '/v1/users', { name: nu.name, password: nu.password, roles: { [ws]: nu.role } }),
       () => `User ${nu.name} created with role ${nu.role}`,
     ).then(() => setNu({ name: '', password: '', role: 'reader' }));
   };
   const setRole = (name: string, role: string) =>
-    act(() => call('PUT', `/v1/users/${encodeURIComponent(name)}/roles`, { workspace: ws, role, roles: { [ws]: role } }), () => `${name} is now ${role}`);
+    act(() => call('PUT', `/v1/users/${encodeURIComponent(name)}/roles`, { [ws]: role }), () => `${name} is now ${role}`);
   const addToken = (e: Event) => {
     e.preventDefault();
     act(
@@ -85,9 +85,9 @@ export function Settings(props: { ctx: Ctx }) {
       </p>
       <h2>Users and roles</h2>
       <Rows
-        rows={users}
+        rows={users.map((u) => ({ name: u.name, role: u.roles?.[ws] ?? '—', created: u.created }))}
         actions={(u) => {
-          const name = first(u, 'name', 'user');
+          const name = u.name;
           return (
             <>
               <label class="field">
@@ -123,7 +123,7 @@ export function Settings(props: { ctx: Ctx }) {
       </form>
       <h2>API tokens</h2>
       <Rows
-        rows={tokens}
+        rows={tokens.filter((t) => !t.workspace || t.workspace === ws)}
         actions={(t) => (
           <button type="button" class="danger" aria-label={'Revoke token ' + first(t, 'name', 'id')}
             onClick={() => act(() => call('DELETE', '/v1/tokens/' + encodeURIComponent(first(t, 'id', 'name'))), () => 'Token revoked')}>
