@@ -22,6 +22,7 @@ import (
 	"wsec/internal/client"
 	"wsec/internal/event"
 	"wsec/internal/logfile"
+	"wsec/internal/rdpanomaly/rdpsim"
 	"wsec/internal/server"
 	"wsec/internal/source/synthetic"
 )
@@ -129,6 +130,9 @@ func loadDemo(ctx context.Context, c *client.Client, data string, synth int, std
 		g.Event(uint64(n), evs[n])
 	}
 	if err := imp.add(evs); err != nil {
+		return err
+	}
+	if err := imp.add(rdpsim.DemoEvents(time.Now())); err != nil { // RDP history and an anomalous logon
 		return err
 	}
 	if err := imp.flush(); err != nil {

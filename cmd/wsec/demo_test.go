@@ -153,6 +153,14 @@ func demoIncidents(t *testing.T, url string, ws auth.Workspace) {
 		t.Errorf("reopen: %s", out)
 	}
 	demoInvestigation(t, cmd)
+	// The built-in RDP rule scored the day: nina's logon from a new
+	// address after a burst of failures is an anomaly with an incident.
+	if out := cmd("query", `Anomalies | where UserName == "CONTOSO\\nina" | project SourceIpAddress, Description`); !strings.Contains(out, "45.83.64.12") || !strings.Contains(out, "FailedLogonBurst") {
+		t.Errorf("no RDP anomaly in the demo:\n%s", out)
+	}
+	if out := cmd("incidents", "list"); !strings.Contains(out, `Anomalous RDP logon of CONTOSO\nina from 45.83.64.12`) {
+		t.Errorf("no incident from the RDP anomaly:\n%s", out)
+	}
 }
 
 // demoInvestigation investigates incident 1 and pivots on its entities:
