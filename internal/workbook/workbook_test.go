@@ -35,7 +35,7 @@ func TestOverviewTilesCheck(t *testing.T) {
 		t.Fatalf("overview: %+v (check %v)", wb, check(wb))
 	}
 	sc := schema.New()
-	cat := kql.NewCatalog(sc, sc.SecurityAlert, sc.SecurityIncident) // the store lists these two as well
+	cat := kql.NewCatalog(sc, sc.SecurityAlert, sc.SecurityIncident, sc.Anomalies) // the store lists these as well
 	for _, tile := range wb.Tiles {
 		text := strings.NewReplacer("{Computer}", `""`, "{Account}", `""`, "{TimeRange}", `""`).Replace(tile.Query)
 		q, err := kql.Parse(text)

@@ -146,20 +146,31 @@ interface Anomaly {
   UserName: string;
   SourceIpAddress: string;
   DestinationDevice: string;
-  AnomalyReasons: string[];
+  AnomalyReasons: string[] | string;
+}
+
+function reasons(r: string[] | string | undefined): string {
+  if (typeof r === 'string') {
+    try {
+      r = JSON.parse(r) as string[];
+    } catch {
+      return r as string;
+    }
+  }
+  return (r ?? []).join('; ');
 }
 
 function Anomalies(props: { ws: string }) {
   const [rows, setRows] = useState<Anomaly[] | null>(null);
   const [error, setError] = useState('');
   useEffect(() => {
-    call('GET', wsPath(props.ws, '/anomalies/rdp')).then((r) => setRows(r.anomalies ?? []), (e) => setError(e.message));
+    call('GET', wsPath(props.ws, '/anomalies')).then((r) => setRows(r.anomalies ?? []), (e) => setError(e.message));
   }, [props.ws]);
   return (
     <>
-      <h2>Anomalies (RDP logons, last 24 hours)</h2>
+      <h2>Anomalies (last 24 hours)</h2>
       {error && <p class="error">{error}</p>}
-      {rows && rows.length === 0 && <p class="muted">No anomalous RDP logon.</p>}
+      {rows && rows.length === 0 && <p class="muted">No anomaly stored in the last 24 hours (the rule 'Anomalous RDP Login Detection' stores them).</p>}
       {rows && rows.length > 0 && (
         <table class="grid">
           <thead>
@@ -180,7 +191,7 @@ function Anomalies(props: { ws: string }) {
                 <td>{a.UserName}</td>
                 <td>{a.SourceIpAddress}</td>
                 <td>{a.DestinationDevice}</td>
-                <td>{(a.AnomalyReasons ?? []).join('; ') || a.Description}</td>
+                <td>{reasons(a.AnomalyReasons) || a.Description}</td>
               </tr>
             ))}
           </tbody>
