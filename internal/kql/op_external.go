@@ -63,15 +63,7 @@ func (*ExternalDataOp) exprNode()      {}
 func (p *parser) parseExternalData(pos Pos) Expr {
 	o := &ExternalDataOp{OpPos: pos}
 	o.Cols, _ = p.parseSchema("after 'externaldata'")
-	p.expect(tLBrack, "to open the externaldata URIs")
-	for p.tok().Kind != tRBrack && p.tok().Kind != tEOF {
-		before := p.i
-		o.URIs = append(o.URIs, p.parseExpr(false))
-		if p.bad || p.i == before || !p.got(tComma) {
-			break
-		}
-	}
-	p.expect(tRBrack, "to close the externaldata URIs")
+	o.URIs = p.parseBracketed("the externaldata URIs")
 	if p.gotWord("with") {
 		p.expect(tLParen, "after 'with'")
 		o.Props = p.parseNamedList("in externaldata properties", false)
@@ -110,16 +102,8 @@ func (c *checker) sources(pos Pos, what string) Sources {
 // checkExternalData reads the URIs through the catalog's Sources and
 // turns their records into a table of constants.
 func (c *checker) checkExternalData(o *ExternalDataOp, e *env) Rel {
-	v := &Values{}
-	for _, cd := range o.Cols {
-		t, ok := ParseType(cd.Type)
-		if !ok {
-			return nil
-		}
-		v.Cols = append(v.Cols, Column{Name: cd.Name.Name, Type: t})
-	}
-	if len(v.Cols) == 0 {
-		c.errorf(o.Pos(), "externaldata needs at least one column")
+	v := c.declaredValues(o.Pos(), "externaldata", o.Cols)
+	if v == nil {
 		return nil
 	}
 	format, ignoreFirst := "csv", false

@@ -45,16 +45,23 @@ func (*PrintOp) exprNode()          {}
 func (p *parser) parseDatatable(pos Pos) Expr {
 	o := &DatatableOp{OpPos: pos}
 	o.Cols, _ = p.parseSchema("after 'datatable'")
-	p.expect(tLBrack, "to open the datatable values")
+	o.Values = p.parseBracketed("the datatable values")
+	return o
+}
+
+// parseBracketed parses [expr, ...] (datatable values, externaldata URIs).
+func (p *parser) parseBracketed(what string) []Expr {
+	var xs []Expr
+	p.expect(tLBrack, "to open "+what)
 	for p.tok().Kind != tRBrack && p.tok().Kind != tEOF {
 		before := p.i
-		o.Values = append(o.Values, p.parseExpr(false))
+		xs = append(xs, p.parseExpr(false))
 		if p.bad || p.i == before || !p.got(tComma) {
 			break
 		}
 	}
-	p.expect(tRBrack, "to close the datatable values")
-	return o
+	p.expect(tRBrack, "to close "+what)
+	return xs
 }
 
 func (p *parser) parseRange(pos Pos) Expr {
@@ -97,16 +104,8 @@ func (o *PrintOp) format(pr *printer) {
 }
 
 func (c *checker) checkDatatable(o *DatatableOp, e *env) Rel {
-	v := &Values{}
-	for _, cd := range o.Cols {
-		t, ok := ParseType(cd.Type)
-		if !ok {
-			return nil
-		}
-		v.Cols = append(v.Cols, Column{Name: cd.Name.Name, Type: t})
-	}
-	if len(v.Cols) == 0 {
-		c.errorf(o.Pos(), "datatable needs at least one column")
+	v := c.declaredValues(o.Pos(), "datatable", o.Cols)
+	if v == nil {
 		return nil
 	}
 	if len(o.Values)%len(v.Cols) != 0 {
@@ -274,5 +273,23 @@ func (c *checker) checkPrint(o *PrintOp, e *env) Rel {
 		row = append(row, s)
 	}
 	v.Rows = [][]Scalar{row}
+	return v
+}
+
+// declaredValues starts the Values of a schema written in the query
+// (datatable, externaldata); nil when it has no valid column.
+func (c *checker) declaredValues(pos Pos, what string, decls []*ColumnDecl) *Values {
+	v := &Values{}
+	for _, cd := range decls {
+		t, ok := ParseType(cd.Type)
+		if !ok {
+			return nil
+		}
+		v.Cols = append(v.Cols, Column{Name: cd.Name.Name, Type: t})
+	}
+	if len(v.Cols) == 0 {
+		c.errorf(pos, "%s needs at least one column", what)
+		return nil
+	}
 	return v
 }
