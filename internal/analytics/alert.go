@@ -298,18 +298,8 @@ var operatorNames = map[rule.Operator]string{
 // was made.
 func (a *Alert) row(t *schema.Table, processed time.Time, row *schema.Row) {
 	row.Reset()
-	str := func(col, v string) {
-		if v != "" {
-			row.SetString(t.MustCol(col), v)
-		}
-	}
-	js := func(col string, v any) {
-		b, err := json.Marshal(v)
-		if err != nil {
-			panic("BUG: analytics: marshal " + col + ": " + err.Error())
-		}
-		row.SetString(t.MustCol(col), string(b))
-	}
+	f := schema.Filler{T: t, R: row}
+	str, js := f.String, f.JSON
 	ruleIDs, _ := json.Marshal([]string{a.RuleID})
 	ext := map[string]string{
 		"Query":                              a.Query,

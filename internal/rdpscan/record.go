@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -95,18 +94,8 @@ func anomalyID(r *Row) string {
 // schemaRow fills row with r's Anomalies row.
 func (r *Row) schemaRow(t *schema.Table, ws, id string, row *schema.Row) {
 	row.Reset()
-	str := func(col, v string) {
-		if v != "" {
-			row.SetString(t.MustCol(col), v)
-		}
-	}
-	js := func(col string, v any) {
-		b, err := json.Marshal(v)
-		if err != nil {
-			panic("BUG: rdpscan: marshal " + col + ": " + err.Error())
-		}
-		row.SetString(t.MustCol(col), string(b))
-	}
+	f := schema.Filler{T: t, R: row}
+	str, js := f.String, f.JSON
 	row.SetTime(t.MustCol("TimeGenerated"), r.StartTime)
 	str("Id", id)
 	str("WorkspaceId", ws)

@@ -26,23 +26,8 @@ type additionalData struct {
 // Row fills r with in's current version as a row of t (SecurityIncident).
 func Row(t *schema.Table, in *Incident, r *schema.Row) {
 	r.Reset()
-	str := func(col, v string) {
-		if v != "" {
-			r.SetString(t.MustCol(col), v)
-		}
-	}
-	tm := func(col string, v time.Time) {
-		if !v.IsZero() {
-			r.SetTime(t.MustCol(col), v)
-		}
-	}
-	js := func(col string, v any) {
-		b, err := json.Marshal(v)
-		if err != nil {
-			panic("BUG: incident: marshal " + col + ": " + err.Error())
-		}
-		r.SetString(t.MustCol(col), string(b))
-	}
+	f := schema.Filler{T: t, R: r}
+	str, tm, js := f.String, f.Time, f.JSON
 	tm("TimeGenerated", in.Version)
 	str("IncidentName", in.Name)
 	str("Title", in.Title)
