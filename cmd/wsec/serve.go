@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"wsec/internal/access"
 	"wsec/internal/analytics"
 	"wsec/internal/analytics/investigate"
 	"wsec/internal/analytics/notify"
@@ -123,6 +124,16 @@ func validateRule(r dcr.Rule) error {
 	return err
 }
 
+// openGate opens the users, tokens and audit log of the data directory
+// and the gate that checks every request against them.
+func openGate(data string, keys *auth.Registry, reg prometheus.Registerer, log *slog.Logger) (*access.Gate, error) {
+	users, err := access.Open(data, access.Options{Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	return access.NewGate(access.GateOptions{Store: users, Audit: access.OpenAudit(data), Workspaces: keys.List, Registerer: reg, Logger: log})
+}
+
 // serveLockFile in the data directory is held by the serving process: the
 // store allows one process, and a second server would start and then fail
 // every request.
@@ -167,7 +178,11 @@ func serve(ctx context.Context, o serveOptions) error {
 	svc := workspace.New(func(id string) (workspace.Store, error) { return st.Workspace(id) }, workspace.Options{
 		Dialect: st.Dialect(), External: o.external, Watchlists: watchlist.Open(o.data),
 	})
-	verifier := auth.NewVerifier(keys, nil)
+	gate, err := openGate(o.data, keys, reg, log)
+	if err != nil {
+		return err
+	}
+	verifier := gate.Verifier(auth.NewVerifier(keys, nil))
 	ingestion := analytics.NewIngestion(nil) // the store's clock
 	ih, err := ingest.New(ingest.Options{Appender: ingestion.Track(svc), Verifier: verifier, Registerer: reg, RequireSignedBody: o.requireSignedBody})
 	if err != nil {
@@ -228,11 +243,11 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	srv, err := server.New(server.Options{
 		Addr: o.listen, CertFile: o.certFile, KeyFile: o.keyFile,
-		Logger: log, Registerer: reg, Gatherer: reg,
+		Logger: log, Registerer: reg, Gatherer: reg, Wrap: gate.Wrap,
 		Health: server.AllHealthy(server.DirHealth(o.data, server.HealthMinFreeBytes, o.freeSpace), queryHealth),
 	}, ih, ah, dcr.Routes{Store: rules, Verifier: verifier}, rdp,
 		analytics.Routes{Engine: engine, Verifier: verifier, Investigator: &investigate.Investigator{Querier: svc}},
-		workbook.Routes{Store: workbooks, Verifier: verifier}, page)
+		workbook.Routes{Store: workbooks, Verifier: verifier}, page, gate)
 	if err != nil {
 		return err
 	}

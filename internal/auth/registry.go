@@ -314,7 +314,7 @@ func (r *Registry) RotateKey(id string, which KeyKind) (Workspace, error) {
 func (r *Registry) change(fn func(map[string]Workspace) error) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	unlock, err := lockFile(filepath.Join(r.dir, lockFileName))
+	unlock, err := atomicfile.Lock(filepath.Join(r.dir, lockFileName))
 	if err != nil {
 		return err
 	}

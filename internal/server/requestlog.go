@@ -66,6 +66,23 @@ func (w *statusWriter) Flush() {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// ResponseStatus is the status a handler has answered on w so far (0: none
+// yet, or w was not served through the server's request log). Middleware
+// inside the server uses it to act on the outcome, as the access gate's
+// audit log does.
+func ResponseStatus(w http.ResponseWriter) int {
+	for {
+		switch x := w.(type) {
+		case *statusWriter:
+			return x.status
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = x.Unwrap()
+		default:
+			return 0
+		}
+	}
+}
+
 // requestLog is the middleware state: logger, limiter, metrics.
 type requestLog struct {
 	log     *slog.Logger

@@ -52,6 +52,10 @@ type Options struct {
 	// the request's host, not a path), logged like any request; nil: they
 	// get the 404 of an unknown endpoint.
 	Connect http.Handler
+	// Wrap, when set, puts a handler between the request log and the
+	// routes (the access gate: authentication and roles). It gets the mux
+	// so it can find a request's route before serving it. nil: none.
+	Wrap func(mux *http.ServeMux) http.Handler
 }
 
 // Server is wsec's HTTP server.
@@ -113,14 +117,18 @@ func New(opts Options, routes ...Routes) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	var routed http.Handler = mux
+	var guarded http.Handler = mux
+	if opts.Wrap != nil {
+		guarded = opts.Wrap(mux)
+	}
+	routed := guarded
 	if opts.Connect != nil {
 		routed = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodConnect {
 				opts.Connect.ServeHTTP(w, r)
 				return
 			}
-			mux.ServeHTTP(w, r)
+			guarded.ServeHTTP(w, r)
 		})
 	}
 	handler := rl.wrap(routed)

@@ -1,6 +1,6 @@
 //go:build unix
 
-package auth
+package atomicfile
 
 import (
 	"fmt"
@@ -8,10 +8,10 @@ import (
 	"syscall"
 )
 
-// lockFile takes an exclusive advisory lock on path (created if missing),
-// serialising registry changes between processes (server and CLI). The
-// returned func releases it.
-func lockFile(path string) (func(), error) {
+// Lock takes an exclusive advisory lock on path (created if missing),
+// waiting for it: it serialises read-modify-write changes of a state file
+// between processes (server and CLI). The returned func releases it.
+func Lock(path string) (func(), error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open lock file %s: %w", path, err)
