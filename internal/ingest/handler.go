@@ -118,11 +118,7 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, endpoint string
 		w.Header().Set("Retry-After", "1")
 	}
 	if ref.bodyUnread {
-		// Neither wait for the body before answering nor drain it after
-		// (net/http does both, up to 256 KiB, to keep the connection): a
-		// client that drips it would hold the connection for ReadTimeout.
-		w.Header().Set("Connection", "close")
-		_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+		server.SkipBody(w)
 	}
 	server.WriteError(w, ref.status, ref.code, ref.msg)
 }
