@@ -119,42 +119,18 @@ func (h *Handler) answerError(w http.ResponseWriter, r *http.Request, endpoint s
 	server.WriteJSON(w, e.status, server.ErrorBody{Error: server.ErrorDetail{Code: e.code, Message: e.msg, InnerError: e.inner}})
 }
 
-// authenticate checks the signature (before the body is read when its
-// length is known) and that the signing workspace is the one in the path;
-// it returns the workspace and the body.
+// authenticate checks the signature and that the signing workspace is the
+// one in the path before it reads the body (server.VerifyBeforeBody), then
+// checks the body against its signed digest; it returns the workspace and
+// the body. A refusal before the body is answered without reading it.
 func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (string, []byte, *apiError) {
-	if r.ContentLength > h.limits.MaxBodyBytes {
-		return "", nil, tooLarge(h.limits.MaxBodyBytes)
+	id, e := h.authenticateHeaders(r)
+	if e != nil {
+		server.SkipBody(w)
+		return "", nil, e
 	}
 	var body []byte
-	n := r.ContentLength
-	if n < 0 {
-		var e *apiError
-		if body, e = h.readBody(w, r); e != nil {
-			return "", nil, e
-		}
-		n = int64(len(body))
-	}
-	signer, err := h.verify.Verify(r, n, r.URL.Path)
-	if err != nil {
-		var ae *auth.Error
-		if errors.As(err, &ae) {
-			return "", nil, newErr(http.StatusForbidden, "InvalidAuthorization", string(ae.Reason), "%s", ae.Message)
-		}
-		return "", nil, newErr(http.StatusForbidden, "InvalidAuthorization", "auth_error", "the request could not be authorised: %v", err)
-	}
-	raw := r.PathValue("id")
-	id, ok := auth.CanonicalID(raw)
-	if !ok {
-		return "", nil, newErr(http.StatusNotFound, "PathNotFoundError", "invalid_workspace_id",
-			"the workspace ID %q in the path is not a GUID", clip(raw))
-	}
-	if id != signer {
-		return "", nil, newErr(http.StatusForbidden, "InvalidAuthorization", string(auth.ReasonWrongWorkspace),
-			"the request is signed for workspace %s but addresses workspace %s; a workspace's key only gives access to that workspace", signer, id)
-	}
-	if body == nil && r.ContentLength != 0 {
-		var e *apiError
+	if r.ContentLength != 0 {
 		if body, e = h.readBody(w, r); e != nil {
 			return "", nil, e
 		}
@@ -163,6 +139,34 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (string, 
 		return "", nil, newErr(http.StatusForbidden, "InvalidAuthorization", string(auth.ReasonBodyMismatch), "%v", err)
 	}
 	return id, body, nil
+}
+
+func (h *Handler) authenticateHeaders(r *http.Request) (string, *apiError) {
+	if r.ContentLength > h.limits.MaxBodyBytes {
+		return "", tooLarge(h.limits.MaxBodyBytes)
+	}
+	signer, err := server.VerifyBeforeBody(h.verify, r, r.URL.Path)
+	if err != nil {
+		var ae *auth.Error
+		switch {
+		case errors.Is(err, server.ErrLengthRequired):
+			return "", newErr(http.StatusLengthRequired, "InvalidHeader", "length_required", "%v", err)
+		case errors.As(err, &ae):
+			return "", newErr(http.StatusForbidden, "InvalidAuthorization", string(ae.Reason), "%s", ae.Message)
+		}
+		return "", newErr(http.StatusForbidden, "InvalidAuthorization", "auth_error", "the request could not be authorised: %v", err)
+	}
+	raw := r.PathValue("id")
+	id, ok := auth.CanonicalID(raw)
+	if !ok {
+		return "", newErr(http.StatusNotFound, "PathNotFoundError", "invalid_workspace_id",
+			"the workspace ID %q in the path is not a GUID", clip(raw))
+	}
+	if id != signer {
+		return "", newErr(http.StatusForbidden, "InvalidAuthorization", string(auth.ReasonWrongWorkspace),
+			"the request is signed for workspace %s but addresses workspace %s; a workspace's key only gives access to that workspace", signer, id)
+	}
+	return id, nil
 }
 
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {

@@ -1,17 +1,14 @@
 package server
 
 import (
-	"bufio"
 	"bytes"
-	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
 	"wsec/internal/auth"
+	"wsec/internal/server/servertest"
 )
 
 // TestAuthorizeWorkspaceBeforeBody (issue 9 item 4, the DCR and analytics
@@ -69,7 +66,7 @@ func TestAuthorizeWorkspaceBeforeBody(t *testing.T) {
 			if tc.want == http.StatusOK {
 				body = payload
 			}
-			st, b := sendPartly(t, ts.Listener.Addr().String(), r, body, tc.want == http.StatusOK)
+			st, b := servertest.SendPartly(t, ts.Listener.Addr().String(), r, body, tc.want == http.StatusOK)
 			if st != tc.want {
 				t.Fatalf("%d %s, want %d", st, b, tc.want)
 			}
@@ -78,45 +75,4 @@ func TestAuthorizeWorkspaceBeforeBody(t *testing.T) {
 			}
 		})
 	}
-}
-
-// sendPartly writes r's head (with r's Content-Length, or chunked when it
-// is -1) and body over a connection of its own, ending a chunked body
-// when complete, and reads the answer; it fails the test when none comes
-// within 10 s.
-func sendPartly(t *testing.T, addr string, r *http.Request, body []byte, complete bool) (int, []byte) {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	var head bytes.Buffer
-	fmt.Fprintf(&head, "POST %s HTTP/1.1\r\nHost: %s\r\n", r.URL.RequestURI(), addr)
-	if r.ContentLength >= 0 {
-		fmt.Fprintf(&head, "Content-Length: %d\r\n", r.ContentLength)
-	} else {
-		head.WriteString("Transfer-Encoding: chunked\r\n")
-	}
-	r.Header.Write(&head)
-	head.WriteString("\r\n")
-	if r.ContentLength >= 0 {
-		head.Write(body)
-	} else {
-		fmt.Fprintf(&head, "%x\r\n%s\r\n", len(body), body)
-		if complete {
-			head.WriteString("0\r\n\r\n")
-		}
-	}
-	if _, err := c.Write(head.Bytes()); err != nil {
-		t.Fatal(err)
-	}
-	c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatalf("no answer while the body was unfinished: %v", err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
 }
