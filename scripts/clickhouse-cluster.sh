@@ -116,7 +116,7 @@ for i in $(seq 0 $((shards - 1))); do
 	done
 	if [ -z "$ok" ]; then
 		echo "clickhouse server $i did not answer on $url within 30 s; its log:" >&2
-		tail -20 "$dir/s$i/log/stdout.log" "$dir/s$i/log/error.log" >&2 || true
+		tail -n 20 "$dir/s$i/log/stdout.log" "$dir/s$i/log/error.log" >&2 || true
 		stop
 		exit 1
 	fi

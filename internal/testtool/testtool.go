@@ -23,6 +23,8 @@ var (
 	Curl       = Tool{"curl", "curl"}
 	Evtxexport = Tool{"evtxexport", "libevtx-utils"}
 	EvtxDump   = Tool{"evtx_dump.py", "python3-evtx"}
+	// HAProxy balances two serve nodes in the ClickHouse fault test.
+	HAProxy = Tool{"haproxy", "haproxy"}
 	// ClickHouseServer runs the ClickHouse store's tests
 	// (scripts/clickhouse-cluster.sh starts a two-shard cluster of it).
 	ClickHouseServer = Tool{"clickhouse-server", "clickhouse-server"}

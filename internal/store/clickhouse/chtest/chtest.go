@@ -1,0 +1,165 @@
+// Package chtest gives tests a ClickHouse cluster: the one
+// WSEC_CLICKHOUSE_URL names, or two shards this test binary starts on
+// loopback with scripts/clickhouse-cluster.sh (own configs, ports and data
+// under a temporary directory). Without clickhouse-server the test skips,
+// or fails under CI (testtool).
+package chtest
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"wsec/internal/testtool"
+)
+
+// Cluster is a running test cluster.
+type Cluster struct {
+	// URL is the --store value: clickhouse://HOST:PORT/wsectest?shards=...
+	URL string
+	// Dir holds the servers' configs and data; empty for an external one.
+	Dir    string
+	script string
+	base   int
+}
+
+var (
+	once    sync.Once
+	started *Cluster
+	err     error
+)
+
+// Start returns the shared cluster, starting it on first use. Call Stop
+// from TestMain when the tests end.
+func Start(t testing.TB) *Cluster {
+	t.Helper()
+	if u := os.Getenv("WSEC_CLICKHOUSE_URL"); u != "" {
+		return &Cluster{URL: u}
+	}
+	testtool.Need(t, testtool.ClickHouseServer, testtool.Curl, testtool.Bash)
+	once.Do(func() {
+		c := &Cluster{}
+		if c.Dir, err = os.MkdirTemp("", "wsec-clickhouse-"); err != nil {
+			return
+		}
+		if c.base, err = freePortBlock(); err != nil {
+			return
+		}
+		if c.script, err = scriptPath(); err != nil {
+			return
+		}
+		started = c
+		if err = c.Restart(); err != nil {
+			return
+		}
+		c.URL = fmt.Sprintf("clickhouse://127.0.0.1:%d/wsectest?shards=127.0.0.1:%d", c.base, c.base+10)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return started
+}
+
+// Restart starts every server of the cluster that is not running.
+func (c *Cluster) Restart() error {
+	out, err := exec.Command("bash", c.script, "start", c.Dir, "2", strconv.Itoa(c.base)).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("start clickhouse cluster: %v\n%s", err, out)
+	}
+	return nil
+}
+
+// Kill9 kills shard i's server (0-based) with SIGKILL.
+func (c *Cluster) Kill9(i int) error {
+	b, err := os.ReadFile(filepath.Join(c.Dir, fmt.Sprintf("s%d", i), "pid"))
+	if err != nil {
+		return err
+	}
+	pid, err := strconv.Atoi(string(trimNL(b)))
+	if err != nil {
+		return err
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		return err
+	}
+	// Not our child (the script started it): wait until it is gone, so a
+	// restart does not find it alive.
+	for range 200 {
+		if syscall.Kill(pid, 0) != nil {
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("clickhouse server %d still alive 10 s after SIGKILL", pid)
+}
+
+func trimNL(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// Stop stops the cluster Start started, if any, and removes its data.
+func Stop() {
+	if started == nil || started.script == "" {
+		return
+	}
+	exec.Command("bash", started.script, "stop", started.Dir).Run()
+	os.RemoveAll(started.Dir)
+}
+
+// scriptPath finds scripts/clickhouse-cluster.sh above the working
+// directory.
+func scriptPath() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		p := filepath.Join(dir, "scripts", "clickhouse-cluster.sh")
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("scripts/clickhouse-cluster.sh not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// freePortBlock finds a base port with base..base+12 free on loopback.
+func freePortBlock() (int, error) {
+	for range 50 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		base := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if base > 65000 {
+			continue
+		}
+		free := true
+		for _, off := range []int{0, 1, 2, 10, 11, 12} {
+			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", base+off))
+			if err != nil {
+				free = false
+				break
+			}
+			l.Close()
+		}
+		if free {
+			return base, nil
+		}
+	}
+	return 0, fmt.Errorf("no free block of ports on 127.0.0.1")
+}
