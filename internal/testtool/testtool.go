@@ -23,8 +23,6 @@ var (
 	Curl       = Tool{"curl", "curl"}
 	Evtxexport = Tool{"evtxexport", "libevtx-utils"}
 	EvtxDump   = Tool{"evtx_dump.py", "python3-evtx"}
-	// HAProxy balances two serve nodes in the ClickHouse fault test.
-	HAProxy = Tool{"haproxy", "haproxy"}
 	// ClickHouseServer runs the ClickHouse store's tests
 	// (scripts/clickhouse-cluster.sh starts a two-shard cluster of it).
 	ClickHouseServer = Tool{"clickhouse-server", "clickhouse-server"}
@@ -34,7 +32,8 @@ var (
 	Base64 = Tool{"base64", "coreutils"}
 	Sed    = Tool{"sed", "sed"}
 	// The network-namespace tests (internal/netns): ip and tc build the
-	// network, nft drops packets, haproxy balances across gateways.
+	// network, nft drops packets, haproxy balances across gateways (and
+	// across two serve nodes in the ClickHouse fault test).
 	IP      = Tool{"ip", "iproute2"}
 	TC      = Tool{"tc", "iproute2"}
 	HAProxy = Tool{"haproxy", "haproxy"}
