@@ -457,15 +457,3 @@ func (c *Config) spoolMaxBytes(d DestinationConfig) int64 {
 	}
 	return c.SpoolMaxBytes
 }
-
-// key returns the destination's key, reading KeyFile when set.
-func (d DestinationConfig) key() (string, error) {
-	if d.KeyFile == "" {
-		return d.Key, nil
-	}
-	b, err := os.ReadFile(d.KeyFile)
-	if err != nil {
-		return "", fmt.Errorf("read key file of destination %s: %w", d.Name, err)
-	}
-	return strings.TrimSpace(string(b)), nil
-}

@@ -37,9 +37,13 @@ type destination struct {
 // openDestination opens the spool (repairing it when damaged), the rules
 // and the shipper of one destination.
 func openDestination(c *Config, d DestinationConfig, id string, reg prometheus.Registerer, log *slog.Logger, now func() time.Time) (_ *destination, err error) {
-	key, err := d.key()
-	if err != nil {
-		return nil, err
+	key, currentKey := d.Key, func() string { return d.Key }
+	if d.KeyFile != "" {
+		kf, err := openKeyFile(d.KeyFile, log.With("destination", d.Name))
+		if err != nil {
+			return nil, fmt.Errorf("destination %s: %w", d.Name, err)
+		}
+		key, currentKey = kf.key, kf.current
 	}
 	dir := destDir(c.DataDir, d.Name)
 	dreg := prometheus.WrapRegistererWith(prometheus.Labels{"destination": d.Name}, reg)
@@ -74,7 +78,7 @@ func openDestination(c *Config, d DestinationConfig, id string, reg prometheus.R
 		return nil, err
 	}
 	sh, err = ship.New(q, ship.Options{
-		Name: d.Name, URL: d.sendURL(), WorkspaceID: d.Workspace, Key: key, SenderID: id,
+		Name: d.Name, URL: d.sendURL(), WorkspaceID: d.Workspace, Key: key, CurrentKey: currentKey, SenderID: id,
 		Filter: r.Keep, CAFile: d.CAFile, ProxyURL: d.Proxy,
 		FlushInterval: time.Duration(c.FlushInterval),
 		Logger:        log, Registerer: dreg, Now: now,
@@ -86,7 +90,7 @@ func openDestination(c *Config, d DestinationConfig, id string, reg prometheus.R
 	if err != nil {
 		return nil, err
 	}
-	cl, err := client.New(d.sendURL(), d.Workspace, key, client.Options{HTTP: hc})
+	cl, err := client.New(d.sendURL(), d.Workspace, key, client.Options{HTTP: hc, CurrentKey: currentKey})
 	if err != nil {
 		return nil, fmt.Errorf("destination %s: %w", d.Name, err)
 	}

@@ -31,6 +31,7 @@ import (
 type fakeWorkspace struct {
 	t     testing.TB
 	ws    auth.Workspace
+	reg   *auth.Registry
 	v     *auth.Verifier
 	rules *dcr.Store
 	mux   *http.ServeMux
@@ -76,7 +77,7 @@ func newFakeWorkspace(t testing.TB) *fakeWorkspace {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &fakeWorkspace{t: t, ws: ws, v: auth.NewVerifier(reg, time.Now), rules: rules,
+	w := &fakeWorkspace{t: t, ws: ws, reg: reg, v: auth.NewVerifier(reg, time.Now), rules: rules,
 		batches: map[string][]byte{}, stored: map[event.Key]int{}, ids: map[string]map[uint64]int{}, byEventID: map[uint16]int{},
 		changed: make(chan struct{})}
 	w.mux = http.NewServeMux()

@@ -38,6 +38,9 @@ type Options struct {
 	// SourceSystem fills the SourceSystem column of sent events; "" lets the
 	// workspace choose.
 	SourceSystem string
+	// CurrentKey, when set, gives the key for each request instead of the
+	// one passed to New (a key file rotated while running).
+	CurrentKey func() string
 }
 
 // Client is safe for concurrent use.
@@ -45,6 +48,7 @@ type Client struct {
 	base      *url.URL
 	workspace string
 	key       string
+	keyFunc   func() string
 	hc        *http.Client
 	source    string
 	enc       *zstd.Encoder
@@ -71,7 +75,7 @@ func New(baseURL, workspace, key string, o Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create zstd encoder: %w", err)
 	}
-	return &Client{base: u, workspace: id, key: key, hc: hc, source: o.SourceSystem, enc: enc}, nil
+	return &Client{base: u, workspace: id, key: key, keyFunc: o.CurrentKey, hc: hc, source: o.SourceSystem, enc: enc}, nil
 }
 
 // Workspace returns the workspace ID the client addresses.
@@ -206,7 +210,11 @@ func (c *Client) roundTrip(req *http.Request) (*http.Response, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := auth.SignContent(req, body, c.workspace, c.key, time.Now()); err != nil {
+	key := c.key
+	if c.keyFunc != nil {
+		key = c.keyFunc()
+	}
+	if err := auth.SignContent(req, body, c.workspace, key, time.Now()); err != nil {
 		return nil, nil, err
 	}
 	resp, err := c.hc.Do(req)

@@ -134,7 +134,11 @@ func (c *client) post(ctx context.Context, seq, last uint64, count int, body []b
 	// Signed last, with the current time: every retry gets a fresh date
 	// and nonce. The signature covers the body's digest and the X-Wsec-*
 	// headers, so a captured batch can be neither replayed nor changed.
-	if err := auth.SignContent(req, body, c.o.WorkspaceID, c.o.Key, c.o.Now()); err != nil {
+	key := c.o.Key
+	if c.o.CurrentKey != nil {
+		key = c.o.CurrentKey()
+	}
+	if err := auth.SignContent(req, body, c.o.WorkspaceID, key, c.o.Now()); err != nil {
 		return response{}, err
 	}
 	resp, err := c.http.Do(req)

@@ -40,6 +40,9 @@ type Options struct {
 	// (base64), used to sign requests (SharedKey, internal/auth).
 	WorkspaceID string
 	Key         string
+	// CurrentKey, when set, gives the key for each request instead of Key
+	// (a key file rotated while running); Key is still the first one.
+	CurrentKey func() string
 
 	// SenderID is the agent's stable identity (X-Wsec-Sender): 1 to
 	// MaxSenderBytes letters, digits and . _ - : @ { }. With the batch
