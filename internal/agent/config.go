@@ -301,6 +301,11 @@ func (c *Config) check() error {
 					add("%s: channel name %q: want 1 to 255 characters", at, ch)
 				}
 			}
+			if s.Query != "" {
+				if err := checkEventLogQuery(s); err != nil {
+					add("%s: %v", at, err)
+				}
+			}
 		case KindEVTX:
 			if s.Path == "" || s.Path == "-" {
 				add("%s: evtx needs a path to a file or folder", at)

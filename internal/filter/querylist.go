@@ -3,6 +3,7 @@ package filter
 import (
 	"encoding/xml"
 	"fmt"
+	"slices"
 	"strings"
 
 	"wsec/internal/event"
@@ -157,4 +158,16 @@ func (q *qlQuery) match(e *event.Event, now int64) bool {
 		}
 	}
 	return true
+}
+
+// Channels returns the channels the list selects from, each once, in
+// document order.
+func (l *QueryList) Channels() []string {
+	var out []string
+	for _, ch := range l.channels() {
+		if !slices.Contains(out, ch) {
+			out = append(out, ch)
+		}
+	}
+	return out
 }
