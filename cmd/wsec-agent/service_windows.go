@@ -35,26 +35,39 @@ func runService(args []string) int {
 	if len(args) > 0 && args[0] == "run" {
 		args = args[1:]
 	}
+	if elogErr == nil {
+		defer elog.Close()
+	}
 	c, _, err := configFlag("run", args, io.Discard, nil)
+	if err == nil {
+		err = restrictDataDir(c.DataDir)
+	}
+	var (
+		log      *slog.Logger
+		closeLog = func() {}
+	)
+	if err == nil {
+		var extra slog.Handler
+		if elogErr == nil {
+			extra = &eventLogHandler{log: elog, limit: newEventLogLimit(eventLogEvery, time.Now)}
+		}
+		log, closeLog, err = openLog(c, io.Discard, extra)
+	}
+	defer closeLog()
 	if err != nil {
+		// Still through the SCM, so that it records the service as
+		// stopped with a service-specific code (and runs the recovery
+		// actions) rather than as having failed to start in time.
 		if elogErr == nil {
 			elog.Error(1, "wsec-agent cannot start: "+err.Error())
 		}
-		return 2
-	}
-	var extra slog.Handler
-	if elogErr == nil {
-		defer elog.Close()
-		extra = &eventLogHandler{log: elog}
-	}
-	log, closeLog, err := openLog(c, io.Discard, extra)
-	if err != nil {
-		if elogErr == nil {
-			elog.Error(1, "wsec-agent cannot open its log: "+err.Error())
+		startErr := err
+		h := &handler{run: func(context.Context, func()) error { return startErr }}
+		if err := svc.Run(serviceName, h); err != nil {
+			return 2
 		}
-		return 2
+		return int(h.code)
 	}
-	defer closeLog()
 	h := &handler{run: func(ctx context.Context, ready func()) error {
 		return agent.Run(ctx, agent.Options{Config: c, Logger: log, Ready: ready})
 	}}
@@ -63,6 +76,34 @@ func runService(args []string) int {
 		return 1
 	}
 	return int(h.code)
+}
+
+// dataDirSDDL: a protected DACL (no inherited entries) giving full
+// control to LocalSystem and Administrators only, inherited by every file
+// and folder below. The data directory holds spooled Security events and
+// may hold the workspace key.
+const dataDirSDDL = "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
+
+// restrictDataDir creates the data directory and gives it dataDirSDDL.
+// Only the service does: a user running the agent in the foreground would
+// lock themselves out of it.
+func restrictDataDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	sd, err := windows.SecurityDescriptorFromString(dataDirSDDL)
+	if err != nil {
+		return fmt.Errorf("data directory ACL: %w", err)
+	}
+	dacl, _, err := sd.DACL()
+	if err != nil {
+		return fmt.Errorf("data directory ACL: %w", err)
+	}
+	if err := windows.SetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT,
+		windows.DACL_SECURITY_INFORMATION|windows.PROTECTED_DACL_SECURITY_INFORMATION, nil, nil, dacl, nil); err != nil {
+		return fmt.Errorf("restrict data directory %s to SYSTEM and Administrators: %w", dir, err)
+	}
+	return nil
 }
 
 // handler adapts the SCM's protocol to serveSCM.
@@ -121,14 +162,22 @@ func (h *handler) Execute(_ []string, reqs <-chan svc.ChangeRequest, changes cha
 // eventLogHandler writes warnings and errors to the Windows event log.
 type eventLogHandler struct {
 	log   *eventlog.Log
+	limit *eventLogLimit
 	attrs []slog.Attr
 }
 
 func (h *eventLogHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
 
 func (h *eventLogHandler) Handle(_ context.Context, r slog.Record) error {
+	ok, held := h.limit.allow(r.Message)
+	if !ok {
+		return nil
+	}
 	var b bytes.Buffer
 	b.WriteString(r.Message)
+	if held > 0 {
+		fmt.Fprintf(&b, " (and %d more times since it was last written here; every one is in the agent's log file)", held)
+	}
 	write := func(a slog.Attr) bool {
 		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
 		return true
@@ -144,7 +193,7 @@ func (h *eventLogHandler) Handle(_ context.Context, r slog.Record) error {
 }
 
 func (h *eventLogHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return &eventLogHandler{log: h.log, attrs: append(append([]slog.Attr(nil), h.attrs...), as...)}
+	return &eventLogHandler{log: h.log, limit: h.limit, attrs: append(append([]slog.Attr(nil), h.attrs...), as...)}
 }
 
 func (h *eventLogHandler) WithGroup(string) slog.Handler { return h }
