@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -247,7 +248,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		Health: server.AllHealthy(server.DirHealth(o.data, server.HealthMinFreeBytes, o.freeSpace), queryHealth),
 	}, ih, ah, dcr.Routes{Store: rules, Verifier: verifier}, rdp,
 		analytics.Routes{Engine: engine, Verifier: verifier, Investigator: &investigate.Investigator{Querier: svc}},
-		workbook.Routes{Store: workbooks, Verifier: verifier}, page, gate)
+		workbook.Routes{Store: workbooks, Verifier: verifier, User: func(r *http.Request) string { p, _ := access.FromContext(r.Context()); return p.User }}, page, gate)
 	if err != nil {
 		return err
 	}

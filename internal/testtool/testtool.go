@@ -26,6 +26,8 @@ var (
 	// ClickHouseServer runs the ClickHouse store's tests
 	// (scripts/clickhouse-cluster.sh starts a two-shard cluster of it).
 	ClickHouseServer = Tool{"clickhouse-server", "clickhouse-server"}
+	// Chromium drives the web interface's browser tests (headless).
+	Chromium = Tool{"chromium", "chromium"}
 	// The shell utilities the README's curl examples use.
 	Bash   = Tool{"bash", "bash"}
 	Od     = Tool{"od", "coreutils"}

@@ -1,0 +1,524 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"wsec/internal/access"
+	"wsec/internal/agent"
+	"wsec/internal/auth"
+	"wsec/internal/client"
+	"wsec/internal/testtool"
+	"wsec/internal/ui"
+)
+
+// The browser tests drive the web interface in headless Chromium against
+// the demo workspace (wsec demo, started here on 127.0.0.1), as a person
+// would: they sign in, open every page, run a query, build a workbook,
+// change a DCR that a running agent then applies, work an incident, and
+// check that a reader is kept out of admin pages. A screenshot of each
+// page goes to $WSEC_ARTIFACTS (or the test's temporary directory).
+
+// browserEnv is a running demo workspace and a browser tab.
+type browserEnv struct {
+	t        *testing.T
+	url      string // the browser's
+	server   string // the agent's and the API client's: url, unless a test puts something between
+	ws       auth.Workspace
+	admin    [2]string // user, password
+	ctx      context.Context
+	out      string // screenshots
+	mu       sync.Mutex
+	messages []chromedp.ConsoleMessage
+}
+
+// demoLogin finds the login wsec demo prints: the user and the one-time
+// password.
+var demoLogin = regexp.MustCompile(`(?i)user\W+(\w+)\W+password\W+(\S+)`)
+
+func startBrowserEnv(t *testing.T) *browserEnv {
+	chromium := testtool.Need(t, testtool.Chromium)[0]
+	data := t.TempDir()
+	port := freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errs syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"demo", "--data", data, "--listen", "127.0.0.1:" + strconv.Itoa(port), "--events", "3000"}, &out, &errs)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	deadline := time.Now().Add(3 * time.Minute)
+	for !strings.Contains(out.String(), "Press Ctrl-C") {
+		if time.Now().After(deadline) {
+			t.Fatalf("demo did not get ready: %s %s", out.String(), errs.String())
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("demo exited %d: %s", code, errs.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	e := &browserEnv{t: t, url: "http://127.0.0.1:" + strconv.Itoa(port)}
+	e.server = e.url
+	if !strings.Contains(out.String(), e.url+"/") && !strings.Contains(out.String(), e.url+" ") {
+		t.Errorf("demo does not print the interface's URL %s:\n%s", e.url, out.String())
+	}
+	keys, err := auth.Open(data, auth.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ws = keys.List()[0]
+	if m := demoLogin.FindStringSubmatch(out.String()); m != nil {
+		e.admin = [2]string{m[1], m[2]}
+	} else {
+		t.Logf("wsec demo printed no login; the test adds its own admin")
+		users, err := access.Open(data, access.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.admin = [2]string{"uiadmin", "ui-admin-password-1234"}
+		if _, err := users.AddUser(e.admin[0], e.admin[1], map[string]access.Role{e.ws.ID: access.Admin}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	e.startBrowser(chromium)
+	return e
+}
+
+// startBrowser starts headless Chromium and collects the console.
+func (e *browserEnv) startBrowser(chromium string) {
+	t := e.t
+	e.out = os.Getenv("WSEC_ARTIFACTS")
+	if e.out == "" {
+		e.out = t.TempDir()
+	}
+	if err := os.MkdirAll(e.out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.WindowSize(1360, 900), chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-dev-shm-usage", true))...)
+	t.Cleanup(acancel)
+	bctx, bcancel := chromedp.NewContext(actx)
+	t.Cleanup(bcancel)
+	tctx, tcancel := context.WithTimeout(bctx, 8*time.Minute)
+	t.Cleanup(tcancel)
+	e.ctx = tctx
+	if err := chromedp.Do(e.ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start %s: %v", chromium, err)
+	}
+	msgs := chromedp.Console(e.ctx)
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			e.mu.Lock()
+			e.messages = append(e.messages, m)
+			e.mu.Unlock()
+		}
+	}()
+}
+
+func (e *browserEnv) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	e.t.Helper()
+	if err := chromedp.Do(e.ctx, steps...); err != nil {
+		e.shot("failed-" + what)
+		e.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func eval[T any](e *browserEnv, js string) T {
+	e.t.Helper()
+	v, err := chromedp.Run(e.ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		e.t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+// waitJS waits until the expression is truthy.
+func (e *browserEnv) waitJS(what, js string) {
+	e.t.Helper()
+	if _, err := chromedp.Run(e.ctx, chromedp.Poll[bool]("!!("+js+")", chromedp.WithPollingTimeout(30*time.Second), chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
+		e.shot("failed-" + what)
+		body, _ := chromedp.Run(e.ctx, chromedp.Evaluate[string]("document.body.innerText.slice(0, 2000)"))
+		e.t.Fatalf("%s: %v\npage:\n%s", what, err, body)
+	}
+}
+
+// consoleErrors returns the errors the page logged since mark, without
+// the refusals the step expects (a 401 before signing in, a reader's 403).
+func (e *browserEnv) consoleErrors(mark int, expected ...string) []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []string
+	for _, m := range e.messages[mark:] {
+		if m.Type != chromedp.ConsoleError && m.Type != chromedp.ConsoleException {
+			continue
+		}
+		s := m.String() + " " + m.URL
+		if !slices.ContainsFunc(expected, func(x string) bool { return strings.Contains(s, x) }) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (e *browserEnv) mark() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.messages)
+}
+
+func (e *browserEnv) shot(name string) {
+	buf, err := chromedp.Run(e.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		e.t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	path := filepath.Join(e.out, name+".png")
+	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Logf("screenshot: %s", path)
+}
+
+// settled is true when the page shows its heading and nothing is loading.
+const settled = `document.querySelector('main h1, main h2') && !document.querySelector('[aria-busy="true"]') && !/Loading/.test(document.querySelector('main').innerText)`
+
+func (e *browserEnv) login(user, password string) {
+	e.t.Helper()
+	e.do("open the sign-in page", chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(chromedp.CSS("#user")))
+	e.do("sign in as "+user,
+		chromedp.SendKeys(chromedp.CSS("#user"), user),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS(".login button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("nav[aria-label=Pages]")))
+}
+
+func (e *browserEnv) logout() {
+	e.t.Helper()
+	e.do("sign out", chromedp.Click(chromedp.CSS("header button")), chromedp.WaitVisible(chromedp.CSS("#user")))
+}
+
+// api calls the JSON API as user with a session of its own (not the
+// browser's).
+type apiSession struct {
+	c    *http.Client
+	url  string
+	csrf string
+}
+
+func (e *browserEnv) apiLogin(user, password string) *apiSession {
+	e.t.Helper()
+	jar, _ := cookiejar.New(nil)
+	s := &apiSession{c: &http.Client{Jar: jar, Timeout: 30 * time.Second}, url: e.url}
+	var body struct{ CSRF string }
+	if st := s.call(e.t, "POST", "/v1/session", map[string]string{"user": user, "password": password}, &body); st != 200 {
+		e.t.Fatalf("log in as %s: %d", user, st)
+	}
+	s.csrf = body.CSRF
+	return s
+}
+
+func (s *apiSession) call(t *testing.T, method, path string, in, out any) int {
+	t.Helper()
+	var rd io.Reader
+	if in != nil {
+		b, _ := json.Marshal(in)
+		rd = strings.NewReader(string(b))
+	}
+	req, _ := http.NewRequest(method, s.url+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	if s.csrf != "" {
+		req.Header.Set("X-CSRF-Token", s.csrf)
+	}
+	res, err := s.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if out != nil && res.StatusCode < 300 {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %v: %s", method, path, err, b)
+		}
+	}
+	return res.StatusCode
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func TestBrowserUI(t *testing.T) {
+	e := startBrowserEnv(t)
+	h, err := ui.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("bundle: %d bytes gzip (scripts and styles)", h.GzipSize())
+
+	// Sign in; the first answer of GET /v1/session is the expected 401.
+	mark := e.mark()
+	e.login(e.admin[0], e.admin[1])
+	if errs := e.consoleErrors(mark, "401"); len(errs) > 0 {
+		t.Errorf("console errors while signing in: %v", errs)
+	}
+
+	// Every page loads, shows its heading and has no console error.
+	for _, p := range []struct{ name, path, ready string }{
+		{"overview", "/", `document.querySelectorAll('.tile').length >= 8 && !document.querySelector('.tile[aria-busy="true"]')`},
+		{"logs", "/logs", `document.querySelector('.cm-content')`},
+		{"workbooks", "/workbooks?id=overview", `document.querySelectorAll('.tile').length >= 8 && !document.querySelector('.tile[aria-busy="true"]')`},
+		{"incidents", "/incidents", `document.querySelector('table.grid tbody tr')`},
+		{"analytics", "/analytics", `document.querySelector('table.grid tbody tr') && /RDP/.test(document.body.innerText)`},
+		{"connectors", "/connectors", `/Data collection rules/.test(document.body.innerText)`},
+		{"settings", "/settings", `/Users and roles/.test(document.body.innerText) && document.querySelector('table.grid')`},
+	} {
+		mark := e.mark()
+		start := time.Now()
+		e.do("open "+p.path, chromedp.Navigate(e.url+p.path))
+		e.waitJS(p.name+" ready", settled+" && "+p.ready)
+		t.Logf("page %s usable after %v", p.name, time.Since(start).Round(time.Millisecond))
+		if errs := e.consoleErrors(mark); len(errs) > 0 {
+			t.Errorf("%s: console errors: %v", p.name, errs)
+		}
+		if bad := eval[[]string](e, `[...document.querySelectorAll('.tile-error, main .error')].map(x => x.closest('.tile')?.getAttribute('aria-label') + ': ' + x.innerText)`); len(bad) > 0 {
+			t.Errorf("%s shows errors: %v", p.name, bad)
+		}
+		e.shot(p.name)
+	}
+
+	t.Run("query draws its timechart", func(t *testing.T) { browserQuery(t, e) })
+	t.Run("workbook tile survives a reload", func(t *testing.T) { browserWorkbook(t, e) })
+	t.Run("incident assigned, commented, closed", func(t *testing.T) { browserIncident(t, e) })
+	t.Run("DCR change reaches a running agent", func(t *testing.T) { browserDCR(t, e) })
+	t.Run("reader kept out of admin pages", func(t *testing.T) { browserReader(t, e) })
+	t.Run("first paint and first query result", func(t *testing.T) { browserTimings(t, e) })
+}
+
+func browserQuery(t *testing.T, e *browserEnv) {
+	q := "SecurityEvent\n| summarize Events = count() by bin(TimeGenerated, 1h), Channel\n| render timechart"
+	mark := e.mark()
+	e.do("open Logs with a query", chromedp.Navigate(e.url+"/logs?q="+urlQuery(q)+"&t=P1D"))
+	e.waitJS("editor", `document.querySelector('.cm-content') && /render timechart/.test(document.querySelector('.cm-content').innerText)`)
+	e.do("run", chromedp.Click(chromedp.CSS("button.primary")))
+	e.waitJS("timechart drawn", `document.querySelector('.chart canvas') && document.querySelector('.grid tbody tr')`)
+	if series := eval[int](e, `document.querySelectorAll('.u-legend .u-series').length`); series < 2 {
+		t.Errorf("the timechart has %d legend entries, want time plus at least one channel", series)
+	}
+	e.shot("logs-timechart")
+	if errs := e.consoleErrors(mark); len(errs) > 0 {
+		t.Errorf("console errors: %v", errs)
+	}
+
+	// A wrong column is underlined where it is, with the compiler's message.
+	e.do("open Logs with a mistake", chromedp.Navigate(e.url+"/logs?q="+urlQuery("SecurityEvent\n| where EventId == 4625")))
+	e.waitJS("editor", `document.querySelector('.cm-content')`)
+	e.do("run", chromedp.Click(chromedp.CSS("button.primary")))
+	e.waitJS("error underlined", `document.querySelector('.cm-lintRange-error')`)
+	if got := eval[string](e, `document.querySelector('.cm-lintRange-error').innerText`); got != "EventId" {
+		t.Errorf("underlined %q, want the unknown column EventId", got)
+	}
+	if msg := eval[string](e, `document.querySelector('pre.error').innerText`); !strings.Contains(msg, "EventId") {
+		t.Errorf("error message %q does not name the column", msg)
+	}
+
+	// Completion offers the live schema's columns.
+	e.do("type", chromedp.Click(chromedp.CSS(".cm-content")), chromedp.KeyEvent("\n| where LogonTyp"))
+	e.waitJS("completion", `[...document.querySelectorAll('.cm-tooltip-autocomplete li')].some(li => /LogonTypeName/.test(li.innerText))`)
+	e.shot("logs-completion")
+}
+
+func urlQuery(s string) string {
+	return strings.NewReplacer("%", "%25", "&", "%26", "+", "%2B", "#", "%23", "\n", "%0A", " ", "%20", "|", "%7C", "=", "%3D", "\"", "%22").Replace(s)
+}
+
+func browserWorkbook(t *testing.T, e *browserEnv) {
+	e.do("open Workbooks", chromedp.Navigate(e.url+"/workbooks"), chromedp.WaitVisible(chromedp.CSS("#wb-new")))
+	e.do("create a workbook", chromedp.SendKeys(chromedp.CSS("#wb-new"), "Logon triage"), chromedp.Click(chromedp.CSS("form:has(#wb-new) button[type=submit]")))
+	e.waitJS("workbook open", `/Logon triage/.test(document.querySelector('.content h2')?.innerText ?? '')`)
+	e.do("edit", chromedp.Click(chromedp.CSS(`.content button[aria-pressed]`)), chromedp.WaitVisible(chromedp.CSS("#tile-title")))
+	e.do("add a tile",
+		chromedp.SendKeys(chromedp.CSS("#tile-title"), "Failed logons per hour"),
+		chromedp.SendKeys(chromedp.CSS("#tile-query"), "SecurityEvent | where EventID == 4625 | summarize Failures = count() by bin(TimeGenerated, 1h) | render columnchart"),
+		chromedp.Click(chromedp.CSS(`form[aria-label="Add a tile"] button[type=submit]`)))
+	e.waitJS("tile drawn", `[...document.querySelectorAll('.tile')].some(t => /Failed logons per hour/.test(t.innerText) && t.querySelector('canvas'))`)
+	e.do("reload", chromedp.Reload())
+	e.waitJS("tile after reload", `[...document.querySelectorAll('.tile')].some(t => /Failed logons per hour/.test(t.innerText) && t.querySelector('canvas'))`)
+	e.shot("workbook-tile")
+}
+
+func browserIncident(t *testing.T, e *browserEnv) {
+	e.do("open Incidents", chromedp.Navigate(e.url+"/incidents"))
+	e.waitJS("queue", `document.querySelector('table.grid tbody tr a')`)
+	n := eval[string](e, `document.querySelector('table.grid tbody tr td').innerText`)
+	e.do("open incident "+n, chromedp.Click(chromedp.CSS("table.grid tbody tr a")))
+	e.waitJS("detail", `document.querySelector('#owner') && /Alerts/.test(document.body.innerText)`)
+	e.shot("incident")
+	e.do("assign", chromedp.Clear(chromedp.CSS("#owner")), chromedp.SendKeys(chromedp.CSS("#owner"), "alice@contoso.com"), chromedp.Click(chromedp.CSS("form:has(#owner) button[type=submit]")))
+	e.waitJS("assigned", `/alice@contoso.com/.test(document.querySelector('[data-testid=owner]').innerText)`)
+	e.do("comment", chromedp.SendKeys(chromedp.CSS("#comment"), "Checked the source host; the account was locked."), chromedp.Click(chromedp.CSS("form:has(#comment) button[type=submit]")))
+	e.waitJS("commented", `/the account was locked/.test(document.querySelector('.comments').innerText)`)
+	e.do("close", chromedp.SendKeys(chromedp.CSS("#reason"), "SuspiciousActivity"), chromedp.Click(chromedp.CSS("form:has(#reason) button[type=submit]")))
+	e.waitJS("closed", `/Closed/.test(document.querySelector('[data-testid=status]').innerText)`)
+
+	// The workspace holds what the page said.
+	s := e.apiLogin(e.admin[0], e.admin[1])
+	var in struct {
+		Status         string
+		Classification string
+		Owner          struct{ AssignedTo string }
+		Comments       []struct{ Message string }
+	}
+	if st := s.call(t, "GET", "/v1/workspaces/"+e.ws.ID+"/incidents/"+n, nil, &in); st != 200 {
+		t.Fatalf("GET incident %s: %d", n, st)
+	}
+	if in.Status != "Closed" || in.Classification != "TruePositive" || in.Owner.AssignedTo != "alice@contoso.com" ||
+		!slices.ContainsFunc(in.Comments, func(c struct{ Message string }) bool { return strings.Contains(c.Message, "locked") }) {
+		t.Errorf("incident %s after the page's changes: %+v", n, in)
+	}
+}
+
+func browserDCR(t *testing.T, e *browserEnv) {
+	// A running agent of group "browser" with no rule of its own yet.
+	dir := t.TempDir()
+	cfg := &agent.Config{
+		AgentID: "agent-browser", DataDir: filepath.Join(dir, "agent"), Computer: "WS-BROWSER01",
+		Groups: []string{"browser"}, EventSet: "None",
+		Sources: []agent.SourceConfig{{Kind: agent.KindSynthetic, Rate: 200, Seed: 3, Start: time.Now().UTC().Add(-time.Hour).Format(time.RFC3339),
+			EventComputer: "WS-BROWSER01.contoso.local"}},
+		Destinations:  []agent.DestinationConfig{{Name: "demo", URL: e.server, Workspace: e.ws.ID, Key: e.ws.PrimaryKey}},
+		RulesInterval: agent.Duration(time.Second), HeartbeatInterval: agent.Duration(time.Second),
+	}
+	actx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- agent.Run(actx, agent.Options{Config: cfg, Logger: slog.New(slog.DiscardHandler)}) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("agent: %v", err)
+		}
+	}()
+
+	e.do("open Data connectors", chromedp.Navigate(e.url+"/connectors"))
+	e.waitJS("host listed", `/WS-BROWSER01/.test(document.body.innerText)`)
+	e.do("new rule", chromedp.Click(chromedp.CSS(`main > section > button`)), chromedp.WaitVisible(chromedp.CSS("#dcr-name")))
+	e.do("fill the rule",
+		chromedp.SendKeys(chromedp.CSS("#dcr-name"), "browser-logons"),
+		chromedp.Click(chromedp.CSS(`input[name=eventSet][value=None]`)),
+		chromedp.SendKeys(chromedp.CSS("#dcr-xpath"), "Security!*[System[(EventID=4624)]]"),
+		chromedp.SendKeys(chromedp.CSS("#dcr-groups"), "browser"),
+		chromedp.Click(chromedp.CSS(`form[aria-label="Data collection rule"] button[type=submit]`)))
+	e.waitJS("saved", `/Saved browser-logons/.test(document.body.innerText)`)
+	e.shot("connectors-rule")
+
+	c, err := client.New(e.server, e.ws.ID, e.ws.PrimaryKey, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := time.Now()
+	for {
+		res, err := c.Query(context.Background(), `SecurityEvent | where Computer startswith "WS-BROWSER01" | summarize n = count() by EventID`, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rows := res.Tables[0].Rows; len(rows) > 0 {
+			t.Logf("the rule reached the agent %v after it was saved: %v", time.Since(saved).Round(100*time.Millisecond), rows)
+			if len(rows) != 1 || fmt.Sprint(rows[0][0]) != "4624" {
+				t.Errorf("events of the agent by ID %v, want 4624 only", rows)
+			}
+			break
+		}
+		if time.Since(saved) > time.Minute {
+			t.Fatal("no event from the agent a minute after the rule was saved")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func browserReader(t *testing.T, e *browserEnv) {
+	s := e.apiLogin(e.admin[0], e.admin[1])
+	const pw = "reader-password-1234"
+	if st := s.call(t, "POST", "/v1/users", map[string]any{"name": "rita", "password": pw, "roles": map[string]string{e.ws.ID: "reader"}}, nil); st != 200 && st != 201 {
+		t.Fatalf("create reader: %d", st)
+	}
+	e.logout()
+	mark := e.mark()
+	e.login("rita", pw)
+	if links := eval[[]string](e, `[...document.querySelectorAll('nav a')].map(a => a.innerText)`); slices.Contains(links, "Settings") || slices.Contains(links, "Data connectors") {
+		t.Errorf("a reader's navigation offers admin pages: %v", links)
+	}
+	for _, p := range []string{"/settings", "/connectors", "/analytics"} {
+		e.do("open "+p, chromedp.Navigate(e.url+p))
+		e.waitJS(p+" refused", `/403/.test(document.querySelector('main h1')?.innerText ?? '')`)
+	}
+	e.shot("reader-403")
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/v1/users"}, {"GET", "/v1/workspaces/" + e.ws.ID + "/audit"},
+		{"POST", "/v1/workspaces/" + e.ws.ID + "/analytics/rules/x/disable"}, {"PUT", "/v1/workspaces/" + e.ws.ID + "/rules/x"},
+	} {
+		st := eval[int](e, fmt.Sprintf(`fetch(%q, {method: %q, credentials: 'same-origin', headers: {'Content-Type': 'application/json'}, body: %s}).then(r => r.status)`,
+			c.path, c.method, map[bool]string{true: "undefined", false: `'{"eventSet":"All"}'`}[c.method == "GET" || c.method == "POST"]))
+		if st != 403 {
+			t.Errorf("reader %s %s: %d, want 403", c.method, c.path, st)
+		}
+	}
+	if errs := e.consoleErrors(mark, "401", "403"); len(errs) > 0 {
+		t.Errorf("console errors: %v", errs)
+	}
+	e.logout()
+	if st := eval[int](e, `fetch('/v1/session', {credentials: 'same-origin'}).then(r => r.status)`); st != 401 {
+		t.Errorf("GET /v1/session after signing out: %d, want 401", st)
+	}
+	e.login(e.admin[0], e.admin[1])
+}
+
+// browserTimings measures, on the demo workspace, the time to first
+// contentful paint of the Overview and from Run to the first result rows
+// in Logs; medians of 5.
+func browserTimings(t *testing.T, e *browserEnv) {
+	var paint, result []float64
+	for range 5 {
+		e.do("open Overview", chromedp.Navigate(e.url+"/"))
+		e.waitJS("painted", `performance.getEntriesByName('first-contentful-paint').length > 0`)
+		paint = append(paint, eval[float64](e, `performance.getEntriesByName('first-contentful-paint')[0].startTime`))
+	}
+	q := "SecurityEvent | where EventID == 4625 | summarize Failures = count() by Account, IpAddress | top 10 by Failures"
+	for range 5 {
+		e.do("open Logs", chromedp.Navigate(e.url+"/logs?q="+urlQuery(q)+"&t=P1D"))
+		e.waitJS("editor", `document.querySelector('.cm-content')`)
+		result = append(result, eval[float64](e, `new Promise(done => {
+			const t0 = performance.now();
+			document.querySelector('button.primary').click();
+			const tick = () => document.querySelector('.grid tbody tr') ? done(performance.now() - t0) : requestAnimationFrame(tick);
+			tick();
+		})`))
+	}
+	t.Logf("first contentful paint (Overview): median %.0f ms of %v", median(paint), paint)
+	t.Logf("first query result (Logs, Run to rows shown): median %.0f ms of %v", median(result), result)
+}
