@@ -73,7 +73,7 @@ func openDestination(c *Config, d DestinationConfig, id string, reg prometheus.R
 	if err != nil {
 		return nil, fmt.Errorf("destination %s: %w", d.Name, err)
 	}
-	r, err := newRules(d.Name, base, filepath.Join(dir, rulesFile), log, now)
+	r, err := newRules(d.Name, base, filepath.Join(dir, rulesFile), c.readsChannel, log, now)
 	if err != nil {
 		return nil, err
 	}

@@ -45,3 +45,21 @@ func orChannels(chs []string) []string {
 	}
 	return chs
 }
+
+// readsChannel reports whether a source may deliver events of channel: an
+// eventlog source naming it (or reading the default channels that hold
+// it), or any file or synthetic source, whose events carry whatever
+// channel they were written with.
+func (c *Config) readsChannel(channel string) bool {
+	for _, s := range c.Sources {
+		if s.Kind != KindEventLog {
+			return true
+		}
+		for _, ch := range orChannels(s.Channels) {
+			if strings.EqualFold(ch, channel) {
+				return true
+			}
+		}
+	}
+	return false
+}

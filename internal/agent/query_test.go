@@ -1,8 +1,14 @@
 package agent
 
 import (
+	"bytes"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
+
+	"wsec/internal/dcr"
+	"wsec/internal/filter"
 )
 
 // TestEventLogQueryCheckedAtLoad (issue 17 item 5): a source's query is
@@ -48,5 +54,33 @@ func TestEventLogQueryCheckedAtLoad(t *testing.T) {
 				t.Log(err)
 			}
 		})
+	}
+}
+
+// TestRuleNamingUnreadChannelWarns (issue 17 item 5): a data collection
+// rule asking for a channel no eventlog source of the agent reads is
+// applied, with a warning naming the rule and the channel; a channel read
+// draws none.
+func TestRuleNamingUnreadChannelWarns(t *testing.T) {
+	c := &Config{Sources: []SourceConfig{{Kind: KindEventLog, Channels: []string{"Security", "ForwardedEvents"}}}}
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	r, err := newRules("w", filter.Policy{}, "", c.readsChannel, log, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = r.apply([]dcr.Rule{
+		{Name: "logons", EventSet: "None", XPathQueries: []string{"security!*[System[(EventID=4624)]]", "ForwardedEvents!*"}},
+		{Name: "sysmon", EventSet: "None", XPathQueries: []string{"Microsoft-Windows-Sysmon/Operational!*[System[(EventID=1)]]"}},
+	}, "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := logs.String()
+	if strings.Count(got, "level=WARN") != 1 || !strings.Contains(got, "rule=sysmon") || !strings.Contains(got, "channel=Microsoft-Windows-Sysmon/Operational") {
+		t.Errorf("want one warning, for rule sysmon's channel; log:\n%s", got)
+	}
+	if !(&Config{Sources: []SourceConfig{{Kind: KindEVTX, Path: "x"}}}).readsChannel("Microsoft-Windows-Sysmon/Operational") {
+		t.Error("an evtx source may hold any channel, so no warning is due")
 	}
 }

@@ -36,6 +36,7 @@ type rules struct {
 	cache string // file of the last rules received
 	log   *slog.Logger
 	now   func() time.Time
+	reads func(channel string) bool // whether a source reads the channel
 
 	cur atomic.Pointer[compiledRules]
 
@@ -62,8 +63,8 @@ type rulesCache struct {
 	Rules []dcr.Rule `json:"rules"`
 }
 
-func newRules(dest string, base filter.Policy, cache string, log *slog.Logger, now func() time.Time) (*rules, error) {
-	r := &rules{dest: dest, base: base, cache: cache, log: log, now: now}
+func newRules(dest string, base filter.Policy, cache string, reads func(string) bool, log *slog.Logger, now func() time.Time) (*rules, error) {
+	r := &rules{dest: dest, base: base, cache: cache, reads: reads, log: log, now: now}
 	compiled, err := filter.Compile(base, filter.Options{Now: now})
 	if err != nil {
 		return nil, fmt.Errorf("destination %s: compile configured policy: %w", dest, err)
@@ -143,6 +144,7 @@ func (r *rules) apply(rs []dcr.Rule, etag string) error {
 				src = "config"
 			}
 			r.cur.Store(&compiledRules{r: compiled, source: src, names: names, etag: etag, applied: r.now()})
+			r.warnUnread(rs)
 			r.mu.Lock()
 			r.etag = etag
 			r.mu.Unlock()
@@ -150,6 +152,22 @@ func (r *rules) apply(rs []dcr.Rule, etag string) error {
 		}
 	}
 	return fmt.Errorf("rules of destination %s (etag %s) not applied, keeping the previous ones: %w", r.dest, etag, err)
+}
+
+// warnUnread logs each channel a rule asks for that no source of this
+// agent reads: the rule is applied, but those events are never collected
+// here (the workspace may mean another machine group, or the agent's
+// configuration lacks the channel).
+func (r *rules) warnUnread(rs []dcr.Rule) {
+	for _, d := range rs {
+		for _, q := range d.XPathQueries {
+			ch, _, _ := strings.Cut(q, "!")
+			if ch = strings.TrimSpace(ch); !r.reads(ch) {
+				r.log.Warn("a data collection rule names a channel no source of this agent reads; its events are not collected here (add the channel to an eventlog source)",
+					"destination", r.dest, "rule", d.Name, "channel", ch)
+			}
+		}
+	}
 }
 
 // poll asks the workspace once and applies a changed answer.
