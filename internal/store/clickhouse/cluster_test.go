@@ -15,11 +15,14 @@ import (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	chtest.Stop()
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
 	os.Exit(code)
 }
 
 // Opener opens the test cluster as a store.
-func Opener(t *testing.T, cfg storetest.Config) store.Backend {
+func Opener(t testing.TB, cfg storetest.Config) store.Backend {
 	o, err := clickhouse.ParseURL(chtest.Start(t).URL)
 	if err != nil {
 		t.Fatal(err)

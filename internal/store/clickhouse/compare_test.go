@@ -12,12 +12,14 @@ import (
 // TestSameAnswersAsDuckDB runs storetest.Queries over the same events on
 // the embedded store and on the cluster: every answer must be equal.
 func TestSameAnswersAsDuckDB(t *testing.T) {
-	duck := func(t *testing.T, cfg storetest.Config) store.Backend {
-		st, err := duckdb.Open(t.TempDir(), duckdb.Options{Now: cfg.Now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return storeopen.DuckDB(st)
+	storetest.Compare(t, duckOpener, Opener)
+}
+
+// duckOpener opens an embedded store in a test directory.
+func duckOpener(tb testing.TB, cfg storetest.Config) store.Backend {
+	st, err := duckdb.Open(tb.TempDir(), duckdb.Options{Now: cfg.Now})
+	if err != nil {
+		tb.Fatal(err)
 	}
-	storetest.Compare(t, duck, Opener)
+	return storeopen.DuckDB(st)
 }

@@ -15,7 +15,7 @@ func TestBackendSuite(t *testing.T) {
 }
 
 // Opener opens an embedded store in a test directory.
-func Opener(t *testing.T, cfg storetest.Config) store.Backend {
+func Opener(t testing.TB, cfg storetest.Config) store.Backend {
 	st, err := duckdb.Open(t.TempDir(), duckdb.Options{Now: cfg.Now, DefaultRetentionDays: cfg.RetentionDays})
 	if err != nil {
 		t.Fatal(err)

@@ -204,8 +204,8 @@ func Compare(t *testing.T, a, b Opener) {
 		}
 	}
 	for _, q := range Queries {
-		ra, errA := tryQuery(ba, wa, q)
-		rb, errB := tryQuery(bb, wb, q)
+		ra, errA := Query(ba, wa, q)
+		rb, errB := Query(bb, wb, q)
 		if errA != nil || errB != nil {
 			t.Errorf("%s:\n first:  %v\n second: %v", q, errA, errB)
 			continue
@@ -235,4 +235,21 @@ func head(s []string) []string {
 		return s[:8]
 	}
 	return s
+}
+
+// SentinelQueries are the ten analytic-rule and hunting shapes of
+// kql/sql's Sentinel benchmark (sentinel_bench_test.go), for benchmarks
+// that compare stores.
+var SentinelQueries = []struct{ Name, KQL string }{
+	{"failed_logons_by_account", `SecurityEvent | where TimeGenerated > ago(1d) | where EventID == 4625 | summarize FailedLogons = count() by Account, Computer | where FailedLogons > 5`},
+	{"logons_by_type", `SecurityEvent | where EventID in (4624, 4625) | where AccountType == 'User' | summarize StartTime = min(TimeGenerated), EndTime = max(TimeGenerated), Amount = count() by LogonTypeName`},
+	{"process_has_terms", `SecurityEvent | where EventID == 4688 | where CommandLine has "whoami" or CommandLine has "mimikatz" | project TimeGenerated, Computer, Account, CommandLine`},
+	{"encoded_powershell", `SecurityEvent | where EventID == 4688 | where Process =~ "powershell.exe" and CommandLine contains "-enc" | summarize count() by Computer`},
+	{"events_per_hour", `SecurityEvent | where TimeGenerated > ago(7d) | summarize count() by bin(TimeGenerated, 1h), EventID`},
+	{"accounts_on_many_hosts", `SecurityEvent | where EventID == 4624 | summarize Hosts = dcount(Computer) by Account | where Hosts > 3`},
+	{"failure_then_success_join", `SecurityEvent | where EventID == 4625 | summarize Failures = count() by Account, IpAddress | where Failures > 10
+| join kind=inner (SecurityEvent | where EventID == 4624 | summarize Successes = count() by Account, IpAddress) on Account, IpAddress`},
+	{"top_processes", `SecurityEvent | where EventID == 4688 | summarize c = count() by Process | top 10 by c`},
+	{"outcome_windows", `SecurityEvent | where EventID in (4624, 4625) | where IpAddress != "-" and isnotempty(Account) | extend Outcome = iff(EventID == 4624, "Success", "Failure") | summarize OutcomeCount = count() by bin(TimeGenerated, 10m), Account, IpAddress, Computer, Outcome`},
+	{"last_logon_per_account", `SecurityEvent | where EventID == 4624 and LogonType == 10 | summarize arg_max(TimeGenerated, IpAddress, Computer) by Account`},
 }

@@ -39,7 +39,7 @@ type Config struct {
 
 // Opener opens a fresh backend for one test; the suite closes it. Workspace
 // IDs are unique per test, so a backend may keep data between tests.
-type Opener func(t *testing.T, cfg Config) store.Backend
+type Opener func(tb testing.TB, cfg Config) store.Backend
 
 // Run runs the whole suite.
 func Run(t *testing.T, open Opener) {
@@ -133,14 +133,16 @@ func openWorkspace(t *testing.T, open Opener, cfg Config) (store.Backend, store.
 // rows normalised to store.Result's types.
 func query(t *testing.T, b store.Backend, w store.Workspace, q string) [][]any {
 	t.Helper()
-	rows, err := tryQuery(b, w, q)
+	rows, err := Query(b, w, q)
 	if err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return rows
 }
 
-func tryQuery(b store.Backend, w store.Workspace, q string) ([][]any, error) {
+// Query compiles KQL q for b's dialect, runs it in w and returns the rows
+// normalised to store.Result's types.
+func Query(b store.Backend, w store.Workspace, q string) ([][]any, error) {
 	ctx := context.Background()
 	tables, err := w.Tables(ctx)
 	if err != nil {

@@ -1,0 +1,123 @@
+package clickhouse_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"wsec/internal/event"
+	"wsec/internal/source/synthetic"
+	"wsec/internal/store"
+	"wsec/internal/store/duckdb"
+	"wsec/internal/store/storeopen"
+	"wsec/internal/store/storetest"
+)
+
+// The store benchmarks load the same synthetic Security events
+// (WSEC_BENCH_EVENTS, default 200,000, from 8 computers over the last
+// ~20 hours) into the embedded store and the two-shard cluster once per
+// process, then time storetest.SentinelQueries on each, end to end
+// (compile, HTTP or cgo, result conversion).
+//
+//	go test -run XXX -bench 'Sentinel|Append' -benchtime 5x ./internal/store/clickhouse
+
+const benchBatch = 10_000
+
+func benchEvents() []*event.Event {
+	n := 200_000
+	if s := os.Getenv("WSEC_BENCH_EVENTS"); s != "" {
+		if v, err := strconv.Atoi(s); err == nil && v > 0 {
+			n = v
+		}
+	}
+	const computers = 8
+	start := time.Now().Add(-20 * time.Hour)
+	evs := make([]*event.Event, n)
+	for c := range computers {
+		g := synthetic.New(synthetic.Options{Computer: fmt.Sprintf("SRV%02d.contoso.local", c), Seed: uint64(c), Start: start,
+			Step: 20 * time.Hour / time.Duration(n/computers+1)})
+		for i := c; i < n; i += computers {
+			e := &event.Event{}
+			g.Event(uint64(i/computers), e)
+			evs[i] = e
+		}
+	}
+	return evs
+}
+
+type loaded struct {
+	b store.Backend
+	w store.Workspace
+}
+
+var benchData struct {
+	once   sync.Once
+	stores map[string]loaded
+	err    error
+}
+
+// loadBench loads the stores once; they live until the process ends (the
+// embedded one in a directory TestMain removes).
+func loadBench(b *testing.B) map[string]loaded {
+	benchData.once.Do(func() {
+		evs := benchEvents()
+		benchData.stores = map[string]loaded{}
+		for name, open := range map[string]storetest.Opener{"duckdb": benchDuckOpener, "clickhouse-2shards": Opener} {
+			bk := open(b, storetest.Config{Now: time.Now})
+			w, err := bk.Workspace(fmt.Sprintf("bench%d", time.Now().UnixNano()%1e9))
+			if err != nil {
+				benchData.err = err
+				return
+			}
+			start := time.Now()
+			for i := 0; i < len(evs); i += benchBatch {
+				if _, err := w.AppendEvents(context.Background(), "bench", uint64(i), evs[i:min(i+benchBatch, len(evs))], "OpsManager"); err != nil {
+					benchData.err = err
+					return
+				}
+			}
+			fmt.Printf("load %s: %d events in %s (%.0f events/s)\n", name, len(evs), time.Since(start).Round(time.Millisecond), float64(len(evs))/time.Since(start).Seconds())
+			benchData.stores[name] = loaded{bk, w}
+		}
+	})
+	if benchData.err != nil {
+		b.Fatal(benchData.err)
+	}
+	return benchData.stores
+}
+
+func BenchmarkSentinelQueries(b *testing.B) {
+	stores := loadBench(b)
+	for _, q := range storetest.SentinelQueries {
+		for _, name := range []string{"duckdb", "clickhouse-2shards"} {
+			s := stores[name]
+			b.Run(q.Name+"/"+name, func(b *testing.B) {
+				for b.Loop() {
+					if _, err := storetest.Query(s.b, s.w, q.KQL); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+var benchDir string
+
+// benchDuckOpener opens an embedded store that outlives the benchmark
+// that loaded it.
+func benchDuckOpener(tb testing.TB, cfg storetest.Config) store.Backend {
+	var err error
+	if benchDir, err = os.MkdirTemp("", "wsec-bench-duckdb-"); err != nil {
+		tb.Fatal(err)
+	}
+	st, err := duckdb.Open(benchDir, duckdb.Options{Now: cfg.Now})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return storeopen.DuckDB(st)
+}
