@@ -93,6 +93,24 @@ type workspace struct {
 	ID         string `json:"id"`
 	Name       string `json:"name"`
 	PrimaryKey string `json:"primaryKey"`
+	// Token is an admin API token of the workspace (adminToken): queries
+	// and DCR changes need one, the key only sends.
+	Token string `json:"-"`
+}
+
+// adminToken makes user admin (created by the first 'wsec workspace
+// create' of data) an admin of w and returns an admin API token, using
+// wsec (which runs the wsec binary and returns its standard output).
+func adminToken(t *testing.T, wsec func(args ...string) []byte, data string, w workspace) string {
+	t.Helper()
+	wsec("user", "role", "--data", data, "--name", "admin", "--workspace", w.ID, "--role", "admin")
+	var tv struct {
+		Token string `json:"token"`
+	}
+	if err := json.Unmarshal(wsec("token", "create", "--data", data, "--user", "admin", "--workspace", w.ID, "--role", "admin", "--json"), &tv); err != nil || tv.Token == "" {
+		t.Fatalf("token create for %s: %v", w.Name, err)
+	}
+	return tv.Token
 }
 
 func TestRealWorkspace(t *testing.T) {
@@ -127,6 +145,7 @@ func TestRealWorkspace(t *testing.T) {
 	}
 	ws := map[string]workspace{}
 	for _, w := range wss {
+		w.Token = adminToken(t, e.wsec, e.data, w)
 		ws[w.Name] = w
 	}
 	e.startServer()
@@ -203,7 +222,7 @@ func TestRealWorkspace(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { ra.Process.Signal(syscall.SIGTERM); ra.Wait() }()
-	cl, err := client.New(url, ws["rules"].ID, ws["rules"].PrimaryKey, client.Options{})
+	cl, err := client.New(url, ws["rules"].ID, ws["rules"].PrimaryKey, client.Options{Token: ws["rules"].Token})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +292,7 @@ func oracle(t *testing.T, g *synthetic.Generator, count uint64, p filter.Policy)
 
 func summarize(t *testing.T, url string, w workspace) map[string]channelSummary {
 	t.Helper()
-	cl, err := client.New(url, w.ID, w.PrimaryKey, client.Options{})
+	cl, err := client.New(url, w.ID, w.PrimaryKey, client.Options{Token: w.Token})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -215,6 +215,7 @@ func newNetEnv(t *testing.T, bin string) *netEnv {
 		t.Fatal(err)
 	}
 	n.ws = wss[0]
+	n.ws.Token = adminToken(t, n.wsec, data, n.ws)
 	t.Cleanup(n.stopAll)
 	return n
 }
@@ -418,7 +419,7 @@ func (n *netEnv) query(kql string) ([][]any, error) {
 		url = "https://127.0.0.1:8443"
 	}
 	c := n.lab.Command(n.wsNS, filepath.Join(n.bin, "wsec"), "query", "--url", url,
-		"--workspace", n.ws.ID, "--key", n.ws.PrimaryKey, "--format", "json", kql)
+		"--workspace", n.ws.ID, "--token", n.ws.Token, "--format", "json", kql)
 	c.Env = append(os.Environ(), "SSL_CERT_FILE="+n.caFile) // Go's roots on Linux
 	out, err := c.Output()
 	if err != nil {

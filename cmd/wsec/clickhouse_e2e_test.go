@@ -47,13 +47,17 @@ func TestClickHouseStatelessNodesKill9(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The nodes share nothing but the cluster and the workspace keys.
-	reg, err := os.ReadFile(filepath.Join(data[0], "workspaces.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(data[1], "workspaces.json"), reg, 0o600); err != nil {
-		t.Fatal(err)
+	token := adminToken(t, data[0], ws.ID)
+	// The nodes share nothing but the cluster, the workspace keys and the
+	// users and tokens.
+	for _, name := range []string{"workspaces.json", "access.json"} {
+		b, err := os.ReadFile(filepath.Join(data[0], name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(data[1], name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	ports := []int{freePort(t), freePort(t)}
@@ -112,7 +116,7 @@ backend nodes
 	}
 	t.Cleanup(func() { hap.Process.Kill(); hap.Wait() })
 
-	c, err := client.New("http://127.0.0.1:"+strconv.Itoa(lb), ws.ID, ws.PrimaryKey, client.Options{})
+	c, err := client.New("http://127.0.0.1:"+strconv.Itoa(lb), ws.ID, ws.PrimaryKey, client.Options{Token: token})
 	if err != nil {
 		t.Fatal(err)
 	}

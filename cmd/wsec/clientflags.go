@@ -18,14 +18,15 @@ const DefaultURL = "http://" + server.DefaultAddr
 
 // clientFlags are the connection flags every client command takes.
 type clientFlags struct {
-	url, workspace, key *string
+	url, workspace, key, token *string
 }
 
 func addClientFlags(fs *flag.FlagSet) clientFlags {
 	return clientFlags{
 		url:       fs.String("url", envDefault("WSEC_URL", DefaultURL), "workspace server URL (env WSEC_URL)"),
 		workspace: fs.String("workspace", envDefault("WSEC_WORKSPACE", ""), "workspace ID (env WSEC_WORKSPACE)"),
-		key:       fs.String("key", envDefault("WSEC_KEY", ""), "workspace key, primary or secondary (env WSEC_KEY)"),
+		key:       fs.String("key", envDefault("WSEC_KEY", ""), "workspace key, primary or secondary, for sending events (env WSEC_KEY)"),
+		token:     fs.String("token", envDefault("WSEC_TOKEN", ""), "API token for queries and management, from 'wsec token create' (env WSEC_TOKEN)"),
 	}
 }
 
@@ -33,6 +34,7 @@ func (c clientFlags) client(o client.Options) (*client.Client, error) {
 	if *c.workspace == "" {
 		return nil, cli.UsageError("no workspace: pass --workspace or set WSEC_WORKSPACE (see 'wsec workspace list')")
 	}
+	o.Token = *c.token
 	return client.New(*c.url, *c.workspace, *c.key, o)
 }
 

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"wsec/internal/access"
 	"wsec/internal/analytics"
 	"wsec/internal/analytics/pack"
 	"wsec/internal/auth"
@@ -56,6 +57,10 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
+	password, token, err := demoAccess(*data, ws.ID)
+	if err != nil {
+		return err
+	}
 	logOut := io.Discard
 	if *verbose {
 		logOut = stderr
@@ -75,7 +80,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case err := <-done:
 		return err
 	}
-	c, err := client.New(url, ws.ID, ws.PrimaryKey, client.Options{SourceSystem: "wsec-demo"})
+	c, err := client.New(url, ws.ID, ws.PrimaryKey, client.Options{SourceSystem: "wsec-demo", Token: token})
 	if err != nil {
 		return err
 	}
@@ -87,11 +92,17 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		<-done
 		return err
 	}
+	login := "the password printed when this demo first ran (reset it: wsec user password --data " + *data + " --name " + adminUser + ")"
+	if password != "" {
+		login = password + " (one-time: shown only now)"
+	}
 	fmt.Fprintf(stdout, `
-wsec workspace %q is serving at %s (data in %s). In another terminal:
+wsec workspace %q is serving at %s (data in %s).
+Open %s/ in a browser and log in as user %s, password %s.
+In another terminal (the token is for the CLI; agents send with the workspace key):
 
   export WSEC_URL=%s WSEC_WORKSPACE=%s
-  export WSEC_KEY='%s'
+  export WSEC_TOKEN='%s'
   go run ./cmd/wsec query 'SecurityEvent | summarize count() by Activity | top 10 by count_'
   go run ./cmd/wsec query 'SecurityEvent | where EventID == 4625 | summarize Attempts = count() by Account, IpAddress | top 5 by Attempts'
   go run ./cmd/wsec query 'SecurityEvent | where EventID == 4688 and CommandLine has "certutil" | project TimeGenerated, Computer, Account, CommandLine | take 5'
@@ -100,12 +111,38 @@ wsec workspace %q is serving at %s (data in %s). In another terminal:
   go run ./cmd/wsec query 'SecurityAlert | summarize Alerts = count() by AlertName, AlertSeverity'
 
 Metrics: %s/metrics. Press Ctrl-C to stop.
-`, ws.Name, url, *data, url, ws.ID, ws.PrimaryKey, url)
+`, ws.Name, url, *data, url, adminUser, login, url, ws.ID, token, url)
 	err = <-done
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err
+}
+
+// demoTokenName names the token each demo start makes for itself and
+// prints; the previous start's is revoked.
+const demoTokenName = "demo"
+
+// demoAccess makes user admin an admin of the demo workspace (password is
+// its one-time password when the user is new) and a fresh admin token for
+// the demo's own client and the printed CLI lines.
+func demoAccess(data, ws string) (password, token string, err error) {
+	st, audit, err := openAccess(data, nil)
+	if err != nil {
+		return "", "", err
+	}
+	if password, err = grantAdmin(st, audit, ws); err != nil {
+		return "", "", err
+	}
+	for _, t := range st.Tokens() {
+		if t.User == adminUser && t.Name == demoTokenName {
+			if _, err := st.RevokeToken(t.ID); err != nil {
+				return "", "", err
+			}
+		}
+	}
+	token, _, err = st.CreateToken(adminUser, demoTokenName, ws, access.Admin, time.Time{})
+	return password, token, err
 }
 
 // loadDemo fills an empty workspace with synthetic events of the last 24

@@ -1,16 +1,20 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net"
+	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"wsec/internal/access"
 	"wsec/internal/analytics/investigate"
 	"wsec/internal/auth"
 	"wsec/internal/client"
@@ -63,7 +67,9 @@ func TestDemoAnswersFirstQuery(t *testing.T) {
 	if !strings.Contains(out.String(), ws.ID) || ws.Name != "demo" {
 		t.Errorf("demo output lacks the workspace: %s", out.String())
 	}
-	c, _ := client.New("http://"+net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), ws.ID, ws.PrimaryKey, client.Options{})
+	url := "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	token := demoPrintedLogin(t, url, out.String())
+	c, _ := client.New(url, ws.ID, ws.PrimaryKey, client.Options{Token: token})
 	res, err := c.Query(context.Background(), "SecurityEvent | summarize count() by Activity | top 10 by count_", "")
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +95,7 @@ func TestDemoAnswersFirstQuery(t *testing.T) {
 	if n := int(res.Tables[0].Rows[0][0].(float64)); n != want || want == 0 {
 		t.Errorf("bundled real logs: %d Security events in the workspace, the files hold %d", n, want)
 	}
-	demoIncidents(t, "http://"+net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), ws)
+	demoIncidents(t, url, ws, token)
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("demo exit %d after Ctrl-C: %s", code, errs.String())
@@ -110,14 +116,35 @@ func TestDemoAnswersFirstQuery(t *testing.T) {
 	<-done
 }
 
+// demoPrintedLogin checks that the demo printed the web page, a working login for
+// user admin and a CLI token, and returns the token.
+func demoPrintedLogin(t *testing.T, url, out string) string {
+	t.Helper()
+	m := regexp.MustCompile(`Open (\S+)/ in a browser and log in as user admin, password (\S+) \(one-time`).FindStringSubmatch(out)
+	tm := regexp.MustCompile(`export WSEC_TOKEN='(\S+)'`).FindStringSubmatch(out)
+	if m == nil || m[1] != url || tm == nil {
+		t.Fatalf("demo output lacks the URL, the admin password or the token:\n%s", out)
+	}
+	body, _ := json.Marshal(access.LoginRequest{User: "admin", Password: m[2]})
+	resp, err := http.Post(url+access.PathSession, "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("login as admin with the printed password: status %d", resp.StatusCode)
+	}
+	return tm[1]
+}
+
 // demoIncidents checks that the demo's rule pack raised alerts and
 // incidents, and works an incident through the CLI as an analyst would.
-func demoIncidents(t *testing.T, url string, ws auth.Workspace) {
+func demoIncidents(t *testing.T, url string, ws auth.Workspace, token string) {
 	t.Helper()
 	cmd := func(args ...string) string {
 		t.Helper()
 		var out, errs syncBuffer
-		conn := []string{"--url", url, "--workspace", ws.ID, "--key", ws.PrimaryKey}
+		conn := []string{"--url", url, "--workspace", ws.ID, "--token", token}
 		if args[0] == "query" { // its query is the last argument
 			args = append(append([]string{"query"}, conn...), args[1:]...)
 		} else {

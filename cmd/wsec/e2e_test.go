@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"wsec/internal/access"
 	"wsec/internal/auth"
 	"wsec/internal/client"
 	"wsec/internal/corpustest"
@@ -48,7 +49,9 @@ type workspaceServer struct {
 	url  string
 	ws   auth.Workspace
 	data string
-	stop func()
+	// token is an admin API token of ws, for queries and management.
+	token string
+	stop  func()
 }
 
 func startServer(t testing.TB, opts ...func(*serveOptions)) *workspaceServer {
@@ -62,6 +65,7 @@ func startServer(t testing.TB, opts ...func(*serveOptions)) *workspaceServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	token := adminToken(t, data, ws.ID) // before serve loads the access file
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan net.Addr, 1)
 	done := make(chan error, 1)
@@ -73,7 +77,7 @@ func startServer(t testing.TB, opts ...func(*serveOptions)) *workspaceServer {
 	go func() { done <- serve(ctx, o) }()
 	select {
 	case a := <-addrc:
-		s := &workspaceServer{url: "http://" + a.String(), ws: ws, data: data}
+		s := &workspaceServer{url: "http://" + a.String(), ws: ws, data: data, token: token}
 		s.stop = func() {
 			cancel()
 			if err := <-done; err != nil && err != context.Canceled {
@@ -96,11 +100,30 @@ func (s *workspaceServer) env(t testing.TB) {
 	t.Setenv("WSEC_URL", s.url)
 	t.Setenv("WSEC_WORKSPACE", s.ws.ID)
 	t.Setenv("WSEC_KEY", s.ws.PrimaryKey)
+	t.Setenv("WSEC_TOKEN", s.token)
+}
+
+// adminToken makes a user, admin of workspace ws in the data directory,
+// and returns an admin API token of it.
+func adminToken(t testing.TB, data, ws string) string {
+	t.Helper()
+	st, err := access.Open(data, access.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddUser("tester-"+ws[:8], "tester password", map[string]access.Role{ws: access.Admin}); err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := st.CreateToken("tester-"+ws[:8], "tests", ws, access.Admin, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }
 
 func (s *workspaceServer) query(t testing.TB, kql string) [][]any {
 	t.Helper()
-	c, err := client.New(s.url, s.ws.ID, s.ws.PrimaryKey, client.Options{})
+	c, err := client.New(s.url, s.ws.ID, s.ws.PrimaryKey, client.Options{Token: s.token})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +260,7 @@ func TestImportMatchesReferenceParser(t *testing.T) {
 // real server and store, and reports parse / compile / run.
 func runSentinelRules(t *testing.T, s *workspaceServer) {
 	root := corpustest.Dir(t, "sentinel-rules")
-	c, _ := client.New(s.url, s.ws.ID, s.ws.PrimaryKey, client.Options{})
+	c, _ := client.New(s.url, s.ws.ID, s.ws.PrimaryKey, client.Options{Token: s.token})
 	var total, inScope, ran int
 	var failures []string
 	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -369,7 +392,7 @@ func TestKill9DuringIngest(t *testing.T) {
 	start()
 	t.Cleanup(kill)
 
-	c, _ := client.New(url, ws.ID, ws.PrimaryKey, client.Options{HTTP: nil})
+	c, _ := client.New(url, ws.ID, ws.PrimaryKey, client.Options{Token: adminToken(t, data, ws.ID)})
 	g := synthetic.New(synthetic.Options{Computer: "KILL9-HOST"})
 	killAt := map[int]bool{}
 	for len(killAt) < 3 {
@@ -441,7 +464,7 @@ func freePort(t *testing.T) int {
 func BenchmarkIngest(b *testing.B) {
 	mix := benchMix(b)
 	s := startServer(b)
-	c, _ := client.New(s.url, s.ws.ID, s.ws.PrimaryKey, client.Options{})
+	c, _ := client.New(s.url, s.ws.ID, s.ws.PrimaryKey, client.Options{Token: s.token})
 	const perBatch, senders = 10_000, 4
 	// Agents compress on their own machines: bodies are made before the
 	// timer, each batch with record IDs of its own (nothing deduplicated).

@@ -32,6 +32,8 @@ func commands() map[string]cli.Command {
 		"workspace": {Summary: "create, list workspaces and rotate their keys", Run: runWorkspace},
 		"watchlist": {Summary: "watchlists (CSV) that queries read with _GetWatchlist: add, list, delete", Run: runWatchlist},
 		"gateway":   {Summary: "relay or proxy agents that cannot reach the workspace (store-and-forward, or CONNECT with an allow-list)", Run: runGateway},
+		"user":      {Summary: "local users and their roles per workspace: add, list, delete, role, password", Run: runUser},
+		"token":     {Summary: "API tokens for scripts and the CLI (--token, WSEC_TOKEN): create, list, revoke", Run: runToken},
 	}
 }
 

@@ -42,6 +42,7 @@ type browserEnv struct {
 	server   string // the agent's and the API client's: url, unless a test puts something between
 	ws       auth.Workspace
 	admin    [2]string // user, password
+	token    string    // the API token wsec demo prints
 	ctx      context.Context
 	out      string // screenshots
 	mu       sync.Mutex
@@ -87,6 +88,11 @@ func startBrowserEnv(t *testing.T) *browserEnv {
 		t.Fatal(err)
 	}
 	e.ws = keys.List()[0]
+	if m := regexp.MustCompile(`export WSEC_TOKEN='(\S+)'`).FindStringSubmatch(out.String()); m != nil {
+		e.token = m[1]
+	} else {
+		t.Fatalf("wsec demo printed no API token:\n%s", out.String())
+	}
 	if m := demoLogin.FindStringSubmatch(out.String()); m != nil {
 		e.admin = [2]string{m[1], m[2]}
 	} else {
@@ -437,7 +443,7 @@ func browserDCR(t *testing.T, e *browserEnv) {
 	e.waitJS("saved", `/Saved browser-logons/.test(document.body.innerText)`)
 	e.shot("connectors-rule")
 
-	c, err := client.New(e.server, e.ws.ID, e.ws.PrimaryKey, client.Options{})
+	c, err := client.New(e.server, e.ws.ID, e.ws.PrimaryKey, client.Options{Token: e.token})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,6 +59,9 @@ func runWorkspace(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return err
 		}
 		out = append(out, w)
+		if err := firstAdmin(*data, w.ID, stderr); err != nil {
+			return err
+		}
 	case "list":
 		out = reg.List()
 		if !*showKeys {
@@ -87,4 +90,25 @@ func runWorkspace(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", w.ID, w.Name, w.PrimaryKey, w.SecondaryKey)
 	}
 	return tw.Flush()
+}
+
+// firstAdmin creates the user admin, admin of workspace ws, when the data
+// directory has no user yet, and prints its one-time password; otherwise
+// it says how to give users access.
+func firstAdmin(data, ws string, stderr io.Writer) error {
+	st, audit, err := openAccess(data, nil)
+	if err != nil {
+		return err
+	}
+	if len(st.Users()) > 0 {
+		fmt.Fprintf(stderr, "give users access to the workspace with: wsec user role --data %s --name NAME --workspace %s --role admin\n", data, ws)
+		return nil
+	}
+	password, err := grantAdmin(st, audit, ws)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "first admin: user %s, one-time password %s (shown once; log in to the server's web page, or make a token with 'wsec token create --user %s --workspace %s --role admin'; change it with 'wsec user password --name %s')\n",
+		adminUser, password, adminUser, ws, adminUser)
+	return nil
 }

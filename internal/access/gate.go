@@ -221,7 +221,7 @@ func (g *Gate) Wrap(mux *http.ServeMux) http.Handler {
 			return
 		}
 		if agentSigned(r) {
-			if pol.need != signedIn { // TODO(issue 13): ingest-only once the CLI and tests use tokens
+			if pol.need == agentOnly || pol.need == agentOrRole {
 				mux.ServeHTTP(w, r)
 				return
 			}

@@ -41,6 +41,11 @@ type Options struct {
 	// CurrentKey, when set, gives the key for each request instead of the
 	// one passed to New (a key file rotated while running).
 	CurrentKey func() string
+	// Token is an API token (wsec token create): when set, requests carry
+	// "Authorization: Bearer <token>" instead of a workspace-key
+	// signature. Queries and management need one; sending events needs
+	// the workspace key.
+	Token string
 }
 
 // Client is safe for concurrent use.
@@ -49,6 +54,7 @@ type Client struct {
 	workspace string
 	key       string
 	keyFunc   func() string
+	token     string
 	hc        *http.Client
 	source    string
 	enc       *zstd.Encoder
@@ -64,8 +70,8 @@ func New(baseURL, workspace, key string, o Options) (*Client, error) {
 	if !ok {
 		return nil, fmt.Errorf("workspace ID %q is not a GUID; see 'wsec workspace list'", workspace)
 	}
-	if key == "" {
-		return nil, errors.New("no workspace key: pass --key or set WSEC_KEY")
+	if key == "" && o.Token == "" {
+		return nil, errors.New("no credentials: pass --token or set WSEC_TOKEN (an API token, for queries and management), or --key / WSEC_KEY (the workspace key, for sending events)")
 	}
 	hc := o.HTTP
 	if hc == nil {
@@ -75,7 +81,7 @@ func New(baseURL, workspace, key string, o Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create zstd encoder: %w", err)
 	}
-	return &Client{base: u, workspace: id, key: key, keyFunc: o.CurrentKey, hc: hc, source: o.SourceSystem, enc: enc}, nil
+	return &Client{base: u, workspace: id, key: key, keyFunc: o.CurrentKey, token: o.Token, hc: hc, source: o.SourceSystem, enc: enc}, nil
 }
 
 // Workspace returns the workspace ID the client addresses.
@@ -141,7 +147,8 @@ func (c *Client) SendCompressedBatch(ctx context.Context, sender string, seq uin
 		req.Header.Set(protocol.HeaderSourceSystem, c.source)
 	}
 	var res protocol.BatchResult
-	return res, c.do(req, &res)
+	resp, b, err := c.transmit(req, c.key != "" || c.keyFunc != nil)
+	return res, decodeAnswer(req, resp, b, err, &res)
 }
 
 // QueryResult is the query API's answer.
@@ -201,21 +208,33 @@ func (c *Client) Query(ctx context.Context, kql, timespan string) (*QueryResult,
 	return res, nil
 }
 
-// roundTrip signs and sends req and reads the answer, at most
-// maxResponseBytes of it. The caller judges the status. req's body must be
-// replayable (GetBody, as for a bytes.Reader): the signature covers its
-// digest (auth.SignContent), and a nonce of its own for every call.
+// roundTrip authenticates (token, or signature) and sends req and reads
+// the answer, at most maxResponseBytes of it. The caller judges the
+// status. req's body must be replayable (GetBody, as for a bytes.Reader):
+// the signature covers its digest (auth.SignContent), and a nonce of its
+// own for every call.
 func (c *Client) roundTrip(req *http.Request) (*http.Response, []byte, error) {
-	body, err := requestBody(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	key := c.key
-	if c.keyFunc != nil {
-		key = c.keyFunc()
-	}
-	if err := auth.SignContent(req, body, c.workspace, key, time.Now()); err != nil {
-		return nil, nil, err
+	return c.transmit(req, c.token == "")
+}
+
+// transmit is roundTrip with the choice made: sign with the workspace key, or
+// send the token. Event batches are signed whenever there is a key: the
+// server takes only the workspace key for ingestion.
+func (c *Client) transmit(req *http.Request, sign bool) (*http.Response, []byte, error) {
+	if !sign {
+		req.Header.Set(auth.HeaderAuthorization, "Bearer "+c.token)
+	} else {
+		body, err := requestBody(req)
+		if err != nil {
+			return nil, nil, err
+		}
+		key := c.key
+		if c.keyFunc != nil {
+			key = c.keyFunc()
+		}
+		if err := auth.SignContent(req, body, c.workspace, key, time.Now()); err != nil {
+			return nil, nil, err
+		}
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
@@ -248,6 +267,12 @@ func requestBody(req *http.Request) ([]byte, error) {
 // do signs and sends req and decodes a 2xx JSON answer into out.
 func (c *Client) do(req *http.Request, out any) error {
 	resp, b, err := c.roundTrip(req)
+	return decodeAnswer(req, resp, b, err, out)
+}
+
+// decodeAnswer judges what send returned and decodes a 2xx JSON answer
+// into out.
+func decodeAnswer(req *http.Request, resp *http.Response, b []byte, err error, out any) error {
 	if err != nil {
 		return err
 	}
