@@ -61,6 +61,10 @@ func TestSchedulerKill9(t *testing.T) {
 	}()
 	rng := rand.New(rand.NewPCG(1, 2))
 	kills, runs := 0, 0
+	// How long a child takes to evaluate, learned from children that got
+	// to the end, so that kills land during evaluation on fast machines
+	// as on slow ones.
+	budget := time.Second
 	first := t0.Add(5 * time.Minute) // the window ending at the first horizon (clock 8:10, less the delay)
 	var last time.Time
 	for now := t0.Add(10 * time.Minute); now.Before(t0.Add(6 * time.Hour)); now = now.Add(time.Hour) {
@@ -90,16 +94,20 @@ func TestSchedulerKill9(t *testing.T) {
 			}
 			// Kill at a random moment of the evaluation in three of four
 			// runs; let the fourth finish.
+			start := time.Now()
 			killed := false
 			if rng.IntN(4) != 0 {
-				time.Sleep(time.Duration(rng.IntN(1000)) * time.Millisecond)
+				time.Sleep(time.Duration(rng.Int64N(int64(budget))))
 				killed = cmd.Process.Signal(syscall.SIGKILL) == nil
 			}
 			for sc.Scan() {
 				lines = append(lines, sc.Text())
 			}
-			err = cmd.Wait()
 			caught := strings.Contains(strings.Join(lines, "\n"), "caught up")
+			if caught {
+				budget = max(time.Since(start), time.Millisecond)
+			}
+			err = cmd.Wait()
 			if err != nil && !killed {
 				t.Fatalf("child failed: %v\n%s", err, strings.Join(lines, "\n"))
 			}
