@@ -161,10 +161,14 @@ func loadDemo(ctx context.Context, c *client.Client, data string, synth int, std
 	g := synthetic.New(synthetic.Options{Computer: "SRV-APP01.contoso.local", Start: start,
 		Step: 24 * time.Hour / time.Duration(max(synth, 1))})
 	imp := &fileImport{ctx: ctx, warn: stderr, c: c, sender: "demo-synthetic-" + start.Format("20060102T1504")}
-	evs := make([]*event.Event, synth)
-	for n := range evs {
-		evs[n] = new(event.Event)
-		g.Event(uint64(n), evs[n])
+	evs := make([]*event.Event, 0, synth)
+	var sparse demoSparse
+	for n := range synth {
+		e := new(event.Event)
+		g.Event(uint64(n), e)
+		if sparse.keep(e) {
+			evs = append(evs, e)
+		}
 	}
 	if err := imp.add(evs); err != nil {
 		return err
@@ -198,6 +202,26 @@ func loadDemo(ctx context.Context, c *client.Client, data string, synth int, std
 	}
 	fmt.Fprintf(stderr, "wsec demo: loaded %d events (%d synthetic over the last 24 h, the rest from %d real attack logs)\n", stored, imp.stored, len(entries))
 	return nil
+}
+
+// demoSparse thins the synthetic source's planted traces of privileged
+// group changes and RC4 service tickets to a few each: at the source's
+// rate they would raise hundreds of alerts a day and bury the RDP anomaly
+// and the real attack logs the demo is there to show.
+type demoSparse struct{ groupChanges, rc4Tickets int }
+
+const demoTracesKept = 3
+
+func (d *demoSparse) keep(e *event.Event) bool {
+	switch {
+	case e.System.EventID == 4728 || e.System.EventID == 4732 || e.System.EventID == 4756:
+		d.groupChanges++
+		return d.groupChanges <= demoTracesKept
+	case e.System.EventID == 4769 && e.Value("TicketEncryptionType") == "0x17":
+		d.rc4Tickets++
+		return d.rc4Tickets <= demoTracesKept
+	}
+	return true
 }
 
 // demoAnalytics enables the default rule pack and backfills it over the
