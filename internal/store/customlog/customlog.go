@@ -24,15 +24,26 @@ import (
 	"wsec/internal/schema"
 )
 
-// Limits of a custom table.
+// Limits of a custom table; ingest's limits agree with them, so a record
+// refused here was refused with a 4xx there.
 const (
 	// Suffix ends every custom table's name.
 	Suffix = "_CL"
-	// MaxNameBytes bounds a table name.
+	// MaxNameBytes bounds a table name: a Log-Type of up to 100 characters
+	// (Log Analytics' limit) plus Suffix. Longer names are refused with
+	// store.ErrInvalidName.
 	MaxNameBytes = 100 + len(Suffix)
-	// MaxColumns bounds the property columns of one table.
+	// MaxColumns bounds the property columns of one table (Log Analytics
+	// allows 500), not counting TimeGenerated and _TimeReceived: a record
+	// with as many properties as ingest accepts (500) always fits a new
+	// table. A record that would add a column beyond it is refused whole
+	// with store.ErrTableFull, so a sender with a typo in a loop cannot
+	// grow a table without bound.
 	MaxColumns = 500
-	// MaxColumnNameBytes bounds a column name.
+	// MaxColumnNameBytes bounds a column name: a property name of up to
+	// 500 bytes (ingest's limit), the "_<n>" ingest adds to tell apart
+	// names that differ in case only, and the type suffix. Longer names
+	// are refused with store.ErrInvalidName.
 	MaxColumnNameBytes = 512
 )
 

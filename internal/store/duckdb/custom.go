@@ -5,13 +5,13 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"wsec/internal/schema"
+	"wsec/internal/store/customlog"
 	"wsec/internal/store"
 )
 
@@ -28,9 +28,6 @@ import (
 //
 // Every custom table also has TimeGenerated and _TimeReceived (physical),
 // and Type, TenantId and _ResourceId (constants of its view).
-
-// customSuffix is the name suffix Log Analytics gives custom tables.
-const customSuffix = "_CL"
 
 // customTable is the known shape of one custom table.
 type customTable struct {
@@ -51,107 +48,11 @@ var customBase = [...]customCol{
 	{"_TimeReceived", schema.DateTime},
 }
 
-// ValidCustomTable reports whether name is an acceptable custom table name:
-// "<Log-Type>_CL", where Log-Type is 1 or more letters, digits or
-// underscores and the whole name is at most MaxNameBytes. Names starting
-// with the store's internal prefix "wsec_" (any case) are refused.
-//
-// Like Log Analytics (and DuckDB), the store treats table and column names
-// case-insensitively: "MyApp_CL" and "MYAPP_CL" are one table, named as it
-// was first written.
-func ValidCustomTable(name string) bool {
-	if len(name) > MaxNameBytes || !strings.HasSuffix(name, customSuffix) || len(name) == len(customSuffix) {
-		return false
-	}
-	if strings.HasPrefix(strings.ToLower(name), physPrefix) {
-		return false
-	}
-	return validNameChars(name)
-}
-
-func validNameChars(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// customColumnType returns the suffix type of a property value, and the
-// value converted for the appender. ok is false for a nil value (left out,
-// as Log Analytics does) or an unsupported type.
-func customColumnType(v any) (t schema.Type, val any, ok bool) {
-	switch x := v.(type) {
-	case string:
-		if ts, ok := parseCustomTime(x); ok {
-			return schema.DateTime, ts, true
-		}
-		if guidRE.MatchString(x) {
-			return schema.GUID, x, true
-		}
-		return schema.String, validUTF8(x), true
-	case time.Time:
-		return schema.DateTime, x.UTC(), true
-	case bool:
-		return schema.Bool, x, true
-	case float64:
-		return schema.Real, x, true
-	case float32:
-		return schema.Real, float64(x), true
-	case int:
-		return schema.Real, float64(x), true
-	case int64:
-		return schema.Real, float64(x), true
-	case int32:
-		return schema.Real, float64(x), true
-	}
-	return 0, nil, false
-}
-
-func suffixOf(t schema.Type) string {
-	switch t {
-	case schema.DateTime:
-		return "_t"
-	case schema.GUID:
-		return "_g"
-	case schema.Bool:
-		return "_b"
-	case schema.Real:
-		return "_d"
-	}
-	return "_s"
-}
-
-var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-// customTimeLayouts are the datetime forms Log Analytics recognises in text
-// (ISO 8601, with or without zone and fraction).
-var customTimeLayouts = [...]string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04:05.999999999Z07:00",
-	"2006-01-02 15:04:05.999999999",
-}
-
-func parseCustomTime(s string) (time.Time, bool) {
-	if len(s) < len("2006-01-02T15:04:05") || len(s) > 40 || s[4] != '-' || s[7] != '-' {
-		return time.Time{}, false
-	}
-	for _, layout := range customTimeLayouts {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), true
-		}
-	}
-	return time.Time{}, false
-}
-
 // loadCustomTables reads the custom tables the database has.
 func (w *Workspace) loadCustomTables(ctx context.Context) error {
 	rs, err := w.wconn.QueryContext(ctx,
 		"SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE' AND table_name LIKE ? ESCAPE '\\'",
-		physPrefix+"%\\"+customSuffix)
+		physPrefix+"%\\"+customlog.Suffix)
 	if err != nil {
 		return fmt.Errorf("list custom tables: %w", err)
 	}
@@ -170,7 +71,7 @@ func (w *Workspace) loadCustomTables(ctx context.Context) error {
 	}
 	for _, phys := range names {
 		name := strings.TrimPrefix(phys, physPrefix)
-		if !ValidCustomTable(name) {
+		if !customlog.ValidTable(name) {
 			continue
 		}
 		pt, err := w.physColumns(ctx, phys)
@@ -254,9 +155,9 @@ func (ct *customTable) schemaTable() *schema.Table {
 // they are durable.
 func (w *Workspace) AppendCustom(ctx context.Context, table string, records []map[string]any, timeField string) (int, error) {
 	start := time.Now()
-	if !ValidCustomTable(table) {
+	if !customlog.ValidTable(table) {
 		return 0, fmt.Errorf("append to custom table %q: want <Log-Type>_CL of letters, digits and underscores, at most %d bytes: %w",
-			table, MaxNameBytes, store.ErrInvalidName)
+			table, customlog.MaxNameBytes, store.ErrInvalidName)
 	}
 	if len(records) > w.s.opts.MaxCustomRecords {
 		return 0, fmt.Errorf("append %d records to %s: more than %d in one call: %w", len(records), table, w.s.opts.MaxCustomRecords, store.ErrLimit)
@@ -290,9 +191,9 @@ func (w *Workspace) AppendCustom(ctx context.Context, table string, records []ma
 		set := func(name string, t schema.Type, v any) error {
 			i, ok := ct.idx[strings.ToLower(name)]
 			if !ok {
-				if len(ct.cols)-len(customBase) >= MaxCustomColumns {
+				if len(ct.cols)-len(customBase) >= customlog.MaxColumns {
 					return fmt.Errorf("append to %s: column %s would be one more than the %d property columns a table may have; "+
-						"send these properties to another Log-Type: %w", table, name, MaxCustomColumns, store.ErrTableFull)
+						"send these properties to another Log-Type: %w", table, name, customlog.MaxColumns, store.ErrTableFull)
 				}
 				ct.add(name, t)
 				i = len(ct.cols) - 1
@@ -307,22 +208,22 @@ func (w *Workspace) AppendCustom(ctx context.Context, table string, records []ma
 			if k == "TimeGenerated" {
 				continue
 			}
-			if !validNameChars(k) {
+			if !customlog.ValidName(k) {
 				return 0, fmt.Errorf("append to %s record %d: property %q: want letters, digits and underscores: %w", table, ri, k, store.ErrInvalidName)
 			}
-			t, val, ok := customColumnType(v)
+			t, val, ok := customlog.Value(v)
 			if !ok {
 				continue
 			}
-			name := k + suffixOf(t)
-			if len(name) > MaxColumnNameBytes {
-				return 0, fmt.Errorf("append to %s record %d: property %q longer than %d bytes: %w", table, ri, k, MaxColumnNameBytes-2, store.ErrInvalidName)
+			name := customlog.Column(k, t)
+			if len(name) > customlog.MaxColumnNameBytes {
+				return 0, fmt.Errorf("append to %s record %d: property %q longer than %d bytes: %w", table, ri, k, customlog.MaxColumnNameBytes-2, store.ErrInvalidName)
 			}
 			if err := set(name, t, val); err != nil {
 				return 0, err
 			}
 		}
-		row[0] = customTimeGenerated(rec, timeField, received)
+		row[0] = customlog.TimeGenerated(rec, timeField, received)
 		rows[ri] = row
 	}
 	err := w.inTx(ctx, sqlConn{w.wconn}, func() error {
@@ -362,26 +263,4 @@ func (w *Workspace) AppendCustom(ctx context.Context, table string, records []ma
 	w.s.m.rowsAppended.WithLabelValues("custom") // one label: table names are the sender's.Add(float64(len(rows)))
 	w.s.m.appendSeconds.WithLabelValues("custom").Observe(time.Since(start).Seconds())
 	return len(rows), nil
-}
-
-// customTimeGenerated picks a record's TimeGenerated.
-func customTimeGenerated(rec map[string]any, timeField string, received time.Time) time.Time {
-	pick := func(v any) (time.Time, bool) {
-		switch x := v.(type) {
-		case time.Time:
-			return x.UTC(), !x.IsZero()
-		case string:
-			return parseCustomTime(x)
-		}
-		return time.Time{}, false
-	}
-	if t, ok := pick(rec["TimeGenerated"]); ok {
-		return t
-	}
-	if timeField != "" {
-		if t, ok := pick(rec[timeField]); ok {
-			return t
-		}
-	}
-	return received
 }

@@ -11,6 +11,7 @@ import (
 	"wsec/internal/ingest"
 	"wsec/internal/schema"
 	"wsec/internal/store"
+	"wsec/internal/store/customlog"
 )
 
 // builtinTables is how many tables a workspace has before any custom one:
@@ -159,11 +160,11 @@ func TestCustomTableLimits(t *testing.T) {
 		t.Errorf("6 records, limit 5: %v", err)
 	}
 	wide := map[string]any{}
-	for i := 0; i < MaxCustomColumns+1; i++ {
+	for i := 0; i < customlog.MaxColumns+1; i++ {
 		wide["c"+strings.Repeat("x", i%7)+string(rune('a'+i%26))+string(rune('a'+i/26))] = "v"
 	}
 	if _, err := w.AppendCustom(ctx, "Wide_CL", []map[string]any{wide}, ""); !errors.Is(err, store.ErrTableFull) {
-		t.Errorf("%d property columns: %v", MaxCustomColumns+1, err)
+		t.Errorf("%d property columns: %v", customlog.MaxColumns+1, err)
 	}
 	tables, _ := w.Tables(ctx)
 	if len(tables) != builtinTables {

@@ -31,25 +31,6 @@ const (
 	// reason (the Data Collector API caps a post at 30 MB anyway).
 	DefaultMaxCustomRecords = 100_000
 
-	// MaxCustomColumns caps the property columns of a custom table (Log
-	// Analytics allows 500), not counting TimeGenerated and _TimeReceived:
-	// a record with as many properties as ingest accepts (500) always fits
-	// a new table. A record that would add a column beyond it is refused
-	// whole with store.ErrTableFull (ingest answers 400): a sender with a
-	// typo in a loop cannot grow a table without bound.
-	MaxCustomColumns = 500
-
-	// MaxNameBytes caps custom table names: a Log-Type of up to 100
-	// characters (Log Analytics' and ingest's limit) plus "_CL". Longer
-	// names are refused with store.ErrInvalidName.
-	MaxNameBytes = 100 + len(customSuffix)
-
-	// MaxColumnNameBytes caps custom column names: a property name of up to
-	// 500 bytes (ingest's limit), a "_<n>" ingest adds to tell names apart
-	// that differ in case only, and the type suffix. Longer names are
-	// refused with store.ErrInvalidName.
-	MaxColumnNameBytes = 512
-
 	// MaxWorkspaceIDBytes caps a workspace ID, which becomes a file name.
 	MaxWorkspaceIDBytes = 64
 
