@@ -11,23 +11,16 @@ import (
 	"time"
 
 	"wsec/internal/schema"
-	"wsec/internal/store/customlog"
 	"wsec/internal/store"
+	"wsec/internal/store/customlog"
 )
 
-// Custom tables (Log Analytics Data Collector API): a record's properties
-// become columns named after Log Analytics' type suffixes, so that a
-// property sent once as text and once as a number lands in two columns
-// (Name_s, Name_d) instead of failing, exactly as in Log Analytics:
-//
-//	string                → Name_s  (VARCHAR)
-//	number                → Name_d  (DOUBLE)
-//	bool                  → Name_b  (BOOLEAN)
-//	datetime-looking text → Name_t  (TIMESTAMP)
-//	GUID-looking text     → Name_g  (VARCHAR, KQL guid)
-//
-// Every custom table also has TimeGenerated and _TimeReceived (physical),
-// and Type, TenantId and _ResourceId (constants of its view).
+// Custom tables (Log Analytics Data Collector API): package customlog says
+// which names are accepted and which column each property lands in; here
+// Name_s is VARCHAR, Name_d DOUBLE, Name_b BOOLEAN, Name_t TIMESTAMP and
+// Name_g VARCHAR (KQL guid). Every custom table also has TimeGenerated and
+// _TimeReceived (physical), and Type, TenantId and _ResourceId (constants
+// of its view).
 
 // customTable is the known shape of one custom table.
 type customTable struct {
