@@ -32,6 +32,7 @@ import (
 	"wsec/internal/ingest"
 	"wsec/internal/rdpscan"
 	"wsec/internal/server"
+	"wsec/internal/settings"
 	"wsec/internal/store"
 	"wsec/internal/store/storeopen"
 	"wsec/internal/ui"
@@ -248,7 +249,8 @@ func serve(ctx context.Context, o serveOptions) error {
 		Health: server.AllHealthy(server.DirHealth(o.data, server.HealthMinFreeBytes, o.freeSpace), queryHealth),
 	}, ih, ah, dcr.Routes{Store: rules, Verifier: verifier}, rdp,
 		analytics.Routes{Engine: engine, Verifier: verifier, Investigator: &investigate.Investigator{Querier: svc}},
-		workbook.Routes{Store: workbooks, Verifier: verifier, User: func(r *http.Request) string { p, _ := access.FromContext(r.Context()); return p.User }}, page, gate)
+		workbook.Routes{Store: workbooks, Verifier: verifier, User: func(r *http.Request) string { p, _ := access.FromContext(r.Context()); return p.User }},
+		settings.Routes{Keys: keys, Verifier: verifier}, page, gate)
 	if err != nil {
 		return err
 	}

@@ -323,6 +323,7 @@ func TestBrowserUI(t *testing.T) {
 	t.Run("workbook tile survives a reload", func(t *testing.T) { browserWorkbook(t, e) })
 	t.Run("incident assigned, commented, closed", func(t *testing.T) { browserIncident(t, e) })
 	t.Run("DCR change reaches a running agent", func(t *testing.T) { browserDCR(t, e) })
+	t.Run("agent key rotated in Settings", func(t *testing.T) { browserKeyRotation(t, e) })
 	t.Run("reader kept out of admin pages", func(t *testing.T) { browserReader(t, e) })
 	t.Run("first paint and first query result", func(t *testing.T) { browserTimings(t, e) })
 }
@@ -467,6 +468,102 @@ func browserDCR(t *testing.T, e *browserEnv) {
 	}
 }
 
+// countEvents counts the events of computers starting with prefix.
+func (e *browserEnv) countEvents(t *testing.T, prefix string) int64 {
+	t.Helper()
+	c, err := client.New(e.server, e.ws.ID, e.ws.PrimaryKey, client.Options{Token: e.token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Query(context.Background(), fmt.Sprintf(`SecurityEvent | where Computer startswith %q | count`, prefix), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.ParseInt(fmt.Sprint(res.Tables[0].Rows[0][0]), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// browserKeyRotation rotates, in Settings, the key a running agent signs
+// with: the agent is refused (403) and keeps its events spooled; once the
+// new key the page shows is written to its key file it sends again,
+// without a restart, and every event arrives.
+func browserKeyRotation(t *testing.T, e *browserEnv) {
+	const events = 1500
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "workspace.key")
+	if err := os.WriteFile(keyFile, []byte(e.ws.PrimaryKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := &agent.Config{
+		AgentID: "agent-keys", DataDir: filepath.Join(dir, "agent"), Computer: "WS-KEYS01", EventSet: "All",
+		Sources: []agent.SourceConfig{{Kind: agent.KindSynthetic, Rate: 100, Count: events, Seed: 5,
+			Start: time.Now().UTC().Add(-time.Hour).Format(time.RFC3339), EventComputer: "WS-KEYS01.contoso.local"}},
+		Destinations:  []agent.DestinationConfig{{Name: "demo", URL: e.server, Workspace: e.ws.ID, KeyFile: keyFile}},
+		RulesInterval: agent.Duration(time.Second), HeartbeatInterval: agent.Duration(time.Second),
+		FlushInterval: agent.Duration(100 * time.Millisecond),
+	}
+	var agentLog syncBuffer
+	actx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- agent.Run(actx, agent.Options{Config: cfg, Logger: slog.New(slog.NewTextHandler(&agentLog, nil))})
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("agent: %v", err)
+		}
+	}()
+	for start := time.Now(); e.countEvents(t, "WS-KEYS01") == 0; time.Sleep(100 * time.Millisecond) {
+		if time.Since(start) > time.Minute {
+			t.Fatalf("no event from the agent within a minute:\n%s", agentLog.String())
+		}
+	}
+
+	e.do("open Settings", chromedp.Navigate(e.url+"/settings"))
+	e.waitJS("keys listed", `document.querySelectorAll('table[aria-label="Agent keys"] tbody tr').length === 2`)
+	if hint := eval[string](e, `document.querySelector('table[aria-label="Agent keys"] tbody tr td.mono').innerText`); !strings.HasSuffix(e.ws.PrimaryKey, strings.TrimPrefix(hint, "…")) {
+		t.Errorf("the primary key's hint %q is not the end of the key", hint)
+	}
+	eval[bool](e, `(window.confirm = () => true, true)`)
+	e.do("rotate the primary key", chromedp.Click(chromedp.CSS(`button[aria-label="Rotate the primary key"]`)))
+	e.waitJS("new key shown", `document.querySelector('dd[data-key=primary]')?.innerText.length > 20`)
+	e.shot("settings-keys")
+	newKey := strings.TrimSpace(eval[string](e, `document.querySelector('dd[data-key=primary]').innerText`))
+	if newKey == e.ws.PrimaryKey {
+		t.Fatal("the page shows the old primary key after rotating it")
+	}
+	e.waitJS("rotation audited, newest first", `/keys\/primary\/rotate/.test(document.querySelector('table[aria-label=Audit] tbody tr')?.innerText)`)
+	if note := eval[string](e, `document.querySelector('[data-testid=keys-note]').innerText`); !strings.Contains(note, "spooled") {
+		t.Errorf("the page does not say what happens to agents holding the old key: %q", note)
+	}
+
+	for start := time.Now(); !strings.Contains(agentLog.String(), "HTTP 403"); time.Sleep(100 * time.Millisecond) {
+		if time.Since(start) > time.Minute {
+			t.Fatalf("the agent signing with the rotated key was not refused within a minute:\n%s", agentLog.String())
+		}
+	}
+	refused := e.countEvents(t, "WS-KEYS01")
+	if err := os.WriteFile(keyFile, []byte(newKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for n := refused; n < events; n = e.countEvents(t, "WS-KEYS01") {
+		if time.Since(start) > 2*time.Minute {
+			t.Fatalf("%d of %d events stored two minutes after the new key was written (%d when refused):\n%s", n, events, refused, agentLog.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("refused with %d of %d events stored; all %d stored %v after the new key was written to the key file", refused, events, events, time.Since(start).Round(100*time.Millisecond))
+	if n := e.countEvents(t, "WS-KEYS01"); n != events {
+		t.Errorf("%d events stored, want %d", n, events)
+	}
+	e.ws.PrimaryKey = newKey
+}
+
 func browserReader(t *testing.T, e *browserEnv) {
 	s := e.apiLogin(e.admin[0], e.admin[1])
 	const pw = "reader-password-1234"
@@ -486,7 +583,8 @@ func browserReader(t *testing.T, e *browserEnv) {
 	e.shot("reader-403")
 	for _, c := range []struct{ method, path string }{
 		{"GET", "/v1/users"}, {"GET", "/v1/workspaces/" + e.ws.ID + "/audit"},
-		{"POST", "/v1/workspaces/" + e.ws.ID + "/analytics/rules/x/disable"}, {"PUT", "/v1/workspaces/" + e.ws.ID + "/rules/x"},
+		{"POST", "/v1/workspaces/" + e.ws.ID + "/analytics/rules/x/disable"}, {"POST", "/v1/workspaces/" + e.ws.ID + "/keys/reveal"},
+		{"POST", "/v1/workspaces/" + e.ws.ID + "/keys/primary/rotate"}, {"PUT", "/v1/workspaces/" + e.ws.ID + "/rules/x"},
 	} {
 		st := eval[int](e, fmt.Sprintf(`fetch(%q, {method: %q, credentials: 'same-origin', headers: {'Content-Type': 'application/json'}, body: %s}).then(r => r.status)`,
 			c.path, c.method, map[bool]string{true: "undefined", false: `'{"eventSet":"All"}'`}[c.method == "GET" || c.method == "POST"]))

@@ -3,12 +3,12 @@ import { call, wsPath } from '../api';
 import type { Ctx } from '../app';
 
 // Rows shows an API listing as a table of its scalar fields.
-function Rows(props: { rows: any[]; actions?: (r: any) => any }) {
+function Rows(props: { rows: any[]; actions?: (r: any) => any; label?: string }) {
   if (!props.rows.length) return <p class="muted">None.</p>;
   const keys = [...new Set(props.rows.flatMap((r) => Object.keys(r)))].filter((k) => !/hash|secret/i.test(k));
   const show = (v: any) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
   return (
-    <table class="grid">
+    <table class="grid" aria-label={props.label}>
       <thead>
         <tr>
           {keys.map((k) => (
@@ -32,6 +32,111 @@ function Rows(props: { rows: any[]; actions?: (r: any) => any }) {
 }
 
 const roles = ['reader', 'responder', 'admin'];
+
+interface KeyView {
+  kind: 'primary' | 'secondary';
+  hint: string;
+  rotated?: string;
+  key?: string;
+}
+
+// AgentKeys lists the workspace's two keys and rotates them. What a
+// rotation does to agents is said before it is done.
+function AgentKeys(props: { ws: string; onChange: () => void }) {
+  const { ws } = props;
+  const [keys, setKeys] = useState<KeyView[]>([]);
+  const [shown, setShown] = useState<KeyView[] | null>(null);
+  const [error, setError] = useState('');
+  const [note, setNote] = useState('');
+  const load = () => call('GET', wsPath(ws, '/keys')).then((r) => setKeys(r.keys), (e) => setError(e.message));
+  useEffect(() => {
+    load();
+  }, [ws]);
+  const other = (k: string) => (k === 'primary' ? 'secondary' : 'primary');
+  const rotate = async (kind: string) => {
+    const ok = confirm(
+      `Rotate the ${kind} key?\n\nAgents and Data Collector clients still signing with it are refused (403) from now on. ` +
+        `Agents lose nothing: their spool keeps the events until they have the new key, and they read their key file again ` +
+        `when it changes (no restart). To avoid the pause, give them the ${other(kind)} key first.`,
+    );
+    if (!ok) return;
+    setError('');
+    setNote('');
+    try {
+      const r = await call<KeyView>('POST', wsPath(ws, `/keys/${kind}/rotate`));
+      setShown([r]);
+      setNote(`The ${kind} key was replaced. Agents signing with the old one now wait with their events spooled: write the new key below into their key file (keyFile in wsec-agent.json).`);
+      load();
+      props.onChange();
+    } catch (e: any) {
+      setError(e.message);
+    }
+  };
+  const reveal = async () => {
+    setError('');
+    try {
+      setShown((await call('POST', wsPath(ws, '/keys/reveal'))).keys);
+      props.onChange();
+    } catch (e: any) {
+      setError(e.message);
+    }
+  };
+  return (
+    <>
+      <h2>Agent keys</h2>
+      <p class="muted">
+        Agents and Data Collector clients sign what they send with one of the workspace's two keys; both are valid at every
+        moment. A key only sends events, heartbeats and logs and reads its DCRs: people and scripts use their login or an API token.
+      </p>
+      {error && <p class="error" role="alert">{error}</p>}
+      <p role="status" class="ok" data-testid="keys-note">
+        {note}
+      </p>
+      <table class="grid" aria-label="Agent keys">
+        <thead>
+          <tr>
+            <th>Key</th>
+            <th>Ends with</th>
+            <th>Last rotated</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {keys.map((k) => (
+            <tr>
+              <td>{k.kind}</td>
+              <td class="mono">{k.hint}</td>
+              <td>{k.rotated ? new Date(k.rotated).toLocaleString() : 'never'}</td>
+              <td>
+                <button type="button" class="danger" aria-label={`Rotate the ${k.kind} key`} onClick={() => rotate(k.kind)}>
+                  Rotate
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p>
+        <button type="button" onClick={reveal}>
+          Show keys
+        </button>{' '}
+        <span class="muted">(recorded in the audit log)</span>
+      </p>
+      {shown && (
+        <dl class="card keys">
+          {shown.map((k) => (
+            <>
+              <dt>{k.kind}</dt>
+              <dd class="mono" data-key={k.kind}>
+                {k.key}
+              </dd>
+            </>
+          ))}
+        </dl>
+      )}
+    </>
+  );
+}
 const first = (r: any, ...keys: string[]) => keys.map((k) => r?.[k]).find((v) => v !== undefined);
 
 export function Settings(props: { ctx: Ctx }) {
@@ -47,7 +152,7 @@ export function Settings(props: { ctx: Ctx }) {
   const load = () => {
     call('GET', '/v1/users').then((r) => setUsers(list(r, 'users')), (e) => setError(e.message));
     call('GET', '/v1/tokens').then((r) => setTokens(list(r, 'tokens')), (e) => setError(e.message));
-    call('GET', wsPath(ws, '/audit')).then((r) => setAudit(list(r, 'entries').slice(-50).reverse()), () => setAudit([]));
+    call('GET', wsPath(ws, '/audit') + '?limit=50').then((r) => setAudit(list(r, 'entries')), () => setAudit([]));
   };
   useEffect(load, [ws]);
   const act = async (f: () => Promise<any>, done: (r: any) => string) => {
@@ -142,14 +247,9 @@ export function Settings(props: { ctx: Ctx }) {
         </select>
         <button type="submit">Create token</button>
       </form>
-      <h2>Agent keys, retention, GeoIP</h2>
-      <p>
-        These are set on the server: <code>wsec workspace rotate-key</code> rotates an agent key (agents keep working on the
-        secondary key meanwhile), retention per table is a <code>wsec workspace</code> setting, and GeoIP databases are given to{' '}
-        <code>wsec serve --geoip-city --geoip-asn</code>.
-      </p>
+      <AgentKeys ws={ws} onChange={load} />
       <h2>Audit (latest changes)</h2>
-      <Rows rows={audit} />
+      <Rows rows={audit} label="Audit" />
     </section>
   );
 }
