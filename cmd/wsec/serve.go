@@ -34,6 +34,7 @@ import (
 	"wsec/internal/server"
 	"wsec/internal/settings"
 	"wsec/internal/store"
+	"wsec/internal/store/duckdb"
 	"wsec/internal/store/storeopen"
 	"wsec/internal/ui"
 	"wsec/internal/watchlist"
@@ -167,7 +168,12 @@ func serve(ctx context.Context, o serveOptions) error {
 	if !geo.HasCity() && !geo.HasASN() {
 		log.Info("no GeoIP databases: RDP anomalies are scored without geography and geo_info_from_ip_address() answers null (see --geoip-city, --geoip-asn)")
 	}
-	st, err := storeopen.Open(o.store, storeopen.Options{DataDir: o.data, Logger: log, Registerer: reg, GeoInfo: geo.GeoInfoJSON})
+	retention, err := settings.OpenRetention(filepath.Join(o.data, "settings"))
+	if err != nil {
+		return err
+	}
+	st, err := storeopen.Open(o.store, storeopen.Options{DataDir: o.data, Logger: log, Registerer: reg, GeoInfo: geo.GeoInfoJSON,
+		WorkspaceRetention: retention.Days})
 	if err != nil {
 		return err
 	}
@@ -250,7 +256,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	}, ih, ah, dcr.Routes{Store: rules, Verifier: verifier}, rdp,
 		analytics.Routes{Engine: engine, Verifier: verifier, Investigator: &investigate.Investigator{Querier: svc}},
 		workbook.Routes{Store: workbooks, Verifier: verifier, User: func(r *http.Request) string { p, _ := access.FromContext(r.Context()); return p.User }},
-		settings.Routes{Keys: keys, Verifier: verifier}, page, gate)
+		settings.Routes{Keys: keys, Retention: retention, DefaultRetentionDays: duckdb.DefaultRetentionDays, Verifier: verifier}, page, gate)
 	if err != nil {
 		return err
 	}

@@ -324,6 +324,7 @@ func TestBrowserUI(t *testing.T) {
 	t.Run("incident assigned, commented, closed", func(t *testing.T) { browserIncident(t, e) })
 	t.Run("DCR change reaches a running agent", func(t *testing.T) { browserDCR(t, e) })
 	t.Run("agent key rotated in Settings", func(t *testing.T) { browserKeyRotation(t, e) })
+	t.Run("retention set in Settings", func(t *testing.T) { browserRetention(t, e) })
 	t.Run("reader kept out of admin pages", func(t *testing.T) { browserReader(t, e) })
 	t.Run("first paint and first query result", func(t *testing.T) { browserTimings(t, e) })
 }
@@ -564,6 +565,29 @@ func browserKeyRotation(t *testing.T, e *browserEnv) {
 	e.ws.PrimaryKey = newKey
 }
 
+// browserRetention gives two tables their own retention in Settings; the
+// page shows them after a reload and the API holds them.
+func browserRetention(t *testing.T, e *browserEnv) {
+	e.do("open Settings", chromedp.Navigate(e.url+"/settings"))
+	e.waitJS("tables listed", `document.querySelector('#ret-SecurityEvent') && document.querySelector('#ret-Heartbeat')`)
+	if ph := eval[string](e, `document.querySelector('#ret-SecurityEvent').placeholder`); !strings.Contains(ph, "90") {
+		t.Errorf("an unset table's field shows %q, want the default 90 days", ph)
+	}
+	e.do("set retention",
+		chromedp.SendKeys(chromedp.CSS("#ret-SecurityEvent"), "30"),
+		chromedp.SendKeys(chromedp.CSS("#ret-Heartbeat"), "7"),
+		chromedp.Click(chromedp.CSS(`form[aria-label=Retention] button[type=submit]`)))
+	e.waitJS("saved", `/Retention saved/.test(document.querySelector('[data-testid=retention-note]').innerText)`)
+	e.shot("settings-retention")
+	e.do("reload", chromedp.Reload())
+	e.waitJS("shown after a reload", `document.querySelector('#ret-SecurityEvent')?.value === '30' && document.querySelector('#ret-Heartbeat').value === '7' && document.querySelector('#ret-WindowsEvent').value === ''`)
+	s := e.apiLogin(e.admin[0], e.admin[1])
+	var got struct{ Tables map[string]int }
+	if st := s.call(t, "GET", "/v1/workspaces/"+e.ws.ID+"/retention", nil, &got); st != 200 || len(got.Tables) != 2 || got.Tables["SecurityEvent"] != 30 || got.Tables["Heartbeat"] != 7 {
+		t.Errorf("GET retention: %d %v", st, got.Tables)
+	}
+}
+
 func browserReader(t *testing.T, e *browserEnv) {
 	s := e.apiLogin(e.admin[0], e.admin[1])
 	const pw = "reader-password-1234"
@@ -584,7 +608,7 @@ func browserReader(t *testing.T, e *browserEnv) {
 	for _, c := range []struct{ method, path string }{
 		{"GET", "/v1/users"}, {"GET", "/v1/workspaces/" + e.ws.ID + "/audit"},
 		{"POST", "/v1/workspaces/" + e.ws.ID + "/analytics/rules/x/disable"}, {"POST", "/v1/workspaces/" + e.ws.ID + "/keys/reveal"},
-		{"POST", "/v1/workspaces/" + e.ws.ID + "/keys/primary/rotate"}, {"PUT", "/v1/workspaces/" + e.ws.ID + "/rules/x"},
+		{"POST", "/v1/workspaces/" + e.ws.ID + "/keys/primary/rotate"}, {"PUT", "/v1/workspaces/" + e.ws.ID + "/retention"}, {"PUT", "/v1/workspaces/" + e.ws.ID + "/rules/x"},
 	} {
 		st := eval[int](e, fmt.Sprintf(`fetch(%q, {method: %q, credentials: 'same-origin', headers: {'Content-Type': 'application/json'}, body: %s}).then(r => r.status)`,
 			c.path, c.method, map[bool]string{true: "undefined", false: `'{"eventSet":"All"}'`}[c.method == "GET" || c.method == "POST"]))

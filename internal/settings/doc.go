@@ -21,4 +21,13 @@
 //	GET  /v1/workspaces/{id}/keys                  {"keys":[KeyView]}
 //	POST /v1/workspaces/{id}/keys/reveal           {"keys":[KeyView with key]}
 //	POST /v1/workspaces/{id}/keys/{kind}/rotate    KeyView with key (kind: primary, secondary)
+//
+// Retention. A workspace may give any table its own retention (1 to
+// MaxRetentionDays days); the others keep the server's default. Rows
+// leave by when the workspace received them, at the store's next
+// retention pass (wsec serve --retention-interval, hourly by default).
+// The settings live in <data>/settings/retention.json.
+//
+//	GET /v1/workspaces/{id}/retention    RetentionBody {"defaultDays","maxDays","tables":{"<table>":days}}
+//	PUT /v1/workspaces/{id}/retention    {"tables":{...}} replaces the workspace's → RetentionBody
 package settings

@@ -35,8 +35,12 @@ type Keys interface {
 
 // Routes serves the settings API (see the package doc).
 type Routes struct {
-	Keys     Keys
-	Verifier server.Verifier
+	Keys      Keys
+	Retention *Retention
+	// DefaultRetentionDays is the store's retention of tables a workspace
+	// sets none for (shown, not enforced, here).
+	DefaultRetentionDays int
+	Verifier             server.Verifier
 }
 
 // Register adds the routes to mux.
@@ -44,6 +48,8 @@ func (rt Routes) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+PathKeys, rt.listKeys)
 	mux.HandleFunc("POST "+PathKeys+"/reveal", rt.revealKeys)
 	mux.HandleFunc("POST "+PathKeys+"/{kind}/rotate", rt.rotateKey)
+	mux.HandleFunc("GET "+PathRetention, rt.getRetention)
+	mux.HandleFunc("PUT "+PathRetention, rt.putRetention)
 }
 
 func (rt Routes) authorize(w http.ResponseWriter, r *http.Request) (string, []byte, bool) {

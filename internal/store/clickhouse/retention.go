@@ -28,7 +28,12 @@ func (s *Store) EnforceRetention(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func (s *Store) retentionDays(table string) int {
+func (s *Store) retentionDays(workspace, table string) int {
+	if s.opts.WorkspaceRetention != nil {
+		if d, ok := s.opts.WorkspaceRetention(workspace)[table]; ok {
+			return d
+		}
+	}
 	if d, ok := s.opts.RetentionDays[table]; ok {
 		return d
 	}
@@ -45,7 +50,7 @@ func (w *Workspace) EnforceRetention(ctx context.Context) error {
 	longest := 0
 	var errs []error
 	for _, t := range tables {
-		days := w.s.retentionDays(t.Name)
+		days := w.s.retentionDays(w.id, t.Name)
 		if days <= 0 {
 			continue
 		}

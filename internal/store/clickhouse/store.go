@@ -33,6 +33,10 @@ type Options struct {
 	// DefaultRetentionDays (≤ 0: forever).
 	RetentionDays        map[string]int
 	DefaultRetentionDays int
+	// WorkspaceRetention, when set, gives a workspace's own retention per
+	// table in days, asked on every retention pass; a table it does not
+	// name keeps RetentionDays or the default.
+	WorkspaceRetention func(workspace string) map[string]int
 	// MaxResultRows bounds one query's rows. 0: 100000.
 	MaxResultRows int
 	// Timeout bounds one HTTP request. 0: 5 minutes.

@@ -61,6 +61,10 @@ type Options struct {
 	// DefaultRetentionDays is the retention of tables not in RetentionDays.
 	// 0: DefaultRetentionDays; < 0: forever.
 	DefaultRetentionDays int
+	// WorkspaceRetention, when set, gives a workspace's own retention per
+	// table in days (the Settings page's), asked on every retention pass;
+	// a table it does not name keeps RetentionDays or the default.
+	WorkspaceRetention func(workspace string) map[string]int
 }
 
 // DefaultOptions returns Options with every default spelled out.
@@ -112,9 +116,16 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// retentionDays returns the retention of table in days; ≤ 0 means forever.
-func (o *Options) retentionDays(table string) int {
-	days, ok := o.RetentionDays[table]
+// retentionDays returns the retention of a workspace's table in days; ≤ 0
+// means forever.
+func (o *Options) retentionDays(workspace, table string) int {
+	days, ok := 0, false
+	if o.WorkspaceRetention != nil {
+		days, ok = o.WorkspaceRetention(workspace)[table]
+	}
+	if !ok {
+		days, ok = o.RetentionDays[table]
+	}
 	if !ok {
 		days = o.DefaultRetentionDays
 	}

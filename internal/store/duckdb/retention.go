@@ -10,7 +10,8 @@ import (
 
 // RunRetention enforces retention every interval until ctx ends: in every
 // workspace database of the store's directory (open or not), rows stored
-// longer ago than their table's retention (Options.RetentionDays, by
+// longer ago than their table's retention (Options.WorkspaceRetention,
+// RetentionDays, by
 // _TimeReceived) are deleted. Retention counts from when the workspace
 // received a row, not from TimeGenerated: an EVTX file from a 2019 incident
 // imported today must not vanish on the next pass. It returns ctx's error.
@@ -75,7 +76,7 @@ func (w *Workspace) EnforceRetention(ctx context.Context) (map[string]int64, err
 	deleted := make(map[string]int64)
 	longest := 0
 	for _, t := range targets {
-		days := w.s.opts.retentionDays(t.logical)
+		days := w.s.opts.retentionDays(w.id, t.logical)
 		if days <= 0 {
 			longest = -1
 			continue

@@ -3,6 +3,7 @@ package duckdb
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -167,5 +168,46 @@ func TestRetentionDetectionTables(t *testing.T) {
 		if n := count(t, w, table); n != want {
 			t.Errorf("%s: %d rows after retention, want %d", table, n, want)
 		}
+	}
+}
+
+// TestWorkspaceRetention: a workspace's own retention (the Settings
+// page's) overrides the store's for the tables it names, in that
+// workspace only, and a change counts from the next pass.
+func TestWorkspaceRetention(t *testing.T) {
+	var mu sync.Mutex
+	own := map[string]map[string]int{"short": {"SecurityEvent": 10}}
+	s, clk, _ := openTestStore(t, Options{
+		RetentionDays: map[string]int{"SecurityEvent": 30},
+		WorkspaceRetention: func(ws string) map[string]int {
+			mu.Lock()
+			defer mu.Unlock()
+			return own[ws]
+		},
+	})
+	ctx := context.Background()
+	sec := securityEvents(t)[:20]
+	t0 := clk.Now()
+	for _, id := range []string{"short", "other"} {
+		appendOK(t, mustWorkspace(t, s, id), "a", 1, aged(sec, t0, 0, 1))
+	}
+	clk.Set(t0.Add(20 * 24 * time.Hour))
+	if err := s.EnforceRetention(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, mustWorkspace(t, s, "short"), "SecurityEvent"); n != 0 {
+		t.Errorf("workspace with 10 days: %d rows received 20 days ago, want 0", n)
+	}
+	if n := count(t, mustWorkspace(t, s, "other"), "SecurityEvent"); n != int64(len(sec)) {
+		t.Errorf("workspace with the store's 30 days: %d rows received 20 days ago, want %d", n, len(sec))
+	}
+	mu.Lock()
+	own["other"] = map[string]int{"SecurityEvent": 15}
+	mu.Unlock()
+	if err := s.EnforceRetention(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, mustWorkspace(t, s, "other"), "SecurityEvent"); n != 0 {
+		t.Errorf("after setting 15 days: %d rows received 20 days ago, want 0", n)
 	}
 }

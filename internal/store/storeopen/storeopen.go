@@ -31,6 +31,9 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// GeoInfo answers geo_info_from_ip_address() (geoip.DB.GeoInfoJSON).
 	GeoInfo func(ip string) (string, bool)
+	// WorkspaceRetention gives a workspace's own retention per table in
+	// days (package settings); nil: the backend's defaults only.
+	WorkspaceRetention func(workspace string) map[string]int
 }
 
 // openTimeout bounds connecting to a server store at startup.
@@ -48,11 +51,12 @@ func Open(spec string, o Options) (store.Backend, error) {
 			return nil, err
 		}
 		co.Logger = o.Logger
+		co.WorkspaceRetention = o.WorkspaceRetention
 		ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
 		defer cancel()
 		return clickhouse.Open(ctx, co)
 	case spec == "" || spec == "duckdb":
-		st, err := duckdb.Open(filepath.Join(o.DataDir, "store"), duckdb.Options{Logger: o.Logger, Registerer: o.Registerer, GeoInfo: o.GeoInfo})
+		st, err := duckdb.Open(filepath.Join(o.DataDir, "store"), duckdb.Options{Logger: o.Logger, Registerer: o.Registerer, GeoInfo: o.GeoInfo, WorkspaceRetention: o.WorkspaceRetention})
 		if err != nil {
 			return nil, err
 		}

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { call, wsPath } from '../api';
+import { call, tables, wsPath } from '../api';
 import type { Ctx } from '../app';
 
 // Rows shows an API listing as a table of its scalar fields.
@@ -38,6 +38,86 @@ interface KeyView {
   hint: string;
   rotated?: string;
   key?: string;
+}
+
+// Retention edits the workspace's retention per table: an empty field
+// keeps the server's default.
+function Retention(props: { ws: string; onChange: () => void }) {
+  const { ws } = props;
+  const [names, setNames] = useState<string[]>([]);
+  const [def, setDef] = useState(0);
+  const [max, setMax] = useState(0);
+  const [days, setDays] = useState<Record<string, string>>({});
+  const [error, setError] = useState('');
+  const [note, setNote] = useState('');
+  const show = (r: any) => {
+    setDef(r.defaultDays);
+    setMax(r.maxDays);
+    setDays(Object.fromEntries(Object.entries(r.tables ?? {}).map(([t, d]) => [t, String(d)])));
+  };
+  useEffect(() => {
+    Promise.all([tables(ws), call('GET', wsPath(ws, '/retention'))]).then(
+      ([ts, r]) => {
+        setNames(ts.map((t) => t.name));
+        show(r);
+      },
+      (e) => setError(e.message),
+    );
+  }, [ws]);
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setError('');
+    setNote('');
+    const out: Record<string, number> = {};
+    for (const [t, d] of Object.entries(days)) if (d.trim()) out[t] = Number(d);
+    try {
+      show(await call('PUT', wsPath(ws, '/retention'), { tables: out }));
+      setNote('Retention saved; rows past it leave at the next retention pass (hourly).');
+      props.onChange();
+    } catch (err: any) {
+      setError(err.message);
+    }
+  };
+  const all = [...new Set([...names, ...Object.keys(days)])];
+  return (
+    <>
+      <h2>Retention per table</h2>
+      <p class="muted">
+        Rows are kept for their table's retention counted from when the workspace received them (an old EVTX file imported today
+        stays). An empty field keeps the default of {def} days.
+      </p>
+      {error && <p class="error" role="alert">{error}</p>}
+      <p role="status" class="ok" data-testid="retention-note">
+        {note}
+      </p>
+      <form onSubmit={save} aria-label="Retention">
+        <table class="grid retention">
+          <thead>
+            <tr>
+              <th>Table</th>
+              <th>Retention (days)</th>
+            </tr>
+          </thead>
+          <tbody>
+            {all.map((t) => (
+              <tr>
+                <td>
+                  <label for={'ret-' + t}>{t}</label>
+                </td>
+                <td>
+                  <input id={'ret-' + t} type="number" min={1} max={max || undefined} placeholder={`${def} (default)`} value={days[t] ?? ''}
+                    onInput={(e) => setDays({ ...days, [t]: (e.target as HTMLInputElement).value })} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <p>
+          <button type="submit">Save retention</button>
+        </p>
+      </form>
+    </>
+  );
 }
 
 // AgentKeys lists the workspace's two keys and rotates them. What a
@@ -248,6 +328,7 @@ export function Settings(props: { ctx: Ctx }) {
         <button type="submit">Create token</button>
       </form>
       <AgentKeys ws={ws} onChange={load} />
+      <Retention ws={ws} onChange={load} />
       <h2>Audit (latest changes)</h2>
       <Rows rows={audit} label="Audit" />
     </section>
