@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	"wsec/internal/source"
 )
 
 // The Windows service is a thin wrapper: the Service Control Manager's
@@ -35,11 +38,20 @@ const (
 // bookmarks and stops its shippers within agent.ShutdownTimeout).
 const stopWait = 20 * time.Second
 
+// The service-specific exit codes the SCM records (sc query wsec-agent:
+// SERVICE_EXIT_CODE). Both make it run the recovery actions (restart),
+// and a restart reads the configuration again.
+const (
+	exitFailed = 1 // the agent failed (a spool, the data directory)
+	exitConfig = 2 // the configuration must change (source.ErrConfig)
+)
+
 // serveSCM runs run (the agent) and answers the SCM until the agent
 // stopped. report is called with each state change (and for Interrogate,
 // with the current state). It returns the service's exit code: 0 after a
-// requested stop or a clean end, 1 when the agent failed (the SCM's
-// recovery actions then restart it).
+// requested stop or a clean end, exitConfig when the agent stopped on a
+// configuration error (at start, or a query Windows refused while
+// running), exitFailed when it failed otherwise.
 func serveSCM(requests <-chan svcCmd, report func(svcState), run func(ctx context.Context, ready func()) error) uint32 {
 	report(stateStartPending)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -61,10 +73,13 @@ func serveSCM(requests <-chan svcCmd, report func(svcState), run func(ctx contex
 			set(stateRunning)
 		case err := <-done:
 			set(stateStopped)
-			if err != nil && ctx.Err() == nil {
-				return 1
+			switch {
+			case err == nil || ctx.Err() != nil:
+				return 0
+			case errors.Is(err, source.ErrConfig):
+				return exitConfig
 			}
-			return 0
+			return exitFailed
 		case c := <-requests:
 			switch c {
 			case cmdInterrogate:

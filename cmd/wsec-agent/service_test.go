@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
+
+	"wsec/internal/source"
 )
 
 func TestServeSCMStop(t *testing.T) {
@@ -40,8 +43,24 @@ func TestServeSCMAgentFails(t *testing.T) {
 	var states []svcState
 	code := serveSCM(make(chan svcCmd), func(s svcState) { states = append(states, s) },
 		func(ctx context.Context, ready func()) error { return errors.New("spool corrupt") })
-	if code != 1 {
-		t.Errorf("exit code %d when the agent failed, want 1 (so recovery actions restart it)", code)
+	if code != exitFailed {
+		t.Errorf("exit code %d when the agent failed, want %d (so recovery actions restart it)", code, exitFailed)
+	}
+	if !slices.Equal(states, []svcState{stateStartPending, stateStopped}) {
+		t.Errorf("states %v", states)
+	}
+}
+
+// TestServeSCMConfigError: a configuration error, whether found at start
+// or when Windows refuses a query while the agent runs, reaches the SCM as
+// the service stopping with exit code exitConfig.
+func TestServeSCMConfigError(t *testing.T) {
+	var states []svcState
+	code := serveSCM(make(chan svcCmd), func(s svcState) { states = append(states, s) }, func(ctx context.Context, ready func()) error {
+		return fmt.Errorf("stream Security: %w: query \"*[foo()]\" is invalid", source.ErrConfig)
+	})
+	if code != exitConfig {
+		t.Errorf("exit code %d after a configuration error, want %d", code, exitConfig)
 	}
 	if !slices.Equal(states, []svcState{stateStartPending, stateStopped}) {
 		t.Errorf("states %v", states)

@@ -20,6 +20,7 @@ import (
 
 	"wsec/internal/agent"
 	"wsec/internal/cli"
+	"wsec/internal/source"
 )
 
 // isService reports whether the Service Control Manager started us.
@@ -39,7 +40,9 @@ func runService(args []string) int {
 		defer elog.Close()
 	}
 	c, _, err := configFlag("run", args, io.Discard, nil)
-	if err == nil {
+	if err != nil {
+		err = fmt.Errorf("%w: %w", source.ErrConfig, err)
+	} else {
 		err = restrictDataDir(c.DataDir)
 	}
 	var (

@@ -41,7 +41,9 @@ type agent struct {
 // sources stopped, the bookmarks were saved and the shippers stopped) or,
 // with Config.ExitWhenDone, until everything read was delivered. It
 // returns an error when it cannot start (configuration, data directory,
-// spools) or when a spool fails in a way only a restart repairs.
+// spools), when a spool fails in a way only a restart repairs, or when a
+// source's configuration is refused while running (the error then wraps
+// source.ErrConfig: a query the event log refuses).
 func Run(ctx context.Context, o Options) error {
 	a, err := open(o)
 	if err != nil {
@@ -206,7 +208,7 @@ func (a *agent) run(ctx context.Context, o Options) error {
 	case <-ctx.Done():
 		stopRead()
 		<-readDone
-	case err := <-readDone: // exitWhenDone: everything delivered
+	case err := <-readDone: // exitWhenDone: everything delivered; or a source's configuration refused
 		runErr = err
 	case err := <-shipDone:
 		// A spool failed in a way only reopening it fixes: stop, and let

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"wsec/internal/event"
+	"wsec/internal/source"
 	"wsec/internal/source/synthetic"
 	"wsec/internal/source/wevtapi"
 	"wsec/internal/source/wevtapi/evtsim"
@@ -281,5 +283,40 @@ func TestLiveLargeIdleBrokenAndMissingChannels(t *testing.T) {
 	if v := a.metric("wsec_agent_eventlog_subscription_failures_total"); v == 0 {
 		t.Error("the missing channel's failures were not counted")
 	}
+	a.stop()
+}
+
+// TestLiveInvalidQueryStopsTheAgent: a query the agent's check at load
+// accepts but Windows refuses when subscribing (ERROR_EVT_INVALID_QUERY)
+// stops the agent with a configuration error naming channel and query,
+// instead of subscribing again forever; once the query is corrected, the
+// next start ships everything, the other source's events included.
+func TestLiveInvalidQueryStopsTheAgent(t *testing.T) {
+	w := newFakeWorkspace(t)
+	l := newLiveLog()
+	sec := l.Channel("Security")
+	exe := l.Channel("Microsoft-Windows-AppLocker/EXE and DLL")
+	c := liveConfig(t, w, "Security")
+	query := "*[System[EventID=8004]]" // evtsim refuses every query but "*"
+	c.Sources = append(c.Sources, SourceConfig{Kind: KindEventLog, Channels: []string{exe.Name()}, Query: query})
+	l.write(sec, 20, true)
+	a := startLive(t, c, l)
+	select {
+	case err := <-a.done:
+		if !errors.Is(err, source.ErrConfig) || !strings.Contains(err.Error(), query) || !strings.Contains(err.Error(), exe.Name()) {
+			t.Fatalf("agent stopped with %v, want a configuration error naming %q and %q", err, exe.Name(), query)
+		}
+	case <-time.After(time.Minute):
+		a.cancel()
+		t.Fatalf("the agent still runs a minute after Windows refused a query (it returned %v when stopped)", <-a.done)
+	}
+	if n := exe.Stats().Subscribes; n != 0 {
+		t.Errorf("the refused query subscribed %d times", n)
+	}
+
+	c.Sources[1].Query = ""
+	l.write(exe, 5, true)
+	a = startLive(t, c, l)
+	checkExactlyOnce(t, w, l)
 	a.stop()
 }

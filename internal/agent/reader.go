@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -101,6 +102,8 @@ type reader struct {
 	genCtx    context.Context
 	cancelGen context.CancelFunc
 	inGen     int // Reads of the current generation still running
+
+	fatal error // a stream's source.ErrConfig: the reader stops with it
 }
 
 func newReader(fan fanout, bm *bookmark.Store, streams []source.Stream, maxOfferBytes int, log *slog.Logger, m *metrics, now func() time.Time, exitWhenDone bool) *reader {
@@ -139,8 +142,11 @@ func (r *reader) startPositions() map[string]uint64 {
 }
 
 // run reads until ctx is done (it then returns nil after every Read has
-// returned) or, with exitWhenDone, until everything was delivered.
+// returned), with exitWhenDone until everything was delivered, or until a
+// stream fails with source.ErrConfig (returned once every Read returned).
 func (r *reader) run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	r.startGeneration(ctx)
 	tick := time.NewTicker(DetachedPoll)
 	defer tick.Stop()
@@ -154,6 +160,12 @@ func (r *reader) run(ctx context.Context) error {
 			r.handle(ctx, req)
 		case e := <-r.ends:
 			r.ended(e)
+			if r.fatal != nil {
+				cancel()
+				r.stopGeneration()
+				r.stopOnce()
+				return r.fatal
+			}
 		case <-tick.C:
 			r.tick(ctx)
 			if r.exitWhenDone && r.finished() {
@@ -316,6 +328,15 @@ func (r *reader) ended(e ended) {
 		r.log.Info("source ended", "stream", st.name)
 	case errors.Is(e.err, errRewind), errors.Is(e.err, context.Canceled) && r.genCtx.Err() != nil:
 		// stopped by us
+	case errors.Is(e.err, source.ErrConfig):
+		st.mu.Lock()
+		st.lastErr, st.errAt = e.err.Error(), r.now()
+		st.mu.Unlock()
+		r.m.streamErrors.WithLabelValues(st.name).Inc()
+		r.log.Error("a source's configuration is refused; the agent stops (a restart reads the configuration again)", "stream", st.name, "err", e.err)
+		if r.fatal == nil {
+			r.fatal = fmt.Errorf("stream %s: %w", st.name, e.err)
+		}
 	default:
 		st.failures++
 		wait := min(StreamRetryMin<<min(st.failures-1, 16), StreamRetryMax)

@@ -24,8 +24,13 @@ func TestMultiHomingOneDown(t *testing.T) {
 	src.feed(t, context.Background(), f, 3000, 200)
 	a.waitEvents(t, 3000)
 	a.checkExactlyOnce(t, src.keys(0, 3000))
-	st := f.Status()
-	if st[1].QueuedRecords != 3000 || st[1].Healthy() || !st[0].Healthy() {
+	// a's last acknowledgement and b's first failed attempt may still be
+	// on their way.
+	waitFor(t, f, "a acknowledged and b failing", func() bool {
+		st := f.Status()
+		return st[0].QueuedRecords == 0 && !st[1].Healthy()
+	})
+	if st := f.Status(); st[1].QueuedRecords != 3000 || !st[0].Healthy() {
 		t.Fatalf("status %+v", st)
 	}
 	// b has acknowledged nothing: the bookmark stays at the start.

@@ -2,9 +2,16 @@ package source
 
 import (
 	"context"
+	"errors"
 
 	"wsec/internal/event"
 )
+
+// ErrConfig is wrapped by a Read error that reading again cannot cure:
+// the source's configuration must change (e.g. a query the Windows event
+// log refuses with ERROR_EVT_INVALID_QUERY). A caller stops with it rather
+// than retrying, so that a service manager records the failure.
+var ErrConfig = errors.New("configuration error")
 
 // Batch is a run of consecutive events of one stream.
 //

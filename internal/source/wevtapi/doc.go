@@ -47,6 +47,9 @@
 //     skipped (counted, logged with its record number); the subscription
 //     goes on. Other failures (a missing channel, the service restarting)
 //     resubscribe after the last event read, with backoff (1 s to 5 min).
+//   - A query Windows refuses (ERROR_EVT_INVALID_QUERY, 15001) ends Read
+//     with an error wrapping source.ErrConfig: no retry can succeed, and
+//     the agent stops so that the service manager records it.
 //
 // Limit: a log cleared while the agent is stopped and then refilled past
 // the held record number before the agent starts again cannot be told

@@ -146,7 +146,9 @@ func (s *Stream) Held(pos uint64) {
 	s.saw(cursorOf(pos))
 }
 
-// Read implements source.Stream.
+// Read implements source.Stream. Besides ctx's and emit's errors it ends
+// only with ErrUnsupported or, when Windows refuses the query
+// (ERROR_EVT_INVALID_QUERY), an error wrapping source.ErrConfig.
 func (s *Stream) Read(ctx context.Context, after uint64, emit func(source.Batch) error) error {
 	cur := cursorOf(after)
 	wait := s.o.RetryMin
@@ -154,6 +156,10 @@ func (s *Stream) Read(ctx context.Context, after uint64, emit func(source.Batch)
 		sub, from, err := s.open(cur)
 		if errors.Is(err, ErrUnsupported) {
 			return err
+		}
+		if errors.Is(err, ErrInvalidQuery) {
+			// Windows will refuse the query at every attempt.
+			return fmt.Errorf("%w: %w; correct the source's query in the agent configuration", source.ErrConfig, err)
 		}
 		if err == nil {
 			var last cursor

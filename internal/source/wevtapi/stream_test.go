@@ -456,3 +456,28 @@ func TestHeldTellsAClearFromALaggingPosition(t *testing.T) {
 		t.Errorf("first position after the clear %d, not above the held %d", r.pos[0], first.pos[49])
 	}
 }
+
+// TestInvalidQueryIsAConfigurationError: a query Windows refuses
+// (ERROR_EVT_INVALID_QUERY, 15001) ends Read with source.ErrConfig
+// instead of subscribing again forever: no attempt can succeed.
+func TestInvalidQueryIsAConfigurationError(t *testing.T) {
+	l := evtsim.New()
+	writeAll(l.Channel("Security"), securityEvents(21, 3))
+	m := wevtapi.NewMetrics()
+	// evtsim refuses every query but "*", as Windows refuses one its XPath
+	// subset lacks although the agent's check at load accepted it.
+	query := "*[System[EventID=4624]]"
+	s := newStream(l, "Security", m, func(o *wevtapi.StreamOptions) { o.Query = query })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := s.Read(ctx, 0, func(source.Batch) error { return nil })
+	if !errors.Is(err, source.ErrConfig) || !errors.Is(err, wevtapi.ErrInvalidQuery) {
+		t.Fatalf("Read = %v, want a configuration error wrapping ERROR_EVT_INVALID_QUERY", err)
+	}
+	if !strings.Contains(err.Error(), query) || !strings.Contains(err.Error(), "Security") {
+		t.Errorf("error %q names neither the query nor the channel", err)
+	}
+	if n := counter(t, m, "wsec_agent_eventlog_subscription_failures_total"); n != 0 {
+		t.Errorf("the refused query was retried %v times", n)
+	}
+}
