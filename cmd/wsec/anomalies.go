@@ -57,7 +57,7 @@ func runAnomalies(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 func writeAnomalies(w io.Writer, res *rdpscan.Response) error {
-	geo := "off (start wsec serve with --geoip-city and --geoip-asn)"
+	geo := "off (wsec geoip set --city F --asn F, or wsec serve --geoip-city F --geoip-asn F)"
 	if res.GeoIP.City || res.GeoIP.ASN {
 		geo = strings.Join(res.GeoIP.Editions, ", ") + "; " + res.GeoIP.Attribution
 	}

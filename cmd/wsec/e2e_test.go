@@ -66,6 +66,13 @@ func startServer(t testing.TB, opts ...func(*serveOptions)) *workspaceServer {
 		t.Fatal(err)
 	}
 	token := adminToken(t, data, ws.ID) // before serve loads the access file
+	return startServerOn(t, data, ws, token, opts...)
+}
+
+// startServerOn starts a server on an existing data directory (a restart
+// after stop).
+func startServerOn(t testing.TB, data string, ws auth.Workspace, token string, opts ...func(*serveOptions)) *workspaceServer {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan net.Addr, 1)
 	done := make(chan error, 1)
@@ -78,11 +85,14 @@ func startServer(t testing.TB, opts ...func(*serveOptions)) *workspaceServer {
 	select {
 	case a := <-addrc:
 		s := &workspaceServer{url: "http://" + a.String(), ws: ws, data: data, token: token}
+		var once sync.Once
 		s.stop = func() {
-			cancel()
-			if err := <-done; err != nil && err != context.Canceled {
-				t.Errorf("serve: %v", err)
-			}
+			once.Do(func() {
+				cancel()
+				if err := <-done; err != nil && err != context.Canceled {
+					t.Errorf("serve: %v", err)
+				}
+			})
 		}
 		t.Cleanup(s.stop)
 		return s

@@ -28,7 +28,7 @@ func commands() map[string]cli.Command {
 		"hunt":      {Summary: "run Sigma rules over EVTX or event-XML files, offline (like Chainsaw and Hayabusa)", Run: runHunt},
 		"events":    {Summary: "print events of EVTX or event-XML files, filtered by event set and XPath", Run: runEvents},
 		"anomalies": {Summary: "anomalous RDP logons (unusual IP, unusual geo, new user), explained", Run: runAnomalies},
-		"geoip":     {Summary: "build the ASN database for --geoip-asn from @ip-location-db/asn CSV files", Run: runGeoIP},
+		"geoip":     {Summary: "GeoIP: build the ASN database from @ip-location-db/asn CSV files; show, set or reset the workspace's databases", Run: runGeoIP},
 		"workspace": {Summary: "create, list workspaces and rotate their keys", Run: runWorkspace},
 		"watchlist": {Summary: "watchlists (CSV) that queries read with _GetWatchlist: add, list, delete", Run: runWatchlist},
 		"gateway":   {Summary: "relay or proxy agents that cannot reach the workspace (store-and-forward, or CONNECT with an allow-list)", Run: runGateway},

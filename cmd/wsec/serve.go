@@ -160,13 +160,13 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	geo, err := geoip.Open(o.geoipCity, o.geoipASN)
+	geo, err := geoip.OpenSettings(filepath.Join(o.data, "geoip"), geoip.Paths{City: o.geoipCity, ASN: o.geoipASN})
 	if err != nil {
 		return err
 	}
 	defer geo.Close()
-	if !geo.HasCity() && !geo.HasASN() {
-		log.Info("no GeoIP databases: RDP anomalies are scored without geography and geo_info_from_ip_address() answers null (see --geoip-city, --geoip-asn)")
+	if len(o.geoipCity)+len(o.geoipASN) == 0 {
+		log.Info("no server GeoIP databases: workspaces without their own GeoIP setting ('wsec geoip set') score RDP anomalies without geography and geo_info_from_ip_address() answers null (see --geoip-city, --geoip-asn)")
 	}
 	retention, err := settings.OpenRetention(filepath.Join(o.data, "settings"))
 	if err != nil {
@@ -200,7 +200,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	scanner := &rdpscan.Scanner{Querier: svc, GeoIP: geo, Logger: log}
+	scanner := &rdpscan.Scanner{Querier: svc, Settings: geo, Logger: log}
 	rdp, err := rdpscan.NewRoutes(scanner, verifier, reg)
 	if err != nil {
 		return err

@@ -21,3 +21,9 @@ func (c *Client) GetJSON(ctx context.Context, path string, query url.Values, out
 	}
 	return c.do(req, out)
 }
+
+// SendJSON sends a signed request of method with a JSON body (nil: none)
+// to a workspace path and decodes the JSON answer into out.
+func (c *Client) SendJSON(ctx context.Context, method, path string, body []byte, out any) error {
+	return c.call(ctx, method, path, body, out)
+}

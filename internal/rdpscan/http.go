@@ -88,6 +88,9 @@ func NewRoutes(s *Scanner, v server.Verifier, reg prometheus.Registerer) (*Route
 func (rt *Routes) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+PathRDP, rt.serve)
 	mux.HandleFunc("GET "+PathAnomalies, rt.stored)
+	for _, m := range []string{"GET ", "PUT ", "DELETE "} {
+		mux.HandleFunc(m+PathGeoIP, rt.geoip)
+	}
 }
 
 // request authorizes a request and reads its from and to.

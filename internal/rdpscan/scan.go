@@ -33,8 +33,11 @@ const (
 type Scanner struct {
 	Querier api.Querier // required
 	GeoIP   *geoip.DB   // nil: geo flags off
-	Config  rdpanomaly.Config
-	Logger  *slog.Logger // nil: no logging
+	// Settings, when set, gives each workspace its own databases (the
+	// workspace's GeoIP setting or the server's) instead of GeoIP.
+	Settings *geoip.Settings
+	Config   rdpanomaly.Config
+	Logger   *slog.Logger // nil: no logging
 }
 
 // Result is one scan.
@@ -57,6 +60,26 @@ type GeoStatus struct {
 	LookupErrors int `json:"lookupErrors,omitempty"`
 }
 
+// db returns workspace ws's databases.
+func (s *Scanner) db(ws string) *geoip.DB {
+	if s.Settings != nil {
+		return s.Settings.For(ws)
+	}
+	return s.GeoIP
+}
+
+// Status describes the databases of db (nil: none).
+func Status(db *geoip.DB) GeoStatus {
+	st := GeoStatus{City: db.HasCity(), ASN: db.HasASN()}
+	for _, e := range db.Editions() {
+		st.Editions = append(st.Editions, e.String())
+	}
+	if st.City || st.ASN {
+		st.Attribution = Attribution
+	}
+	return st
+}
+
 // Attribution is the credit DB-IP's licence (CC BY 4.0) asks for where
 // its data is shown.
 const Attribution = "IP Geolocation by DB-IP (https://db-ip.com), CC BY 4.0; ASN data: RouteViews and DB-IP via ip-location-db"
@@ -72,13 +95,8 @@ func (s *Scanner) Scan(ctx context.Context, ws string, from, to time.Time) (*Res
 		window = rdpanomaly.DefaultWindowDays
 	}
 	res := &Result{From: from, To: to, BaselineFrom: from.UTC().Truncate(24*time.Hour).AddDate(0, 0, -window)}
-	res.GeoIP = GeoStatus{City: s.GeoIP.HasCity(), ASN: s.GeoIP.HasASN()}
-	for _, e := range s.GeoIP.Editions() {
-		res.GeoIP.Editions = append(res.GeoIP.Editions, e.String())
-	}
-	if res.GeoIP.City || res.GeoIP.ASN {
-		res.GeoIP.Attribution = Attribution
-	}
+	geo := s.db(ws)
+	res.GeoIP = Status(geo)
 	ok, err := s.read(ctx, ws, logonQuery, res.BaselineFrom, to, rdpanomaly.EventLogon)
 	if err != nil {
 		return nil, err
@@ -95,7 +113,7 @@ func (s *Scanner) Scan(ctx context.Context, ws string, from, to time.Time) (*Res
 		g, seen := cache[l.IP]
 		if !seen {
 			var err error
-			if g, err = s.GeoIP.Lookup(l.IP); err != nil {
+			if g, err = geo.Lookup(l.IP); err != nil {
 				res.GeoIP.LookupErrors++
 				if s.Logger != nil {
 					s.Logger.Warn("GeoIP lookup failed; the address is scored without geography", "ip", l.IP, "err", err)

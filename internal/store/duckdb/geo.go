@@ -14,14 +14,15 @@ const geoFunc = "wsec_geo_info"
 
 // registerGeoFunc registers wsec_geo_info on w's database.
 func registerGeoFunc(w *Workspace) error {
-	if err := duck.RegisterScalarUDF(w.wconn, geoFunc, geoUDF{info: w.s.opts.GeoInfo}); err != nil {
+	if err := duck.RegisterScalarUDF(w.wconn, geoFunc, geoUDF{ws: w.id, info: w.s.opts.GeoInfo}); err != nil {
 		return fmt.Errorf("register %s: %w", geoFunc, err)
 	}
 	return nil
 }
 
 type geoUDF struct {
-	info func(ip string) (string, bool)
+	ws   string
+	info func(ws, ip string) (string, bool)
 }
 
 func (geoUDF) Config() duck.ScalarFuncConfig {
@@ -59,7 +60,7 @@ func (u geoUDF) execute(_ context.Context, st *duck.ChunkIteratorState) error {
 		}
 		js := ""
 		if ok && u.info != nil {
-			js, ok = u.info(ip)
+			js, ok = u.info(u.ws, ip)
 		}
 		if !ok || u.info == nil {
 			err = out.SetNull(row)

@@ -49,10 +49,11 @@ type Options struct {
 	// default (the number of cores).
 	Threads int
 
-	// GeoInfo answers wsec_geo_info(ip), what KQL's
+	// GeoInfo answers wsec_geo_info(ip) in workspace ws, what KQL's
 	// geo_info_from_ip_address() reads: a JSON object, or false for null
-	// (geoip.DB.GeoInfoJSON). Called concurrently. nil: always null.
-	GeoInfo func(ip string) (string, bool)
+	// (geoip.Settings.GeoInfoJSON: each workspace may have its own
+	// databases). Called concurrently. nil: always null.
+	GeoInfo func(ws, ip string) (string, bool)
 
 	// RetentionDays maps a table name (SecurityEvent, Foo_CL, ...) to its
 	// retention in days. Tables not listed keep DefaultRetentionDays; a

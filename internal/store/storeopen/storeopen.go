@@ -29,8 +29,9 @@ type Options struct {
 	DataDir    string
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
-	// GeoInfo answers geo_info_from_ip_address() (geoip.DB.GeoInfoJSON).
-	GeoInfo func(ip string) (string, bool)
+	// GeoInfo answers geo_info_from_ip_address() in a workspace
+	// (geoip.Settings.GeoInfoJSON).
+	GeoInfo func(ws, ip string) (string, bool)
 	// WorkspaceRetention gives a workspace's own retention per table in
 	// days (package settings); nil: the backend's defaults only.
 	WorkspaceRetention func(workspace string) map[string]int
