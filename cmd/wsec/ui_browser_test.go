@@ -325,6 +325,7 @@ func TestBrowserUI(t *testing.T) {
 	t.Run("DCR change reaches a running agent", func(t *testing.T) { browserDCR(t, e) })
 	t.Run("agent key rotated in Settings", func(t *testing.T) { browserKeyRotation(t, e) })
 	t.Run("retention set in Settings", func(t *testing.T) { browserRetention(t, e) })
+	t.Run("users and tokens managed in Settings", func(t *testing.T) { browserUsersTokens(t, e) })
 	t.Run("reader kept out of admin pages", func(t *testing.T) { browserReader(t, e) })
 	t.Run("first paint and first query result", func(t *testing.T) { browserTimings(t, e) })
 }
@@ -585,6 +586,83 @@ func browserRetention(t *testing.T, e *browserEnv) {
 	var got struct{ Tables map[string]int }
 	if st := s.call(t, "GET", "/v1/workspaces/"+e.ws.ID+"/retention", nil, &got); st != 200 || len(got.Tables) != 2 || got.Tables["SecurityEvent"] != 30 || got.Tables["Heartbeat"] != 7 {
 		t.Errorf("GET retention: %d %v", st, got.Tables)
+	}
+}
+
+// choose picks value in a select as a person would (a change event).
+func (e *browserEnv) choose(selector, value string) {
+	e.t.Helper()
+	eval[bool](e, fmt.Sprintf(`(s => (s.value = %q, s.dispatchEvent(new Event('change', {bubbles: true})), true))(document.querySelector(%q))`, value, selector))
+}
+
+// bearer calls the API with an API token; it returns the status.
+func (e *browserEnv) bearer(t *testing.T, token, method, path string) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, e.url+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// browserUsersTokens: an admin adds a user with a generated password,
+// changes the user's role, makes an API token that works with its role
+// and no more, revokes it, and deletes the user — all in Settings.
+func browserUsersTokens(t *testing.T, e *browserEnv) {
+	e.do("open Settings", chromedp.Navigate(e.url+"/settings"))
+	e.waitJS("users listed", `document.querySelector('table[aria-label=Users] tbody tr')`)
+	eval[bool](e, `(window.confirm = () => true, true)`)
+	e.do("add a user", chromedp.SendKeys(chromedp.CSS("#nu-name"), "sam"))
+	e.choose("#nu-role", "responder")
+	e.do("submit", chromedp.Click(chromedp.CSS(`form[aria-label="Add a user"] button[type=submit]`)))
+	e.waitJS("user added", `/User sam created with role responder/.test(document.querySelector('[data-testid=settings-note]').innerText) && document.querySelector('tr[data-user=sam]')`)
+	password := strings.TrimSpace(eval[string](e, `document.querySelector('[data-testid=secret]').innerText`))
+	if got := eval[string](e, `document.querySelector('select[aria-label="Role of sam"]').value`); got != "responder" {
+		t.Errorf("sam's role shows %q, want responder", got)
+	}
+	sam := e.apiLogin("sam", password) // the generated password the page showed works
+	var who struct{ Workspaces []struct{ ID, Role string } }
+	if st := sam.call(t, "GET", "/v1/session", nil, &who); st != 200 || len(who.Workspaces) != 1 || who.Workspaces[0].Role != "responder" {
+		t.Errorf("sam's session: %d %+v", st, who)
+	}
+
+	e.choose(`select[aria-label="Role of sam"]`, "reader")
+	e.waitJS("role changed", `/sam is now reader/.test(document.querySelector('[data-testid=settings-note]').innerText)`)
+	if st := sam.call(t, "GET", "/v1/session", nil, &who); st != 200 || who.Workspaces[0].Role != "reader" {
+		t.Errorf("after the change sam's session says %d %+v, want reader", st, who)
+	}
+
+	e.do("create a token", chromedp.SendKeys(chromedp.CSS("#nt-name"), "nightly-report"), chromedp.SendKeys(chromedp.CSS("#nt-days"), "30"))
+	e.do("submit", chromedp.Click(chromedp.CSS(`form[aria-label="Create a token"] button[type=submit]`)))
+	e.waitJS("token shown", `/^wsec_/.test(document.querySelector('[data-testid=secret]')?.innerText) && document.querySelector('tr[data-token=nightly-report]')`)
+	e.shot("settings-users-tokens")
+	token := strings.TrimSpace(eval[string](e, `document.querySelector('[data-testid=secret]').innerText`))
+	if expires := eval[string](e, `document.querySelector('tr[data-token=nightly-report]').children[4].innerText`); expires == "never" {
+		t.Error("the token made to expire after 30 days shows no expiry")
+	}
+	ws := "/v1/workspaces/" + e.ws.ID
+	if st := e.bearer(t, token, "GET", ws+"/tables"); st != 200 {
+		t.Errorf("the reader token reading tables: %d, want 200", st)
+	}
+	if st := e.bearer(t, token, "POST", ws+"/keys/reveal"); st != 403 {
+		t.Errorf("the reader token asking for the agent keys: %d, want 403", st)
+	}
+	e.do("revoke", chromedp.Click(chromedp.CSS(`button[aria-label="Revoke token nightly-report"]`)))
+	e.waitJS("revoked", `!document.querySelector('tr[data-token=nightly-report]')`)
+	if st := e.bearer(t, token, "GET", ws+"/tables"); st != 401 {
+		t.Errorf("the revoked token: %d, want 401", st)
+	}
+
+	e.do("delete sam", chromedp.Click(chromedp.CSS(`button[aria-label="Delete user sam"]`)))
+	e.waitJS("deleted", `!document.querySelector('tr[data-user=sam]')`)
+	if st := sam.call(t, "GET", "/v1/session", nil, nil); st != 401 {
+		t.Errorf("the deleted user's session: %d, want 401", st)
+	}
+	if eval[bool](e, `!!document.querySelector('button[aria-label="Delete user `+e.admin[0]+`"]')`) {
+		t.Error("the page offers the signed-in admin to delete themself")
 	}
 }
 

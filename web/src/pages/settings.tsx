@@ -2,8 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, tables, wsPath } from '../api';
 import type { Ctx } from '../app';
 
-// Rows shows an API listing as a table of its scalar fields.
-function Rows(props: { rows: any[]; actions?: (r: any) => any; label?: string }) {
+// Rows shows an API listing as a table of its fields.
+function Rows(props: { rows: any[]; label: string }) {
   if (!props.rows.length) return <p class="muted">None.</p>;
   const keys = [...new Set(props.rows.flatMap((r) => Object.keys(r)))].filter((k) => !/hash|secret/i.test(k));
   const show = (v: any) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
@@ -14,7 +14,6 @@ function Rows(props: { rows: any[]; actions?: (r: any) => any; label?: string })
           {keys.map((k) => (
             <th>{k}</th>
           ))}
-          {props.actions && <th />}
         </tr>
       </thead>
       <tbody>
@@ -23,7 +22,6 @@ function Rows(props: { rows: any[]; actions?: (r: any) => any; label?: string })
             {keys.map((k) => (
               <td>{show(r[k])}</td>
             ))}
-            {props.actions && <td class="nowrap">{props.actions(r)}</td>}
           </tr>
         ))}
       </tbody>
@@ -217,89 +215,149 @@ function AgentKeys(props: { ws: string; onChange: () => void }) {
     </>
   );
 }
-const first = (r: any, ...keys: string[]) => keys.map((k) => r?.[k]).find((v) => v !== undefined);
+
+interface UserView {
+  name: string;
+  roles: Record<string, string>;
+  created: string;
+  password?: string;
+}
+interface TokenView {
+  id: string;
+  name: string;
+  user: string;
+  workspace: string;
+  role: string;
+  created: string;
+  expires?: string;
+  token?: string;
+}
+
+const when = (t?: string) => (t ? new Date(t).toLocaleString() : '');
+const value = (e: Event) => (e.target as HTMLInputElement).value;
 
 export function Settings(props: { ctx: Ctx }) {
-  const { ws } = props.ctx;
-  const [users, setUsers] = useState<any[]>([]);
-  const [tokens, setTokens] = useState<any[]>([]);
+  const { ws, session } = props.ctx;
+  const [users, setUsers] = useState<UserView[]>([]);
+  const [tokens, setTokens] = useState<TokenView[]>([]);
   const [audit, setAudit] = useState<any[]>([]);
   const [error, setError] = useState('');
   const [note, setNote] = useState('');
+  const [secret, setSecret] = useState<{ what: string; value: string } | null>(null);
   const [nu, setNu] = useState({ name: '', password: '', role: 'reader' });
-  const [nt, setNt] = useState({ name: '', role: 'reader' });
-  const list = (r: any, key: string) => (Array.isArray(r) ? r : r?.[key] ?? []);
+  const [nt, setNt] = useState({ name: '', role: 'reader', days: '' });
   const load = () => {
-    call('GET', '/v1/users').then((r) => setUsers(list(r, 'users')), (e) => setError(e.message));
-    call('GET', '/v1/tokens').then((r) => setTokens(list(r, 'tokens')), (e) => setError(e.message));
-    call('GET', wsPath(ws, '/audit') + '?limit=50').then((r) => setAudit(list(r, 'entries')), () => setAudit([]));
+    call<UserView[]>('GET', '/v1/users').then(setUsers, (e) => setError(e.message));
+    call<TokenView[]>('GET', '/v1/tokens').then((r) => setTokens(r.filter((t) => t.workspace === ws)), (e) => setError(e.message));
+    call('GET', wsPath(ws, '/audit') + '?limit=50').then((r) => setAudit(r.entries ?? []), () => setAudit([]));
   };
   useEffect(load, [ws]);
   const act = async (f: () => Promise<any>, done: (r: any) => string) => {
     setError('');
     setNote('');
+    setSecret(null);
     try {
       setNote(done(await f()));
       load();
+      return true;
     } catch (e: any) {
       setError(e.message);
+      return false;
     }
   };
-  const addUser = (e: Event) => {
+  const addUser = async (e: Event) => {
     e.preventDefault();
-    act(
-      () => call('POST', '/v1/users', { name: nu.name, password: nu.password, roles: { [ws]: nu.role } }),
-      () => `User ${nu.name} created with role ${nu.role}`,
-    ).then(() => setNu({ name: '', password: '', role: 'reader' }));
+    const ok = await act(
+      () => call<UserView>('POST', '/v1/users', { name: nu.name, password: nu.password || undefined, roles: { [ws]: nu.role } }),
+      (u: UserView) => {
+        if (u.password) setSecret({ what: `Password of ${u.name}`, value: u.password });
+        return `User ${u.name} created with role ${nu.role}` + (u.password ? ': give them the password below (shown once).' : '.');
+      },
+    );
+    if (ok) setNu({ name: '', password: '', role: 'reader' });
   };
   const setRole = (name: string, role: string) =>
-    act(() => call('PUT', `/v1/users/${encodeURIComponent(name)}/roles`, { [ws]: role }), () => `${name} is now ${role}`);
-  const addToken = (e: Event) => {
-    e.preventDefault();
     act(
-      () => call('POST', '/v1/tokens', { name: nt.name, workspace: ws, role: nt.role }),
-      (r) => `Token created — copy it now, it is not shown again: ${first(r, 'token', 'secret', 'value') ?? JSON.stringify(r)}`,
+      () => call('PUT', `/v1/users/${encodeURIComponent(name)}/roles`, { [ws]: role }),
+      () => (role ? `${name} is now ${role}` : `${name} has no access to this workspace any more`),
     );
+  const addToken = async (e: Event) => {
+    e.preventDefault();
+    const body: any = { name: nt.name, workspace: ws, role: nt.role };
+    if (nt.days) body.expires = new Date(Date.now() + Number(nt.days) * 86400e3).toISOString();
+    const ok = await act(
+      () => call<TokenView>('POST', '/v1/tokens', body),
+      (t: TokenView) => {
+        setSecret({ what: `Token ${t.name}`, value: t.token ?? '' });
+        return `Token ${t.name} created for ${t.user} with role ${t.role}: copy it now, it is not shown again. Use it as Authorization: Bearer, or WSEC_TOKEN for the wsec CLI.`;
+      },
+    );
+    if (ok) setNt({ name: '', role: 'reader', days: '' });
   };
   return (
     <section>
       <h1>Settings</h1>
       {error && <p class="error" role="alert">{error}</p>}
-      <p role="status" class="ok mono">
+      <p role="status" class="ok" data-testid="settings-note">
         {note}
       </p>
+      {secret && (
+        <dl class="card keys">
+          <dt>{secret.what}</dt>
+          <dd class="mono" data-testid="secret">
+            {secret.value}
+          </dd>
+        </dl>
+      )}
       <h2>Users and roles</h2>
-      <Rows
-        rows={users.map((u) => ({ name: u.name, role: u.roles?.[ws] ?? '—', created: u.created }))}
-        actions={(u) => {
-          const name = u.name;
-          return (
-            <>
-              <label class="field">
-                Role{' '}
-                <select aria-label={'Role of ' + name} onChange={(e) => setRole(name, (e.target as HTMLSelectElement).value)}>
-                  <option value="">change…</option>
+      <p class="muted">
+        Roles in this workspace: <b>reader</b> queries and reads dashboards, incidents, rules and DCRs; <b>responder</b> also works
+        incidents and saves workbooks; <b>admin</b> also changes rules, DCRs, users, tokens and settings.
+      </p>
+      <table class="grid" aria-label="Users">
+        <thead>
+          <tr>
+            <th>User</th>
+            <th>Role here</th>
+            <th>Created</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {users.map((u) => (
+            <tr data-user={u.name}>
+              <td>{u.name}</td>
+              <td>
+                <select aria-label={'Role of ' + u.name} value={u.roles?.[ws] ?? ''} disabled={u.name === session.user}
+                  onChange={(e) => setRole(u.name, (e.target as HTMLSelectElement).value)}>
+                  <option value="">no access</option>
                   {roles.map((r) => (
                     <option value={r}>{r}</option>
                   ))}
                 </select>
-              </label>{' '}
-              <button type="button" class="danger" aria-label={'Delete user ' + name}
-                onClick={() => confirm(`Delete user ${name}?`) && act(() => call('DELETE', '/v1/users/' + encodeURIComponent(name)), () => `Deleted ${name}`)}>
-                Delete
-              </button>
-            </>
-          );
-        }}
-      />
+              </td>
+              <td>{when(u.created)}</td>
+              <td>
+                {u.name !== session.user && (
+                  <button type="button" class="danger" aria-label={'Delete user ' + u.name}
+                    onClick={() => confirm(`Delete user ${u.name}? Their sessions and tokens end at once.`) &&
+                      act(() => call('DELETE', '/v1/users/' + encodeURIComponent(u.name)), () => `Deleted ${u.name}`)}>
+                    Delete
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
       <form class="card form inline" onSubmit={addUser} aria-label="Add a user">
         <label for="nu-name">User</label>
-        <input id="nu-name" value={nu.name} required onInput={(e) => setNu({ ...nu, name: (e.target as HTMLInputElement).value })} />
+        <input id="nu-name" value={nu.name} required maxLength={64} onInput={(e) => setNu({ ...nu, name: value(e) })} />
         <label for="nu-pass">Password</label>
-        <input id="nu-pass" type="password" autocomplete="new-password" value={nu.password} required minLength={12}
-          onInput={(e) => setNu({ ...nu, password: (e.target as HTMLInputElement).value })} />
+        <input id="nu-pass" type="password" autocomplete="new-password" value={nu.password} minLength={8} placeholder="empty: generated"
+          onInput={(e) => setNu({ ...nu, password: value(e) })} />
         <label for="nu-role">Role</label>
-        <select id="nu-role" value={nu.role} onChange={(e) => setNu({ ...nu, role: (e.target as HTMLSelectElement).value })}>
+        <select id="nu-role" value={nu.role} onChange={(e) => setNu({ ...nu, role: value(e) })}>
           {roles.map((r) => (
             <option value={r}>{r}</option>
           ))}
@@ -307,24 +365,50 @@ export function Settings(props: { ctx: Ctx }) {
         <button type="submit">Add user</button>
       </form>
       <h2>API tokens</h2>
-      <Rows
-        rows={tokens.filter((t) => !t.workspace || t.workspace === ws)}
-        actions={(t) => (
-          <button type="button" class="danger" aria-label={'Revoke token ' + first(t, 'name', 'id')}
-            onClick={() => act(() => call('DELETE', '/v1/tokens/' + encodeURIComponent(first(t, 'id', 'name'))), () => 'Token revoked')}>
-            Revoke
-          </button>
-        )}
-      />
+      <p class="muted">
+        For scripts and the wsec CLI. A token acts for the user who made it, in this workspace, with its role — never more than the
+        user's own role here, which is checked on every request.
+      </p>
+      <table class="grid" aria-label="API tokens">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>User</th>
+            <th>Role</th>
+            <th>Created</th>
+            <th>Expires</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {tokens.map((t) => (
+            <tr data-token={t.name}>
+              <td>{t.name}</td>
+              <td>{t.user}</td>
+              <td>{t.role}</td>
+              <td>{when(t.created)}</td>
+              <td>{when(t.expires) || 'never'}</td>
+              <td>
+                <button type="button" class="danger" aria-label={'Revoke token ' + t.name}
+                  onClick={() => act(() => call('DELETE', '/v1/tokens/' + encodeURIComponent(t.id)), () => `Token ${t.name} revoked`)}>
+                  Revoke
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
       <form class="card form inline" onSubmit={addToken} aria-label="Create a token">
         <label for="nt-name">Token name</label>
-        <input id="nt-name" value={nt.name} required onInput={(e) => setNt({ ...nt, name: (e.target as HTMLInputElement).value })} />
+        <input id="nt-name" value={nt.name} required maxLength={64} onInput={(e) => setNt({ ...nt, name: value(e) })} />
         <label for="nt-role">Role</label>
-        <select id="nt-role" value={nt.role} onChange={(e) => setNt({ ...nt, role: (e.target as HTMLSelectElement).value })}>
+        <select id="nt-role" value={nt.role} onChange={(e) => setNt({ ...nt, role: value(e) })}>
           {roles.map((r) => (
             <option value={r}>{r}</option>
           ))}
         </select>
+        <label for="nt-days">Expires after (days)</label>
+        <input id="nt-days" type="number" min={1} value={nt.days} placeholder="never" onInput={(e) => setNt({ ...nt, days: value(e) })} />
         <button type="submit">Create token</button>
       </form>
       <AgentKeys ws={ws} onChange={load} />
