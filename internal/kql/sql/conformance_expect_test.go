@@ -3,10 +3,12 @@ package sql
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"wsec/internal/event"
+	"wsec/internal/schema"
 )
 
 // The expected row counts of the Sentinel rules that return rows on the
@@ -16,9 +18,10 @@ import (
 // (AccountType, LogonTypeName, Account, TargetAccount) the Sentinel rule
 // the spec states for it (spec/securityevent.md) is restated below.
 
-// secEvent is one Security event of the loaded corpus: its raw fields and
-// its TimeGenerated as loaded (after the replay shift).
-type secEvent struct {
+// rawEvent is one event of the loaded corpus: the table it went to, its raw
+// fields and its TimeGenerated as loaded (after the replay shift).
+type rawEvent struct {
+	table    string
 	id       uint16
 	provider string
 	computer string
@@ -26,8 +29,8 @@ type secEvent struct {
 	data     map[string]string
 }
 
-func newSecEvent(e *event.Event) secEvent {
-	s := secEvent{id: e.System.EventID, provider: strings.Clone(e.System.Provider),
+func newRawEvent(table string, e *event.Event) rawEvent {
+	s := rawEvent{table: table, id: e.System.EventID, provider: strings.Clone(e.System.Provider),
 		computer: strings.Clone(e.System.Computer), data: make(map[string]string, len(e.Data))}
 	for _, f := range e.Data {
 		if _, dup := s.data[f.Name]; !dup {
@@ -37,7 +40,7 @@ func newSecEvent(e *event.Event) secEvent {
 	return s
 }
 
-func (s secEvent) v(name string) string { return s.data[name] }
+func (s rawEvent) v(name string) string { return s.data[name] }
 
 // isUser is AccountType == "User": not a name ending in "$", and not one
 // of the service principals SYSTEM, LOCAL SERVICE, NETWORK SERVICE.
@@ -51,11 +54,11 @@ func isUser(name, sid string) bool {
 
 // subjectIsUser: AccountType of an event whose Account is the subject
 // (every event but 4624 and 4625 when it names a subject).
-func (s secEvent) subjectIsUser() bool { return isUser(s.v("SubjectUserName"), s.v("SubjectUserSid")) }
+func (s rawEvent) subjectIsUser() bool { return isUser(s.v("SubjectUserName"), s.v("SubjectUserSid")) }
 
 // targetIsUser: AccountType of a logon event (4624, 4625: the account that
 // logged on).
-func (s secEvent) targetIsUser() bool { return isUser(s.v("TargetUserName"), s.v("TargetUserSid")) }
+func (s rawEvent) targetIsUser() bool { return isUser(s.v("TargetUserName"), s.v("TargetUserSid")) }
 
 // logonTypeNamed: the LogonType values that have a LogonTypeName; every
 // other value (and none) has the empty name.
@@ -71,7 +74,8 @@ func (d keySet) add(parts ...any) { d[fmt.Sprint(parts...)] = struct{}{} }
 
 // ruleExpectations maps a rule (path under sentinel-rules) to its expected
 // row count on the corpus loaded with the rules' clock at now.
-func ruleExpectations(evs []secEvent, now time.Time) map[string]int {
+func ruleExpectations(all []rawEvent, now time.Time) map[string]int {
+	evs := inTable(all, schema.SecurityEventTable)
 	logCleared := func(since time.Time, byTime bool) int {
 		d := keySet{}
 		for _, e := range evs {
@@ -105,7 +109,7 @@ func ruleExpectations(evs []secEvent, now time.Time) map[string]int {
 		}
 	}
 	// An account created and deleted within 10 minutes on one computer.
-	createdDeleted := func(createdAfter, deletedAfter time.Time, key func(secEvent) string) int {
+	createdDeleted := func(createdAfter, deletedAfter time.Time, key func(rawEvent) string) int {
 		n := 0
 		for _, c := range evs {
 			if c.id != 4720 || !c.subjectIsUser() || !c.at.After(createdAfter) {
@@ -123,8 +127,8 @@ func ruleExpectations(evs []secEvent, now time.Time) map[string]int {
 		}
 		return n
 	}
-	byUserName := func(e secEvent) string { return e.v("TargetUserName") }
-	byTargetAccount := func(e secEvent) string {
+	byUserName := func(e rawEvent) string { return e.v("TargetUserName") }
+	byTargetAccount := func(e rawEvent) string {
 		return strings.ToLower(e.v("TargetDomainName") + `\` + e.v("TargetUserName"))
 	}
 	wellKnownGroup := regexp.MustCompile(`S-1-5-32-5[0-9][0-9]$|S-1-5-21-[0-9]*-[0-9]*-[0-9]*-5[0-9][0-9]$|S-1-5-21-[0-9]*-[0-9]*-[0-9]*-1102$|S-1-5-21-[0-9]*-[0-9]*-[0-9]*-1103$|S-1-5-21-[0-9]*-[0-9]*-[0-9]*-498$|S-1-5-21-[0-9]*-[0-9]*-[0-9]*-1000$`)
@@ -137,13 +141,118 @@ func ruleExpectations(evs []secEvent, now time.Time) map[string]int {
 	}
 	day := 24 * time.Hour
 	return map[string]int{
-		"Detections/SecurityEvent/SecurityEventLogCleared.yaml":                             logCleared(now.Add(-day), true),
-		"Solutions/Windows Security Events/Analytic Rules/NRT_SecurityEventLogCleared.yaml": logCleared(time.Time{}, false),
-		"Solutions/Windows Security Events/Analytic Rules/NRT_base64_encoded_pefile.yaml":   pefile,
-		"Solutions/Windows Security Events/Hunting Queries/FailedUserLogons.yaml":           len(reasons),
-		"Solutions/Windows Security Events/Hunting Queries/User Logons By Logon Type.yaml":  len(logonTypes),
-		"Solutions/Windows Security Events/Hunting Queries/UserAccountCreatedDeleted.yaml":  createdDeleted(time.Time{}, time.Time{}, byUserName),
-		"Detections/SecurityEvent/UserAccountCreatedDeleted_10m.yaml":                       createdDeleted(now.Add(-2*day), now.Add(-day), byTargetAccount),
-		"Detections/SecurityEvent/UserAccountAddedToPrivlegeGroup_1h.yaml":                  privAdds,
+		"Detections/SecurityEvent/SecurityEventLogCleared.yaml":                                 logCleared(now.Add(-day), true),
+		"Solutions/Windows Security Events/Analytic Rules/NRT_SecurityEventLogCleared.yaml":     logCleared(time.Time{}, false),
+		"Solutions/Windows Security Events/Analytic Rules/NRT_base64_encoded_pefile.yaml":       pefile,
+		"Solutions/Windows Security Events/Hunting Queries/FailedUserLogons.yaml":               len(reasons),
+		"Solutions/Windows Security Events/Hunting Queries/User Logons By Logon Type.yaml":      len(logonTypes),
+		"Solutions/Windows Security Events/Hunting Queries/UserAccountCreatedDeleted.yaml":      createdDeleted(time.Time{}, time.Time{}, byUserName),
+		"Detections/SecurityEvent/UserAccountCreatedDeleted_10m.yaml":                           createdDeleted(now.Add(-2*day), now.Add(-day), byTargetAccount),
+		"Detections/SecurityEvent/UserAccountAddedToPrivlegeGroup_1h.yaml":                      privAdds,
+		"Solutions/Windows Security Events/Analytic Rules/NonDCActiveDirectoryReplication.yaml": nonDCReplication(evs),
+		"Solutions/Windows Security Events/Analytic Rules/password_not_set.yaml":                passwordNotSet(evs, now),
+		"Solutions/Windows Security Events/Hunting Queries/enumeration_user_and_group.yaml":     netEnumeration(evs),
 	}
+}
+
+func inTable(evs []rawEvent, table string) []rawEvent {
+	var out []rawEvent
+	for _, e := range evs {
+		if e.table == table {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// nonDCReplication: 4662 on the DS object server by a user account whose
+// Properties name one of the three replication rights, each joined (left
+// outer) with the network logons (4624, type 3) by users whose TargetLogonId
+// is the 4662's SubjectLogonId: one row per match, one for none.
+func nonDCReplication(evs []rawEvent) int {
+	rights := []string{"1131f6aa-9c07-11d1-f79f-00c04fc2dcd2", "1131f6ad-9c07-11d1-f79f-00c04fc2dcd2", "89e95b76-444d-4c62-991a-0facbeda640c"}
+	logons := map[string]int{}
+	for _, e := range evs {
+		if e.id == 4624 && e.v("LogonType") == "3" && e.targetIsUser() {
+			logons[e.v("TargetLogonId")]++
+		}
+	}
+	n := 0
+	for _, e := range evs {
+		if e.id != 4662 || e.v("ObjectServer") != "DS" || !e.subjectIsUser() {
+			continue
+		}
+		if !slices.ContainsFunc(rights, func(r string) bool { return containsFold(e.v("Properties"), r) }) {
+			continue
+		}
+		n += max(1, logons[e.v("SubjectLogonId")])
+	}
+	return n
+}
+
+// passwordNotSet: each account enabled (4722) in the last 3 days, joined
+// (left outer) with the password-set attempts (4723) on the same account and
+// SID; a row when there is no attempt, or per attempt made more than 2880
+// whole minutes later (datetime_diff counts minute boundaries).
+func passwordNotSet(evs []rawEvent, now time.Time) int {
+	type key struct{ account, sid string }
+	keyOf := func(e rawEvent) key {
+		return key{e.v("TargetDomainName") + `\` + e.v("TargetUserName"), e.v("TargetSid")}
+	}
+	recent := func(e rawEvent) bool {
+		return !e.at.Before(now.Add(-3*24*time.Hour)) && !strings.HasSuffix(e.v("TargetUserName"), "$")
+	}
+	attempts := map[key][]time.Time{}
+	for _, e := range evs {
+		if e.id == 4723 && recent(e) {
+			attempts[keyOf(e)] = append(attempts[keyOf(e)], e.at)
+		}
+	}
+	n := 0
+	for _, e := range evs {
+		if e.id != 4722 || !recent(e) {
+			continue
+		}
+		set := attempts[keyOf(e)]
+		if len(set) == 0 {
+			n++
+			continue
+		}
+		for _, at := range set {
+			if at.Truncate(time.Minute).Sub(e.at.Truncate(time.Minute)) > 2880*time.Minute {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// netEnumeration: net.exe run by a named subject, with " user " or
+// " group " and ending in " /do" or " /domain", no backslash and no /add,
+// with a Target the rule's own pattern extracts; one row per subject,
+// target, command line and computer.
+func netEnumeration(evs []rawEvent) int {
+	target := regexp.MustCompile(`(?i)[user|group] ("*[a-zA-Z0-9-_ ]+"*)`)
+	d := keySet{}
+	for _, e := range evs {
+		cmd := e.v("CommandLine")
+		if e.id != 4688 || e.v("SubjectUserName") == "" {
+			continue
+		}
+		if p := e.v("NewProcessName"); p[strings.LastIndexByte(p, '\\')+1:] != "net.exe" {
+			continue
+		}
+		lc := strings.ToLower(cmd)
+		if strings.Contains(lc, `\`) || strings.Contains(lc, "/add") ||
+			!(strings.Contains(lc, " user ") || strings.Contains(lc, " group ")) ||
+			!(strings.HasSuffix(lc, " /do") || strings.HasSuffix(lc, " /domain")) {
+			continue
+		}
+		m := target.FindStringSubmatch(cmd)
+		if m == nil || m[1] == "" {
+			continue
+		}
+		d.add(e.v("SubjectUserName"), "|", m[1], "|", cmd, "|", e.computer)
+	}
+	return len(d)
 }

@@ -23,15 +23,15 @@ import (
 // maps each event to its SecurityEvent or WindowsEvent row with package
 // schema (as ingestion does), and appends the rows to db's tables (created
 // by openSchemaDB). It returns the rows loaded per table and the latest
-// TimeGenerated, and the Security events as raw fields (secEvent) for
-// expectations that must not come through the tables. Damaged sample files
+// TimeGenerated, and the events as raw fields (rawEvent) for expectations
+// that must not come through the tables. Damaged sample files
 // are read as far as they decode.
 //
 // When rebase is not zero every file is replayed as if it had just been
 // recorded: its times are shifted so its newest event falls at rebase
 // (relative times within a file are kept). The corpus spans years, and the
 // rules look back hours or days.
-func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog, rebase time.Time) (map[string]int, time.Time, []secEvent) {
+func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog, rebase time.Time) (map[string]int, time.Time, []rawEvent) {
 	t.Helper()
 	root := corpustest.Dir(t, "evtx")
 	var files []string
@@ -49,7 +49,7 @@ func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog, rebase t
 	defer conn.Close()
 	counts := map[string]int{}
 	var latest time.Time
-	var security []secEvent
+	var events []rawEvent
 	mapper := schema.NewMapper(cat)
 	err = conn.Raw(func(dc any) error {
 		apps := map[string]*duckdb.Appender{}
@@ -69,7 +69,7 @@ func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog, rebase t
 			type pending struct {
 				table string
 				vals  []driver.Value
-				sec   int // index in security, or -1
+				raw   int // index in events
 				tgCol int
 			}
 			var rows []pending
@@ -80,11 +80,8 @@ func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog, rebase t
 					return nil
 				}
 				vals := make([]driver.Value, len(tbl.Columns))
-				p := pending{table: tbl.Name, vals: vals, sec: -1, tgCol: -1}
-				if tbl.Name == schema.SecurityEventTable {
-					p.sec = len(security)
-					security = append(security, newSecEvent(e))
-				}
+				p := pending{table: tbl.Name, vals: vals, raw: len(events), tgCol: -1}
+				events = append(events, newRawEvent(tbl.Name, e))
 				for _, c := range row.Cells {
 					switch tbl.Columns[c.Col].Type {
 					case schema.Int, schema.Long:
@@ -127,8 +124,8 @@ func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog, rebase t
 						}
 					}
 				}
-				if r.sec >= 0 && r.tgCol >= 0 {
-					security[r.sec].at = r.vals[r.tgCol].(time.Time)
+				if r.tgCol >= 0 {
+					events[r.raw].at = r.vals[r.tgCol].(time.Time)
 				}
 				counts[r.table]++
 				if err := apps[r.table].AppendRow(r.vals...); err != nil {
@@ -146,5 +143,5 @@ func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog, rebase t
 	if err != nil {
 		t.Fatal(err)
 	}
-	return counts, latest, security
+	return counts, latest, events
 }
