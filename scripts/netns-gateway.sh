@@ -6,6 +6,10 @@
 # shipping the same events through different gateways, proxy mode. Each
 # checks the workspace holds every event exactly once.
 #
+# Where the kernel has no tc netem (sch_netem), the loss is nftables on the
+# agent link and the 200 ms (each way) a delaying TCP forwarder in the
+# agent namespace (internal/netns Delay); the test log says which.
+#
 #   sudo scripts/netns-gateway.sh [count] [cut]
 set -euo pipefail
 cd "$(dirname "$0")/.."

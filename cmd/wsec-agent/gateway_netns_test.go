@@ -33,8 +33,12 @@ import (
 // an agent reaches only its gateway (or load balancer). Every scenario
 // checks, in the workspace, that each event of the synthetic stream is
 // stored exactly once (count, distinct record IDs, min, max, sum per
-// channel against the stream itself) and that heartbeats arrived. Needs root, ip, tc and haproxy; CI
-// runs it with a small count. The full run (scripts/netns-gateway.sh):
+// channel against the stream itself) and that heartbeats arrived. Needs
+// root, ip, tc, nft and haproxy; CI runs it with a small count. Loss and
+// delay use tc netem where the kernel has it; where not (ErrNoNetem),
+// nftables drops 10 % on the agent's link and a forwarder in the agent's
+// namespace holds data 200 ms each way (netns.Delay, which says what that
+// does and does not model). The full run (scripts/netns-gateway.sh):
 //
 //	WSEC_E2E=1 WSEC_NETNS_COUNT=1000000 WSEC_NETNS_CUT=60s go test -run TestGatewayNetns -timeout 2h -v ./cmd/wsec-agent
 func TestGatewayNetns(t *testing.T) {
@@ -130,15 +134,23 @@ func TestGatewayNetns(t *testing.T) {
 		_, wsIP := n.linkWS(gw)
 		agNS := n.lab.Host("ag")
 		_, gwAgIP, agDev, gwDev := n.lab.Link(agNS, gw)
-		if err := n.lab.Netem(agNS, agDev, "delay", "200ms", "loss", "10%"); errors.Is(err, netns.ErrNoNetem) {
-			t.Logf("%v: 10%% loss each way by nftables, and no delay", err)
-			n.lab.Drop(agNS, 10)
-			n.lab.Drop(gw, 10)
-		} else if err := n.lab.Netem(gw, gwDev, "loss", "10%"); err != nil {
+		gwURL := "http://" + gwAgIP + ":8081"
+		err := n.lab.Netem(agNS, agDev, "delay", "200ms", "loss", "10%")
+		switch {
+		case errors.Is(err, netns.ErrNoNetem):
+			t.Logf("%v: 10%% loss each way on the agent's link by nftables, and 200 ms each way by a delaying forwarder in the agent's namespace (netns.Delay)", err)
+			n.lab.Drop(agNS, agDev, 10)
+			n.lab.Drop(gw, gwDev, 10)
+			gwURL = "http://" + n.lab.Delay(agNS, "127.0.0.1:0", gwAgIP+":8081", 200*time.Millisecond)
+		case err != nil:
 			t.Fatal(err)
+		default:
+			if err := n.lab.Netem(gw, gwDev, "loss", "10%"); err != nil {
+				t.Fatal(err)
+			}
 		}
 		n.gateway(gw, "gw", wsIP)
-		a := n.agent(agNS, "ag", "agent-1", "http://"+gwAgIP+":8081", count, rate)
+		a := n.agent(agNS, "ag", "agent-1", gwURL, count, rate)
 		n.waitAgent(a)
 		n.check(want)
 	})

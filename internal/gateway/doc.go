@@ -31,7 +31,11 @@
 //     alter a batch; it can only withhold, delay or repeat one. It takes
 //     only WsecKey batches (a SharedKey signature covers neither the body
 //     nor a nonce, and dies after 15 minutes) and checks that the body
-//     matches the digest the signature covers before taking it.
+//     matches the digest the signature covers before taking it. So it
+//     refuses, with 403 and the reason, an events batch signed with
+//     SharedKey (InvalidAuthorization) and every Data Collector API post
+//     (POST /api/logs, DataCollectorNotRelayed): those go to the workspace
+//     directly or through a gateway in proxy mode.
 //   - Each workspace has its own spool and forwarder, so one workspace
 //     being down does not hold back another. A forwarder sends up to
 //     InFlight batches at once and retries each for ever (backoff,

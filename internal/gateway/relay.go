@@ -196,6 +196,8 @@ const (
 	PatternHeartbeat = "POST " + protocol.PathHeartbeat
 	PatternRules     = "GET " + protocol.PathRules
 	PatternStatus    = "GET /status"
+	// PatternDataCollector is refused: see serveDataCollector.
+	PatternDataCollector = "POST " + protocol.PathDataCollector
 )
 
 // Register adds the relay's routes to mux.
@@ -204,6 +206,26 @@ func (r *Relay) Register(mux *http.ServeMux) {
 	mux.HandleFunc(PatternHeartbeat, r.passThrough)
 	mux.HandleFunc(PatternRules, r.passThrough)
 	mux.HandleFunc(PatternStatus, func(w http.ResponseWriter, _ *http.Request) { server.WriteJSON(w, http.StatusOK, r.Status()) })
+	mux.HandleFunc(PatternDataCollector, r.serveDataCollector)
+}
+
+// serveDataCollector refuses a Data Collector API post (403, without
+// reading it) with the reason and the ways that work: its SharedKey
+// signature covers only the body's length and expires after 15 minutes,
+// so a relay holding it could neither prove it unaltered nor deliver it
+// after an outage.
+func (r *Relay) serveDataCollector(w http.ResponseWriter, req *http.Request) {
+	ws := "" // a label only for a workspace relayed: the header is a stranger's
+	if id, _, ok := strings.Cut(strings.TrimPrefix(req.Header.Get("Authorization"), "SharedKey "), ":"); ok && r.fw[canonical(id)] != nil {
+		ws = r.fw[canonical(id)].ws
+	}
+	r.m.received.WithLabelValues(ws, "data_collector_not_relayed").Inc()
+	server.LogAttrs(req.Context(), slog.String("reason", "data_collector_not_relayed"))
+	server.SkipBody(w)
+	server.WriteError(w, http.StatusForbidden, "DataCollectorNotRelayed",
+		"a relay gateway does not take Data Collector API posts: their SharedKey signature covers only the body's length and expires after 15 minutes, "+
+			"so a stored post could be altered unnoticed or refused when forwarded after an outage; "+
+			"post to the workspace directly, or through a gateway in proxy mode (HTTP CONNECT, end-to-end TLS)")
 }
 
 // forwarderFor returns the forwarder of the workspace in req's path, or

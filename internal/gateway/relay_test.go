@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -8,6 +10,7 @@ import (
 
 	"wsec/internal/auth"
 	"wsec/internal/protocol"
+	"wsec/internal/server"
 )
 
 const (
@@ -172,5 +175,59 @@ func TestRelayPassThroughAndRefusals(t *testing.T) {
 
 	if st := e.r.Status()[0]; st.QueuedRecords != 0 || st.ForwardedBatches != 0 {
 		t.Errorf("refused batches were queued: %+v", st)
+	}
+}
+
+// TestRelayRefusesSharedKeyBatches: what a relay cannot forward safely —
+// a Data Collector API post, or an events batch signed with SharedKey
+// (both sign only the body's length and expire after 15 minutes) — is
+// refused with 403 and a reason naming what works instead, and nothing is
+// queued. Before, a Data Collector post got 404 "no endpoint POST
+// /api/logs", which said neither why nor what to do.
+func TestRelayRefusesSharedKeyBatches(t *testing.T) {
+	ws := newWorkspace(t, wsA)
+	e := startRelay(t, RelayOptions{Dir: t.TempDir(), Upstreams: []Upstream{{wsA, ws.srv.URL}}})
+	ag := newAgent(t, ws.w, "agent-1")
+	refusal := func(req *http.Request) (int, server.ErrorDetail) {
+		t.Helper()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var eb server.ErrorBody
+		if err := json.NewDecoder(resp.Body).Decode(&eb); err != nil {
+			t.Fatalf("%s %s answered %d without a JSON error: %v", req.Method, req.URL.Path, resp.StatusCode, err)
+		}
+		return resp.StatusCode, eb.Error
+	}
+
+	body := []byte(`[{"Computer":"ws01","Message":"hello"}]`)
+	dc, _ := http.NewRequest(http.MethodPost, e.srv.URL+protocol.PathDataCollector+"?api-version=2016-04-01", bytes.NewReader(body))
+	dc.Header.Set("Content-Type", "application/json")
+	dc.Header.Set("Log-Type", "AppLog")
+	if err := auth.SignAt(dc, wsA, ws.w.PrimaryKey, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	st, ed := refusal(dc)
+	if st != http.StatusForbidden || ed.Code != "DataCollectorNotRelayed" ||
+		!strings.Contains(ed.Message, "SharedKey") || !strings.Contains(ed.Message, "proxy mode") {
+		t.Errorf("Data Collector post: %d %+v, want 403 DataCollectorNotRelayed saying why and what to do", st, ed)
+	}
+	if n := e.counter("wsec_gateway_batches_received_total", "data_collector_not_relayed"); n != 1 {
+		t.Errorf("wsec_gateway_batches_received_total{outcome=data_collector_not_relayed} = %v, want 1", n)
+	}
+
+	r := ag.request(e.srv.URL, 1, ag.batch(0, 5))
+	r.Header.Del(auth.HeaderContentSHA256)
+	if err := auth.SignAt(r, wsA, ws.w.PrimaryKey, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	st, ed = refusal(r)
+	if st != http.StatusForbidden || !strings.Contains(ed.Message, auth.SchemeContent) || !strings.Contains(ed.Message, "SharedKey") {
+		t.Errorf("SharedKey events batch: %d %+v, want 403 naming the scheme the relay takes", st, ed)
+	}
+	if st := e.r.Status()[0]; st.QueuedRecords != 0 {
+		t.Errorf("refused requests were queued: %+v", st)
 	}
 }

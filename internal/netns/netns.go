@@ -2,7 +2,8 @@
 // by veth pairs, for tests in which "no direct access" must be real: a
 // process in one namespace reaches only the namespaces it has a link to.
 // Links can be cut and restored (ip link set down/up) and made lossy or
-// slow (tc netem, or nftables for loss where the kernel has no netem).
+// slow: tc netem; where the kernel has no netem, nftables for loss (Drop)
+// and a delaying TCP forwarder (Delay).
 //
 // A Lab needs root and the ip program (Debian iproute2). Without them New
 // skips the test with a message saying so, except in CI (the CI variable
@@ -112,14 +113,15 @@ func (l *Lab) Netem(host, dev string, args ...string) error {
 	return nil
 }
 
-// Drop makes host drop percent of the packets it sends, at random
+// Drop makes host drop percent of the packets it sends on dev, at random
 // (nftables; Debian nftables), whatever the kernel's queueing disciplines.
-func (l *Lab) Drop(host string, percent int) {
+// Call it once per host.
+func (l *Lab) Drop(host, dev string, percent int) {
 	l.t.Helper()
 	nft := testtool.Need(l.t, testtool.Nft)[0]
 	l.run(l.ip, "netns", "exec", host, nft, "add", "table", "inet", "wsecloss")
 	l.run(l.ip, "netns", "exec", host, nft, "add", "chain", "inet", "wsecloss", "out", "{ type filter hook output priority 0; }")
-	l.run(l.ip, "netns", "exec", host, nft, "add", "rule", "inet", "wsecloss", "out", "numgen", "random", "mod", "100", "<", fmt.Sprint(percent), "drop")
+	l.run(l.ip, "netns", "exec", host, nft, "add", "rule", "inet", "wsecloss", "out", "oifname", dev, "numgen", "random", "mod", "100", "<", fmt.Sprint(percent), "drop")
 }
 
 // Command is exec.Command of name in host's namespace.
