@@ -5,10 +5,13 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math/bits"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/zeebo/xxh3"
@@ -97,40 +100,137 @@ func (d *dedupIndex) grow(n int) {
 	d.keys.Add(float64(n))
 }
 
-// loadHours makes sure every hour in hours is loaded, reading missing ones
-// from the physical tables. Loaded hours are marked used.
-func (d *dedupIndex) loadHours(ctx context.Context, conn *sql.Conn, tables []string, hours map[int64]struct{}) error {
+// hourKeys are the keys of a batch in one UTC hour of one table, and the
+// range of their times (Unix µs).
+type hourKeys struct {
+	lo, hi int64
+	keys   []key
+}
+
+// byHour groups the keys of rows by hour.
+func byHour(chunks []*rows) map[int64]*hourKeys {
+	out := make(map[int64]*hourKeys)
+	for _, ch := range chunks {
+		for i, k := range ch.keys {
+			us := ch.times[i]
+			h := hourOf(us)
+			hk := out[h]
+			if hk == nil {
+				hk = &hourKeys{lo: us, hi: us}
+				out[h] = hk
+			}
+			hk.lo, hk.hi = min(hk.lo, us), max(hk.hi, us)
+			hk.keys = append(hk.keys, k)
+		}
+	}
+	return out
+}
+
+// stored returns which keys of a batch are stored: batch[t] holds the
+// batch's keys of table tables[t] by hour. An hour not resident is read
+// from the tables whole to build its filter, and that one scan also tells
+// which of the batch's keys of the hour are stored. In a resident hour the
+// keys the filter may have seen are confirmed in the tables: few by key
+// (an IN list), many (rangeConfirmMin) by one scan of the keys in their
+// time range, which costs less than a lookup per key when a whole batch is
+// sent again. The hours of the batch are marked used.
+func (d *dedupIndex) stored(ctx context.Context, conn *sql.Conn, tables []string, batch []map[int64]*hourKeys) (map[key]struct{}, error) {
 	d.clock++
-	missing := make([]int64, 0, len(hours))
+	hours := make(map[int64]struct{})
+	for _, byHour := range batch {
+		for h := range byHour {
+			hours[h] = struct{}{}
+		}
+	}
+	loaded := make(map[int64]bool)
 	for h := range hours {
 		if hf, ok := d.hours[h]; ok {
 			hf.lastUse = d.clock
-			continue
+		} else {
+			loaded[h] = true
 		}
-		missing = append(missing, h)
 	}
-	sort.Slice(missing, func(i, j int) bool { return missing[i] < missing[j] })
-	for _, h := range missing {
+	found := make(map[key]struct{})
+	for _, h := range slices.Sorted(maps.Keys(loaded)) {
 		hf := &hourFilter{lastUse: d.clock}
-		for _, t := range tables {
-			if err := loadHour(ctx, conn, t, h, hf); err != nil {
-				return fmt.Errorf("load dedup hour %d from %s: %w", h, t, err)
+		for t, table := range tables {
+			want := keySet(batch[t][h])
+			err := scanKeys(ctx, conn, table, h*hourMicros, (h+1)*hourMicros-1, nil, func(k key) {
+				hf.add(k)
+				if _, ok := want[k]; ok {
+					found[k] = struct{}{}
+				}
+			})
+			if err != nil {
+				return nil, fmt.Errorf("load dedup hour %s from %s: %w", time.UnixMicro(h*hourMicros).UTC().Format(time.RFC3339), table, err)
 			}
 		}
 		d.hours[h] = hf
 		d.grow(hf.n)
 	}
+	for t, table := range tables {
+		for h, hk := range batch[t] {
+			if loaded[h] {
+				continue
+			}
+			var maybe []key
+			for _, k := range hk.keys {
+				if d.maybe(h, k) {
+					maybe = append(maybe, k)
+				}
+			}
+			if len(maybe) == 0 {
+				continue
+			}
+			var in []key // the IN list; nil: the whole time range
+			if len(maybe) < rangeConfirmMin {
+				in = maybe
+			}
+			want := keySet(&hourKeys{keys: maybe})
+			err := scanKeys(ctx, conn, table, hk.lo, hk.hi, in, func(k key) {
+				if _, ok := want[k]; ok {
+					found[k] = struct{}{}
+				}
+			})
+			if err != nil {
+				return nil, fmt.Errorf("confirm dedup keys in %s: %w", table, err)
+			}
+		}
+	}
 	d.evict(hours)
-	return nil
+	return found, nil
 }
 
-// loadHour adds the keys of one hour of one physical table to hf.
-// TimeGenerated is TimeCreated truncated to microseconds, so an hour's
-// range selects exactly the events of that TimeCreated hour.
-func loadHour(ctx context.Context, conn *sql.Conn, table string, hour int64, hf *hourFilter) error {
-	q := "SELECT " + quoteIdent(keyCol0) + ", " + quoteIdent(keyCol1) + " FROM " + quoteIdent(table) +
-		" WHERE \"TimeGenerated\" >= make_timestamp(CAST(? AS BIGINT)) AND \"TimeGenerated\" < make_timestamp(CAST(? AS BIGINT))"
-	rs, err := conn.QueryContext(ctx, q, hour*hourMicros, (hour+1)*hourMicros)
+func keySet(hk *hourKeys) map[key]struct{} {
+	if hk == nil {
+		return nil
+	}
+	set := make(map[key]struct{}, len(hk.keys))
+	for _, k := range hk.keys {
+		set[k] = struct{}{}
+	}
+	return set
+}
+
+// scanKeys calls fn with the keys of table whose TimeGenerated (µs) is in
+// [lo, hi], only those whose first half is that of a key of in unless in
+// is nil. TimeGenerated is TimeCreated truncated to microseconds, so an
+// hour's range selects exactly the events of that TimeCreated hour.
+func scanKeys(ctx context.Context, conn *sql.Conn, table string, lo, hi int64, in []key, fn func(key)) error {
+	var b strings.Builder
+	b.WriteString("SELECT " + quoteIdent(keyCol0) + ", " + quoteIdent(keyCol1) + " FROM " + quoteIdent(table) +
+		" WHERE \"TimeGenerated\" >= make_timestamp(CAST(? AS BIGINT)) AND \"TimeGenerated\" <= make_timestamp(CAST(? AS BIGINT))")
+	if in != nil {
+		b.WriteString(" AND " + quoteIdent(keyCol0) + " IN (")
+		for i, k := range in {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.FormatInt(int64(k[0]), 10))
+		}
+		b.WriteByte(')')
+	}
+	rs, err := conn.QueryContext(ctx, b.String(), lo, hi)
 	if err != nil {
 		return err
 	}
@@ -140,7 +240,7 @@ func loadHour(ctx context.Context, conn *sql.Conn, table string, hour int64, hf 
 		if err := rs.Scan(&k0, &k1); err != nil {
 			return err
 		}
-		hf.add(key{uint64(k0), uint64(k1)})
+		fn(key{uint64(k0), uint64(k1)})
 	}
 	return rs.Err()
 }
@@ -180,7 +280,7 @@ func (d *dedupIndex) evict(keep map[int64]struct{}) {
 }
 
 // maybe reports whether k of hour may be stored: false means it is not.
-// The hour must be loaded.
+// The hour must be resident.
 func (d *dedupIndex) maybe(hour int64, k key) bool {
 	hf, ok := d.hours[hour]
 	if !ok {
@@ -227,36 +327,6 @@ func (d *dedupIndex) add(times []int64, keys []key, rows []int) {
 func (d *dedupIndex) reset() {
 	clear(d.hours)
 	d.grow(-d.total)
-}
-
-// confirm returns which of ks (keys of one hour of table, with their
-// TimeGenerated in µs between lo and hi) are stored.
-func confirm(ctx context.Context, conn *sql.Conn, table string, lo, hi int64, ks []key) (map[key]struct{}, error) {
-	var b strings.Builder
-	b.WriteString("SELECT " + quoteIdent(keyCol0) + ", " + quoteIdent(keyCol1) + " FROM " + quoteIdent(table) +
-		" WHERE \"TimeGenerated\" >= make_timestamp(CAST(? AS BIGINT)) AND \"TimeGenerated\" <= make_timestamp(CAST(? AS BIGINT)) AND " +
-		quoteIdent(keyCol0) + " IN (")
-	for i, k := range ks {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.FormatInt(int64(k[0]), 10))
-	}
-	b.WriteByte(')')
-	rs, err := conn.QueryContext(ctx, b.String(), lo, hi)
-	if err != nil {
-		return nil, fmt.Errorf("confirm dedup keys in %s: %w", table, err)
-	}
-	defer rs.Close()
-	found := make(map[key]struct{})
-	for rs.Next() {
-		var k0, k1 int64
-		if err := rs.Scan(&k0, &k1); err != nil {
-			return nil, fmt.Errorf("confirm dedup keys in %s: %w", table, err)
-		}
-		found[key{uint64(k0), uint64(k1)}] = struct{}{}
-	}
-	return found, rs.Err()
 }
 
 // bloom is a Bloom filter of keys with 16 bits per key of capacity and 8

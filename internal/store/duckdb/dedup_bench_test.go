@@ -115,3 +115,67 @@ func memNow() (heap, rss int64) {
 	}
 	return int64(ms.HeapInuse), rss
 }
+
+// BenchmarkDedupResend measures batches of 10,000 stored events sent
+// again after a restart (a sender that lost its acknowledgements, an EVTX
+// file imported twice): the first loads the hour's filter from the tables,
+// the second finds it resident and confirms its hits there. The store
+// holds WSEC_DEDUP_BENCH_EVENTS (default 1,000,000) events of one day.
+//
+//	go test -run XXX -bench DedupResend -benchtime 3x ./internal/store/duckdb
+func BenchmarkDedupResend(b *testing.B) {
+	n := 1_000_000
+	if v, err := strconv.Atoi(os.Getenv("WSEC_DEDUP_BENCH_EVENTS")); err == nil && v > 0 {
+		n = v
+	}
+	const size = 10_000
+	base := securityEvents(b)
+	day := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	step := 24 * time.Hour / time.Duration(n)
+	batch := func(first int) []*event.Event {
+		out := make([]*event.Event, size)
+		for j := range out {
+			i := first + j
+			e := *base[i%len(base)]
+			e.System.EventRecordID = uint64(1_000_000_000 + i)
+			e.System.TimeCreated = day.Add(time.Duration(i) * step)
+			out[j] = &e
+		}
+		return out
+	}
+	ctx := context.Background()
+	dir := b.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := mustWorkspace(b, s, "bench")
+	for i := 0; i < n; i += size {
+		if _, err := w.AppendEvents(ctx, "bench", uint64(i/size+1), batch(i), "OpsManager"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	resend := func(first int) time.Duration {
+		t0 := time.Now()
+		res, err := w.AppendEvents(ctx, "resend", uint64(time.Now().UnixNano()), batch(first), "OpsManager")
+		if err != nil || res.Duplicates != size {
+			b.Fatalf("resend of stored events: %+v %v", res, err)
+		}
+		return time.Since(t0)
+	}
+	var load, resident time.Duration
+	for b.Loop() {
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+		if s, err = Open(dir, Options{}); err != nil {
+			b.Fatal(err)
+		}
+		w = mustWorkspace(b, s, "bench")
+		load += resend(n / 2)
+		resident += resend(n/2 + size)
+	}
+	s.Close()
+	b.ReportMetric(float64(load.Milliseconds())/float64(b.N), "firstResend-ms")
+	b.ReportMetric(float64(resident.Milliseconds())/float64(b.N), "residentResend-ms")
+}

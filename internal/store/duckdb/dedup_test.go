@@ -3,6 +3,8 @@ package duckdb
 import (
 	"testing"
 	"time"
+
+	"wsec/internal/event"
 )
 
 // TestDedupFilterHitIsConfirmed: a key the hour's filter may have seen is
@@ -84,5 +86,81 @@ func TestDedupMemoryBoundedWithinOneDay(t *testing.T) {
 	}
 	if res := appendOK(t, w, "b", 1, evs[1000:2000]); res.Stored != 0 || res.Duplicates != 1000 {
 		t.Fatalf("the same events again: %+v", res)
+	}
+}
+
+// TestDedupExactAtBoundaries: the cases where an event could be stored
+// twice or dropped wrongly (issue 14: dedup exactness) — the same event in
+// two files, the files imported again after a restart (the hours then come
+// from the tables, first by the load's scan, then through the resident
+// filters by a range scan and by an IN list), events years old (before
+// 1970, FILETIME 0), events in the future (beyond 2262, where Unix
+// nanoseconds end), times on hour boundaries, and two events whose
+// TimeCreated differ by 100 ns (distinct identities, both stored).
+func TestDedupExactAtBoundaries(t *testing.T) {
+	cases := []struct {
+		name string
+		base time.Time
+	}{
+		{"recent", time.Date(2026, 12, 5, 22, 0, 0, 0, time.UTC)},
+		{"years old", time.Date(2009, 7, 1, 3, 0, 0, 0, time.UTC)},
+		{"across the epoch", time.Date(1969, 12, 31, 23, 0, 0, 0, time.UTC)},
+		{"FILETIME 0", time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"future", time.Date(2041, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"beyond Unix nanoseconds", time.Date(2300, 6, 1, 12, 0, 0, 0, time.UTC)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			evs := synth(securityEvents(t), 900, 1)
+			// 900 events over three hours; the last ones on the hour
+			// boundaries and 100 ns from them.
+			for i, e := range evs {
+				e.System.TimeCreated = c.base.Add(time.Duration(i) * 3 * time.Hour / 900)
+			}
+			edges := []time.Duration{time.Hour - 100, time.Hour, time.Hour + 100, 2*time.Hour - time.Microsecond, 2 * time.Hour}
+			for j, d := range edges {
+				evs[len(evs)-1-j].System.TimeCreated = c.base.Add(d)
+			}
+			twin := *evs[10] // the same record 100 ns later: another event
+			twin.System.TimeCreated = twin.System.TimeCreated.Add(100)
+			evs = append(evs, &twin)
+			fileA, fileB := evs[:600], evs[300:] // 300 events in both files
+
+			s, _, dir := openTestStore(t, Options{})
+			w := mustWorkspace(t, s, "ws")
+			if res := appendOK(t, w, "fileA", 1, fileA); res.Stored != 600 || res.Duplicates != 0 {
+				t.Fatalf("file A: %+v", res)
+			}
+			if res := appendOK(t, w, "fileB", 1, fileB); res.Stored != len(fileB)-300 || res.Duplicates != 300 {
+				t.Fatalf("file B, 300 of its events in file A: %+v", res)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+
+			s, err := Open(dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			w = mustWorkspace(t, s, "ws")
+			// After the restart: loaded hours, then resident ones with many
+			// hits (range scan) and few (IN list).
+			for i, again := range [][]*event.Event{fileB, fileA, evs[400:420], {&twin}} {
+				if res := appendOK(t, w, "reimport", uint64(i+1), again); res.Stored != 0 || res.Duplicates != len(again) {
+					t.Fatalf("import %d after restart, %d events all stored before: %+v", i+1, len(again), res)
+				}
+			}
+			fresh := synth(securityEvents(t), 300, 10_000)
+			for i, e := range fresh {
+				e.System.TimeCreated = c.base.Add(time.Duration(i)*3*time.Hour/300 + 7)
+			}
+			if res := appendOK(t, w, "new", 1, append(fresh, evs[:300]...)); res.Stored != 300 || res.Duplicates != 300 {
+				t.Fatalf("300 new events among 300 stored ones: %+v", res)
+			}
+			if n := count(t, w, "SecurityEvent"); n != int64(len(evs)+len(fresh)) {
+				t.Fatalf("%d rows, want %d", n, len(evs)+len(fresh))
+			}
+		})
 	}
 }

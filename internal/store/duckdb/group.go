@@ -394,20 +394,8 @@ func lookupMark(ctx context.Context, wr *writer, sender string, seq uint64) (sto
 // of duplicates, or a group in flight that holds one of b's keys (the
 // decision then waits for it). The caller holds w.mu.
 func (w *Workspace) dedupBatch(ctx context.Context, conn *sql.Conn, b *encodedBatch, inGroup map[key]struct{}, keep *[2][][]int) (int, *group, error) {
-	hours := make(map[int64]struct{})
-	for t := range b.chunks {
-		for _, ch := range b.chunks[t] {
-			for _, us := range ch.times {
-				hours[hourOf(us)] = struct{}{}
-			}
-		}
-	}
-	if len(hours) > 0 {
-		if err := w.dedup.loadHours(ctx, conn, []string{w.se.phys, w.we.phys}, hours); err != nil {
-			return 0, nil, err
-		}
-	}
-	stored, err := w.confirmMaybes(ctx, conn, b)
+	stored, err := w.dedup.stored(ctx, conn, []string{w.se.phys, w.we.phys},
+		[]map[int64]*hourKeys{byHour(b.chunks[0]), byHour(b.chunks[1])})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -437,52 +425,6 @@ func (w *Workspace) dedupBatch(ctx context.Context, conn *sql.Conn, b *encodedBa
 		}
 	}
 	return dups, nil, nil
-}
-
-// confirmMaybes looks up in the database the keys of b the dedup filters
-// may have seen, per table and hour, and returns those that are stored.
-// The caller holds w.mu.
-func (w *Workspace) confirmMaybes(ctx context.Context, conn *sql.Conn, b *encodedBatch) (map[key]struct{}, error) {
-	type bucket struct {
-		lo, hi int64
-		keys   []key
-	}
-	stored := make(map[key]struct{})
-	for t, l := range []*layout{w.se, w.we} {
-		buckets := make(map[int64]*bucket)
-		for _, ch := range b.chunks[t] {
-			for i, k := range ch.keys {
-				us := ch.times[i]
-				h := hourOf(us)
-				if !w.dedup.maybe(h, k) {
-					continue
-				}
-				bk := buckets[h]
-				if bk == nil {
-					bk = &bucket{lo: us, hi: us}
-					buckets[h] = bk
-				}
-				bk.lo, bk.hi = min(bk.lo, us), max(bk.hi, us)
-				bk.keys = append(bk.keys, k)
-			}
-		}
-		for _, bk := range buckets {
-			for len(bk.keys) > 0 {
-				n := min(len(bk.keys), maxConfirmKeys)
-				found, err := confirm(ctx, conn, l.phys, bk.lo, bk.hi, bk.keys[:n])
-				if err != nil {
-					return nil, err
-				}
-				for _, k := range bk.keys[:n] {
-					if _, ok := found[k]; ok {
-						stored[k] = struct{}{}
-					}
-				}
-				bk.keys = bk.keys[n:]
-			}
-		}
-	}
-	return stored, nil
 }
 
 // appendPending appends the kept rows of table ti of every pending batch,

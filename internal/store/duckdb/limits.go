@@ -56,9 +56,12 @@ const (
 	// it is checked against the database key by key.
 	DefaultMaxDedupKeys = 32 << 20
 
-	// maxConfirmKeys bounds the keys of one lookup in the database of keys
-	// a dedup filter may have seen (an IN list).
-	maxConfirmKeys = 10_000
+	// rangeConfirmMin is the number of keys of one hour and table a dedup
+	// filter may have seen from which they are confirmed by one scan of
+	// the keys in their time range rather than by an IN list of them
+	// (dedup.go): a batch sent again after a restart is a hit for every
+	// key.
+	rangeConfirmMin = 256
 
 	// DefaultMaxOpenWorkspaces bounds the DuckDB databases open at once
 	// (each has its own buffer pool and threads). Opening one more fails
