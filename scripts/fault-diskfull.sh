@@ -35,7 +35,9 @@ if [ "$which" = server ]; then wsdir=$small/ws; else agentdir=$small/agent; fi
 id=$(sed -n 's/.*"id": "\(.*\)".*/\1/p' "$tmp/ws.json")
 key=$(sed -n 's/.*"primaryKey": "\(.*\)".*/\1/p' "$tmp/ws.json")
 port=$((20000 + RANDOM % 20000))
-"$tmp/wsec" serve --data "$wsdir" --listen "127.0.0.1:$port" 2>"$tmp/serve.log" &
+# --min-free-disk: the server's tmpfs is far smaller than the default
+# reserve; the filler then takes it under this one and ingest pauses.
+"$tmp/wsec" serve --data "$wsdir" --listen "127.0.0.1:$port" --min-free-disk 32MiB 2>"$tmp/serve.log" &
 for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 
 start=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)

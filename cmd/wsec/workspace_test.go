@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,6 +19,9 @@ import (
 
 	"wsec/internal/auth"
 	"wsec/internal/dcr"
+	"wsec/internal/event"
+	"wsec/internal/protocol"
+	"wsec/internal/source/synthetic"
 )
 
 // TestWorkspaceRotateKeyUsage checks that a wrongly called rotate-key is a
@@ -164,5 +168,107 @@ func TestHealthzReflectsDisk(t *testing.T) {
 	free.Store(1 << 40)
 	if code, body := get(); code != 200 {
 		t.Errorf("room again: %d %s", code, body)
+	}
+}
+
+// TestLowDiskPausesIngest: while the disk under the data directory has
+// less free space than --min-free-disk, event batches are refused 503 with
+// a Retry-After and a message saying why (an agent keeps them spooled),
+// queries still answer, /healthz names the shortage and
+// wsec_store_ingest_paused_low_disk is 1; once space is back the same
+// batch is stored, without a restart (issue 14: free-disk guard).
+func TestLowDiskPausesIngest(t *testing.T) {
+	var free atomic.Int64
+	free.Store(1 << 40)
+	s := startServer(t, func(o *serveOptions) {
+		o.minFreeDisk = 1 << 30
+		o.freeSpace = func(string) (int64, error) { return free.Load(), nil }
+	})
+	g := synthetic.New(synthetic.Options{Computer: "DISK-HOST"})
+	post := func(seq uint64) *http.Response {
+		t.Helper()
+		var body []byte
+		var e event.Event
+		for i := range uint64(100) {
+			g.Event(seq*100+i, &e)
+			body = append(e.AppendJSON(body), '\n')
+		}
+		req, err := http.NewRequest(http.MethodPost, s.url+strings.Replace(protocol.PathEvents, "{id}", s.ws.ID, 1), bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", protocol.ContentTypeNDJSON)
+		req.Header.Set(protocol.HeaderSender, "disk-agent")
+		req.Header.Set(protocol.HeaderSeq, strconv.FormatUint(seq, 10))
+		if err := auth.Sign(req, s.ws.ID, s.ws.PrimaryKey); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	// until wants a status for batch seq, which the store gives within a
+	// second (it measures free space at most once a second).
+	until := func(seq uint64, status int) *http.Response {
+		t.Helper()
+		for range 100 {
+			if resp := post(seq); resp.StatusCode == status {
+				return resp
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("batch %d: never answered %d", seq, status)
+		return nil
+	}
+	gauge := func() string {
+		resp, err := http.Get(s.url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "wsec_store_ingest_paused_low_disk "); ok {
+				return v
+			}
+		}
+		return "absent"
+	}
+
+	until(1, http.StatusOK)
+	if v := gauge(); v != "0" {
+		t.Errorf("paused gauge with room: %s", v)
+	}
+	free.Store(300 << 20)
+	time.Sleep(1200 * time.Millisecond) // the measurement with room has expired
+	resp := post(2)
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("batch with 300 MiB free, 1 GiB kept: %s, want 503", resp.Status)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if ra := resp.Header.Get("Retry-After"); ra == "" || !strings.Contains(string(b), "disk is nearly full") {
+		t.Errorf("refusal: Retry-After %q, %s; want a Retry-After and the reason", ra, b)
+	}
+	if v := gauge(); v != "1" {
+		t.Errorf("paused gauge: %s, want 1", v)
+	}
+	if rows := s.query(t, "SecurityEvent | count"); rows[0][0] != float64(100) {
+		t.Errorf("query while paused: %v rows, want 100", rows[0][0])
+	}
+	if h, err := http.Get(s.url + "/healthz"); err != nil || h.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/healthz while paused: %v %v, want 503", h, err)
+	} else {
+		h.Body.Close()
+	}
+	free.Store(1 << 40)
+	until(2, http.StatusOK)
+	if rows := s.query(t, "SecurityEvent | count"); rows[0][0] != float64(200) {
+		t.Errorf("after space was freed: %v rows, want 200", rows[0][0])
+	}
+	if v := gauge(); v != "0" {
+		t.Errorf("paused gauge after resuming: %s", v)
 	}
 }

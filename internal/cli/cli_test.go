@@ -88,3 +88,24 @@ func TestSubcommand(t *testing.T) {
 		}
 	}
 }
+
+// TestBytesFlag: sizes with and without units, and refusals.
+func TestBytesFlag(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "1GiB": 1 << 30, "512MiB": 512 << 20, "64mb": 64 << 20, "4096": 4096, "2 TiB": 2 << 40, "10B": 10} {
+		var b Bytes
+		if err := b.Set(in); err != nil || int64(b) != want {
+			t.Errorf("Set(%q) = %d, %v; want %d", in, b, err, want)
+		}
+	}
+	for _, in := range []string{"", "-1", "1.5GiB", "GiB", "1PiB", "99999999999TiB"} {
+		var b Bytes
+		if err := b.Set(in); err == nil {
+			t.Errorf("Set(%q) = %d, want an error", in, b)
+		}
+	}
+	for n, want := range map[Bytes]string{1 << 30: "1GiB", 512 << 20: "512MiB", 0: "0", 1000: "1000"} {
+		if got := n.String(); got != want {
+			t.Errorf("%d.String() = %q, want %q", int64(n), got, want)
+		}
+	}
+}

@@ -17,6 +17,8 @@ type refusal struct {
 	// bodyUnread: refused before its body was read; the connection is
 	// closed after the answer rather than drained.
 	bodyUnread bool
+	// retryAfter is the Retry-After of a 503 in seconds (0: 1).
+	retryAfter int
 }
 
 func (r *refusal) Error() string { return r.msg }

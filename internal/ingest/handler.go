@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -115,7 +116,7 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, endpoint string
 	server.LogAttrs(r.Context(), slog.String("endpoint", endpoint), slog.String("outcome", outcomeRefused),
 		slog.String("reason", ref.reason), slog.String("err", ref.msg))
 	if ref.status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Retry-After", strconv.Itoa(max(ref.retryAfter, 1)))
 	}
 	if ref.bodyUnread {
 		server.SkipBody(w)
@@ -131,6 +132,14 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, endpoint, workspa
 	if errors.Is(err, store.ErrInvalidName) || errors.Is(err, store.ErrTableFull) {
 		h.refuse(w, r, endpoint, refused(http.StatusBadRequest, codeInvalidDataFormat, "unstorable",
 			"the data can never be stored as sent (%v); change it, do not retry it", err))
+		return
+	}
+	if errors.Is(err, store.ErrLowDiskSpace) {
+		server.LogAttrs(r.Context(), slog.String("workspace", workspace), slog.String("cause", err.Error()))
+		ref := refused(http.StatusServiceUnavailable, codeServiceUnavailable, "low_disk_space",
+			"the data was not stored: the workspace server's disk is nearly full, so ingestion is paused until space is freed; keep the data and retry later")
+		ref.retryAfter = lowDiskRetryAfter
+		h.refuse(w, r, endpoint, ref)
 		return
 	}
 	h.m.requests.WithLabelValues(endpoint, outcomeFailed).Inc()

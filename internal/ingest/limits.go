@@ -6,6 +6,11 @@ import (
 	"wsec/internal/protocol"
 )
 
+// lowDiskRetryAfter is the Retry-After, in seconds, of a request refused
+// because the store paused ingestion for want of disk space: freeing space
+// takes an operator, so senders need not knock every second.
+const lowDiskRetryAfter = 30
+
 // Limits bound what one request may cost. A zero field means the default
 // from DefaultLimits.
 type Limits struct {

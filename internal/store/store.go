@@ -72,4 +72,9 @@ var (
 	// it is the data's doing and stays so: the request is wrong; do not
 	// retry it.
 	ErrTableFull = errors.New("table has the most columns allowed")
+	// ErrLowDiskSpace: the disk holding the store has less free space than
+	// the store keeps in reserve, so ingestion is paused; nothing was
+	// stored. It resumes by itself once space is freed: retry later.
+	// Queries keep working.
+	ErrLowDiskSpace = errors.New("ingestion paused: low free disk space")
 )

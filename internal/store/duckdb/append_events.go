@@ -70,6 +70,9 @@ func (w *Workspace) AppendEvents(ctx context.Context, sender string, seq uint64,
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
+	if err := w.s.disk.check(); err != nil {
+		return res, fmt.Errorf("append batch %s/%d: %w", sender, seq, err)
+	}
 	events, rejected := refuseEvents(events)
 	received := w.s.opts.Now().UTC()
 	req := &appendReq{ctx: ctx, sender: sender, seq: seq, events: len(events), received: received,

@@ -20,6 +20,9 @@ func (w *Workspace) AppendHeartbeat(ctx context.Context, hb *schema.Heartbeat) e
 	if err := w.checkOpen(); err != nil {
 		return err
 	}
+	if err := w.s.disk.check(); err != nil {
+		return fmt.Errorf("append heartbeat of %s: %w", hb.Computer, err)
+	}
 	var row schema.Row
 	w.s.mapper.HeartbeatRow(hb, &row)
 	out := newRows(w.hb, 1)

@@ -158,6 +158,9 @@ func (w *Workspace) AppendCustom(ctx context.Context, table string, records []ma
 	if len(records) == 0 {
 		return 0, nil
 	}
+	if err := w.s.disk.check(); err != nil {
+		return 0, fmt.Errorf("append %d records to %s: %w", len(records), table, err)
+	}
 	received := w.s.opts.Now().UTC()
 	w.mu.Lock()
 	defer w.mu.Unlock()

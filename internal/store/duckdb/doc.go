@@ -84,13 +84,20 @@
 // (dedup.go). What is exact: an event is dropped only when its key is found
 // in the tables (a filter hit is confirmed there, so a false positive costs
 // a lookup, never an event), by any sender, for events of any age (an hour
-// is loaded from the tables on first use: importing the same EVTX file twice
-// stores nothing new). What is bounded: the keys the filters hold
-// (Options.MaxDedupKeys, 2-4 bytes each, whatever the events per day or in
-// total), by evicting whole hours; an hour bigger than the bound is checked
-// key by key in the tables; and the load after a restart, one hour rather
-// than a day. Groups written in parallel coordinate through in-flight sets
-// of marks and keys (group.go).
+// is loaded from the tables on first use, and that one scan also confirms
+// the batch's keys of the hour; many hits in a resident hour, a batch sent
+// again, are confirmed by one scan of their time range rather than key by
+// key: importing the same EVTX file twice stores nothing new). What is
+// bounded: the keys the filters hold (Options.MaxDedupKeys, 2-4 bytes each,
+// whatever the events per day or in total), by evicting whole hours; an
+// hour bigger than the bound is checked in the tables for every batch; and
+// the load after a restart, one hour rather than a day. Groups written in
+// parallel coordinate through in-flight sets of marks and keys (group.go).
+//
+// Ingestion pauses while the disk holding the store has less free space
+// than Options.MinFreeDiskBytes (diskguard.go): appends fail with
+// store.ErrLowDiskSpace, which senders retry, while queries and retention
+// go on, and resume by themselves once there is room.
 //
 // Queries (query.go) are single SELECT statements over the logical names;
 // the database runs with external access disabled and its configuration

@@ -22,6 +22,7 @@ type metrics struct {
 	intOverflows     prometheus.Counter
 	dedupKeys        prometheus.Gauge
 	openWorkspaces   prometheus.Gauge
+	pausedLowDisk    prometheus.Gauge
 }
 
 // storeOpts names a metric wsec_store_<name>.
@@ -62,10 +63,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			"Event identity keys held in memory, all workspaces."))),
 		openWorkspaces: prometheus.NewGauge(prometheus.GaugeOpts(storeOpts("open_workspaces",
 			"Workspace databases open."))),
+		pausedLowDisk: prometheus.NewGauge(prometheus.GaugeOpts(storeOpts("ingest_paused_low_disk",
+			"1 while ingestion is paused because the store's disk has less free space than its minimum, else 0."))),
 	}
 	if err := metricset.Register(reg, []prometheus.Collector{m.rowsAppended, m.duplicateEvents, m.duplicateBatches,
 		m.rejectedEvents, m.appendSeconds, m.querySeconds, m.queryErrors, m.retentionDeleted, m.intOverflows,
-		m.dedupKeys, m.openWorkspaces}); err != nil {
+		m.dedupKeys, m.openWorkspaces, m.pausedLowDisk}); err != nil {
 		return nil, fmt.Errorf("register store metrics: %w", err)
 	}
 	return m, nil

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"wsec/internal/diskspace"
 )
 
 // Options configure a Store. The zero value works: every zero field means
@@ -49,6 +51,13 @@ type Options struct {
 	// default (the number of cores).
 	Threads int
 
+	// MinFreeDiskBytes pauses ingestion (AppendEvents, AppendCustom and
+	// AppendHeartbeat fail with store.ErrLowDiskSpace) while the disk
+	// holding the store has less free space (diskguard.go). 0: no minimum.
+	MinFreeDiskBytes int64
+	// FreeSpace measures that free space. nil: diskspace.Free.
+	FreeSpace diskspace.Func
+
 	// GeoInfo answers wsec_geo_info(ip) in workspace ws, what KQL's
 	// geo_info_from_ip_address() reads: a JSON object, or false for null
 	// (geoip.Settings.GeoInfoJSON: each workspace may have its own
@@ -92,6 +101,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.FreeSpace == nil {
+		o.FreeSpace = diskspace.Free
 	}
 	setInt := func(p *int, def int) {
 		if *p <= 0 {

@@ -23,6 +23,7 @@ type Store struct {
 	m      *metrics
 	cat    *schema.Catalog
 	mapper *schema.Mapper
+	disk   *diskGuard
 
 	mu     sync.Mutex
 	ws     map[string]*Workspace
@@ -44,7 +45,8 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	cat := schema.New()
-	return &Store{dir: dir, opts: opts, log: opts.Logger, m: m, cat: cat, mapper: schema.NewMapper(cat),
+	disk := &diskGuard{dir: dir, min: opts.MinFreeDiskBytes, free: opts.FreeSpace, now: opts.Now, paused: m.pausedLowDisk, log: opts.Logger}
+	return &Store{dir: dir, opts: opts, log: opts.Logger, m: m, cat: cat, mapper: schema.NewMapper(cat), disk: disk,
 		ws: make(map[string]*Workspace)}, nil
 }
 

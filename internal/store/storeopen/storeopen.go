@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"wsec/internal/diskspace"
 	kqlsql "wsec/internal/kql/sql"
 	"wsec/internal/store"
 	"wsec/internal/store/clickhouse"
@@ -35,6 +36,11 @@ type Options struct {
 	// WorkspaceRetention gives a workspace's own retention per table in
 	// days (package settings); nil: the backend's defaults only.
 	WorkspaceRetention func(workspace string) map[string]int
+	// MinFreeDiskBytes pauses ingestion into the embedded store while its
+	// disk has less free space (duckdb.Options.MinFreeDiskBytes); FreeSpace
+	// measures it (nil: diskspace.Free).
+	MinFreeDiskBytes int64
+	FreeSpace        diskspace.Func
 }
 
 // openTimeout bounds connecting to a server store at startup.
@@ -57,7 +63,8 @@ func Open(spec string, o Options) (store.Backend, error) {
 		defer cancel()
 		return clickhouse.Open(ctx, co)
 	case spec == "" || spec == "duckdb":
-		st, err := duckdb.Open(filepath.Join(o.DataDir, "store"), duckdb.Options{Logger: o.Logger, Registerer: o.Registerer, GeoInfo: o.GeoInfo, WorkspaceRetention: o.WorkspaceRetention})
+		st, err := duckdb.Open(filepath.Join(o.DataDir, "store"), duckdb.Options{Logger: o.Logger, Registerer: o.Registerer, GeoInfo: o.GeoInfo,
+			WorkspaceRetention: o.WorkspaceRetention, MinFreeDiskBytes: o.MinFreeDiskBytes, FreeSpace: o.FreeSpace})
 		if err != nil {
 			return nil, err
 		}
