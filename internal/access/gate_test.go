@@ -77,7 +77,10 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{t: time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)}
+	// The clock starts at the real time: the client's cookie jar drops a
+	// cookie whose Expires (the server's clock plus the session lifetime) is
+	// past by the wall clock.
+	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
 	st, err := access.Open(dir, access.Options{Cost: cheap, Now: clk.now})
 	if err != nil {
 		t.Fatal(err)
