@@ -11,6 +11,7 @@
 #   scripts/fault-diskfull.sh [agent|server] [COUNT] [RATE] [HOLD]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/fault-common.sh
 which=${1:-agent}
 count=${2:-200000}
 rate=${3:-5000}
@@ -34,6 +35,7 @@ if [ "$which" = server ]; then wsdir=$small/ws; else agentdir=$small/agent; fi
 "$tmp/wsec" workspace create --data "$wsdir" --name fault --json >"$tmp/ws.json"
 id=$(sed -n 's/.*"id": "\(.*\)".*/\1/p' "$tmp/ws.json")
 key=$(sed -n 's/.*"primaryKey": "\(.*\)".*/\1/p' "$tmp/ws.json")
+query_token "$wsdir" "$id"
 port=$((20000 + RANDOM % 20000))
 # --min-free-disk: the server's tmpfs is far smaller than the default
 # reserve; the filler then takes it under this one and ingest pauses.
@@ -63,11 +65,12 @@ echo "$which disk freed: $(df -h --output=used,avail "$small" | tail -1)"
 wait "$agent"
 echo "healthz after: $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz")"
 
-export WSEC_URL=http://127.0.0.1:$port WSEC_WORKSPACE=$id WSEC_KEY=$key
+export WSEC_URL=http://127.0.0.1:$port WSEC_WORKSPACE=$id
 echo "$which disk full for ${hold} s; agent: $count synthetic events at $rate/s"
-"$tmp/wsec" query 'SecurityEvent | count'
-"$tmp/wsec" query 'SecurityEvent | distinct Computer, Channel, EventRecordID, TimeGenerated | count'
+ok=0
+report_loss "$count" || ok=1
 echo "agent log, by level and message:"
 grep -o '"level":"[A-Z]*","msg":"[^"]*"' "$agentdir/wsec-agent.log" 2>/dev/null | sort | uniq -c | sort -rn | head
 echo "server log, requests by route and status:"
 grep -o '"route":"[^"]*","status":[0-9]*' "$tmp/serve.log" | sort | uniq -c | sort -rn
+exit $ok

@@ -10,6 +10,7 @@
 #   scripts/fault-kill9.sh [COUNT] [RATE] [KILLS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/fault-common.sh
 count=${1:-600000}
 rate=${2:-10000}
 kills=${3:-15}
@@ -21,6 +22,7 @@ CGO_ENABLED=0 go build -o "$tmp/wsec-agent" ./cmd/wsec-agent
 "$tmp/wsec" workspace create --data "$tmp/ws" --name fault --json >"$tmp/ws.json"
 id=$(sed -n 's/.*"id": "\(.*\)".*/\1/p' "$tmp/ws.json")
 key=$(sed -n 's/.*"primaryKey": "\(.*\)".*/\1/p' "$tmp/ws.json")
+query_token "$tmp/ws" "$id"
 port=$((20000 + RANDOM % 20000))
 
 serve() {
@@ -65,7 +67,6 @@ done
 # kill may have landed after it finished, so run it until it says so.
 until wait "$agent"; do agent; done
 
-export WSEC_URL=http://127.0.0.1:$port WSEC_WORKSPACE=$id WSEC_KEY=$key
+export WSEC_URL=http://127.0.0.1:$port WSEC_WORKSPACE=$id
 echo "agent: $count synthetic events at $rate/s; $kills kills -9, alternately agent and server"
-"$tmp/wsec" query 'SecurityEvent | count'
-"$tmp/wsec" query 'SecurityEvent | distinct Computer, Channel, EventRecordID, TimeGenerated | count'
+report_loss "$count"
