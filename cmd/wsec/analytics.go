@@ -17,6 +17,7 @@ import (
 	"wsec/internal/analytics/pack"
 	"wsec/internal/cli"
 	"wsec/internal/client"
+	"wsec/internal/server"
 	"wsec/internal/sigma"
 )
 
@@ -61,7 +62,14 @@ func runAnalytics(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
-	c, err := cf.client(client.Options{})
+	co := client.Options{}
+	if sub == "backfill" {
+		// One request evaluates every window of the range (suppression
+		// carries across them): it may take minutes, up to the server's
+		// write timeout. Ctrl-C cancels it.
+		co.HTTP = &http.Client{Timeout: server.DefaultWriteTimeout}
+	}
+	c, err := cf.client(co)
 	if err != nil {
 		return err
 	}

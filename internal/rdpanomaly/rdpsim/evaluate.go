@@ -3,7 +3,9 @@ package rdpsim
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
+	"strconv"
 	"sort"
 	"strings"
 	"time"
@@ -63,15 +65,27 @@ func ratio(a, b int) float64 {
 // against the labels.
 func Evaluate(ds *Dataset, name string, cfg rdpanomaly.Config) *Report {
 	det := rdpanomaly.New(ds.Logons, cfg)
-	r := &Report{Name: name, Caught: map[string]int{}, Injected: map[string]int{}, FalseByCause: map[string]int{},
-		ScoredDays: int(ds.End.Sub(ds.ScoredFrom) / (24 * time.Hour)), Users: ds.Users}
+	r := Score(ds, name, det.Detect(ds.Logons, ds.ScoredFrom, ds.End))
 	r.WarmupAlerts = len(det.Detect(ds.Logons, ds.Start, ds.ScoredFrom))
 	minDays := cfg.MinTenantDays
 	if minDays <= 0 {
 		minDays = rdpanomaly.DefaultMinTenantDays
 	}
 	r.ColdStartAlerts = len(det.Detect(ds.Logons, ds.Start, ds.Start.AddDate(0, 0, minDays)))
-	alerts := det.Detect(ds.Logons, ds.ScoredFrom, ds.End)
+	return r
+}
+
+// Score scores alerts raised elsewhere (the Anomalies rows the product
+// path stored for the scored half) against ds's labels; only the user,
+// source address and start time of each are read.
+func Score(ds *Dataset, name string, alerts []rdpanomaly.Anomaly) *Report {
+	r := &Report{Name: name, Caught: map[string]int{}, Injected: map[string]int{}, FalseByCause: map[string]int{},
+		ScoredDays: int(ds.End.Sub(ds.ScoredFrom) / (24 * time.Hour)), Users: ds.Users}
+	r.score(ds, alerts)
+	return r
+}
+
+func (r *Report) score(ds *Dataset, alerts []rdpanomaly.Anomaly) {
 	r.Alerts = len(alerts)
 	for _, l := range ds.Labels {
 		if !l.Malicious {
@@ -97,7 +111,62 @@ func Evaluate(ds *Dataset, name string, cfg rdpanomaly.Config) *Report {
 		}
 		r.FalseByCause[cause]++
 	}
-	return r
+}
+
+// evidence is one level's counts as an anomaly's Description writes them.
+var evidence = regexp.MustCompile(`(IP|prefix|ASN|city|country) (\S+): user (\d+) of (\d+) active days, tenant (\d+) of (\d+)`)
+
+// ExplainsFlags checks that a Description names the counts behind each of
+// the flags (AnomalyReasons): UnusualIP the user's and tenant's days with
+// the address or its network, UnusualGeo those of the ASN, city or
+// country, NewUser a user with 0 active days; and that the counts are
+// those of the detector's evidence (levels, nil: not compared).
+func ExplainsFlags(description string, reasons []string, levels []rdpanomaly.LevelEvidence) error {
+	type counts struct{ user, userActive, tenant, tenantActive int }
+	named := map[string]counts{}
+	for _, m := range evidence.FindAllStringSubmatch(description, -1) {
+		var c counts
+		for i, dst := range []*int{&c.user, &c.userActive, &c.tenant, &c.tenantActive} {
+			*dst, _ = strconv.Atoi(m[3+i])
+		}
+		named[m[1]] = c
+		for _, e := range levels {
+			if e.Level == m[1] && (e.Value != m[2] || e.UserDays != c.user || e.UserActiveDays != c.userActive ||
+				e.TenantDays != c.tenant || e.TenantActiveDays != c.tenantActive) {
+				return fmt.Errorf("description says %q, the evidence %+v", m[0], e)
+			}
+		}
+	}
+	if len(reasons) == 0 {
+		return fmt.Errorf("no flag to explain")
+	}
+	for _, f := range reasons {
+		var ok bool
+		switch f {
+		case rdpanomaly.FlagUnusualIP:
+			_, ip := named["IP"]
+			_, prefix := named["prefix"]
+			ok = ip || prefix
+		case rdpanomaly.FlagUnusualGeo:
+			for _, lv := range []string{"ASN", "city", "country"} {
+				if c, has := named[lv]; has && c.user <= 1 {
+					ok = true
+				}
+			}
+		case rdpanomaly.FlagNewUser:
+			for _, c := range named {
+				if c.userActive == 0 {
+					ok = true
+				}
+			}
+		default:
+			return fmt.Errorf("unknown flag %q", f)
+		}
+		if !ok {
+			return fmt.Errorf("flag %s: the description names no counts behind it: %q", f, description)
+		}
+	}
+	return nil
 }
 
 // match finds the label (malicious or not) an alert falls in.
