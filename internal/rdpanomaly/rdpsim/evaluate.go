@@ -5,8 +5,8 @@ import (
 	"io"
 	"regexp"
 	"slices"
-	"strconv"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
