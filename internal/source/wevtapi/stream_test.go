@@ -216,11 +216,19 @@ func TestClearWhileRunning(t *testing.T) {
 }
 
 // TestClearWhileStopped: the stored position is in the old generation;
-// the bookmarked record is gone and the oldest record is below it, so the
-// log was cleared: everything now in it comes, at positions above.
+// the bookmarked record is gone (whichever of the three errors Windows
+// answers) and the oldest record is below it, so the log was cleared:
+// everything now in it comes, at positions above.
 func TestClearWhileStopped(t *testing.T) {
+	for _, gone := range []error{wevtapi.ErrNotFound, wevtapi.ErrQueryResultStale, wevtapi.ErrInvalidPosition} {
+		t.Run(gone.Error(), func(t *testing.T) { clearWhileStopped(t, gone) })
+	}
+}
+
+func clearWhileStopped(t *testing.T, gone error) {
 	l := evtsim.New()
 	c := l.Channel("Security")
+	c.GoneErr = gone
 	writeAll(c, securityEvents(5, 50))
 	m := wevtapi.NewMetrics()
 	r := readN(t, newStream(l, "Security", m), 0, 50)
@@ -251,8 +259,15 @@ func TestClearWhileStopped(t *testing.T) {
 // TestWrapWhileStopped: a circular log overwrote records after the stored
 // position: the rest comes, and the gap is counted and logged.
 func TestWrapWhileStopped(t *testing.T) {
+	for _, gone := range []error{wevtapi.ErrNotFound, wevtapi.ErrQueryResultStale, wevtapi.ErrInvalidPosition} {
+		t.Run(gone.Error(), func(t *testing.T) { wrapWhileStopped(t, gone) })
+	}
+}
+
+func wrapWhileStopped(t *testing.T, gone error) {
 	l := evtsim.New()
 	c := l.Channel("Security")
+	c.GoneErr = gone
 	c.MaxRecords = 50
 	evs := securityEvents(7, 110)
 	writeAll(c, evs[:30])

@@ -15,7 +15,9 @@
 //     clear empties the log and starts them at 1 again; with MaxRecords a
 //     write past the limit drops the oldest record.
 //   - A subscription after a bookmark is strict: when the bookmarked
-//     record is not in the log, Subscribe fails with ERROR_NOT_FOUND.
+//     record is not in the log, Subscribe fails with ERROR_NOT_FOUND (or,
+//     with Channel.GoneErr, ERROR_EVT_QUERY_RESULT_STALE or
+//     ..._INVALID_POSITION).
 //   - A running subscription of a cleared log either goes on with the new
 //     records (default) or fails with ERROR_EVT_QUERY_RESULT_STALE
 //     (Channel.StaleOnClear); one whose next record was overwritten
@@ -75,6 +77,10 @@ type Channel struct {
 	// StaleOnClear makes subscriptions running across a clear fail with
 	// ERROR_EVT_QUERY_RESULT_STALE.
 	StaleOnClear bool
+	// GoneErr is what a strict Subscribe after a bookmark whose record is
+	// gone returns; nil means ERROR_NOT_FOUND. Windows versions differ:
+	// ERROR_EVT_QUERY_RESULT_STALE and ..._INVALID_POSITION are seen too.
+	GoneErr error
 	// OnIdle, when set, is called (outside the log's lock) after EvtNext
 	// found nothing to read: a test writes there what comes while a
 	// reader waits.
@@ -243,6 +249,9 @@ func (l *Log) subscribe(channel, query, bm string) (wevtapi.Subscription, error)
 		}
 		i := c.indexLocked(ps[0].RecordID)
 		if i == len(c.recs) || c.recs[i].rec != ps[0].RecordID {
+			if c.GoneErr != nil {
+				return nil, c.GoneErr
+			}
 			return nil, wevtapi.ErrNotFound
 		}
 		s.next = ps[0].RecordID + 1
