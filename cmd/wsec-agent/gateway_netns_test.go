@@ -417,7 +417,12 @@ func (n *netEnv) check(want map[string]channelSummary) {
 	if len(got) != len(want) {
 		n.t.Errorf("channels %v, want %v", got, want)
 	}
+	var stored, distinct uint64
+	for _, g := range got {
+		stored, distinct = stored+g.N, distinct+g.Distinct
+	}
 	n.t.Logf("workspace: %+v", got)
+	n.t.Logf("sent %d, stored %d, distinct %d: lost %d, duplicated %d", total, stored, distinct, int64(total)-int64(distinct), stored-distinct)
 	// Heartbeats are not stored by a relay but passed through live; the
 	// agents send one every 2 s.
 	if rows, err := n.query("Heartbeat | count"); err != nil || len(rows) != 1 || fmt.Sprint(rows[0][0]) == "0" {
