@@ -36,7 +36,12 @@ type StreamOptions struct {
 	// Generator configures the events (computer, seed, start time...).
 	Generator Options
 	// Rate is the pace in events per second; 0 means as fast as the
-	// consumer takes them.
+	// consumer takes them. A paced stream spaces TimeCreated by 1/Rate
+	// unless Generator.Step says otherwise, and when Generator.Start is
+	// given it emits each event when the clock reaches its TimeCreated
+	// (never before; after, when the consumer held it back, catching up as
+	// a real log's backlog would): then the time from TimeCreated to a
+	// row's commit is the event-to-queryable latency, at any rate.
 	Rate float64
 	// Count ends the stream after Count events (positions 1..Count); 0
 	// means endless.
@@ -80,6 +85,9 @@ func NewStream(o StreamOptions) *Stream {
 	if o.Rate < 0 {
 		o.Rate = 0
 	}
+	if o.Rate > 0 && o.Generator.Step == 0 {
+		o.Generator.Step = max(time.Duration(float64(time.Second)/o.Rate), 1)
+	}
 	return &Stream{o: o, g: New(o.Generator)}
 }
 
@@ -98,6 +106,10 @@ func (s *Stream) Read(ctx context.Context, after uint64, emit func(source.Batch)
 	}
 	pos := make([]uint64, s.o.BatchSize)
 	p := pacer{rate: s.o.Rate, start: s.o.Now()}
+	if start := s.o.Generator.Start; !start.IsZero() {
+		// Event n is due at its TimeCreated: the schedule is the events'.
+		p = pacer{rate: 1 / s.g.o.Step.Seconds(), start: start, anchored: true, sent: after}
+	}
 	next := after // index of the next event
 	for {
 		if err := ctx.Err(); err != nil {
@@ -132,23 +144,30 @@ func (s *Stream) Read(ctx context.Context, after uint64, emit func(source.Batch)
 	}
 }
 
-// pacer spreads events evenly at rate per second from start.
+// pacer spreads events evenly at rate per second from start: event k
+// (from 0) is due at start + k/rate.
 type pacer struct {
 	rate  float64
 	start time.Time
 	sent  uint64 // events emitted since start
+	// anchored: the schedule never moves; a stalled consumer is owed
+	// every event due.
+	anchored bool
 }
 
 // due returns how many events are due at now and, when none is, how long
-// until the next one. After a stall longer than maxBurst the schedule is
-// moved so that at most maxBurst's worth is emitted at once.
+// until the next one. After a stall longer than maxBurst an unanchored
+// schedule is moved so that at most maxBurst's worth is emitted at once.
 func (p *pacer) due(now time.Time) (n uint64, wait time.Duration) {
 	elapsed := now.Sub(p.start)
-	if elapsed < 0 {
+	if elapsed < 0 && !p.anchored {
 		p.start, elapsed = now, 0
 	}
-	want := uint64(p.rate * elapsed.Seconds())
-	if burst := uint64(p.rate * maxBurst.Seconds()); want > p.sent+burst {
+	if elapsed < 0 {
+		return 0, -elapsed
+	}
+	want := uint64(p.rate*elapsed.Seconds()) + 1 // event 0 is due at start
+	if burst := uint64(p.rate * maxBurst.Seconds()); !p.anchored && want > p.sent+burst {
 		// Forget the time the consumer held us back beyond the burst.
 		p.start = now.Add(-time.Duration(float64(p.sent+burst) / p.rate * float64(time.Second)))
 		want = p.sent + burst
@@ -156,7 +175,7 @@ func (p *pacer) due(now time.Time) (n uint64, wait time.Duration) {
 	if want > p.sent {
 		return want - p.sent, 0
 	}
-	next := time.Duration(float64(p.sent+1) / p.rate * float64(time.Second))
+	next := time.Duration(float64(p.sent) / p.rate * float64(time.Second))
 	return 0, next - elapsed
 }
 

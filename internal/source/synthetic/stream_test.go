@@ -136,6 +136,52 @@ func TestStreamBurstAfterStallIsBounded(t *testing.T) {
 	}
 }
 
+// TestStreamEmitsAtTimeCreated: a paced stream with a start emits each
+// event once the clock reaches its TimeCreated and at most a tick later,
+// at any rate (it advanced TimeCreated 1 ms per event whatever the rate,
+// so latency measured from TimeCreated was right at 1,000/s only); after
+// the consumer held it back it catches up on every event due, none
+// skipped, and is on time again.
+func TestStreamEmitsAtTimeCreated(t *testing.T) {
+	for _, rate := range []float64{50, 1000, 50_000} {
+		clk := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+		count := uint64(4 * rate)
+		s := NewStream(StreamOptions{Rate: rate, Count: count, Now: clk.Now, Sleep: clk.Sleep,
+			Generator: Options{Start: clk.now.Add(time.Second)}})
+		var got uint64
+		late := time.Duration(0)
+		stalled := false
+		s.Read(context.Background(), 0, func(b source.Batch) error {
+			for i, e := range b.Events {
+				if b.Pos[i] != got+1 {
+					t.Fatalf("rate %v: position %d after %d", rate, b.Pos[i], got)
+				}
+				got++
+				d := clk.now.Sub(e.System.TimeCreated)
+				if d < 0 {
+					t.Fatalf("rate %v: event %d emitted %v before its TimeCreated", rate, got, -d)
+				}
+				late = max(late, d)
+			}
+			if !stalled && got > count/4 {
+				stalled = true
+				clk.now = clk.now.Add(1500 * time.Millisecond) // the consumer held it back
+				if late > DefaultTick {
+					t.Errorf("rate %v: an event emitted %v after its TimeCreated before the stall", rate, late)
+				}
+				late = 0
+			}
+			return nil
+		})
+		if got != count {
+			t.Fatalf("rate %v: %d events, want %d", rate, got, count)
+		}
+		if late < 1400*time.Millisecond {
+			t.Errorf("rate %v: at most %v late after a 1.5 s stall: events were skipped, not caught up", rate, late)
+		}
+	}
+}
+
 func TestStreamStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := NewStream(StreamOptions{Rate: 10})
