@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -384,5 +385,24 @@ func TestUsersAPI(t *testing.T) {
 	want := "user.delete rita,user.roles newbie,user.add newbie"
 	if strings.Join(actions, ",") != want {
 		t.Errorf("audit actions = %q, want %q", strings.Join(actions, ","), want)
+	}
+}
+
+// TestSessionCookie: the session cookie is HttpOnly, SameSite=Strict, for
+// the whole site, and lasts DefaultSessionTTL counted by the client from
+// when it gets it (Max-Age, not an Expires date of the server's clock: a
+// client whose clock is hours off, or a test clock, would drop it at once).
+func TestSessionCookie(t *testing.T) {
+	e := newEnv(t)
+	a := e.do(nil, "POST", "/v1/session", access.LoginRequest{User: "rita", Password: pw})
+	e.want(a, http.StatusOK, "login")
+	c := a.header.Get("Set-Cookie")
+	for _, want := range []string{access.CookieName + "=", "Path=/", "HttpOnly", "SameSite=Strict", fmt.Sprintf("Max-Age=%d", int(access.DefaultSessionTTL.Seconds()))} {
+		if !strings.Contains(c, want) {
+			t.Errorf("Set-Cookie %q lacks %q", c, want)
+		}
+	}
+	if strings.Contains(c, "Expires=") {
+		t.Errorf("Set-Cookie %q has an Expires date", c)
 	}
 }

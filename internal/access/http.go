@@ -103,7 +103,7 @@ func (g *Gate) login(w http.ResponseWriter, r *http.Request) {
 	}
 	g.logins.WithLabelValues("ok").Inc()
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: id, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
-		SameSite: http.SameSiteStrictMode, Expires: s.expires})
+		SameSite: http.SameSiteStrictMode, MaxAge: int(s.expires.Sub(g.now()).Seconds())})
 	server.LogAttrs(r.Context(), slog.String("user", u.Name))
 	server.WriteJSON(w, http.StatusOK, g.sessionBody(Principal{User: u.Name, Via: "session", roles: u.Roles}, s.csrf))
 }
