@@ -24,6 +24,7 @@ import (
 	"wsec/internal/auth"
 	"wsec/internal/cli"
 	"wsec/internal/dcr"
+	"wsec/internal/dcrpreview"
 	"wsec/internal/dirlock"
 	"wsec/internal/diskspace"
 	"wsec/internal/extdata"
@@ -267,6 +268,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	}, ih, ah, dcr.Routes{Store: rules, Verifier: verifier}, rdp,
 		analytics.Routes{Engine: engine, Verifier: verifier, Investigator: &investigate.Investigator{Querier: svc}},
 		workbook.Routes{Store: workbooks, Verifier: verifier, User: func(r *http.Request) string { p, _ := access.FromContext(r.Context()); return p.User }},
+		dcrpreview.Routes{Querier: svc, Verifier: verifier},
 		settings.Routes{Keys: keys, Retention: retention, DefaultRetentionDays: duckdb.DefaultRetentionDays, Verifier: verifier}, page, gate)
 	if err != nil {
 		return err

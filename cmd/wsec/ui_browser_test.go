@@ -442,9 +442,31 @@ func browserDCR(t *testing.T, e *browserEnv) {
 	e.do("fill the rule",
 		chromedp.SendKeys(chromedp.CSS("#dcr-name"), "browser-logons"),
 		chromedp.Click(chromedp.CSS(`input[name=eventSet][value=None]`)),
-		chromedp.SendKeys(chromedp.CSS("#dcr-xpath"), "Security!*[System[(EventID=4624)]]"),
-		chromedp.SendKeys(chromedp.CSS("#dcr-groups"), "browser"),
-		chromedp.Click(chromedp.CSS(`form[aria-label="Data collection rule"] button[type=submit]`)))
+		chromedp.SendKeys(chromedp.CSS("#dcr-xpath"), "Security!*[System[(EventId=4624)]]"),
+		chromedp.SendKeys(chromedp.CSS("#dcr-groups"), "browser"))
+
+	// The live preview points at the mistake, then counts what the rule
+	// keeps of the demo host's latest events, as a query over them does.
+	e.waitJS("mistake shown", `/Query 1, column \d+: .*EventId/.test(document.querySelector('[data-testid=dcr-problems]')?.innerText)`)
+	e.clear("#dcr-xpath")
+	e.do("fix the query", chromedp.SendKeys(chromedp.CSS("#dcr-xpath"), "Security!*[System[(EventID=4624)]]"), chromedp.SendKeys(chromedp.CSS("#dcr-scope"), "SRV-APP01"))
+	e.waitJS("preview", `!document.querySelector('[data-testid=dcr-problems]') && /of SRV-APP01/.test(document.querySelector('[data-testid=dcr-preview-summary]')?.innerText) && document.querySelector('[data-testid=dcr-preview]').getAttribute('aria-busy') === 'false'`)
+	e.shot("connectors-preview")
+	summary := eval[string](e, `document.querySelector('[data-testid=dcr-preview-summary]').innerText`)
+	oracle, err := client.New(e.server, e.ws.ID, "", client.Options{Token: e.token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := oracle.Query(context.Background(), `SecurityEvent | where Computer startswith "SRV-APP01." | top 1000 by TimeGenerated desc | summarize Kept = countif(EventID == 4624), Seen = count()`, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("Would keep %v of the last %v events of SRV-APP01", res.Tables[0].Rows[0][0], res.Tables[0].Rows[0][1]); !strings.HasPrefix(summary, want) {
+		t.Errorf("preview says %q, the events say %q", summary, want)
+	} else {
+		t.Logf("preview: %s", summary)
+	}
+	e.do("save", chromedp.Click(chromedp.CSS(`form[aria-label="Data collection rule"] button[type=submit]`)))
 	e.waitJS("saved", `/Saved browser-logons/.test(document.body.innerText)`)
 	e.shot("connectors-rule")
 

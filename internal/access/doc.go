@@ -24,7 +24,7 @@
 // Roles per workspace: reader (query, tables, workbooks, incidents, rules
 // and DCRs read), responder (+ incident changes, saving workbooks), admin
 // (+ analytics rules, DCRs, users, tokens, settings). A route under /v1/workspaces/{id}/ that
-// policyFor does not name needs reader to read (GET, and POST .../query) and
+// policyFor does not name needs reader to read (GET, and POST .../query and .../dcr-preview) and
 // admin to change: a new endpoint is closed by default.
 //
 // HTTP API (JSON; every refusal is the project's error body

@@ -130,7 +130,7 @@ func policyFor(pattern string) policy {
 		return policy{need: roleIn, role: Admin}
 	case !strings.HasPrefix(path, workspacesPrefix):
 		return policy{need: public}
-	case method == http.MethodGet || method == http.MethodHead || path == protocol.PathQuery:
+	case method == http.MethodGet || method == http.MethodHead || path == protocol.PathQuery || path == protocol.PathDCRPreview:
 		return policy{need: roleIn, role: Reader}
 	case strings.HasPrefix(path, protocol.PathIncidents+"/"), strings.HasPrefix(path, protocol.PathWorkbooks+"/"):
 		return policy{need: roleIn, role: Responder}

@@ -17,6 +17,7 @@ const (
 	PathEntities      = "/v1/workspaces/{id}/entities"
 	PathWorkbooks     = "/v1/workspaces/{id}/workbooks"
 	PathWebhooks      = "/v1/workspaces/{id}/analytics/webhooks"
+	PathDCRPreview    = "/v1/workspaces/{id}/dcr-preview"
 	PathDataCollector = "/api/logs"
 )
 

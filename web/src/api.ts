@@ -9,7 +9,7 @@ export interface Session {
 }
 
 export class ApiError extends Error {
-  constructor(public status: number, message: string, public inner?: any) {
+  constructor(public status: number, message: string, public inner?: any, public details?: any[]) {
     super(message);
   }
 }
@@ -37,7 +37,7 @@ export async function call<T = any>(method: string, path: string, body?: unknown
   if (!res.ok) {
     const e = data?.error;
     const msg = typeof e === 'string' ? e : e?.message ?? `${method} ${path}: HTTP ${res.status}`;
-    throw new ApiError(res.status, msg, typeof e === 'object' ? e?.innererror : undefined);
+    throw new ApiError(res.status, msg, typeof e === 'object' ? e?.innererror : undefined, typeof e === 'object' ? e?.details : undefined);
   }
   return data as T;
 }
