@@ -3,6 +3,7 @@ package sql
 import (
 	dbsql "database/sql"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,11 +13,15 @@ import (
 	"wsec/internal/kql"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden .sql files of testdata/golden")
+var update = flag.Bool("update", false, "rewrite the golden .sql files of testdata/golden whose results match their .rows")
 
-// TestGolden compiles each testdata/golden/*.kql over the fixture catalog
-// and compares the SQL with the .sql file beside it (regenerate with
-// -update after a deliberate change, and read the diff).
+// TestGolden compiles each testdata/golden/*.kql over the fixture catalog,
+// runs the SQL on the fixture and compares its result with the .rows file
+// beside it, worked out by hand from the fixture rows and the KQL reference
+// (written like a semantics case's expected section; "# ordered" compares
+// in order). Only then is the SQL compared with the .sql file. -update
+// rewrites a .sql file only when the result matches its reviewed .rows, so
+// a wrong compile cannot be blessed by regenerating; it never writes .rows.
 func TestGolden(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "golden", "*.kql"))
 	if len(files) == 0 {
@@ -30,33 +35,71 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			base := strings.TrimSuffix(f, ".kql")
+			want, err := loadGoldenRows(base + ".rows")
+			if err != nil {
+				t.Fatalf("%v (write the expected rows by hand from the fixture)", err)
+			}
+			want.query = string(src)
 			q, err := kql.Parse(string(src))
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, _, err := Compile(q, cat, DuckDB{}, Options{Now: semanticsNow})
+			got, cols, err := Compile(q, cat, DuckDB{}, Options{Now: semanticsNow})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := runCount(db, got); err != nil {
-				t.Fatalf("golden SQL does not run: %v\n%s", err, got)
+			rows, err := runSQL(db, got, cols)
+			if err != nil {
+				t.Fatalf("golden SQL does not run: %v", err)
 			}
-			want := strings.TrimSuffix(f, ".kql") + ".sql"
+			checkResult(t, want, cols, rows)
+			if t.Failed() {
+				t.Fatalf("SQL gives the wrong result, not written:\n%s", got)
+			}
 			if *update {
-				if err := os.WriteFile(want, []byte(got+"\n"), 0o644); err != nil {
+				if err := os.WriteFile(base+".sql", []byte(got+"\n"), 0o644); err != nil {
 					t.Fatal(err)
 				}
 				return
 			}
-			b, err := os.ReadFile(want)
+			b, err := os.ReadFile(base + ".sql")
 			if err != nil {
 				t.Fatalf("%v (run with -update to create it)", err)
 			}
 			if strings.TrimSpace(string(b)) != got {
-				t.Errorf("SQL changed; run with -update if intended\ngot:\n%s\nwant:\n%s", got, b)
+				t.Errorf("SQL changed (its result still matches the .rows); run with -update if intended\ngot:\n%s\nwant:\n%s", got, b)
 			}
 		})
 	}
+}
+
+// loadGoldenRows reads a .rows file: "# ordered" and other comment lines,
+// then the header line and one line per row.
+func loadGoldenRows(path string) (semCase, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return semCase{}, err
+	}
+	c := semCase{file: filepath.Base(path)}
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		switch {
+		case strings.HasPrefix(l, "# ordered"):
+			c.ordered = true
+		case strings.HasPrefix(l, "#"), strings.TrimSpace(l) == "":
+		default:
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 {
+		return c, fmt.Errorf("%s: no header line", path)
+	}
+	c.header = splitCells(lines[0])
+	for _, l := range lines[1:] {
+		c.rows = append(c.rows, splitCells(l))
+	}
+	return c, nil
 }
 
 // TestTimespanPushdown checks that the API timespan restricts every scan

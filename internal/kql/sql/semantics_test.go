@@ -153,9 +153,16 @@ func runKQL(db *dbsql.DB, cat kql.Catalog, src string) ([]kql.ColumnInfo, [][]st
 	if err != nil {
 		return nil, nil, err
 	}
+	rows, err := runSQL(db, sqlText, cols)
+	return cols, rows, err
+}
+
+// runSQL runs compiled SQL whose result has the columns cols, rendering
+// each cell as the tests write it.
+func runSQL(db *dbsql.DB, sqlText string, cols []kql.ColumnInfo) ([][]string, error) {
 	rs, err := db.Query(sqlText)
 	if err != nil {
-		return nil, nil, fmt.Errorf("run: %w\nSQL: %s", err, sqlText)
+		return nil, fmt.Errorf("run: %w\nSQL: %s", err, sqlText)
 	}
 	defer rs.Close()
 	var rows [][]string
@@ -166,7 +173,7 @@ func runKQL(db *dbsql.DB, cat kql.Catalog, src string) ([]kql.ColumnInfo, [][]st
 			ptrs[i] = &vals[i]
 		}
 		if err := rs.Scan(ptrs...); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		row := make([]string, len(cols))
 		for i, v := range vals {
@@ -175,9 +182,9 @@ func runKQL(db *dbsql.DB, cat kql.Catalog, src string) ([]kql.ColumnInfo, [][]st
 		rows = append(rows, row)
 	}
 	if err := rs.Err(); err != nil {
-		return nil, nil, fmt.Errorf("run: %w\nSQL: %s", err, sqlText)
+		return nil, fmt.Errorf("run: %w\nSQL: %s", err, sqlText)
 	}
-	return cols, rows, nil
+	return rows, nil
 }
 
 // renderCell writes a result value the way the expectations are written.
