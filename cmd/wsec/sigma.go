@@ -50,6 +50,14 @@ func runSigma(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			fmt.Fprintf(stdout, "// %s (%s)\n%s\n\n", c.Rule.Title, c.Rule.Path, q)
 		}
+		for _, c := range rs.Correlations {
+			q, err := sigma.CorrelationToKQL(c)
+			if err != nil {
+				fmt.Fprintf(stdout, "// %s (%s, %s correlation): %v\n\n", c.Rule.Title, c.Rule.Path, c.Type, err)
+				continue
+			}
+			fmt.Fprintf(stdout, "// %s (%s, %s correlation, counted every %s)\n%s\n\n", c.Rule.Title, c.Rule.Path, c.Type, c.Window, q)
+		}
 	case "check":
 		type count struct{ hunt, kql, not int }
 		by := map[string]*count{}

@@ -32,7 +32,33 @@ func AnalyticsRule(c *Compiled) (*rule.Rule, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := c.Rule
+	return analyticsRule(c.Rule, q, AnalyticsFrequency, c.KeyFields)
+}
+
+// CorrelationAnalyticsRule makes the analytics rule of a correlation
+// rule: its KQL (CorrelationToKQL), one alert per group that meets the
+// condition in a window, run every timespan over a window of the timespan
+// (at least Sentinel's 5 minutes: a shorter timespan is counted in bins of
+// it within the window).
+func CorrelationAnalyticsRule(cr *CorrelationRule) (*rule.Rule, error) {
+	q, err := CorrelationToKQL(cr)
+	if err != nil {
+		return nil, err
+	}
+	freq := cr.Window
+	if freq < rule.MinFrequency {
+		freq = cr.Window * ((rule.MinFrequency + cr.Window - 1) / cr.Window)
+	}
+	if freq > rule.MaxPeriod {
+		return nil, &UnsupportedError{Reason: fmt.Sprintf("timespan %s is longer than an analytics rule's longest window (%s)", cr.Window, rule.MaxPeriod)}
+	}
+	return analyticsRule(cr.Rule, q, freq, cr.GroupBy)
+}
+
+// analyticsRule is the analytics rule of Sigma rule r running query every
+// freq over a window of freq; keyFields are the columns entities may come
+// from.
+func analyticsRule(r *Rule, q string, freq time.Duration, keyFields []string) (*rule.Rule, error) {
 	id := r.ID
 	if id == "" {
 		sum := sha256.Sum256([]byte(r.Path + "\x00" + r.Title))
@@ -44,7 +70,7 @@ func AnalyticsRule(c *Compiled) (*rule.Rule, error) {
 	}
 	ar := &rule.Rule{
 		ID: id, Name: r.Title, Description: r.Description, Kind: rule.Scheduled, Severity: sev, Query: q,
-		QueryFrequency: AnalyticsFrequency, QueryPeriod: AnalyticsFrequency,
+		QueryFrequency: freq, QueryPeriod: freq,
 		TriggerOperator: rule.GreaterThan, TriggerThreshold: 0,
 		Aggregation: rule.AlertPerResult, Incident: rule.IncidentConfiguration{CreateIncident: true},
 		Source: "sigma",
@@ -61,7 +87,7 @@ func AnalyticsRule(c *Compiled) (*rule.Rule, error) {
 		{"File", "Name", []string{"TargetFilename", "ImageLoaded"}},
 	} {
 		for _, f := range e.fields {
-			if slices.Contains(c.KeyFields, f) {
+			if slices.Contains(keyFields, f) {
 				ar.Entities = append(ar.Entities, rule.EntityMapping{EntityType: e.typ, FieldMappings: []rule.FieldMapping{{Identifier: e.id, ColumnName: f}}})
 				break
 			}
@@ -156,8 +182,10 @@ func attackTactic(tag string) (string, bool) {
 
 // AnalyticsRules reads a Sigma rule file and returns the analytics rules of
 // its detection rules; the ones that cannot run in the workspace
-// (unmapped log source, a feature KQL here lacks, correlation rules) are
-// Problems with their reason. An error means the file is not Sigma.
+// (unmapped log source, a feature KQL here lacks, a correlation
+// CorrelationToKQL cannot express) are Problems with their reason. A base
+// rule that only feeds correlations (no "generate: true") is not a rule
+// of its own, as in wsec hunt. An error means the file is not Sigma.
 // Rule.Path in the converted rules' Raw is path.
 func AnalyticsRules(path string, src []byte) ([]*rule.Rule, []Problem, error) {
 	rules, err := Parse(path, src)
@@ -166,12 +194,20 @@ func AnalyticsRules(path string, src []byte) ([]*rule.Rule, []Problem, error) {
 	}
 	rs := Compile(rules, Options{})
 	problems := rs.Problems
-	for _, c := range rs.Correlations {
-		problems = append(problems, problem(c.Rule, &UnsupportedError{Reason: "correlation rules run offline (wsec hunt) only; the workspace runs their detection rules"}))
-	}
 	var out []*rule.Rule
 	for _, c := range rs.Rules {
+		if !rs.Reports(c) {
+			continue // counted by its correlations only
+		}
 		r, err := AnalyticsRule(c)
+		if err != nil {
+			problems = append(problems, problem(c.Rule, err))
+			continue
+		}
+		out = append(out, r)
+	}
+	for _, c := range rs.Correlations {
+		r, err := CorrelationAnalyticsRule(c)
 		if err != nil {
 			problems = append(problems, problem(c.Rule, err))
 			continue

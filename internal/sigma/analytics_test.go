@@ -82,8 +82,12 @@ func TestSigmaHQAsAnalyticsRules(t *testing.T) {
 	t.Logf("%d SigmaHQ rules import as analytics rules", n)
 }
 
+// TestAnalyticsRules: detection and correlation rules become analytics
+// rules; a base rule that only feeds a correlation is not one of its own;
+// a temporal_ordered chain of three rules is reported, not dropped.
 func TestAnalyticsRules(t *testing.T) {
-	src := []byte(failedLogons + "title: brute\ncorrelation:\n  type: event_count\n  rules: [failed_logon]\n  timespan: 5m\n  condition:\n    gte: 3\n---\ntitle: v6\nlogsource:\n  product: windows\n  category: network_connection\ndetection:\n  sel:\n    DestinationIp|cidr: 'fe80::/10'\n  condition: sel\n")
+	src := []byte(failedLogons + "title: brute\ncorrelation:\n  type: event_count\n  rules: [failed_logon]\n  timespan: 5m\n  condition:\n    gte: 3\n---\n" +
+		"title: chain\ncorrelation:\n  type: temporal_ordered\n  rules: [failed_logon, logon, failed_logon]\n  timespan: 5m\n---\ntitle: v6\nlogsource:\n  product: windows\n  category: network_connection\ndetection:\n  sel:\n    DestinationIp|cidr: 'fe80::/10'\n  condition: sel\n")
 	rules, problems, err := AnalyticsRules("f.yml", src)
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +102,7 @@ func TestAnalyticsRules(t *testing.T) {
 			t.Errorf("%s: %v is not marked unsupported", p.Title, p.Err)
 		}
 	}
-	if !slices.Equal(names, []string{"failed logon", "logon", "v6"}) || !slices.Equal(why, []string{"brute"}) {
+	if !slices.Equal(names, []string{"v6", "brute"}) || !slices.Equal(why, []string{"chain"}) {
 		t.Errorf("rules %v, problems %v", names, why)
 	}
 	if _, _, err := AnalyticsRules("x.yml", []byte("query: SecurityEvent\n")); err == nil {

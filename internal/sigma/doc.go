@@ -45,6 +45,16 @@
 //     events Match finds (TestSigmaKQLMatchesHunt: all 202 regression
 //     cases, on a DuckDB workspace); AnalyticsRule wraps it as an analytics
 //     rule (level → severity, attack.* tags → tactics and techniques).
+//     TestSigmaRegressionThroughWorkspace (package analytics) imports and
+//     backfills each regression case and matches what wsec hunt matches.
+//   - Correlation rules run in the workspace too: CorrelationToKQL
+//     summarises the base rules' events per group-by value and timespan,
+//     CorrelationAnalyticsRule runs it every timespan (at least 5 minutes).
+//     Fixed windows there, a sliding window in wsec hunt: a burst across
+//     two windows may fire offline only. temporal_ordered runs in the
+//     workspace for two rules; longer chains are reported and run offline
+//     (TestSigmaCorrelationsThroughWorkspace holds the four types to the
+//     hunt correlator).
 //
 // Measured (BenchmarkMatchCorpus: all 2,398 SigmaHQ rules that compile,
 // the 35,936 events of the EVTX corpus, one goroutine, shared 2-core

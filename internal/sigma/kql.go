@@ -24,17 +24,51 @@ import (
 // no string column are read from the EventData XML text, where & < > are
 // escaped.
 func ToKQL(c *Compiled) (string, error) {
+	parts, err := variantQueries(c, func(g *kqlGen, v *variant) string {
+		var b strings.Builder
+		b.WriteString("TimeGenerated, Computer, Channel, EventID, EventRecordID = ")
+		b.WriteString(g.system(slotRecordID, true))
+		for _, f := range c.KeyFields {
+			if name, ok := kqlIdent(f); ok && !isProjected(name) {
+				b.WriteString(", ")
+				b.WriteString(name)
+				b.WriteString(" = ")
+				b.WriteString(g.field(c.rs.slots[mapped(v.target, f)]))
+			}
+		}
+		return b.String()
+	})
+	if err != nil {
+		return "", err
+	}
+	return kqlUnion(parts), nil
+}
+
+// kqlUnion is the query of the union of parts (one part: itself).
+func kqlUnion(parts []string) string {
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	for i, p := range parts {
+		parts[i] = "(" + strings.ReplaceAll(p, "\n", "\n    ") + ")"
+	}
+	return "union " + strings.Join(parts, ",\n      ")
+}
+
+// variantQueries returns, for each table and channel c reads, the query of
+// its matching events with the columns project writes.
+func variantQueries(c *Compiled, project func(*kqlGen, *variant) string) ([]string, error) {
 	cat := schema.New()
 	var parts []string
 	for _, v := range c.variants {
 		tab, ok := cat.Table(v.target.Table)
 		if !ok {
-			return "", fmt.Errorf("BUG: target table %q is not in the schema", v.target.Table)
+			return nil, fmt.Errorf("BUG: target table %q is not in the schema", v.target.Table)
 		}
 		g := &kqlGen{rs: c.rs, t: v.target, tab: tab}
 		cond := g.node(v.cond)
 		if g.err != nil {
-			return "", g.err
+			return nil, g.err
 		}
 		var b strings.Builder
 		b.WriteString(tab.Name)
@@ -51,25 +85,14 @@ func ToKQL(c *Compiled) (string, error) {
 		}
 		b.WriteString("\n| where ")
 		b.WriteString(cond)
-		b.WriteString("\n| project TimeGenerated, Computer, Channel, EventID, EventRecordID = ")
-		b.WriteString(g.system(slotRecordID, true))
-		for _, f := range c.KeyFields {
-			if name, ok := kqlIdent(f); ok && !isProjected(name) {
-				b.WriteString(", ")
-				b.WriteString(name)
-				b.WriteString(" = ")
-				b.WriteString(g.field(c.rs.slots[mapped(v.target, f)]))
-			}
+		b.WriteString("\n| project ")
+		b.WriteString(project(g, v))
+		if g.err != nil {
+			return nil, g.err
 		}
 		parts = append(parts, b.String())
 	}
-	if len(parts) == 1 {
-		return parts[0], nil
-	}
-	for i, p := range parts {
-		parts[i] = "(" + strings.ReplaceAll(p, "\n", "\n    ") + ")"
-	}
-	return "union " + strings.Join(parts, ",\n      "), nil
+	return parts, nil
 }
 
 func isProjected(name string) bool {
@@ -287,7 +310,21 @@ func (g *kqlGen) field(slot int) string {
 	if slot < numSystemSlots {
 		return g.system(slot, false)
 	}
-	name := g.rs.names[slot]
+	return g.payloadField(g.rs.names[slot])
+}
+
+// named is the KQL expression of the event field called name (after the
+// target's renames), as a string, whether or not a rule tests it.
+func (g *kqlGen) named(name string) string {
+	name = mapped(g.t, name)
+	if s, ok := g.rs.slots[name]; ok {
+		return g.field(s)
+	}
+	return g.payloadField(name)
+}
+
+// payloadField is the KQL expression of payload field name, as a string.
+func (g *kqlGen) payloadField(name string) string {
 	if g.tab.Name == schema.SecurityEventTable {
 		if i, ok := g.tab.Col(name); ok && g.tab.Columns[i].Type == schema.String && name != "EventData" {
 			return name
