@@ -100,11 +100,11 @@ func (d *dedupIndex) grow(n int) {
 	d.keys.Add(float64(n))
 }
 
-// hourKeys are the keys of a batch in one UTC hour of one table, and the
-// range of their times (Unix µs).
+// hourKeys are the keys of a batch in one UTC hour of one table, with
+// their times (Unix µs).
 type hourKeys struct {
-	lo, hi int64
-	keys   []key
+	keys  []key
+	times []int64
 }
 
 // byHour groups the keys of rows by hour.
@@ -116,11 +116,11 @@ func byHour(chunks []*rows) map[int64]*hourKeys {
 			h := hourOf(us)
 			hk := out[h]
 			if hk == nil {
-				hk = &hourKeys{lo: us, hi: us}
+				hk = &hourKeys{}
 				out[h] = hk
 			}
-			hk.lo, hk.hi = min(hk.lo, us), max(hk.hi, us)
 			hk.keys = append(hk.keys, k)
+			hk.times = append(hk.times, us)
 		}
 	}
 	return out
@@ -130,10 +130,10 @@ func byHour(chunks []*rows) map[int64]*hourKeys {
 // batch's keys of table tables[t] by hour. An hour not resident is read
 // from the tables whole to build its filter, and that one scan also tells
 // which of the batch's keys of the hour are stored. In a resident hour the
-// keys the filter may have seen are confirmed in the tables: few by key
-// (an IN list), many (rangeConfirmMin) by one scan of the keys in their
-// time range, which costs less than a lookup per key when a whole batch is
-// sent again. The hours of the batch are marked used.
+// keys the filter may have seen are confirmed in the tables, within their
+// time range: few by key (an IN list), many (rangeConfirmMin) by one scan
+// of that range, which costs less than a lookup per key when a whole batch
+// is sent again. The hours of the batch are marked used.
 func (d *dedupIndex) stored(ctx context.Context, conn *sql.Conn, tables []string, batch []map[int64]*hourKeys) (map[key]struct{}, error) {
 	d.clock++
 	hours := make(map[int64]struct{})
@@ -174,10 +174,17 @@ func (d *dedupIndex) stored(ctx context.Context, conn *sql.Conn, tables []string
 				continue
 			}
 			var maybe []key
-			for _, k := range hk.keys {
-				if d.maybe(h, k) {
-					maybe = append(maybe, k)
+			var lo, hi int64
+			for i, k := range hk.keys {
+				if !d.maybe(h, k) {
+					continue
 				}
+				if us := hk.times[i]; len(maybe) == 0 {
+					lo, hi = us, us
+				} else {
+					lo, hi = min(lo, us), max(hi, us)
+				}
+				maybe = append(maybe, k)
 			}
 			if len(maybe) == 0 {
 				continue
@@ -187,7 +194,7 @@ func (d *dedupIndex) stored(ctx context.Context, conn *sql.Conn, tables []string
 				in = maybe
 			}
 			want := keySet(&hourKeys{keys: maybe})
-			err := scanKeys(ctx, conn, table, hk.lo, hk.hi, in, func(k key) {
+			err := scanKeys(ctx, conn, table, lo, hi, in, func(k key) {
 				if _, ok := want[k]; ok {
 					found[k] = struct{}{}
 				}
