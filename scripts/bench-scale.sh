@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Single-machine scale of the embedded store (issue 14; not CI): runs the
+# whole thing on this machine and prints the figures, with progress lines.
+#
+#   1. one wsec-agent (synthetic source, unpaced, E2E_EVENTS events) → a
+#      real `wsec serve` on this machine: events/s end to end;
+#   2. the store path alone (BenchmarkAppendEvents, batch 10000, 4 senders,
+#      2 writers, -count 3): the median events/s;
+#   3. EVENTS events (default 10,000,000) of one UTC day of TimeCreated sent
+#      to a fresh workspace by 4 senders in batches of 10,000: events/s over
+#      the first and the last 10 %, serve's peak RSS; then kill -9 and a
+#      restart: the time until the first batch is accepted; disk bytes per
+#      event;
+#   4. the issue's queries at that size through wsec, each beside the same
+#      query in plain DuckDB SQL over a table of the same rows with the
+#      columns they read physical (benchscale's refColumns; the others
+#      would not change a column store's times) (medians of 3; ratio);
+#      then serve is stopped (a clean close checkpoints) and the disk per
+#      event measured.
+#
+#   scripts/bench-scale.sh [EVENTS]
+#
+# Needs disk: about 100 bytes per event for the workspace and 60 for the
+# reference table. E2E_EVENTS sets step 1's events (default 1,000,000);
+# STORE_BENCH=0 skips step 2; SERVE_FLAGS are added to wsec serve's
+# flags (e.g. --store-memory 512MiB). BENCH_DIR keeps the data there (default: a temporary
+# directory, removed at the end). The machine is shared: quote figures as
+# such.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/fault-common.sh
+events=${1:-10000000}
+e2e=${E2E_EVENTS:-1000000}
+keep=${BENCH_DIR:+1}
+tmp=${BENCH_DIR:-$(mktemp -d /tmp/bench-scale.XXXXXX)}
+mkdir -p "$tmp"
+cleanup() {
+	kill $(jobs -p) 2>/dev/null || true
+	wait 2>/dev/null || true
+	[ -n "$keep" ] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+say() { echo "[$(date -u +%H:%M:%S)] $*"; }
+summary=()
+figure() { summary+=("$*"); say "$*"; }
+
+say "building wsec, wsec-agent and benchscale into $tmp"
+go build -o "$tmp/wsec" ./cmd/wsec
+CGO_ENABLED=0 go build -o "$tmp/wsec-agent" ./cmd/wsec-agent
+go build -o "$tmp/benchscale" ./scripts/benchscale
+
+# new_workspace DIR: a workspace in data directory DIR; sets id, key and
+# WSEC_TOKEN.
+new_workspace() {
+	"$tmp/wsec" workspace create --data "$1" --name bench --json >"$1.ws.json" 2>/dev/null
+	id=$(sed -n 's/.*"id": "\(.*\)".*/\1/p' "$1.ws.json")
+	key=$(sed -n 's/.*"primaryKey": "\(.*\)".*/\1/p' "$1.ws.json")
+	query_token "$1" "$id"
+}
+
+# start_serve DIR: wsec serve on DIR in the background; sets serve_pid,
+# port and url, and waits for /healthz.
+start_serve() {
+	port=${port:-$((20000 + RANDOM % 20000))}
+	"$tmp/wsec" serve --data "$1" --listen "127.0.0.1:$port" ${SERVE_FLAGS:-} 2>>"$1.serve.log" &
+	serve_pid=$!
+	url=http://127.0.0.1:$port
+	for _ in $(seq 600); do curl -sf "$url/healthz" >/dev/null && return; sleep 0.1; done
+	echo "wsec serve on $1 did not come up; its log:" >&2
+	tail -20 "$1.serve.log" >&2
+	exit 1
+}
+
+stop_serve() { kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true; unset port; }
+
+# 1. Agent → serve.
+say "1/4 one agent → wsec serve: $e2e synthetic events, unpaced"
+new_workspace "$tmp/e2e"
+start_serve "$tmp/e2e"
+cat >"$tmp/agent.json" <<JSON
+{
+  "dataDir": "$tmp/agent",
+  "exitWhenDone": true,
+  "sources": [{"kind": "synthetic", "count": $e2e}],
+  "destinations": [{"name": "bench", "url": "$url", "workspace": "$id", "key": "$key", "eventSet": "All"}]
+}
+JSON
+t0=$(date +%s.%N)
+"$tmp/wsec-agent" run --config "$tmp/agent.json" 2>"$tmp/agent.log" | while read -r line; do say "  agent: $line"; done
+t1=$(date +%s.%N)
+stored=$(WSEC_URL=$url WSEC_WORKSPACE=$id scalar 'union SecurityEvent, WindowsEvent | count')
+figure "agent → serve: $stored of $e2e events stored in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s: $(awk -v n="$e2e" -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f", n/(b-a)}') events/s end to end"
+stop_serve
+rm -rf "$tmp/e2e" "$tmp/agent"
+
+# 2. The store path (STORE_BENCH=0 skips it).
+if [ "${STORE_BENCH:-1}" != 0 ]; then
+say "2/4 store path: BenchmarkAppendEvents/batch=10000/senders=4/writers=2, -benchtime 80x -count 3"
+go test -run XXX -bench 'AppendEvents/batch=10000/senders=4/writers=2$' -benchtime 80x -count 3 ./internal/store/duckdb >"$tmp/store-bench.log" 2>&1
+rates=$(grep -o '[0-9.]* events/s' "$tmp/store-bench.log" | awk '{print $1}' | sort -n | tr '\n' ' ')
+figure "store path: $(echo "$rates" | awk '{printf "%.0f", $2}') events/s median (runs: $rates)"
+fi
+
+# 3. A day of events into one workspace.
+day=$(date -u -d '2 days ago' +%F)
+say "3/4 $events events of $day into one workspace (4 senders, batches of 10,000)"
+new_workspace "$tmp/day"
+start_serve "$tmp/day"
+"$tmp/benchscale" load --url "$url" --workspace "$id" --key "$key" --events "$events" --day "$day" --pid "$serve_pid" | tee "$tmp/load.log"
+figure "$(grep '^load:' "$tmp/load.log")"
+figure "$(grep '^serve RSS' "$tmp/load.log")"
+say "kill -9 wsec serve, then start it again"
+kill -9 "$serve_pid"
+wait "$serve_pid" 2>/dev/null || true
+since=$(date +%s%N)
+"$tmp/wsec" serve --data "$tmp/day" --listen "127.0.0.1:$port" ${SERVE_FLAGS:-} 2>>"$tmp/day.serve.log" &
+serve_pid=$!
+"$tmp/benchscale" first --url "$url" --workspace "$id" --key "$key" --events "$events" --day "$day" --since "$since" | tee "$tmp/first.log"
+figure "$(cat "$tmp/first.log")"
+
+# 4. Queries beside plain DuckDB SQL.
+say "4/4 reference table: the same $events rows, the columns the queries read physical"
+"$tmp/benchscale" reference --ref "$tmp/ref.duckdb" --events "$events" --day "$day" | while read -r line; do say "$line"; done
+say "queries: wsec (KQL over HTTP) beside plain DuckDB SQL over the reference, medians of 3"
+"$tmp/benchscale" queries --url "$url" --workspace "$id" --token "$WSEC_TOKEN" --ref "$tmp/ref.duckdb" --day "$day" | tee "$tmp/queries.log"
+stop_serve
+bytes=$(du -sb "$tmp/day/store" | awk '{print $1}')
+figure "disk after a clean stop: $bytes bytes under store/ for $events events: $(awk -v b="$bytes" -v n="$events" 'BEGIN{printf "%.1f", b/n}') bytes per event"
+
+echo
+echo "== bench-scale $events events, $(date -u +%FT%TZ), $(nproc) cores (shared: quote as such)"
+printf '%s\n' "${summary[@]}"
+cat "$tmp/queries.log"
