@@ -34,6 +34,7 @@ import (
 	"wsec/internal/rdpscan"
 	"wsec/internal/server"
 	"wsec/internal/settings"
+	"wsec/internal/sigmaimport"
 	"wsec/internal/store"
 	"wsec/internal/store/duckdb"
 	"wsec/internal/store/storeopen"
@@ -274,7 +275,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	}, ih, ah, dcr.Routes{Store: rules, Verifier: verifier}, rdp,
 		analytics.Routes{Engine: engine, Verifier: verifier, Investigator: &investigate.Investigator{Querier: svc}},
 		workbook.Routes{Store: workbooks, Verifier: verifier, User: func(r *http.Request) string { p, _ := access.FromContext(r.Context()); return p.User }},
-		dcrpreview.Routes{Querier: svc, Verifier: verifier},
+		dcrpreview.Routes{Querier: svc, Verifier: verifier}, sigmaimport.Routes{Engine: engine, Verifier: verifier},
 		settings.Routes{Keys: keys, Retention: retention, DefaultRetentionDays: duckdb.DefaultRetentionDays, Verifier: verifier}, page, gate)
 	if err != nil {
 		return err

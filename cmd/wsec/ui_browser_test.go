@@ -324,6 +324,7 @@ func TestBrowserUI(t *testing.T) {
 	t.Run("workbook tile survives a reload", func(t *testing.T) { browserWorkbook(t, e) })
 	t.Run("incident assigned, commented, closed", func(t *testing.T) { browserIncident(t, e) })
 	t.Run("DCR change reaches a running agent", func(t *testing.T) { browserDCR(t, e) })
+	t.Run("Sigma and Sentinel rules imported in Analytics", func(t *testing.T) { browserImportRules(t, e) })
 	t.Run("agent key rotated in Settings", func(t *testing.T) { browserKeyRotation(t, e) })
 	t.Run("retention set in Settings", func(t *testing.T) { browserRetention(t, e) })
 	t.Run("users and tokens managed in Settings", func(t *testing.T) { browserUsersTokens(t, e) })
@@ -494,6 +495,88 @@ func browserDCR(t *testing.T, e *browserEnv) {
 	}
 }
 
+// browserImportRules imports, in Analytics, a Sigma file of three rules
+// and a Sentinel rule: the Sigma detection rule and the Sentinel rule
+// become rules of the workspace; the Sigma correlation rule and a Linux
+// rule are listed as refused, each with its reason.
+func browserImportRules(t *testing.T, e *browserEnv) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"rdp-sigma.yml": `title: RDP logon failure (browser test)
+id: 5d3c9f1e-2b4a-4c6d-8e7f-0a1b2c3d4e5f
+name: rdp_failure
+level: high
+logsource:
+  product: windows
+  service: security
+detection:
+  sel:
+    EventID: 4625
+    LogonType: 10
+  condition: sel
+---
+title: RDP brute force
+correlation:
+  type: event_count
+  rules: [rdp_failure]
+  group-by: [IpAddress]
+  timespan: 5m
+  condition:
+    gte: 10
+---
+title: Sudo on Linux
+logsource:
+  product: linux
+  category: process_creation
+detection:
+  sel:
+    Image|endswith: /sudo
+  condition: sel
+`,
+		"failed-logons.yaml": `id: 3b9c7d2e-1f4a-4b5c-9d6e-7f8a9b0c1d2e
+name: Failed logons per account (browser test)
+description: Many failed logons for one account.
+severity: Medium
+queryFrequency: 1h
+queryPeriod: 1h
+triggerOperator: gt
+triggerThreshold: 0
+tactics:
+  - CredentialAccess
+query: |
+  SecurityEvent
+  | where EventID == 4625
+  | summarize Failures = count() by TargetAccount
+  | where Failures > 20
+`,
+	}
+	var paths []string
+	for name, text := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	mark := e.mark()
+	e.do("open Analytics", chromedp.Navigate(e.url+"/analytics"))
+	e.waitJS("rules listed", `document.querySelector('table.grid tbody tr') && document.querySelector('#rule-files')`)
+	e.do("choose files", chromedp.SetUploadFiles(chromedp.CSS("#rule-files"), paths))
+	e.do("import", chromedp.Click(chromedp.CSS(`form[aria-label="Import rules"] button[type=submit]`)))
+	e.waitJS("imported", `/2 imported, 2 refused/.test(document.querySelector('[data-testid=import-summary]')?.innerText)`)
+	e.shot("analytics-import")
+	refused := eval[string](e, `document.querySelector('table[aria-label="Refused rules"]').innerText`)
+	for _, want := range []string{"RDP brute force", "correlation", "Sudo on Linux", "cannot run in the workspace"} {
+		if !strings.Contains(refused, want) {
+			t.Errorf("the refused rules do not say %q:\n%s", want, refused)
+		}
+	}
+	e.waitJS("rules table updated", `/RDP logon failure \(browser test\)/.test(document.querySelector('main table.grid').innerText) && /Failed logons per account \(browser test\)/.test(document.querySelector('main table.grid').innerText)`)
+	if errs := e.consoleErrors(mark); len(errs) > 0 {
+		t.Errorf("console errors: %v", errs)
+	}
+}
+
 // countEvents counts the events of computers starting with prefix.
 func (e *browserEnv) countEvents(t *testing.T, prefix string) int64 {
 	t.Helper()
@@ -525,8 +608,9 @@ func browserKeyRotation(t *testing.T, e *browserEnv) {
 	}
 	cfg := &agent.Config{
 		AgentID: "agent-keys", DataDir: filepath.Join(dir, "agent"), Computer: "WS-KEYS01", EventSet: "All",
+		// Paced from now: 100 a second over 15 s, so most are sent after the rotation.
 		Sources: []agent.SourceConfig{{Kind: agent.KindSynthetic, Rate: 100, Count: events, Seed: 5,
-			Start: time.Now().UTC().Add(-time.Hour).Format(time.RFC3339), EventComputer: "WS-KEYS01.contoso.local"}},
+			Start: time.Now().UTC().Format(time.RFC3339), EventComputer: "WS-KEYS01.contoso.local"}},
 		Destinations:  []agent.DestinationConfig{{Name: "demo", URL: e.server, Workspace: e.ws.ID, KeyFile: keyFile}},
 		RulesInterval: agent.Duration(time.Second), HeartbeatInterval: agent.Duration(time.Second),
 		FlushInterval: agent.Duration(100 * time.Millisecond),
@@ -573,6 +657,9 @@ func browserKeyRotation(t *testing.T, e *browserEnv) {
 		}
 	}
 	refused := e.countEvents(t, "WS-KEYS01")
+	if refused >= events {
+		t.Fatalf("all %d events were stored before the agent was refused: the rotation held nothing back", events)
+	}
 	if err := os.WriteFile(keyFile, []byte(newKey+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}

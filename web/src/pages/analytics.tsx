@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, query, wsPath } from '../api';
 import type { Ctx } from '../app';
 import { fmtTime } from '../time';
@@ -23,7 +23,6 @@ export function Analytics(props: { ctx: Ctx }) {
   const [hits, setHits] = useState<Record<string, number>>({});
   const [error, setError] = useState('');
   const [note, setNote] = useState('');
-  const [yaml, setYaml] = useState('');
   const [open, setOpen] = useState<string | null>(null);
   const load = () => {
     call('GET', base).then((r) => setRules(r.rules), (e) => setError(e.message));
@@ -53,18 +52,6 @@ export function Analytics(props: { ctx: Ctx }) {
     const from = new Date(to.getTime() - 24 * 3600e3);
     const iso = (d: Date) => d.toISOString().replace(/\.\d+Z$/, 'Z');
     return op(r, 'backfill', `?from=${iso(from)}&to=${iso(to)}`);
-  };
-  const importRule = async (e: Event) => {
-    e.preventDefault();
-    setError('');
-    try {
-      const r = await call('POST', base, undefined, yaml);
-      setNote(`Imported ${r.name}`);
-      setYaml('');
-      load();
-    } catch (err: any) {
-      setError(err.message);
-    }
   };
   return (
     <section>
@@ -127,14 +114,137 @@ export function Analytics(props: { ctx: Ctx }) {
           </tbody>
         </table>
       )}
-      <form class="card form" onSubmit={importRule}>
-        <h2>Import a rule</h2>
-        <label for="rule-yaml">Sentinel scheduled rule (YAML)</label>
-        <textarea id="rule-yaml" rows={8} class="mono" value={yaml} required onInput={(e) => setYaml((e.target as HTMLTextAreaElement).value)} />
-        <button type="submit">Import</button>
-      </form>
+      <Import ws={ws} onDone={load} />
       <Anomalies ws={ws} />
     </section>
+  );
+}
+
+// isSigma tells a Sigma rule file from a Sentinel one as the server and
+// the CLI do: a detection or correlation section and no query.
+const isSigma = (text: string) => /^(detection|correlation)\s*:/m.test(text) && !/^query\s*:/m.test(text);
+
+interface ImportRow {
+  file: string;
+  rule: string;
+  state: string;
+}
+interface RefusedRow {
+  file: string;
+  rule: string;
+  reason: string;
+  unsupported: boolean;
+}
+
+// Import takes Sentinel and Sigma rule files (or pasted YAML) and shows
+// what became a rule and what was refused, with the reason.
+function Import(props: { ws: string; onDone: () => void }) {
+  const { ws } = props;
+  const [yaml, setYaml] = useState('');
+  const [disabled, setDisabled] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [imported, setImported] = useState<ImportRow[] | null>(null);
+  const [refused, setRefused] = useState<RefusedRow[]>([]);
+  const files = useRef<HTMLInputElement>(null);
+  const run = async (e: Event) => {
+    e.preventDefault();
+    const srcs: { name: string; text: string }[] = [];
+    for (const f of Array.from(files.current?.files ?? [])) srcs.push({ name: f.name, text: await f.text() });
+    if (yaml.trim()) srcs.push({ name: 'pasted', text: yaml });
+    if (!srcs.length) return;
+    setBusy(true);
+    const ok: ImportRow[] = [];
+    const no: RefusedRow[] = [];
+    const state = (r: { enabled: boolean; problem?: string }) => (r.problem ? 'disabled: ' + r.problem : r.enabled ? 'enabled' : 'disabled');
+    for (const s of srcs) {
+      try {
+        if (isSigma(s.text)) {
+          const q = `?name=${encodeURIComponent(s.name)}` + (disabled ? '&disabled=true' : '');
+          const a = await call('POST', wsPath(ws, '/analytics/sigma') + q, undefined, s.text);
+          for (const r of a.imported) ok.push({ file: s.name, rule: r.name, state: state(r) });
+          for (const r of a.refused) no.push({ file: s.name, rule: r.title, reason: r.reason, unsupported: r.unsupported });
+        } else {
+          const r = await call('POST', wsPath(ws, '/analytics/rules') + (disabled ? '?disabled=true' : ''), undefined, s.text);
+          ok.push({ file: s.name, rule: r.name, state: state(r) });
+        }
+      } catch (err: any) {
+        no.push({ file: s.name, rule: '', reason: err.message, unsupported: false });
+      }
+    }
+    setImported(ok);
+    setRefused(no);
+    setBusy(false);
+    if (ok.length) setYaml('');
+    props.onDone();
+  };
+  return (
+    <form class="card form" onSubmit={run} aria-label="Import rules" aria-busy={busy ? 'true' : 'false'}>
+      <h2>Import rules</h2>
+      <p class="muted">
+        Sentinel scheduled rules and Sigma rules (each detection rule becomes a scheduled analytics rule; rules wsec cannot run in
+        the workspace are listed below with the reason).
+      </p>
+      <label for="rule-files">Rule files (YAML, several at once)</label>
+      <input id="rule-files" type="file" multiple accept=".yml,.yaml" ref={files} />
+      <label for="rule-yaml">or paste a rule (YAML)</label>
+      <textarea id="rule-yaml" rows={8} class="mono" value={yaml} onInput={(e) => setYaml((e.target as HTMLTextAreaElement).value)} />
+      <label class="check">
+        <input type="checkbox" checked={disabled} onChange={(e) => setDisabled((e.target as HTMLInputElement).checked)} /> Import disabled
+      </label>
+      <div>
+        <button type="submit" disabled={busy}>
+          {busy ? 'Importing…' : 'Import'}
+        </button>
+      </div>
+      {imported && (
+        <p role="status" class="ok" data-testid="import-summary">
+          {imported.length} imported, {refused.length} refused
+        </p>
+      )}
+      {imported && imported.length > 0 && (
+        <table class="grid" aria-label="Imported rules">
+          <thead>
+            <tr>
+              <th>File</th>
+              <th>Rule</th>
+              <th>State</th>
+            </tr>
+          </thead>
+          <tbody>
+            {imported.map((r) => (
+              <tr>
+                <td>{r.file}</td>
+                <td>{r.rule}</td>
+                <td>{r.state}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {refused.length > 0 && (
+        <table class="grid refused" aria-label="Refused rules">
+          <thead>
+            <tr>
+              <th>File</th>
+              <th>Rule</th>
+              <th>Why not</th>
+            </tr>
+          </thead>
+          <tbody>
+            {refused.map((r) => (
+              <tr>
+                <td>{r.file}</td>
+                <td>{r.rule}</td>
+                <td class={r.unsupported ? 'warn' : 'error'}>
+                  {r.unsupported ? 'cannot run in the workspace: ' : ''}
+                  {r.reason}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </form>
   );
 }
 
