@@ -43,6 +43,15 @@
 // TestNRTEachEventOnce appends from four senders while evaluations crash
 // at every step; BenchmarkNRTLatency measures event → alert latency.
 //
+// Measured (2-core machine shared with other work, load 3–5; medians of
+// 3): BenchmarkScheduler100Rules with 10M events over 24 hours and 20k
+// events/s ingested during the cycle (20.2k achieved): one cycle of 100
+// rules every 5 minutes takes 10.2 s wall and 4.9 CPU-s beyond ingestion,
+// 0.81 % of the machine's cores; the slowest rule 664 ms (without
+// ingestion, one run: 5.5 CPU-s, 291 ms). Ingestion alone at 20k events/s:
+// 0.23 CPU-s/s. BenchmarkNRTLatency (-benchtime 200x): event → alert p50
+// 45 ms, p99 133 ms (target p99 < 5 s).
+//
 // Backfill evaluates the windows of a past range the same way (rules on
 // imported evidence from 2019), without moving the schedule; running it
 // twice stores nothing new.
