@@ -119,7 +119,7 @@ func TestRDPBackfillProductPath(t *testing.T) {
 	}
 
 	alerts := s.query(t, `SecurityAlert | where AlertName startswith "Anomalous RDP logon of "
-		| extend e = parse_json(ExtendedProperties) | project Entities, Description, StartTime, AlertName`)
+		| project Entities, Description, StartTime, AlertName`)
 	matched := 0
 	for _, r := range alerts {
 		desc, _ := r[1].(string)
