@@ -1,12 +1,12 @@
 package clickhouse
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -61,14 +61,31 @@ func refusal(e *event.Event) string {
 
 // mapped is one event of a batch, mapped to its table's row.
 type mapped struct {
-	table *schema.Table
-	row   schema.Row
-	key   [2]uint64
-	us    int64 // TimeGenerated, µs
+	table   *schema.Table
+	row     schema.Row
+	key     [2]uint64
+	us      int64 // TimeGenerated, µs, as stored
+	hasTime bool  // false: no TimeGenerated, stored at the receive time
+}
+
+// setTime finds the TimeGenerated m.row is stored with (the last cell of
+// the column, as the encoder takes it).
+func (m *mapped) setTime() {
+	i, ok := m.table.Col("TimeGenerated")
+	if !ok {
+		return
+	}
+	for _, c := range m.row.Cells {
+		if c.Col == i {
+			m.us, m.hasTime = schema.TicksMicros(c.I), true
+		}
+	}
 }
 
 // AppendEvents implements store.Workspace; the package doc says what it
-// guarantees and how.
+// guarantees and how. The batch's events go to the shards their keys pick,
+// each shard's through its committer (see committer), the shards in
+// parallel.
 func (w *Workspace) AppendEvents(ctx context.Context, sender string, seq uint64, events []*event.Event, sourceSystem string) (store.AppendResult, error) {
 	var res store.AppendResult
 	if err := w.s.checkOpen(); err != nil {
@@ -77,7 +94,8 @@ func (w *Workspace) AppendEvents(ctx context.Context, sender string, seq uint64,
 	if len(events) > MaxBatchEvents {
 		return res, fmt.Errorf("append %d events: more than %d in one batch: %w", len(events), MaxBatchEvents, store.ErrLimit)
 	}
-	ms := make([]mapped, 0, len(events))
+	n := uint64(len(w.s.shards))
+	perShard := make([][]mapped, n)
 	seen := make(map[[2]uint64]struct{}, len(events))
 	var buf []byte
 	for i, e := range events {
@@ -94,32 +112,34 @@ func (w *Workspace) AppendEvents(ctx context.Context, sender string, seq uint64,
 		seen[k] = struct{}{}
 		m := mapped{key: k}
 		m.table = w.s.mapper.Map(e, sourceSystem, &m.row)
-		m.us = e.System.TimeCreated.UnixMicro()
-		ms = append(ms, m)
+		m.setTime()
+		sh := k[0] % n
+		perShard[sh] = append(perShard[sh], m)
 	}
 	if done, err := w.batchDone(ctx, sender, seq); err != nil {
 		w.s.opts.Logger.Warn("batch mark lookup failed; deduplicating by event identity alone", "workspace", w.id, "err", err)
 	} else if done {
 		res.Duplicate = true
-		res.Duplicates += len(ms)
+		res.Duplicates += len(seen)
 		return res, nil
 	}
-	stored, err := w.existing(ctx, ms)
-	if err != nil {
-		return res, err
-	}
-	keep := ms[:0]
-	for _, m := range ms {
-		if _, dup := stored[m.key]; dup {
-			res.Duplicates++
-			continue
+	var wg sync.WaitGroup
+	outs := make([]commitResult, n)
+	for i, ms := range perShard {
+		if len(ms) > 0 {
+			wg.Go(func() { outs[i] = w.committers[i].commit(ctx, ms) })
 		}
-		keep = append(keep, m)
 	}
-	if err := w.insertEvents(ctx, keep); err != nil {
-		return res, err
+	wg.Wait()
+	var errs []error
+	for _, o := range outs {
+		res.Stored += o.stored
+		res.Duplicates += o.duplicates
+		errs = append(errs, o.err)
 	}
-	res.Stored = len(keep)
+	if err := errors.Join(errs...); err != nil {
+		return res, fmt.Errorf("append events: %w", err)
+	}
 	if err := w.markBatch(ctx, sender, seq, len(events)); err != nil {
 		w.s.opts.Logger.Warn("batch mark not written; a resend will be deduplicated by event identity", "workspace", w.id, "err", err)
 	}
@@ -144,79 +164,5 @@ func (w *Workspace) markBatch(ctx context.Context, sender string, seq uint64, n 
 	}
 	row := appendTSVString(nil, sender)
 	row = fmt.Appendf(row, "\t%d\t%d\t%d\n", seq, n, w.s.opts.Now().UnixMicro())
-	return w.s.shards[0].exec(ctx, w.db, "INSERT INTO wsec_batches FORMAT TabSeparated", row)
-}
-
-// existing returns the keys of ms already stored, looked up per table in
-// the time range the batch covers.
-func (w *Workspace) existing(ctx context.Context, ms []mapped) (map[[2]uint64]struct{}, error) {
-	out := map[[2]uint64]struct{}{}
-	byTable := map[*schema.Table][]mapped{}
-	for _, m := range ms {
-		byTable[m.table] = append(byTable[m.table], m)
-	}
-	for t, list := range byTable {
-		lo, hi := list[0].us, list[0].us
-		var b strings.Builder
-		for i, m := range list {
-			lo, hi = min(lo, m.us), max(hi, m.us)
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(strconv.FormatUint(m.key[0], 10))
-		}
-		q := "SELECT `" + colKey0 + "`, `" + colKey1 + "` FROM " + quoteIdent(allName(t.Name)) +
-			" WHERE `TimeGenerated` BETWEEN " + strconv.FormatInt(lo, 10) + " AND " + strconv.FormatInt(hi, 10) +
-			" AND `" + colKey0 + "` IN (" + b.String() + ")"
-		res, err := w.s.shards[0].selectTSV(ctx, w.db, q, bigQuery)
-		if err != nil {
-			return nil, fmt.Errorf("look up stored events: %w", err)
-		}
-		for _, row := range res.rows {
-			out[[2]uint64{uint64(row[0].(int64)), uint64(row[1].(int64))}] = struct{}{}
-		}
-	}
-	return out, nil
-}
-
-// bigQuery lets a statement carry a batch's keys.
-var bigQuery = map[string][]string{"max_query_size": {"67108864"}}
-
-// insertEvents writes ms to the shards their keys pick, one INSERT per
-// shard and table, the shards in parallel.
-func (w *Workspace) insertEvents(ctx context.Context, ms []mapped) error {
-	n := uint64(len(w.s.shards))
-	type target struct {
-		shard int
-		t     *schema.Table
-	}
-	encs := map[target]*rowEncoder{}
-	now := w.s.opts.Now().UnixMicro()
-	for i := range ms {
-		m := &ms[i]
-		tg := target{int(m.key[0] % n), m.table}
-		enc := encs[tg]
-		if enc == nil {
-			enc = newRowEncoder(m.table, w.id, now)
-			encs[tg] = enc
-		}
-		enc.row(&m.row, m.key)
-	}
-	var wg sync.WaitGroup
-	errs := make([]error, 0, len(encs))
-	var mu sync.Mutex
-	for tg, enc := range encs {
-		wg.Go(func() {
-			if err := w.s.shards[tg.shard].exec(ctx, "", enc.insertSQL(w.db, localName(tg.t.Name)), enc.buf); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("insert events: %w", err)
-	}
-	return nil
+	return w.s.shards[0].exec(ctx, w.db, "INSERT INTO wsec_batches FORMAT TabSeparated", bytes.NewReader(row))
 }

@@ -94,7 +94,7 @@ func (w *Workspace) AppendCustom(ctx context.Context, table string, records []ma
 		cols = append(cols, schema.Column{Name: n, Type: t})
 	}
 	t := schema.NewTable(table, cols)
-	enc := newRowEncoder(t, w.id, received.UnixMicro())
+	enc := newBlockEncoder(t, w.id, received.UnixMicro())
 	var r schema.Row
 	for ri, rec := range records {
 		r.Reset()
@@ -115,7 +115,7 @@ func (w *Workspace) AppendCustom(ctx context.Context, table string, records []ma
 		enc.row(&r, [2]uint64{})
 	}
 	sh := w.s.shards[w.next.Add(1)%uint64(len(w.s.shards))]
-	if err := sh.exec(ctx, "", enc.insertSQL(w.db, localName(table)), enc.buf); err != nil {
+	if err := sh.exec(ctx, "", enc.insertSQL(w.db, localName(table)), enc.body()); err != nil {
 		return 0, fmt.Errorf("append to %s: %w", table, err)
 	}
 	return len(records), nil

@@ -1,7 +1,6 @@
 package clickhouse
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -23,6 +22,12 @@ const maxErrorBytes = 4 << 10
 // settings, in database db (empty: the server's default), and returns the
 // response body, which the caller closes.
 func (s *server) do(ctx context.Context, db, query string, body io.Reader, settings url.Values) (io.ReadCloser, error) {
+	return s.doType(ctx, db, query, body, "", settings)
+}
+
+// doType is do with the body's Content-Type (multipart/form-data for
+// external tables).
+func (s *server) doType(ctx context.Context, db, query string, body io.Reader, contentType string, settings url.Values) (io.ReadCloser, error) {
 	v := url.Values{}
 	for k, vs := range settings {
 		v[k] = vs
@@ -41,6 +46,9 @@ func (s *server) do(ctx context.Context, db, query string, body io.Reader, setti
 	if err != nil {
 		return nil, err
 	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse %s: %w", s.base, err)
@@ -54,12 +62,13 @@ func (s *server) do(ctx context.Context, db, query string, body io.Reader, setti
 }
 
 // exec runs a statement that returns nothing the caller needs.
-func (s *server) exec(ctx context.Context, db, query string, body []byte) error {
-	var r io.Reader
-	if body != nil {
-		r = bytes.NewReader(body)
-	}
-	rc, err := s.do(ctx, db, query, r, nil)
+func (s *server) exec(ctx context.Context, db, query string, body io.Reader) error {
+	return s.execWith(ctx, db, query, body, nil)
+}
+
+// execWith is exec with settings.
+func (s *server) execWith(ctx context.Context, db, query string, body io.Reader, settings url.Values) error {
+	rc, err := s.do(ctx, db, query, body, settings)
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,11 @@
 package clickhouse
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/url"
 )
 
@@ -21,6 +23,42 @@ func (s *server) selectTSV(ctx context.Context, db, query string, settings url.V
 	if err != nil {
 		return nil, err
 	}
+	return s.readTSV(rc)
+}
+
+// external is a table sent with a query (ClickHouse's external data): the
+// query reads it by name.
+type external struct {
+	name      string
+	structure string // "col Type, ..."
+	rowBinary []byte // its rows in RowBinary
+}
+
+// selectExternal is selectTSV with table ext sent along, so a query can
+// carry a large set (IN ext) without the server parsing it as SQL text.
+func (s *server) selectExternal(ctx context.Context, db, query string, ext external) (*tsvResult, error) {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile(ext.name, ext.name)
+	if err == nil {
+		_, err = fw.Write(ext.rowBinary)
+	}
+	if err == nil {
+		err = mw.Close()
+	}
+	if err != nil {
+		return nil, err
+	}
+	settings := url.Values{ext.name + "_structure": {ext.structure}, ext.name + "_format": {"RowBinary"}}
+	rc, err := s.doType(ctx, db, query+"\nFORMAT TabSeparatedWithNamesAndTypes", &body, mw.FormDataContentType(), settings)
+	if err != nil {
+		return nil, err
+	}
+	return s.readTSV(rc)
+}
+
+// readTSV reads a TabSeparatedWithNamesAndTypes result and closes rc.
+func (s *server) readTSV(rc io.ReadCloser) (*tsvResult, error) {
 	defer rc.Close()
 	t, err := newTSVReader(rc)
 	if err != nil {

@@ -153,6 +153,9 @@ func (s *Store) workspace(ctx context.Context, id string) (*Workspace, error) {
 		return w, nil
 	}
 	w := &Workspace{s: s, id: id, db: s.opts.Database + "_" + id, custom: map[string]*customTable{}}
+	for _, sh := range s.shards {
+		w.committers = append(w.committers, &committer{w: w, shard: sh})
+	}
 	if err := w.create(ctx); err != nil {
 		return nil, err
 	}

@@ -27,6 +27,8 @@ type Workspace struct {
 	mu     sync.Mutex
 	custom map[string]*customTable // by lower-case name
 	next   atomic.Uint64           // round-robin shard of rows without identity
+
+	committers []*committer // per shard: events
 }
 
 // customTable is a custom table's columns as last seen.
@@ -126,12 +128,12 @@ func (w *Workspace) appendRows(ctx context.Context, t *schema.Table, rows []sche
 	if len(rows) == 0 {
 		return nil
 	}
-	enc := newRowEncoder(t, w.id, w.s.opts.Now().UnixMicro())
+	enc := newBlockEncoder(t, w.id, w.s.opts.Now().UnixMicro())
 	for i := range rows {
 		enc.row(&rows[i], [2]uint64{})
 	}
 	sh := w.s.shards[w.next.Add(1)%uint64(len(w.s.shards))]
-	return sh.exec(ctx, "", enc.insertSQL(w.db, localName(t.Name)), enc.buf)
+	return sh.exec(ctx, "", enc.insertSQL(w.db, localName(t.Name)), enc.body())
 }
 
 // Query implements store.Workspace: sqlText (the KQL compiler's output in
