@@ -223,6 +223,11 @@ func (g *Gate) Wrap(mux *http.ServeMux) http.Handler {
 		if agentSigned(r) {
 			if pol.need == agentOnly || pol.need == agentOrRole {
 				mux.ServeHTTP(w, r)
+				// The handler checked the key (ingest must answer as the
+				// Data Collector API does); its refusals count here too.
+				if st := server.ResponseStatus(w); st == http.StatusUnauthorized || st == http.StatusForbidden {
+					g.refused.WithLabelValues("agent_key_refused").Inc()
+				}
 				return
 			}
 			g.refuse(w, r, forbidden("agent_key_not_allowed",
@@ -248,6 +253,7 @@ func (g *Gate) Wrap(mux *http.ServeMux) http.Handler {
 		if pol.need != signedIn {
 			ws, ok := pathWorkspace(r.URL.Path)
 			if !ok {
+				g.refused.WithLabelValues("workspace_not_guid").Inc()
 				server.WriteError(w, http.StatusNotFound, "PathNotFoundError", "the workspace ID in the path is not a GUID")
 				return
 			}

@@ -14,4 +14,7 @@ func TestAgentKeyIsIngestOnly(t *testing.T) {
 	if got := e.metric(`wsec_access_refusals_total{reason="agent_key_not_allowed"}`); got != 5 {
 		t.Errorf("agent_key_not_allowed refusals = %v, want 5", got)
 	}
+	if got := e.metric(`wsec_access_refusals_total{reason="agent_key_refused"}`); got != 1 {
+		t.Errorf("agent_key_refused refusals = %v, want 1 (the other workspace's DCRs)", got)
+	}
 }
