@@ -6,12 +6,14 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"wsec/internal/event"
 	"wsec/internal/source/synthetic"
 	"wsec/internal/store"
+	"wsec/internal/store/clickhouse/chtest"
 	"wsec/internal/store/duckdb"
 	"wsec/internal/store/storeopen"
 	"wsec/internal/store/storetest"
@@ -104,6 +106,86 @@ func BenchmarkSentinelQueries(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkIngest loads the benchmark events into a new workspace per
+// iteration from benchSenders goroutines at once (agents sending to one
+// node), benchBatch/2 events a batch, and reports events/s, and the
+// processor time per event of this process (the node) and, for a cluster
+// the test started, of its ClickHouse servers: on a shared machine the
+// processor times are the steadier figures.
+//
+//	WSEC_BENCH_EVENTS=100000 go test -run XXX -bench Ingest -benchtime 1x -count 3 ./internal/store/clickhouse
+func BenchmarkIngest(b *testing.B) {
+	evs := benchEvents()
+	for _, name := range []string{"duckdb", "clickhouse-2shards"} {
+		b.Run(name, func(b *testing.B) {
+			open := map[string]storetest.Opener{"duckdb": benchDuckOpener, "clickhouse-2shards": Opener}[name]
+			bk := open(b, storetest.Config{Now: time.Now})
+			var elapsed, nodeCPU, serverCPU time.Duration
+			for i := 0; b.Loop(); i++ {
+				w, err := bk.Workspace(fmt.Sprintf("ingest%d_%d", time.Now().UnixNano()%1e9, i))
+				if err != nil {
+					b.Fatal(err)
+				}
+				start, cpu0 := time.Now(), processCPU()
+				srv0, _ := clusterCPU(b, name)
+				var wg sync.WaitGroup
+				errs := make(chan error, benchSenders)
+				for g := range benchSenders {
+					wg.Go(func() {
+						const batch = benchBatch / 2
+						for j := g * batch; j < len(evs); j += batch * benchSenders {
+							if _, err := w.AppendEvents(context.Background(), fmt.Sprintf("agent-%d", g), uint64(j), evs[j:min(j+batch, len(evs))], "OpsManager"); err != nil {
+								errs <- err
+								return
+							}
+						}
+					})
+				}
+				wg.Wait()
+				close(errs)
+				if err := <-errs; err != nil {
+					b.Fatal(err)
+				}
+				elapsed += time.Since(start)
+				nodeCPU += processCPU() - cpu0
+				srv1, ok := clusterCPU(b, name)
+				serverCPU += srv1 - srv0
+				if !ok {
+					serverCPU = -1
+				}
+			}
+			n := float64(len(evs) * b.N)
+			b.ReportMetric(n/elapsed.Seconds(), "events/s")
+			b.ReportMetric(float64(nodeCPU.Microseconds())/n, "node-cpu-µs/event")
+			if serverCPU >= 0 && name != "duckdb" {
+				b.ReportMetric(float64(serverCPU.Microseconds())/n, "server-cpu-µs/event")
+			}
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+// benchSenders is how many agents BenchmarkIngest sends from at once.
+const benchSenders = 4
+
+// processCPU is this process's processor time, user and system.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// clusterCPU is the test cluster's servers' processor time, if the test
+// started them.
+func clusterCPU(b *testing.B, name string) (time.Duration, bool) {
+	if name == "duckdb" {
+		return 0, true
+	}
+	return chtest.Start(b).CPU()
 }
 
 var benchDir string

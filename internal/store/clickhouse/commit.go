@@ -125,6 +125,12 @@ func (c *committer) write(ctx context.Context, group []*pending) {
 		return
 	}
 	w := c.w
+	rows := map[*schema.Table]int{}
+	for _, p := range group {
+		for j := range p.ms {
+			rows[p.ms[j].table]++
+		}
+	}
 	encs := map[*schema.Table]*blockEncoder{}
 	now := w.s.opts.Now().UnixMicro()
 	results := make([]commitResult, len(group))
@@ -139,7 +145,7 @@ func (c *committer) write(ctx context.Context, group []*pending) {
 			results[i].stored++
 			enc := encs[m.table]
 			if enc == nil {
-				enc = newBlockEncoder(m.table, w.id, now)
+				enc = newBlockEncoder(m.table, w.id, now, rows[m.table])
 				encs[m.table] = enc
 			}
 			enc.row(&m.row, m.key)

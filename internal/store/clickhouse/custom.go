@@ -94,7 +94,7 @@ func (w *Workspace) AppendCustom(ctx context.Context, table string, records []ma
 		cols = append(cols, schema.Column{Name: n, Type: t})
 	}
 	t := schema.NewTable(table, cols)
-	enc := newBlockEncoder(t, w.id, received.UnixMicro())
+	enc := newBlockEncoder(t, w.id, received.UnixMicro(), len(records))
 	var r schema.Row
 	for ri, rec := range records {
 		r.Reset()

@@ -44,10 +44,20 @@ type nativeColumn struct {
 	data  []byte
 }
 
-func newBlockEncoder(t *schema.Table, tenant string, receivedMicros int64) *blockEncoder {
+// newBlockEncoder makes an encoder for about rows rows (the fixed-width
+// buffers are allocated for that many at once).
+func newBlockEncoder(t *schema.Table, tenant string, receivedMicros int64, rows int) *blockEncoder {
 	e := &blockEncoder{t: t, tenant: tenant, received: receivedMicros, timeCol: -1, recvCol: -1, typeCol: -1, tenCol: -1,
 		cols: make([]nativeColumn, len(t.Columns)), cur: make([]int, len(t.Columns))}
+	e.timeGen, e.recv, e.key0, e.key1 = make([]byte, 0, 8*rows), make([]byte, 0, 8*rows), make([]byte, 0, 8*rows), make([]byte, 0, 8*rows)
 	for i, c := range t.Columns {
+		e.cols[i].nulls = make([]byte, 0, rows)
+		switch c.Type {
+		case schema.String, schema.Dynamic, schema.GUID, schema.Bool:
+			e.cols[i].data = make([]byte, 0, rows)
+		default:
+			e.cols[i].data = make([]byte, 0, 8*rows)
+		}
 		switch c.Name {
 		case "TimeGenerated":
 			e.timeCol = i

@@ -128,7 +128,7 @@ func (w *Workspace) appendRows(ctx context.Context, t *schema.Table, rows []sche
 	if len(rows) == 0 {
 		return nil
 	}
-	enc := newBlockEncoder(t, w.id, w.s.opts.Now().UnixMicro())
+	enc := newBlockEncoder(t, w.id, w.s.opts.Now().UnixMicro(), len(rows))
 	for i := range rows {
 		enc.row(&rows[i], [2]uint64{})
 	}

@@ -6,12 +6,14 @@
 package chtest
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -99,6 +101,40 @@ func (c *Cluster) Kill9(i int) error {
 	}
 	return fmt.Errorf("clickhouse server %d still alive 10 s after SIGKILL", pid)
 }
+
+// CPU is the processor time (user and system) the cluster's servers have
+// used since they started; ok is false for an external cluster.
+func (c *Cluster) CPU() (d time.Duration, ok bool) {
+	if c.Dir == "" {
+		return 0, false
+	}
+	for i := 0; ; i++ {
+		b, err := os.ReadFile(filepath.Join(c.Dir, fmt.Sprintf("s%d", i), "pid"))
+		if err != nil {
+			return d, i > 0
+		}
+		stat, err := os.ReadFile("/proc/" + string(trimNL(b)) + "/stat")
+		if err != nil {
+			return 0, false
+		}
+		// Fields after the command (which may hold spaces): state is the
+		// first, utime and stime the 12th and 13th.
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(f) < 13 {
+			return 0, false
+		}
+		ut, err1 := strconv.ParseInt(f[11], 10, 64)
+		st, err2 := strconv.ParseInt(f[12], 10, 64)
+		if err1 != nil || err2 != nil {
+			return 0, false
+		}
+		d += time.Duration(ut+st) * time.Second / clockTicks
+	}
+}
+
+// clockTicks is the kernel's USER_HZ, the unit of /proc/PID/stat times
+// (100 on every Linux port Go supports).
+const clockTicks = 100
 
 func trimNL(b []byte) []byte {
 	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
