@@ -90,6 +90,9 @@ func TestGatewayNetns(t *testing.T) {
 		agNS := n.lab.Host("ag")
 		_, gwAgIP, _, _ := n.lab.Link(agNS, gw)
 		n.gateway(gw, "gw", wsIP)
+		// Heartbeats pass through live, never stored: with a large count
+		// the agent's whole run lies inside the cut, and none can arrive.
+		n.noHeartbeatOK = true
 		a := n.agent(agNS, "ag", "agent-1", "http://"+gwAgIP+":8081", count, rate)
 		time.Sleep(2 * time.Second)
 		n.lab.SetLink(gw, n.wsDev[gw], false)
@@ -215,6 +218,8 @@ type netEnv struct {
 	wsDev  map[string]string // namespace → its device on the link to ws
 	wsIPs  map[string]string // namespace → the workspace's address on that link
 	procs  []*exec.Cmd
+
+	noHeartbeatOK bool // the gateway could not reach the workspace while the agent ran
 }
 
 func newNetEnv(t *testing.T, bin string) *netEnv {
@@ -425,7 +430,7 @@ func (n *netEnv) check(want map[string]channelSummary) {
 	n.t.Logf("sent %d, stored %d, distinct %d: lost %d, duplicated %d", total, stored, distinct, int64(total)-int64(distinct), stored-distinct)
 	// Heartbeats are not stored by a relay but passed through live; the
 	// agents send one every 2 s.
-	if rows, err := n.query("Heartbeat | count"); err != nil || len(rows) != 1 || fmt.Sprint(rows[0][0]) == "0" {
+	if rows, err := n.query("Heartbeat | count"); err != nil || len(rows) != 1 || fmt.Sprint(rows[0][0]) == "0" && !n.noHeartbeatOK {
 		n.t.Errorf("no heartbeat reached the workspace through the gateway: %v %v", rows, err)
 	}
 }
