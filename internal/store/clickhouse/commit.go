@@ -72,14 +72,36 @@ func (c *committer) commit(ctx context.Context, ms []mapped) commitResult {
 			return r
 		case <-p.lead:
 		case <-ctx.Done():
-			// Left in the queue: a later group writes the events anyway,
-			// which is harmless (they were not acknowledged; a resend is
-			// deduplicated).
-			return commitResult{err: ctx.Err()}
+			if c.withdraw(p) {
+				return commitResult{err: ctx.Err()}
+			}
+			// Handed the lead as the context ended: write the group, or
+			// the callers queued behind would wait for no one.
 		}
 	}
 	c.run(context.WithoutCancel(ctx))
 	return <-p.done
+}
+
+// withdraw takes p out of the queue unless it was handed the lead, and
+// reports whether it did. A batch already in a group being written stays
+// there (its caller gets ctx's error, the rows may be stored: they were
+// not acknowledged, and a resend is deduplicated).
+func (c *committer) withdraw(p *pending) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	select {
+	case <-p.lead:
+		return false
+	default:
+	}
+	for i, q := range c.queue {
+		if q == p {
+			c.queue = append(c.queue[:i:i], c.queue[i+1:]...)
+			break
+		}
+	}
+	return true
 }
 
 // run writes groups until the queue holds no batch of the caller's, then
