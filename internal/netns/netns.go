@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package netns builds small networks of Linux network namespaces joined
 // by veth pairs, for tests in which "no direct access" must be real: a
 // process in one namespace reaches only the namespaces it has a link to.
