@@ -243,7 +243,7 @@ func reference(g *synthetic.Generator, path string, n int) error {
 	for i, name := range names {
 		c := se.MustCol(name)
 		pos[c] = i
-		types[i] = bulkType(se.Columns[c].Type)
+		types[i] = bulk.Of(se.Columns[c].Type)
 		defs[i] = `"` + name + `" ` + types[i].String()
 	}
 	if _, err := db.Exec("CREATE TABLE ref (" + strings.Join(defs, ", ") + ")"); err != nil {
@@ -314,22 +314,6 @@ func reference(g *synthetic.Generator, path string, n int) error {
 	}
 	fmt.Printf("reference: %d rows, %d columns physical (%s), in %.0f s\n", n, len(names), strings.Join(names, ", "), time.Since(start).Seconds())
 	return nil
-}
-
-func bulkType(t schema.Type) bulk.Type {
-	switch t {
-	case schema.Int:
-		return bulk.Integer
-	case schema.Long, schema.TimeSpan:
-		return bulk.BigInt
-	case schema.Real:
-		return bulk.Double
-	case schema.Bool:
-		return bulk.Boolean
-	case schema.DateTime:
-		return bulk.Timestamp
-	}
-	return bulk.Varchar
 }
 
 // queries times each of the issue's queries through wsec and in plain SQL

@@ -37,7 +37,7 @@ const (
 func newRows(l *layout, capacity int) *rows {
 	r := &rows{l: l, cols: make([]*bulk.Column, len(l.cols))}
 	for i, c := range l.cols {
-		r.cols[i] = bulk.NewColumn(bulkType(c.typ), capacity)
+		r.cols[i] = bulk.NewColumn(bulk.Of(c.typ), capacity)
 		switch {
 		case i == l.vals:
 			r.cols[i].ReserveText(capacity * valsTextPerRow)

@@ -205,26 +205,7 @@ func (l *layout) setConstants(tenant string) {
 }
 
 // physType is the DuckDB type a logical type is stored as.
-func physType(t schema.Type) string { return bulkType(t).String() }
-
-// bulkType is the bulk column type a logical type is stored as: timespans
-// as BIGINT nanoseconds (the view makes an INTERVAL), strings, guids and
-// dynamic values (JSON text) as VARCHAR.
-func bulkType(t schema.Type) bulk.Type {
-	switch t {
-	case schema.Int:
-		return bulk.Integer
-	case schema.Long, schema.TimeSpan:
-		return bulk.BigInt
-	case schema.Real:
-		return bulk.Double
-	case schema.Bool:
-		return bulk.Boolean
-	case schema.DateTime:
-		return bulk.Timestamp
-	}
-	return bulk.Varchar
-}
+func physType(t schema.Type) string { return bulk.Of(t).String() }
 
 // viewType is the DuckDB type the view exposes for a logical type.
 func viewType(t schema.Type) string {
@@ -324,7 +305,7 @@ func restExpr(t schema.Type, text string) string {
 func (l *layout) bulkTypes() []bulk.Type {
 	out := make([]bulk.Type, len(l.cols))
 	for i, c := range l.cols {
-		out[i] = bulkType(c.typ)
+		out[i] = bulk.Of(c.typ)
 	}
 	return out
 }

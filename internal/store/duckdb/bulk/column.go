@@ -1,6 +1,10 @@
 package bulk
 
-import "fmt"
+import (
+	"fmt"
+
+	"wsec/internal/schema"
+)
 
 // Type is a column's DuckDB type, as far as this package writes it.
 type Type uint8
@@ -145,4 +149,23 @@ func (c *Column) last() int {
 		panic("BUG: bulk: Set on a column without rows (AddNull first)")
 	}
 	return len(c.null) - 1
+}
+
+// Of is the column type a logical type is stored as: timespans
+// as BIGINT nanoseconds (the view makes an INTERVAL), strings, guids and
+// dynamic values (JSON text) as VARCHAR.
+func Of(t schema.Type) Type {
+	switch t {
+	case schema.Int:
+		return Integer
+	case schema.Long, schema.TimeSpan:
+		return BigInt
+	case schema.Real:
+		return Double
+	case schema.Bool:
+		return Boolean
+	case schema.DateTime:
+		return Timestamp
+	}
+	return Varchar
 }
