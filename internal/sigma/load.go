@@ -5,8 +5,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Load reads the Sigma rules of files and folders (recursively, *.yml and
@@ -38,19 +40,50 @@ func Load(paths []string) ([]*Rule, []Problem, error) {
 		}
 	}
 	sort.Strings(files)
+	parsed := make([]parsedFile, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Go(func() {
+			for i := range next {
+				parsed[i] = parseFile(files[i])
+			}
+		})
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	var rules []*Rule
 	var problems []Problem
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, nil, fmt.Errorf("read rule: %w", err)
+	for i, p := range parsed {
+		switch {
+		case p.readErr != nil:
+			return nil, nil, fmt.Errorf("read rule: %w", p.readErr)
+		case p.err != nil:
+			problems = append(problems, Problem{Path: files[i], Err: p.err})
+		default:
+			rules = append(rules, p.rules...)
 		}
-		rs, err := Parse(f, data)
-		if err != nil {
-			problems = append(problems, Problem{Path: f, Err: err})
-			continue
-		}
-		rules = append(rules, rs...)
 	}
 	return rules, problems, nil
+}
+
+// parsedFile is one rule file read by Load: parsing the 2,400 SigmaHQ
+// Windows rules takes about 0.4 CPU-s in yaml.v3, so Load spreads files
+// over all cores.
+type parsedFile struct {
+	rules   []*Rule
+	err     error // the file is not a rule
+	readErr error // the file cannot be read
+}
+
+func parseFile(path string) parsedFile {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return parsedFile{readErr: err}
+	}
+	rs, err := Parse(path, data)
+	return parsedFile{rules: rs, err: err}
 }

@@ -39,3 +39,17 @@ func BenchmarkMatchCorpus(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(evs)*b.N)/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkLoadCompile reads and compiles all SigmaHQ Windows rules: what
+// every `wsec hunt` pays before its first event.
+func BenchmarkLoadCompile(b *testing.B) {
+	dir := corpustest.Dir(b, "sigma-windows/rules")
+	b.ReportAllocs()
+	for b.Loop() {
+		rules, _, err := Load([]string{dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		Compile(rules, Options{})
+	}
+}
