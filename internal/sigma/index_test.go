@@ -3,7 +3,9 @@ package sigma
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"unicode"
 )
 
 func TestRequiredEventIDs(t *testing.T) {
@@ -40,18 +42,46 @@ func TestRequiredEventIDs(t *testing.T) {
 	f("b and not a", "[4624 4625]")
 }
 
-func TestRegexLiteral(t *testing.T) {
-	f := func(expr, want string) {
+func TestRegexLiterals(t *testing.T) {
+	f := func(expr, need, lits string) {
 		t.Helper()
-		if got := regexLiteral(expr); got != want {
-			t.Errorf("regexLiteral(%q) = %q, want %q", expr, got, want)
+		n, ls := regexLiterals(expr)
+		var got []string
+		for _, l := range ls {
+			s := fmt.Sprintf("%q", l.s)
+			if l.longS {
+				s += "+ſ"
+			}
+			got = append(got, s)
+		}
+		if n != need || strings.Join(got, " ") != lits {
+			t.Errorf("regexLiterals(%q) = %q, %s; want %q, %s", expr, n, strings.Join(got, " "), need, lits)
 		}
 	}
-	f(`\\Windows\\Temp\\[a-z]+\.exe$`, `\windows\temp\`)
-	f(`(?i)iex\s*\(new-object`, "(new-object")
-	f(`(?i)invoke-mimikatz`, "")            // k folds to the Kelvin sign
-	f(`Invoke-Mimikatz`, "invoke-mimikatz") // case-sensitive: lowered
-	f(`a|bcdef`, "")                        // alternation: nothing required
-	f(`(abcd)x`, "")
-	f(`^abc`, "")
+	f(`\\Windows\\Temp\\[a-z]+\.exe$`, `\windows\temp\`, `"\\windows\\temp\\" ".exe"`)
+	f(`(?i)iex\s*\(new-object`, "(new-object", `"iex" "(new-object"`)
+	f(`(?i)invoke-mimikatz`, "invoke-mimikatz", `"invoke-mimikatz"`) // the Kelvin sign lowers to k
+	f(`(?i)(set).*&&\s?set.*(environment|invoke)`, "", `"set"+ſ "&&" "set"+ſ`)
+	f(`Set-Item`, "set-item", `"set-item"`) // case-sensitive: no long s
+	f(`a|bcdef`, "", "")                    // alternation: nothing required
+	f(`(abcd)x`, "abcdx", `"abcdx"`)
+	f(`(?:ab)+cd(?:ef)*`, "", `"ab" "cd"`)
+	f(`x{2,}y`, "", `"x" "x" "y"`) // simplified to xx+y
+	f(`(?i)ab(c)D`, "abcd", `"abcd"`)
+	f(`^abc`, "", `"abc"`)
+	f(`caf\u00e9`, "", "")
+}
+
+// TestASCIIFolds: the regular-expression literal check looks for a
+// case-insensitive ASCII literal in the lowered value, which holds when
+// every character matching an ASCII letter case-insensitively lowers to
+// that letter; the long s is the one exception (regexLit.longS).
+func TestASCIIFolds(t *testing.T) {
+	for c := 'a'; c <= 'z'; c++ {
+		for r := unicode.SimpleFold(c); r != c; r = unicode.SimpleFold(r) {
+			if unicode.ToLower(r) != c && !(c == 's' && r == '\u017f') {
+				t.Errorf("%q folds to %q, which lowers to %q", r, c, unicode.ToLower(r))
+			}
+		}
+	}
 }

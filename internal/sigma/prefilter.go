@@ -24,49 +24,87 @@ func (r *litRef) ref() *litRef { return r }
 
 type indexable interface{ ref() *litRef }
 
-// regexLiteral is a lowered literal of at least gramBytes bytes every match
-// of expr contains, or "". Case-folded literals with k or s are left out:
-// Go folds them to the Kelvin sign and long s, which lowering does not.
-func regexLiteral(expr string) string {
+// regexLit is a literal every match of a regular expression contains,
+// lowered. longS says the expression matches it case-insensitively and it
+// has an s, which also matches the long s (ſ) that lowering keeps; k is
+// safe, its other case form (the Kelvin sign) lowers to k.
+type regexLit struct {
+	s     string
+	longS bool
+}
+
+// regexLiterals lists the ASCII literals every match of expr contains: the
+// literals its top-level sequence (through groups and repetitions of at
+// least one) is made of. need is the longest of at least gramBytes bytes
+// without longS, for the literal index, or "".
+func regexLiterals(expr string) (need string, lits []regexLit) {
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
-		return ""
+		return "", nil
 	}
-	re = re.Simplify()
-	for re.Op == syntax.OpCapture && len(re.Sub) == 1 {
-		re = re.Sub[0]
+	lits = requiredLiterals(re.Simplify(), nil)
+	for _, l := range lits {
+		if !l.longS && len(l.s) >= gramBytes && len(l.s) > len(need) {
+			need = l.s
+		}
 	}
-	var cands []*syntax.Regexp
+	return need, lits
+}
+
+func requiredLiterals(re *syntax.Regexp, out []regexLit) []regexLit {
 	switch re.Op {
 	case syntax.OpLiteral:
-		cands = []*syntax.Regexp{re}
-	case syntax.OpConcat:
-		cands = re.Sub
-	}
-	best := ""
-	for _, c := range cands {
-		if c.Op != syntax.OpLiteral {
-			continue
-		}
-		s := string(c.Rune)
-		ascii := true
+		s := string(re.Rune)
 		for i := 0; i < len(s); i++ {
 			if s[i] >= 0x80 {
-				ascii = false
+				return out
 			}
 		}
 		low := strings.ToLower(s)
-		if !ascii || c.Flags&syntax.FoldCase != 0 && strings.ContainsAny(low, "ks") {
-			continue
+		return append(out, regexLit{low, re.Flags&syntax.FoldCase != 0 && strings.Contains(low, "s")})
+	case syntax.OpConcat:
+		// Literals next to each other (through groups) are one literal.
+		run := &syntax.Regexp{Op: syntax.OpLiteral}
+		for _, sub := range re.Sub {
+			for sub.Op == syntax.OpCapture {
+				sub = sub.Sub[0]
+			}
+			if sub.Op == syntax.OpLiteral {
+				run.Rune = append(run.Rune, sub.Rune...)
+				run.Flags |= sub.Flags & syntax.FoldCase
+				continue
+			}
+			if len(run.Rune) > 0 {
+				out = requiredLiterals(run, out)
+				run = &syntax.Regexp{Op: syntax.OpLiteral}
+			}
+			out = requiredLiterals(sub, out)
 		}
-		if len(low) > len(best) {
-			best = low
+		if len(run.Rune) > 0 {
+			out = requiredLiterals(run, out)
+		}
+	case syntax.OpCapture, syntax.OpPlus:
+		return requiredLiterals(re.Sub[0], out)
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return requiredLiterals(re.Sub[0], out)
 		}
 	}
-	if len(best) < gramBytes {
-		return ""
+	return out
+}
+
+// literalsPossible reports whether v, lowered as low, contains every literal m's
+// expression needs: a cheap test before running it. Of the SigmaHQ
+// regular expressions without an indexed literal, the dearest
+// ("(?i)(set).*&&\s?set.*...") ran on every PowerShell script block and
+// cost a third of all matching; few blocks contain its "&&".
+func (m *regexMatcher) literalsPossible(v, low string) bool {
+	for _, l := range m.lits {
+		if !strings.Contains(low, l.s) && !(l.longS && strings.Contains(v, "ſ")) {
+			return false
+		}
 	}
-	return best
+	return true
 }
 
 // A bucket is the rules an event of one channel and event ID meets, with a

@@ -177,11 +177,18 @@ func newStrMatcher(toks []globTok, cased bool) *strMatcher {
 
 type regexMatcher struct {
 	litRef
-	re *regexp.Regexp
+	re   *regexp.Regexp
+	lits []regexLit
 }
 
-func (m *regexMatcher) match(d *Doc, _ int, v string, ok bool) bool {
-	return ok && m.possible(d) && m.re.MatchString(v)
+func (m *regexMatcher) match(d *Doc, slot int, v string, ok bool) bool {
+	if !ok || !m.possible(d) {
+		return false
+	}
+	if len(m.lits) > 0 && !d.exhaustive && !m.literalsPossible(v, d.lower(slot, v)) {
+		return false
+	}
+	return m.re.MatchString(v)
 }
 
 type cidrMatcher struct{ p netip.Prefix }
@@ -335,7 +342,8 @@ func valueMatchers(it Item, m modifiers, placeholders map[string][]string, field
 				// rejects (lookaround, backreferences) is valid Sigma.
 				return nil, &UnsupportedError{Reason: fmt.Sprintf("regular expression %q does not compile in Go's RE2 engine: %v", v.Text, err)}
 			}
-			out = append(out, &regexMatcher{re: re, litRef: litRef{lit: -1, need: regexLiteral(expr)}})
+			need, lits := regexLiterals(expr)
+			out = append(out, &regexMatcher{re: re, lits: lits, litRef: litRef{lit: -1, need: need}})
 			continue
 		case m.cidr:
 			p, err := netip.ParsePrefix(v.Text)
