@@ -242,7 +242,9 @@ func newBucket(vs []*variant) *bucket {
 
 const freqBits = 18
 
-func freqBucket(s string) uint32 { return uint32(uint64(load32(s)) * 0x9E3779B97F4A7C15 >> (64 - freqBits)) }
+func freqBucket(s string) uint32 {
+	return uint32(uint64(load32(s)) * 0x9E3779B97F4A7C15 >> (64 - freqBits))
+}
 
 func load32(s string) uint32 {
 	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
