@@ -80,7 +80,7 @@ type channelRules struct {
 }
 
 // Slots of the System fields a rule may test besides the payload; a
-// payload field of the same name wins.
+// payload field of the same name wins, but for EventID (Doc.Reset).
 const (
 	slotEventID = iota
 	slotChannel
@@ -475,7 +475,10 @@ func (d *Doc) Reset(e *event.Event) {
 			// "Source Name" is SourceName in rules.
 			s, ok = d.rs.slots[strings.ReplaceAll(f.Name, " ", "")]
 		}
-		if ok && d.set[s] != d.gen {
+		// EventID is always the System one: rules are indexed by it, and
+		// the workspace's EventID column is it. (Event 1108 of Security
+		// carries the event ID it failed to process as a payload EventID.)
+		if ok && s != slotEventID && d.set[s] != d.gen {
 			d.set[s] = d.gen
 			d.val[s] = f.Value
 		}

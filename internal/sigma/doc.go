@@ -31,7 +31,9 @@
 //     compared without their spaces (Defender's "Source Name" is
 //     SourceName); System fields are EventID, Channel, Computer,
 //     Provider_Name, Level, Task, Opcode, Keywords, EventRecordID, Version,
-//     UserID.
+//     UserID. A payload field of the same name wins (event 104's Channel
+//     is the log it cleared) except for EventID, which is always the
+//     System one, as in the workspace and the index by event ID.
 //   - Log sources map to channels, event IDs and field renames through one
 //     table, WindowsMappings, listed in LOGSOURCES.md (generated from it by
 //     TestLogSourcesDoc).

@@ -100,7 +100,7 @@ func requiredLiterals(re *syntax.Regexp, out []regexLit) []regexLit {
 // cost a third of all matching; few blocks contain its "&&".
 func (m *regexMatcher) literalsPossible(v, low string) bool {
 	for _, l := range m.lits {
-		if !strings.Contains(low, l.s) && !(l.longS && strings.Contains(v, "ſ")) {
+		if !strings.Contains(low, l.s) && !(l.longS && strings.Contains(v, "\u017f")) {
 			return false
 		}
 	}
