@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"wsec/internal/corpustest"
+	"wsec/internal/corpustest/sentinelref"
 	"wsec/internal/kql"
 	"wsec/internal/schema"
 )
@@ -128,8 +129,8 @@ var knownRuleFailures = map[string]string{}
 // TestSentinelConformanceOnCorpus runs every in-scope rule against a
 // workspace loaded from the EVTX corpus, with the rules' clock set just
 // after the newest event, and holds each rule to a row count worked out
-// from the raw events in plain Go: ruleExpectations for the rules that
-// return rows, zeroRuleWitnesses (no witness, no row) for the others.
+// from the raw events in plain Go: sentinelref.Rows for the rules that
+// return rows, sentinelref.Witnesses (no witness, no row) for the others.
 func TestSentinelConformanceOnCorpus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads the whole EVTX corpus")
@@ -149,8 +150,8 @@ func TestSentinelConformanceOnCorpus(t *testing.T) {
 	}
 	sort.Strings(paths)
 	now := clock
-	expect := ruleExpectations(events, now)
-	witnesses := zeroRuleWitnesses(events, rules, now)
+	expect := sentinelref.Rows(events, now)
+	witnesses := sentinelref.Witnesses(events, rules, now)
 	var inScope, ran, withRows int
 	var report strings.Builder
 	for _, p := range paths {
@@ -174,13 +175,13 @@ func TestSentinelConformanceOnCorpus(t *testing.T) {
 		case hasRows:
 			withRows++
 			if want == 0 {
-				t.Errorf("%s: the raw events give no row; move it to zeroRuleWitnesses", p)
+				t.Errorf("%s: the raw events give no row; move it to sentinelref.Witnesses", p)
 			} else if r.rows != want {
 				t.Errorf("%s returns %d rows; the raw events give %d", p, r.rows, want)
 			}
 		case noRows:
 			if w != 0 {
-				t.Errorf("%s: %d witnesses in the raw events, so 0 rows is not established; work out its count in ruleExpectations", p, w)
+				t.Errorf("%s: %d witnesses in the raw events, so 0 rows is not established; work out its count in sentinelref.Rows", p, w)
 			}
 			if r.rows != 0 {
 				t.Errorf("%s returns %d rows; the raw events hold no witness for any", p, r.rows)

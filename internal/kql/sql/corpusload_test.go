@@ -14,6 +14,7 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"wsec/internal/corpustest"
+	"wsec/internal/corpustest/sentinelref"
 	"wsec/internal/event"
 	"wsec/internal/evtx"
 	"wsec/internal/schema"
@@ -23,7 +24,7 @@ import (
 // maps each event to its SecurityEvent or WindowsEvent row with package
 // schema (as ingestion does), and appends the rows to db's tables (created
 // by openSchemaDB). It returns the rows loaded per table and the latest
-// TimeGenerated, and the events as raw fields (rawEvent) for expectations
+// TimeGenerated, and the events as raw fields (sentinelref.Event) for expectations
 // that must not come through the tables. Damaged sample files
 // are read as far as they decode.
 //
@@ -31,7 +32,7 @@ import (
 // recorded: its times are shifted so its newest event falls at rebase
 // (relative times within a file are kept). The corpus spans years, and the
 // rules look back hours or days.
-func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog, rebase time.Time) (map[string]int, time.Time, []rawEvent) {
+func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog, rebase time.Time) (map[string]int, time.Time, []sentinelref.Event) {
 	t.Helper()
 	root := corpustest.Dir(t, "evtx")
 	var files []string
@@ -49,7 +50,7 @@ func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog, rebase t
 	defer conn.Close()
 	counts := map[string]int{}
 	var latest time.Time
-	var events []rawEvent
+	var events []sentinelref.Event
 	mapper := schema.NewMapper(cat)
 	err = conn.Raw(func(dc any) error {
 		apps := map[string]*duckdb.Appender{}
@@ -81,7 +82,7 @@ func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog, rebase t
 				}
 				vals := make([]driver.Value, len(tbl.Columns))
 				p := pending{table: tbl.Name, vals: vals, raw: len(events), tgCol: -1}
-				events = append(events, newRawEvent(tbl.Name, e))
+				events = append(events, sentinelref.NewEvent(tbl.Name, e))
 				for _, c := range row.Cells {
 					switch tbl.Columns[c.Col].Type {
 					case schema.Int, schema.Long:
@@ -125,7 +126,7 @@ func loadEVTXWorkspace(t testing.TB, db *dbsql.DB, cat *schema.Catalog, rebase t
 					}
 				}
 				if r.tgCol >= 0 {
-					events[r.raw].at = r.vals[r.tgCol].(time.Time)
+					events[r.raw].At = r.vals[r.tgCol].(time.Time)
 				}
 				counts[r.table]++
 				if err := apps[r.table].AppendRow(r.vals...); err != nil {

@@ -1,4 +1,4 @@
-package sql
+package sentinelref
 
 import (
 	"fmt"
@@ -11,26 +11,20 @@ import (
 	"wsec/internal/schema"
 )
 
-// The expected row counts of the Sentinel rules that return rows on the
-// corpus are worked out here from the raw events (EventData/UserData
-// fields, System values), in plain Go: not through the tables, the mapper's
-// derived columns or the KQL compiler. Where a rule reads a derived column
-// (AccountType, LogonTypeName, Account, TargetAccount) the Sentinel rule
-// the spec states for it (spec/securityevent.md) is restated below.
-
-// rawEvent is one event of the loaded corpus: the table it went to, its raw
-// fields and its TimeGenerated as loaded (after the replay shift).
-type rawEvent struct {
-	table    string
+// Event is one event of the loaded corpus: the table it went to, its raw
+// fields and its TimeGenerated as loaded (At, set by the loader after any
+// replay shift).
+type Event struct {
+	Table    string
 	id       uint16
 	provider string
 	computer string
-	at       time.Time
+	At       time.Time
 	data     map[string]string
 }
 
-func newRawEvent(table string, e *event.Event) rawEvent {
-	s := rawEvent{table: table, id: e.System.EventID, provider: strings.Clone(e.System.Provider),
+func NewEvent(table string, e *event.Event) Event {
+	s := Event{Table: table, id: e.System.EventID, provider: strings.Clone(e.System.Provider),
 		computer: strings.Clone(e.System.Computer), data: make(map[string]string, len(e.Data))}
 	for _, f := range e.Data {
 		if _, dup := s.data[f.Name]; !dup {
@@ -40,7 +34,7 @@ func newRawEvent(table string, e *event.Event) rawEvent {
 	return s
 }
 
-func (s rawEvent) v(name string) string { return s.data[name] }
+func (s Event) v(name string) string { return s.data[name] }
 
 // isUser is AccountType == "User": not a name ending in "$", and not one
 // of the service principals SYSTEM, LOCAL SERVICE, NETWORK SERVICE.
@@ -54,11 +48,11 @@ func isUser(name, sid string) bool {
 
 // subjectIsUser: AccountType of an event whose Account is the subject
 // (every event but 4624 and 4625 when it names a subject).
-func (s rawEvent) subjectIsUser() bool { return isUser(s.v("SubjectUserName"), s.v("SubjectUserSid")) }
+func (s Event) subjectIsUser() bool { return isUser(s.v("SubjectUserName"), s.v("SubjectUserSid")) }
 
 // targetIsUser: AccountType of a logon event (4624, 4625: the account that
 // logged on).
-func (s rawEvent) targetIsUser() bool { return isUser(s.v("TargetUserName"), s.v("TargetUserSid")) }
+func (s Event) targetIsUser() bool { return isUser(s.v("TargetUserName"), s.v("TargetUserSid")) }
 
 // logonTypeNamed: the LogonType values that have a LogonTypeName; every
 // other value (and none) has the empty name.
@@ -72,17 +66,18 @@ type keySet map[string]struct{}
 
 func (d keySet) add(parts ...any) { d[fmt.Sprint(parts...)] = struct{}{} }
 
-// ruleExpectations maps a rule (path under sentinel-rules) to its expected
-// row count on the corpus loaded with the rules' clock at now.
-func ruleExpectations(all []rawEvent, now time.Time) map[string]int {
+// Rows maps each rule that returns rows on the corpus (path under
+// sentinel-rules) to its row count over the events all with the rules'
+// clock at now.
+func Rows(all []Event, now time.Time) map[string]int {
 	evs := inTable(all, schema.SecurityEventTable)
 	logCleared := func(since time.Time, byTime bool) int {
 		d := keySet{}
 		for _, e := range evs {
-			if e.id == 1102 && e.provider == "Microsoft-Windows-Eventlog" && !e.at.Before(since) {
+			if e.id == 1102 && e.provider == "Microsoft-Windows-Eventlog" && !e.At.Before(since) {
 				at := time.Time{}
 				if byTime {
-					at = e.at
+					at = e.At
 				}
 				d.add(at, "|", e.computer, "|", e.v("SubjectDomainName"), `\`, e.v("SubjectUserName"))
 			}
@@ -109,33 +104,33 @@ func ruleExpectations(all []rawEvent, now time.Time) map[string]int {
 		}
 	}
 	// An account created and deleted within 10 minutes on one computer.
-	createdDeleted := func(createdAfter, deletedAfter time.Time, key func(rawEvent) string) int {
+	createdDeleted := func(createdAfter, deletedAfter time.Time, key func(Event) string) int {
 		n := 0
 		for _, c := range evs {
-			if c.id != 4720 || !c.subjectIsUser() || !c.at.After(createdAfter) {
+			if c.id != 4720 || !c.subjectIsUser() || !c.At.After(createdAfter) {
 				continue
 			}
 			for _, d := range evs {
-				if d.id != 4726 || !d.subjectIsUser() || !d.at.After(deletedAfter) ||
+				if d.id != 4726 || !d.subjectIsUser() || !d.At.After(deletedAfter) ||
 					d.computer != c.computer || key(d) != key(c) {
 					continue
 				}
-				if delta := d.at.Sub(c.at); delta >= 0 && delta < 10*time.Minute {
+				if delta := d.At.Sub(c.At); delta >= 0 && delta < 10*time.Minute {
 					n++
 				}
 			}
 		}
 		return n
 	}
-	byUserName := func(e rawEvent) string { return e.v("TargetUserName") }
-	byTargetAccount := func(e rawEvent) string {
+	byUserName := func(e Event) string { return e.v("TargetUserName") }
+	byTargetAccount := func(e Event) string {
 		return strings.ToLower(e.v("TargetDomainName") + `\` + e.v("TargetUserName"))
 	}
 	wellKnownGroup := regexp.MustCompile(`S-1-5-32-5[0-9][0-9]$|S-1-5-21-[0-9]*-[0-9]*-[0-9]*-5[0-9][0-9]$|S-1-5-21-[0-9]*-[0-9]*-[0-9]*-1102$|S-1-5-21-[0-9]*-[0-9]*-[0-9]*-1103$|S-1-5-21-[0-9]*-[0-9]*-[0-9]*-498$|S-1-5-21-[0-9]*-[0-9]*-[0-9]*-1000$`)
 	privAdds := 0
 	for _, e := range evs {
 		if (e.id == 4728 || e.id == 4732 || e.id == 4756) && e.subjectIsUser() && e.v("MemberName") != "-" &&
-			!e.at.Before(now.Add(-24*time.Hour)) && wellKnownGroup.MatchString(e.v("TargetSid")) && e.v("TargetSid") != "S-1-5-32-555" {
+			!e.At.Before(now.Add(-24*time.Hour)) && wellKnownGroup.MatchString(e.v("TargetSid")) && e.v("TargetSid") != "S-1-5-32-555" {
 			privAdds++
 		}
 	}
@@ -155,10 +150,10 @@ func ruleExpectations(all []rawEvent, now time.Time) map[string]int {
 	}
 }
 
-func inTable(evs []rawEvent, table string) []rawEvent {
-	var out []rawEvent
+func inTable(evs []Event, table string) []Event {
+	var out []Event
 	for _, e := range evs {
-		if e.table == table {
+		if e.Table == table {
 			out = append(out, e)
 		}
 	}
@@ -169,7 +164,7 @@ func inTable(evs []rawEvent, table string) []rawEvent {
 // Properties name one of the three replication rights, each joined (left
 // outer) with the network logons (4624, type 3) by users whose TargetLogonId
 // is the 4662's SubjectLogonId: one row per match, one for none.
-func nonDCReplication(evs []rawEvent) int {
+func nonDCReplication(evs []Event) int {
 	rights := []string{"1131f6aa-9c07-11d1-f79f-00c04fc2dcd2", "1131f6ad-9c07-11d1-f79f-00c04fc2dcd2", "89e95b76-444d-4c62-991a-0facbeda640c"}
 	logons := map[string]int{}
 	for _, e := range evs {
@@ -194,18 +189,18 @@ func nonDCReplication(evs []rawEvent) int {
 // (left outer) with the password-set attempts (4723) on the same account and
 // SID; a row when there is no attempt, or per attempt made more than 2880
 // whole minutes later (datetime_diff counts minute boundaries).
-func passwordNotSet(evs []rawEvent, now time.Time) int {
+func passwordNotSet(evs []Event, now time.Time) int {
 	type key struct{ account, sid string }
-	keyOf := func(e rawEvent) key {
+	keyOf := func(e Event) key {
 		return key{e.v("TargetDomainName") + `\` + e.v("TargetUserName"), e.v("TargetSid")}
 	}
-	recent := func(e rawEvent) bool {
-		return !e.at.Before(now.Add(-3*24*time.Hour)) && !strings.HasSuffix(e.v("TargetUserName"), "$")
+	recent := func(e Event) bool {
+		return !e.At.Before(now.Add(-3*24*time.Hour)) && !strings.HasSuffix(e.v("TargetUserName"), "$")
 	}
 	attempts := map[key][]time.Time{}
 	for _, e := range evs {
 		if e.id == 4723 && recent(e) {
-			attempts[keyOf(e)] = append(attempts[keyOf(e)], e.at)
+			attempts[keyOf(e)] = append(attempts[keyOf(e)], e.At)
 		}
 	}
 	n := 0
@@ -219,7 +214,7 @@ func passwordNotSet(evs []rawEvent, now time.Time) int {
 			continue
 		}
 		for _, at := range set {
-			if at.Truncate(time.Minute).Sub(e.at.Truncate(time.Minute)) > 2880*time.Minute {
+			if at.Truncate(time.Minute).Sub(e.At.Truncate(time.Minute)) > 2880*time.Minute {
 				n++
 			}
 		}
@@ -231,7 +226,7 @@ func passwordNotSet(evs []rawEvent, now time.Time) int {
 // " group " and ending in " /do" or " /domain", no backslash and no /add,
 // with a Target the rule's own pattern extracts; one row per subject,
 // target, command line and computer.
-func netEnumeration(evs []rawEvent) int {
+func netEnumeration(evs []Event) int {
 	target := regexp.MustCompile(`(?i)[user|group] ("*[a-zA-Z0-9-_ ]+"*)`)
 	d := keySet{}
 	for _, e := range evs {
