@@ -146,6 +146,7 @@ func Rows(all []Event, now time.Time) map[string]int {
 		"Detections/SecurityEvent/UserAccountAddedToPrivlegeGroup_1h.yaml":                      privAdds,
 		"Solutions/Windows Security Events/Analytic Rules/NonDCActiveDirectoryReplication.yaml": nonDCReplication(evs),
 		"Solutions/Windows Security Events/Analytic Rules/password_not_set.yaml":                passwordNotSet(evs, now),
+		"Solutions/Windows Security Events/Analytic Rules/MultipleFailedFollowedBySuccess.yaml": failedThenSuccess(evs, now),
 		"Solutions/Windows Security Events/Hunting Queries/enumeration_user_and_group.yaml":     netEnumeration(evs),
 	}
 }
@@ -250,4 +251,83 @@ func netEnumeration(evs []Event) int {
 		d.add(e.v("SubjectUserName"), "|", m[1], "|", cmd, "|", e.computer)
 	}
 	return len(d)
+}
+
+// failedThenSuccess: logons (4624) and failures (4625) with an address in
+// the last 2 hours, counted per 10-minute bin, account, address, computer
+// and outcome; the bins of each account in time order cut into sessions
+// (a new one at a new account, after a success, more than 1 hour after the
+// previous bin or 2 hours after the session's first); a session of at
+// least 5 failures whose only success is its last bin gives one row per
+// address or computer it holds (the rule expands both lists side by side).
+// Make_list and make_set keep 128 items. It returns -1 when an account has
+// a success and a failure in the same bin: the rule's sort leaves their
+// order, and so its answer, undefined.
+func failedThenSuccess(evs []Event, now time.Time) int {
+	type bin struct {
+		at                             time.Time
+		account, ip, computer, outcome string
+	}
+	counts := map[bin]int{}
+	for _, e := range evs {
+		if (e.id != 4624 && e.id != 4625) || !e.At.After(now.Add(-2*time.Hour)) || e.v("IpAddress") == "-" {
+			continue
+		}
+		outcome := "Failure"
+		if e.id == 4624 {
+			outcome = "Success"
+		}
+		counts[bin{e.At.Truncate(10 * time.Minute), e.v("TargetDomainName") + `\` + e.v("TargetUserName"), e.v("IpAddress"), e.computer, outcome}]++
+	}
+	bins := make([]bin, 0, len(counts))
+	for b := range counts {
+		bins = append(bins, b)
+	}
+	slices.SortFunc(bins, func(a, b bin) int {
+		if c := strings.Compare(a.account, b.account); c != 0 {
+			return c
+		}
+		return a.at.Compare(b.at)
+	})
+	for i := 1; i < len(bins); i++ {
+		if a, b := bins[i-1], bins[i]; a.account == b.account && a.at.Equal(b.at) && a.outcome != b.outcome {
+			return -1
+		}
+	}
+	type session struct {
+		failures   int
+		outcomes   []string
+		ips, hosts map[string]bool
+	}
+	var sessions []*session
+	var cur *session
+	var start time.Time
+	for i, b := range bins {
+		if i == 0 || b.account != bins[i-1].account || bins[i-1].outcome == "Success" ||
+			b.at.Sub(start) > 2*time.Hour || b.at.Sub(bins[i-1].at) > time.Hour {
+			cur = &session{ips: map[string]bool{}, hosts: map[string]bool{}}
+			sessions = append(sessions, cur)
+			start = b.at
+		}
+		if b.outcome == "Failure" {
+			cur.failures += counts[b]
+		}
+		if len(cur.outcomes) < 128 {
+			cur.outcomes = append(cur.outcomes, b.outcome)
+		}
+		if len(cur.ips) < 128 {
+			cur.ips[b.ip] = true
+		}
+		if len(cur.hosts) < 128 {
+			cur.hosts[b.computer] = true
+		}
+	}
+	n := 0
+	for _, s := range sessions {
+		first := slices.Index(s.outcomes, "Success")
+		if first != 0 && first == len(s.outcomes)-1 && s.failures >= 5 {
+			n += max(len(s.ips), len(s.hosts))
+		}
+	}
+	return n
 }

@@ -150,30 +150,6 @@ func Witnesses(all []Event, queries map[string]string, now time.Time) map[string
 			return (e.id == 4656 || e.id == 4663) && (containsFold(e.v("ObjectName"), `\CloudDomainJoin\JoinInfo\`) ||
 				containsFold(e.v("ObjectName"), `\WorkplaceJoin`))
 		}),
-		// An account with 5 or more failures and a success (4625, 4624
-		// with an address) in the last 2 hours.
-		"Solutions/Windows Security Events/Analytic Rules/MultipleFailedFollowedBySuccess.yaml": func() int {
-			fails, ok := map[string]int{}, map[string]bool{}
-			for _, e := range evs {
-				if !since(e, 2*time.Hour) || e.v("IpAddress") == "-" {
-					continue
-				}
-				u := strings.ToLower(e.v("TargetUserName"))
-				switch e.id {
-				case 4625:
-					fails[u]++
-				case 4624:
-					ok[u] = true
-				}
-			}
-			n := 0
-			for u, f := range fails {
-				if f >= 5 && ok[u] {
-					n++
-				}
-			}
-			return n
-		}(),
 		// A command line decoding base64 (4688).
 		"Solutions/Windows Security Events/Analytic Rules/NRT_execute_base64_decodedpayload.yaml": count(func(e Event) bool {
 			return e.id == 4688 && (cmdHas(e, ".decode('base64')") || cmdHas(e, "base64 --decode") || cmdHas(e, ".decode64("))
