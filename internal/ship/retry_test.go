@@ -87,6 +87,9 @@ func TestParseRetryAfter(t *testing.T) {
 		{"-3", 0},
 		{"7", 7 * time.Second},
 		{"86400", MaxRetryAfter},
+		{"9227000000", MaxRetryAfter},           // n s overflows a Duration
+		{"10000000000000000000", MaxRetryAfter}, // beyond uint64
+		{"+5", 0},
 		{"soon", 0},
 		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
 		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
