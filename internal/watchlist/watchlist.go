@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"wsec/internal/atomicfile"
 	"wsec/internal/kql"
@@ -107,7 +108,12 @@ func (s *Store) Add(ws, alias, searchKey string, data io.Reader, now time.Time) 
 }
 
 func parse(b []byte) ([]string, [][]string, error) {
-	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))))
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	// Its metadata (JSON) would hold other column names than the CSV.
+	if !utf8.Valid(b) {
+		return nil, nil, errors.New("watchlist CSV is not UTF-8 text: save it as UTF-8")
+	}
+	r := csv.NewReader(bytes.NewReader(b))
 	recs, err := r.ReadAll()
 	if err != nil {
 		return nil, nil, fmt.Errorf("watchlist CSV: %w", err)

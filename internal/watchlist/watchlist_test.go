@@ -74,3 +74,13 @@ func TestAddRefusesBadInput(t *testing.T) {
 		t.Errorf("a refused upload was stored: %v", list)
 	}
 }
+
+// A CSV in another encoding than UTF-8 (Latin-1 from a spreadsheet) is
+// refused: its metadata, JSON, would name other columns than the CSV.
+func TestAddRefusesNonUTF8(t *testing.T) {
+	s := Open(t.TempDir())
+	_, err := s.Add("ws-1", "vip", "Soci\xe9t\xe9", strings.NewReader("Soci\xe9t\xe9\nContoso\n"), t0)
+	if err == nil || !strings.Contains(err.Error(), "UTF-8") {
+		t.Fatalf("Latin-1 CSV: error %v, want one saying it is not UTF-8", err)
+	}
+}
