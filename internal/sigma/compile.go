@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"wsec/internal/event"
 )
@@ -65,6 +66,7 @@ type Ruleset struct {
 	Rules        []*Compiled
 	Correlations []*CorrelationRule
 	Problems     []Problem
+	slotMu       sync.Mutex
 	slots        map[string]int
 	names        []string
 	byChannel    map[string]*channelRules
@@ -111,18 +113,23 @@ func Compile(rules []*Rule, o Options) *Ruleset {
 	for _, n := range systemFieldNames() {
 		rs.slot(n)
 	}
+	compiled := make([]*Compiled, len(rules))
+	errs := make([]error, len(rules))
+	parallel(len(rules), func(i int) {
+		if rules[i].Correlation == nil {
+			compiled[i], errs[i] = rs.compileRule(rules[i], o)
+		}
+	})
 	var corr []*Rule
-	for _, r := range rules {
-		if r.Correlation != nil {
+	for i, r := range rules {
+		switch {
+		case r.Correlation != nil:
 			corr = append(corr, r)
-			continue
+		case errs[i] != nil:
+			rs.Problems = append(rs.Problems, problem(r, errs[i]))
+		default:
+			rs.Rules = append(rs.Rules, compiled[i])
 		}
-		c, err := rs.compileRule(r, o)
-		if err != nil {
-			rs.Problems = append(rs.Problems, problem(r, err))
-			continue
-		}
-		rs.Rules = append(rs.Rules, c)
 	}
 	for _, r := range corr {
 		c, err := rs.compileCorrelation(r)
@@ -161,11 +168,27 @@ func Compile(rules []*Rule, o Options) *Ruleset {
 		}
 	}
 	rs.indexLiterals()
+	type job struct {
+		cr  *channelRules
+		any bool // the bucket of events of no indexed event ID
+		id  uint16
+		vs  []*variant
+		b   *bucket
+	}
+	var jobs []*job
 	for _, cr := range rs.byChannel {
-		cr.anyB = newBucket(cr.any)
 		cr.bucketB = map[uint16]*bucket{}
+		jobs = append(jobs, &job{cr: cr, any: true, vs: cr.any})
 		for id, vs := range cr.byID {
-			cr.bucketB[id] = newBucket(append(slices.Clone(cr.any), vs...))
+			jobs = append(jobs, &job{cr: cr, id: id, vs: append(slices.Clone(cr.any), vs...)})
+		}
+	}
+	parallel(len(jobs), func(i int) { jobs[i].b = newBucket(jobs[i].vs) })
+	for _, j := range jobs {
+		if j.any {
+			j.cr.anyB = j.b
+		} else {
+			j.cr.bucketB[j.id] = j.b
 		}
 	}
 	return rs
@@ -176,7 +199,10 @@ func problem(r *Rule, err error) Problem {
 	return Problem{Path: r.Path, Title: r.Title, ID: r.ID, Category: cat, Err: err}
 }
 
+// slot numbers a field; rules compile in parallel.
 func (rs *Ruleset) slot(name string) int {
+	rs.slotMu.Lock()
+	defer rs.slotMu.Unlock()
 	if s, ok := rs.slots[name]; ok {
 		return s
 	}
