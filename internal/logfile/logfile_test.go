@@ -2,6 +2,7 @@ package logfile
 
 import (
 	"context"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -129,9 +130,20 @@ func TestExpand(t *testing.T) {
 	}
 }
 
-// Parallel reading must deliver exactly what a sequential read does, in order.
+// Parallel reading must deliver exactly what a sequential read does, in
+// order: on a three-chunk fixture, and on a whole real log when the corpus
+// is present.
 func TestReadEVTXParallelMatchesSequential(t *testing.T) {
-	path := filepath.Join(corpustest.Dir(t, "evtx", "velocidex-evtx", "testdata"), "Security.evtx")
+	t.Run("fixture", func(t *testing.T) { checkParallelMatchesSequential(t, fixture3Chunks, 232) })
+	t.Run("corpus", func(t *testing.T) {
+		checkParallelMatchesSequential(t, filepath.Join(corpustest.Dir(t, "evtx", "velocidex-evtx", "testdata"), "Security.evtx"), 739)
+	})
+}
+
+// fixture3Chunks holds records 31878-32109 in three chunks (its README).
+var fixture3Chunks = filepath.Join("..", "source", "file", "testdata", "security-3chunks.evtx")
+
+func checkParallelMatchesSequential(t *testing.T, path string, records int) {
 	f, err := evtx.Open(path, evtx.Options{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -145,8 +157,8 @@ func TestReadEVTXParallelMatchesSequential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Format != EVTX || st.Records != len(want) || len(got) != len(want) || len(want) != 739 {
-		t.Fatalf("stats %+v, got %d want %d (739 records in the file)", st, len(got), len(want))
+	if st.Format != EVTX || st.Records != len(want) || len(got) != len(want) || len(want) != records {
+		t.Fatalf("stats %+v, got %d want %d (%d records in the file)", st, len(got), len(want), records)
 	}
 	for i := range want {
 		if !reflect.DeepEqual(got[i], want[i]) {
@@ -155,14 +167,37 @@ func TestReadEVTXParallelMatchesSequential(t *testing.T) {
 	}
 }
 
+// A chunk with a bad signature is skipped and reported; the other chunks'
+// records all arrive.
 func TestReadDamagedEVTXCountsSkips(t *testing.T) {
-	path := filepath.Join(corpustest.Dir(t, "evtx", "omerbenamram-evtx", "samples"), "sample_with_a_bad_chunk_magic.evtx")
+	t.Run("fixture", func(t *testing.T) {
+		b, err := os.ReadFile(fixture3Chunks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const chunk1 = 4096 + 65536
+		// The chunk header's first and last EventRecordID.
+		lost := binary.LittleEndian.Uint64(b[chunk1+32:]) - binary.LittleEndian.Uint64(b[chunk1+24:]) + 1
+		copy(b[chunk1:], "BadChnk\x00")
+		path := filepath.Join(t.TempDir(), "bad-chunk-magic.evtx")
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		checkDamagedCountsSkips(t, path, 232-int(lost))
+	})
+	t.Run("corpus", func(t *testing.T) {
+		path := filepath.Join(corpustest.Dir(t, "evtx", "omerbenamram-evtx", "samples"), "sample_with_a_bad_chunk_magic.evtx")
+		checkDamagedCountsSkips(t, path, 270) // expected/record-counts.tsv
+	})
+}
+
+func checkDamagedCountsSkips(t *testing.T, path string, records int) {
 	got, st, err := readAll(t, path, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 270 { // expected/record-counts.tsv
-		t.Errorf("records = %d, want 270", len(got))
+	if len(got) != records {
+		t.Errorf("records = %d, want %d", len(got), records)
 	}
 	if st.Reasons["chunk skipped"] == 0 || len(st.Problems) == 0 {
 		t.Errorf("bad chunk not reported: %+v", st)
