@@ -31,8 +31,21 @@ func countEvents(t *testing.T, path string) (int, []evtx.Problem, evtx.Stats) {
 // TestBuildKeepsEveryRecord builds one file from several real logs and
 // checks it reads cleanly with exactly the records of its sources.
 func TestBuildKeepsEveryRecord(t *testing.T) {
-	dir := corpustest.Dir(t, "evtx", "omerbenamram-evtx", "samples")
-	srcs := []string{filepath.Join(dir, "security.evtx"), filepath.Join(dir, "system.evtx"), filepath.Join(dir, "sysmon.evtx")}
+	t.Run("fixture", func(t *testing.T) {
+		checkBuildKeepsEveryRecord(t, []string{
+			filepath.Join("..", "testdata", "security-4648-4624.evtx"),
+			filepath.Join("..", "testdata", "capi2-chunk0-nested-userdata.evtx"),
+			filepath.Join("..", "testdata", "rdp-1149-forwarded-userdata.evtx"),
+			filepath.Join("..", "..", "source", "file", "testdata", "security-3chunks.evtx"),
+		})
+	})
+	t.Run("corpus", func(t *testing.T) {
+		dir := corpustest.Dir(t, "evtx", "omerbenamram-evtx", "samples")
+		checkBuildKeepsEveryRecord(t, []string{filepath.Join(dir, "security.evtx"), filepath.Join(dir, "system.evtx"), filepath.Join(dir, "sysmon.evtx")})
+	})
+}
+
+func checkBuildKeepsEveryRecord(t *testing.T, srcs []string) {
 	want := 0
 	for _, s := range srcs {
 		n, _, _ := countEvents(t, s)
@@ -70,21 +83,39 @@ func TestBuildKeepsEveryRecord(t *testing.T) {
 // TestBuildTargetSize cycles the sources up to a size and skips damaged
 // chunks unless asked.
 func TestBuildTargetSize(t *testing.T) {
-	dir := corpustest.Dir(t, "evtx", "omerbenamram-evtx", "samples")
-	src := []string{filepath.Join(dir, "sample_with_a_bad_chunk_magic.evtx")}
+	t.Run("fixture", func(t *testing.T) {
+		b, err := os.ReadFile(filepath.Join("..", "..", "source", "file", "testdata", "security-3chunks.evtx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[4096+100] ^= 0xff          // chunk 0: its header's checksum fails
+		b[4096+2*65536+1000] ^= 0xff // chunk 2: inside its records, so their CRC fails
+		src := filepath.Join(t.TempDir(), "damaged.evtx")
+		if err := os.WriteFile(src, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		checkBuildTargetSize(t, src)
+	})
+	t.Run("corpus", func(t *testing.T) {
+		// Only chunk 8 of that sample is intact (the others fail CRC or signature).
+		checkBuildTargetSize(t, filepath.Join(corpustest.Dir(t, "evtx", "omerbenamram-evtx", "samples"), "sample_with_a_bad_chunk_magic.evtx"))
+	})
+}
+
+// checkBuildTargetSize builds from src, one intact chunk among damaged ones.
+func checkBuildTargetSize(t *testing.T, src string) {
 	out := filepath.Join(t.TempDir(), "big.evtx")
-	info, err := evtxbuild.BuildFile(out, src, evtxbuild.Options{TargetBytes: 1 << 20})
+	info, err := evtxbuild.BuildFile(out, []string{src}, evtxbuild.Options{TargetBytes: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Only chunk 8 of that sample is intact (the others fail CRC or signature).
 	if info.Chunks != 16 || info.Bytes < 1<<20 {
 		t.Errorf("info %+v, want 16 chunks reaching 1 MiB", info)
 	}
 	if _, probs, _ := countEvents(t, out); len(probs) != 0 {
 		t.Errorf("problems: %v", probs)
 	}
-	info, err = evtxbuild.BuildFile(out, src, evtxbuild.Options{IncludeDamaged: true, MaxChunks: 3})
+	info, err = evtxbuild.BuildFile(out, []string{src}, evtxbuild.Options{IncludeDamaged: true, MaxChunks: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
