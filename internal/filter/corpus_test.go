@@ -33,13 +33,28 @@ func readEVTX(tb testing.TB, path string) []event.Event {
 // TestRulesOverEVTX decodes the real Security.evtx with internal/evtx and
 // checks that every policy keeps exactly the events it keeps from the same
 // log decoded by another decoder (libevtx's evtxexport, the XML fixture).
+// The fixture is the log's first three chunks (232 of its 739 records).
 func TestRulesOverEVTX(t *testing.T) {
-	path := filepath.Join(corpustest.Dir(t, "evtx", "velocidex-evtx", "testdata"), "Security.evtx")
-	got := readEVTX(t, path)
 	want := readEvents(t, "security-velocidex.xml.gz")
-	if len(got) != len(want) {
-		t.Fatalf("evtx decoded %d events, evtxexport %d", len(got), len(want))
-	}
+	t.Run("fixture", func(t *testing.T) {
+		got := readEVTX(t, filepath.Join("..", "source", "file", "testdata", "security-3chunks.evtx"))
+		if len(got) != 232 {
+			t.Fatalf("evtx decoded %d events of the three chunks, want 232", len(got))
+		}
+		checkRulesOverEVTX(t, got, want)
+	})
+	t.Run("corpus", func(t *testing.T) {
+		got := readEVTX(t, filepath.Join(corpustest.Dir(t, "evtx", "velocidex-evtx", "testdata"), "Security.evtx"))
+		if len(got) != len(want) {
+			t.Fatalf("evtx decoded %d events, evtxexport %d", len(got), len(want))
+		}
+		checkRulesOverEVTX(t, got, want)
+	})
+}
+
+// checkRulesOverEVTX holds each policy's verdict on the events decoded by
+// internal/evtx (got) to its verdict on the same records from evtxexport.
+func checkRulesOverEVTX(t *testing.T, got, want []event.Event) {
 	byRecord := map[uint64]*event.Event{}
 	for i := range want {
 		byRecord[want[i].System.EventRecordID] = &want[i]
