@@ -135,6 +135,33 @@ func TestEventsErrors(t *testing.T) {
 	}
 }
 
+// TestEventsDamagedFixture is TestEventsDamagedCorpus without the corpus:
+// a copy of the three-chunk fixture with chunk 0's header checksum and
+// chunk 1's signature broken. Chunk 1's 76 records are skipped, the rest
+// are printed, and the summary says both.
+func TestEventsDamagedFixture(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "internal", "source", "file", "testdata", "security-3chunks.evtx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[4096+100] ^= 0xff
+	copy(b[4096+65536:], "BadChnk\x00")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "damaged.evtx"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCmd(t, "events", "--set", "All", "--format", "jsonl", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(errs, "skipped") || !strings.Contains(errs, "chunk checksum") {
+		t.Errorf("summary does not say what was skipped: %s", errs)
+	}
+	if n := strings.Count(out, "\n"); n != 232-76 {
+		t.Errorf("%d events from the damaged file, want %d", n, 232-76)
+	}
+}
+
 func TestEventsDamagedCorpus(t *testing.T) {
 	dir := corpustest.Dir(t, "evtx", "omerbenamram-evtx", "samples")
 	code, out, errs := runCmd(t, "events", "--format", "jsonl", dir)
