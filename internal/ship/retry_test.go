@@ -16,6 +16,7 @@ func TestTransientStatusIsRetriedNotParked(t *testing.T) {
 	for _, status := range []int{
 		http.StatusTooManyRequests, http.StatusRequestTimeout, http.StatusUnauthorized,
 		http.StatusNotFound, http.StatusInternalServerError, http.StatusServiceUnavailable,
+		http.StatusMultipleChoices, // a 3xx (a proxy's page): not stored, so not acknowledged
 	} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
 			ws := newFakeWorkspace(t, wsA)

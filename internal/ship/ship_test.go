@@ -2,6 +2,7 @@ package ship
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"wsec/internal/bookmark"
 	"wsec/internal/event"
@@ -302,6 +304,29 @@ func TestTooLargeBatchIsSplit(t *testing.T) {
 	}
 }
 
+// TestTooLargeRecordIsParked: a workspace that refuses even one record as
+// too large cannot be helped by splitting further; each such record is
+// parked once, and nothing else happens to it.
+func TestTooLargeRecordIsParked(t *testing.T) {
+	ws := newFakeWorkspace(t, wsA)
+	ws.before = func(int, *http.Request) int { return http.StatusRequestEntityTooLarge }
+	q := openSpool(t, t.TempDir(), spool.Options{})
+	o := testShipOptions(ws)
+	o.DeadLetterDir = t.TempDir()
+	f := newFanout(t, newShipper(t, q, o))
+	running(t, f)
+	const n = 12
+	src := newTestSource(n)
+	src.feed(t, context.Background(), f, n, n)
+	waitDrained(t, f)
+	if st := f.Status()[0]; st.Rejected != n || st.RejectedRecords != n || st.SentRecords != 0 {
+		t.Fatalf("status %+v: want each of the %d records parked alone", st, n)
+	}
+	if bodies, _ := filepath.Glob(filepath.Join(o.DeadLetterDir, "*"+deadLetterBodySuffix)); len(bodies) != n {
+		t.Fatalf("%d dead-letter bodies, want %d", len(bodies), n)
+	}
+}
+
 func TestFilterAndDurable(t *testing.T) {
 	ws := newFakeWorkspace(t, wsA)
 	q := openSpool(t, t.TempDir(), spool.Options{})
@@ -374,5 +399,27 @@ func TestTooManyChannels(t *testing.T) {
 	// The state with every channel fits the spool's limit.
 	if n := len(state{positions: f.Durable()}.marshal()); n > spool.MaxStateBytes {
 		t.Fatalf("state of %d bytes exceeds %d", n, spool.MaxStateBytes)
+	}
+}
+
+// TestRunEndsWithTheSpoolsError: a spool closed under a running shipper
+// ends Run with spool.ErrClosed, not nil, so that its caller reopens the
+// spool and starts a new shipper instead of taking it for a clean stop
+// and leaving the spooled events unsent.
+func TestRunEndsWithTheSpoolsError(t *testing.T) {
+	ws := newFakeWorkspace(t, wsA)
+	q := openSpool(t, t.TempDir(), spool.Options{})
+	s := newShipper(t, q, testShipOptions(ws))
+	done := make(chan error, 1)
+	go func() { done <- s.Run(context.Background()) }()
+	time.Sleep(50 * time.Millisecond) // let Run wait for records
+	q.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, spool.ErrClosed) {
+			t.Fatalf("Run returned %v after its spool closed, want spool.ErrClosed", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return after its spool closed")
 	}
 }
