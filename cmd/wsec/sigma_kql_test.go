@@ -24,7 +24,62 @@ import (
 // hunt, over the same files) and as the KQL sigma.ToKQL makes of it, on
 // the store. Both must find the same events (by computer, channel and
 // record ID).
+//
+// The fixture subtest does the same with rules written for the three-chunk
+// Security fixture and a 4648/4624 log, without the corpus.
 func TestSigmaKQLMatchesHunt(t *testing.T) {
+	t.Run("fixture", func(t *testing.T) {
+		rules, err := sigma.Parse("fixture.yml", []byte(sigmaFixtureRules))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSigmaKQLMatchesHunt(t, rules, []string{
+			filepath.Join("..", "..", "internal", "source", "file", "testdata", "security-3chunks.evtx"),
+			filepath.Join("..", "..", "internal", "evtx", "testdata", "security-4648-4624.evtx"),
+		})
+	})
+	t.Run("corpus", testSigmaKQLMatchesHuntCorpus)
+}
+
+// sigmaFixtureRules match some events of the fixtures and miss others.
+const sigmaFixtureRules = `title: service logon
+logsource: {product: windows, service: security}
+detection:
+  sel: {EventID: 4624, LogonType: 5}
+  condition: sel
+---
+title: logon not by a machine account, not a service logon
+logsource: {product: windows, service: security}
+detection:
+  sel: {EventID: 4624}
+  machine: {TargetUserName|endswith: '$'}
+  service: {LogonType: 5}
+  condition: sel and not machine and not service
+---
+title: explicit credentials to localhost by PowerShell
+logsource: {product: windows, service: security}
+detection:
+  sel:
+    EventID: 4648
+    TargetServerName: localhost
+    ProcessName|endswith: '\powershell.exe'
+  condition: sel
+---
+title: group enumerated or audit policy changed
+logsource: {product: windows, service: security}
+detection:
+  enum: {EventID: 4799}
+  policy: {EventID: 4719}
+  condition: 1 of them
+---
+title: log cleared
+logsource: {product: windows, service: security}
+detection:
+  sel: {EventID: 1102}
+  condition: sel
+`
+
+func testSigmaKQLMatchesHuntCorpus(t *testing.T) {
 	cases, dirs := corpustest.SigmaRegression(t)
 	rules, problems, err := sigma.Load(dirs)
 	if err != nil || len(problems) > 0 {
@@ -44,6 +99,12 @@ func TestSigmaKQLMatchesHunt(t *testing.T) {
 			picked = append(picked, r)
 		}
 	}
+	checkSigmaKQLMatchesHunt(t, picked, files)
+}
+
+// checkSigmaKQLMatchesHunt imports files into a workspace and holds each
+// rule's KQL there to what hunt finds in the files.
+func checkSigmaKQLMatchesHunt(t *testing.T, picked []*sigma.Rule, files []string) {
 	rs := sigma.Compile(picked, sigma.Options{})
 	if len(rs.Problems) > 0 {
 		t.Fatalf("compile: %v", rs.Problems[0].Err)
@@ -110,6 +171,9 @@ func TestSigmaKQLMatchesHunt(t *testing.T) {
 	}
 	sort.Strings(differ)
 	t.Logf("%d rules over %d files: KQL and hunt agree on %d rules (%d events)", compared, len(files), compared-len(differ), events)
+	if compared != len(picked) || events == 0 {
+		t.Errorf("%d of %d rules compared, on %d events: the comparison holds nothing", compared, len(picked), events)
+	}
 	if len(differ) > 0 {
 		t.Errorf("%d rules differ:\n%s", len(differ), strings.Join(differ, "\n\n"))
 	}
