@@ -101,8 +101,10 @@ func BenchmarkQuery(b *testing.B) {
 	rows := count(b, w, "SecurityEvent")
 	for _, q := range []struct{ name, sql string }{
 		{"hot", "SELECT Account, count(*) FROM SecurityEvent WHERE EventID = 4624 GROUP BY Account"},
-		{"cold", "SELECT IpAddress, count(*) FROM SecurityEvent WHERE EventID = 4624 GROUP BY IpAddress"},
-		{"cold-filter", "SELECT count(*) FROM SecurityEvent WHERE TargetUserName = 'SYSTEM'"},
+		{"ipaddress", "SELECT IpAddress, count(*) FROM SecurityEvent WHERE EventID = 4624 GROUP BY IpAddress"},
+		{"targetuser-filter", "SELECT count(*) FROM SecurityEvent WHERE TargetUserName = 'SYSTEM'"},
+		{"commandline", "SELECT count(*) FROM SecurityEvent WHERE contains(lower(CommandLine), 'svchost')"},
+		{"cold", "SELECT ObjectType, count(*) FROM SecurityEvent GROUP BY ObjectType"},
 		{"eventdata", "SELECT count(*) FROM SecurityEvent WHERE EventData LIKE '%S-1-5-18%'"},
 	} {
 		b.Run(q.name, func(b *testing.B) {

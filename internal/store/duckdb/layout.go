@@ -34,6 +34,12 @@ var securityEventHot = [...]string{
 	"Activity", "Account", "AccountType", "SubjectAccount", "TargetAccount",
 	"LogonTypeName", "Process",
 	"_TimeReceived",
+	// payload fields the rules and hunting queries name most
+	"IpAddress", "TargetUserName", "SubjectUserName", "CommandLine",
+	"TargetSid", "SubjectUserSid", "TargetDomainName", "SubjectDomainName",
+	"NewProcessName", "ParentProcessName", "LogonType", "Status", "SubStatus",
+	"TargetLogonId", "SubjectLogonId", "ObjectName", "ServiceName", "MemberSid",
+	"ProcessName", "WorkstationName", "LogonProcessName", "AuthenticationPackageName",
 }
 
 var windowsEventHot = [...]string{
