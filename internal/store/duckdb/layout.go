@@ -42,6 +42,10 @@ var securityEventHot = [...]string{
 	"ProcessName", "WorkstationName", "LogonProcessName", "AuthenticationPackageName",
 }
 
+// securityEventLayout is the hot list migrate lays SecurityEvent out with;
+// tests set an earlier one to build a workspace of an earlier layout.
+var securityEventLayout = securityEventHot[:]
+
 var windowsEventHot = [...]string{
 	"TimeGenerated", "Computer", "EventID", "Channel", "Provider", "Task",
 	"EventLevel", "EventLevelName", "EventRecordId", "EventData", "Data",

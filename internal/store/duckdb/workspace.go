@@ -186,7 +186,7 @@ func (w *Workspace) migrateTx(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w.se, added = newViewLayout(cat.SecurityEvent, securityEventHot[:], existing.names, true, w.id)
+	w.se, added = newViewLayout(cat.SecurityEvent, securityEventLayout, existing.names, true, w.id)
 	if err := w.ensureLayout(ctx, w.se, existing, added); err != nil {
 		return err
 	}
