@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"encoding/binary"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -109,11 +110,18 @@ type encoder struct {
 	stamp                            uint32
 	cellStamp, fieldStamp, doneStamp []uint32
 	cellIdx                          []int32
-	tplConst                         []bool // per logical column: templateConstCols
-	extras                           []extra
-	key                              templateKey
-	vals, out, text                  []byte
-	clean                            event.Event // payload with valid UTF-8, when e's is not
+	// per logical column: the stamp of the row with a hot cell for it, and
+	// the cell's index (shared columns)
+	hotStamp []uint32
+	hotIdx   []int32
+	// share, per payload field of the row: its value is the shared
+	// column's (the token "^")
+	share           []bool
+	tplConst        []bool // per logical column: templateConstCols
+	extras          []extra
+	key             templateKey
+	vals, out, text []byte
+	clean           event.Event // payload with valid UTF-8, when e's is not
 	// overflows counts int cells that did not fit the 32-bit int column.
 	overflows int
 }
@@ -128,7 +136,8 @@ type extra struct {
 func newEncoder(l *layout, reg *templates) *encoder {
 	n := len(l.table.Columns)
 	enc := &encoder{l: l, reg: reg, cellStamp: make([]uint32, n), fieldStamp: make([]uint32, n),
-		doneStamp: make([]uint32, n), cellIdx: make([]int32, n), tplConst: make([]bool, n)}
+		doneStamp: make([]uint32, n), cellIdx: make([]int32, n), tplConst: make([]bool, n),
+		hotStamp: make([]uint32, n), hotIdx: make([]int32, n)}
 	for i, c := range l.table.Columns {
 		enc.tplConst[i] = templateConstCols[c.Name]
 	}
@@ -145,6 +154,7 @@ func (enc *encoder) encode(out *rows, e *event.Event, row *schema.Row, received 
 		clear(enc.cellStamp)
 		clear(enc.fieldStamp)
 		clear(enc.doneStamp)
+		clear(enc.hotStamp)
 		enc.stamp = 1
 	}
 	st := enc.stamp
@@ -157,6 +167,8 @@ func (enc *encoder) encode(out *rows, e *event.Event, row *schema.Row, received 
 		}
 		if p := l.physOf[c.Col]; p >= 0 {
 			enc.setHot(out.cols[p], c, cols[c.Col].Type)
+			enc.hotStamp[c.Col] = st
+			enc.hotIdx[c.Col] = int32(ci)
 			continue
 		}
 		if l.constant[c.Col] != "" {
@@ -236,10 +248,19 @@ func (enc *encoder) checkPayload(p *event.Event, row *schema.Row, st uint32) {
 		// the row has no text to compare).
 		enc.doneStamp[pc] = st
 	}
+	enc.share = slices.Grow(enc.share[:0], len(p.Data))[:len(p.Data)]
+	clear(enc.share)
 	for fi := range p.Data {
 		f := &p.Data[fi]
 		col, ok := l.table.Col(f.Name)
-		if !ok || col == l.payloadCol || l.physOf[col] >= 0 || l.constant[col] != "" || enc.fieldStamp[col] == st {
+		if !ok {
+			continue
+		}
+		if l.shared[col] && enc.hotStamp[col] == st {
+			enc.share[fi] = enc.sameAsHot(f.Value, &row.Cells[enc.hotIdx[col]], cols[col].Type)
+			continue
+		}
+		if col == l.payloadCol || l.physOf[col] >= 0 || l.constant[col] != "" || enc.fieldStamp[col] == st {
 			continue
 		}
 		enc.fieldStamp[col] = st
@@ -258,6 +279,22 @@ func (enc *encoder) checkPayload(p *event.Event, row *schema.Row, st uint32) {
 		enc.doneStamp[col] = st
 		enc.extras = append(enc.extras, extra{col: col})
 	}
+}
+
+// sameAsHot reports whether payload value v reads back from the physical
+// column holding cell c, cast to text, as v.
+func (enc *encoder) sameAsHot(v string, c *schema.Cell, t schema.Type) bool {
+	switch t {
+	case schema.String:
+		return c.S == v || validUTF8(c.S) == v
+	case schema.Int:
+		if c.I < math.MinInt32 || c.I > math.MaxInt32 {
+			return false
+		}
+		enc.text = strconv.AppendInt(enc.text[:0], c.I, 10)
+		return string(enc.text) == v
+	}
+	return false
 }
 
 // mirror predicts what the view gives for a payload value v of a column of
@@ -311,7 +348,11 @@ func (enc *encoder) valsText(p *event.Event) []byte {
 		k.num(len(p.Data))
 		for i := range p.Data {
 			k.str(p.Data[i].Name)
-			enc.vals = appendVal(enc.vals, p.Data[i].Value)
+			if enc.share[i] {
+				enc.vals = append(enc.vals, sharedToken)
+			} else {
+				enc.vals = appendVal(enc.vals, p.Data[i].Value)
+			}
 		}
 		if p.Binary != "" {
 			enc.vals = appendVal(enc.vals, p.Binary)

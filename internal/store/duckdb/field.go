@@ -14,7 +14,9 @@ import (
 // taken from _Vals (vals.go): an extra value of the row or of its template,
 // EventData rendered from the kept payload with schema.EventDataXML, or the
 // first payload field called name. NULL when none applies (or _Vals is not
-// understood); the view casts the text to the column's type.
+// understood); the view casts the text to the column's type. For EventData
+// the view passes the row's shared columns after the name
+// (layout.sharedArgs), the values of the payload's "^" tokens.
 //
 // It is a Go function rather than SQL because the views need a decoder of
 // _Vals, and because DuckDB binds a view's whole select list for every query
@@ -38,7 +40,8 @@ func (colUDF) Config() duck.ScalarFuncConfig {
 	if err != nil {
 		panic("BUG: duckdb: VARCHAR type info: " + err.Error())
 	}
-	return duck.ScalarFuncConfig{InputTypeInfos: []duck.TypeInfo{vc, vc}, ResultTypeInfo: vc}
+	return duck.ScalarFuncConfig{InputTypeInfos: []duck.TypeInfo{vc, vc}, VariadicTypeInfo: vc, ResultTypeInfo: vc,
+		SpecialNullHandling: true} // a null shared column is no null result
 }
 
 // Executor has no ScalarBinder on purpose: duckdb-go's bind callback
@@ -51,7 +54,7 @@ func (u colUDF) Executor() duck.ScalarFuncExecutor {
 // execute runs wsec_col over one chunk, reading the inputs in place.
 func (u colUDF) execute(_ context.Context, st *duck.ChunkIteratorState) error {
 	in := st.GetInputChunk()
-	var views [2]duck.VectorView[string]
+	views := make([]duck.VectorView[string], in.ColumnCount())
 	for i := range views {
 		v, err := in.GetVector(i)
 		if err != nil {
@@ -66,7 +69,19 @@ func (u colUDF) execute(_ context.Context, st *duck.ChunkIteratorState) error {
 		return fmt.Errorf("%s result: %w", colFunc, err)
 	}
 	var scratch event.Event
-	for row := range in.GetSize() {
+	var row int
+	var sharedErr error
+	shared := func(k int) (string, bool) {
+		if 2+k >= len(views) {
+			return "", false
+		}
+		v, ok, err := views[2+k].GetValueBorrowed(row)
+		if err != nil {
+			sharedErr = err
+		}
+		return v, ok && err == nil
+	}
+	for row = range in.GetSize() {
 		vals, ok1, err := views[0].GetValueBorrowed(row)
 		if err != nil {
 			return err
@@ -77,7 +92,10 @@ func (u colUDF) execute(_ context.Context, st *duck.ChunkIteratorState) error {
 		}
 		v, found := "", false
 		if ok1 && ok2 {
-			v, found = colValue(u.reg, vals, name, &scratch)
+			v, found = colValue(u.reg, vals, name, &scratch, shared)
+		}
+		if sharedErr != nil {
+			return sharedErr
 		}
 		if !found {
 			err = out.SetNull(row)
@@ -92,10 +110,10 @@ func (u colUDF) execute(_ context.Context, st *duck.ChunkIteratorState) error {
 }
 
 // colValue is wsec_col for one row.
-func colValue(reg *templates, vals, name string, scratch *event.Event) (string, bool) {
+func colValue(reg *templates, vals, name string, scratch *event.Event, shared sharedValues) (string, bool) {
 	r, ok := readVals(reg, vals)
 	if !ok {
 		return "", false
 	}
-	return r.column(name, payloadColumn, scratch)
+	return r.column(name, payloadColumn, scratch, shared)
 }

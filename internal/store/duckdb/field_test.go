@@ -46,7 +46,7 @@ func TestTemplateRoundTrip(t *testing.T) {
 	vals := string(appendValsHeader(nil, t1, k.b)) + "1:x" + "~" + "2:yy" + "3:bin" + "4:S-1-"
 	f := func(name, want string, wantOK bool) {
 		t.Helper()
-		got, ok := colValue(reg, vals, name, nil)
+		got, ok := colValue(reg, vals, name, nil, nil)
 		if got != want || ok != wantOK {
 			t.Errorf("%s: %q %v, want %q %v", name, got, ok, want, wantOK)
 		}
@@ -63,11 +63,11 @@ func TestTemplateRoundTrip(t *testing.T) {
 		t.Fatal("full registry added a template")
 	}
 	inline := string(appendValsHeader(nil, nil, k.b)) + "2:vv"
-	if got, ok := colValue(reg, inline, "B", nil); !ok || got != "vv" {
+	if got, ok := colValue(reg, inline, "B", nil, nil); !ok || got != "vv" {
 		t.Errorf("inline template: %q %v", got, ok)
 	}
 	for _, bad := range []string{"", ";", "x;", "99;1:a", "0;", "0;5:1;0;0", "1;", "1;9999:a", "1;1:x~2:"} {
-		colValue(reg, bad, "A", nil) // must not panic
+		colValue(reg, bad, "A", nil, nil) // must not panic
 	}
 }
 
@@ -92,12 +92,13 @@ func TestColFuncSQL(t *testing.T) {
 }
 
 // FuzzPayloadRoundTrip appends an event whose payload has fuzzed values
-// (in a string column, an int column, a field repeated, an unnamed one and
-// a field named like a System column) and checks, through DuckDB, that
+// (in a string column, an int column, a field repeated, an unnamed one, a
+// field named like a System column, and shared columns, whose values _Vals
+// leaves to the physical column when they equal it) and checks, through DuckDB, that
 // every SecurityEvent column equals what schema.Mapper produced.
 func FuzzPayloadRoundTrip(f *testing.F) {
 	for _, s := range []string{"", "plain", "a<b>&c\"d'e", "line1\nline2", "cr\r\nlf", "tab\tx", "\x01ctl",
-		"é😀", "\xff\xfe", "\uFFFE", "%%1833", "-", "0x3e7", "010", "-5", "123456789012", "<Data Name=\"X\">y</Data>", "&amp;", "2:ab~"} {
+		"é😀", "\xff\xfe", "\uFFFE", "%%1833", "-", "0x3e7", "010", "-5", "123456789012", "<Data Name=\"X\">y</Data>", "&amp;", "2:ab~", "^", "3", "-0", "03", "::1"} {
 		f.Add(s, s)
 	}
 	s, _, _ := openTestStore(f, Options{})
@@ -111,6 +112,7 @@ func FuzzPayloadRoundTrip(f *testing.F) {
 		e.Data = append([]event.Field{
 			{Name: "SubjectLogonId", Value: a}, {Name: "KeyLength", Value: b}, {Name: "KeyLength", Value: a},
 			{Name: "", Value: b}, {Name: "Keywords", Value: a}, {Name: "ExecutionProcessId", Value: b},
+			{Name: "IpAddress", Value: a}, {Name: "LogonType", Value: b}, {Name: "TargetUserName", Value: b},
 		}, base.Data...)
 		if _, err := w.AppendEvents(context.Background(), "fuzz", n, []*event.Event{&e}, "OpsManager"); err != nil {
 			t.Fatal(err)

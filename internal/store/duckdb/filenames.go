@@ -34,5 +34,10 @@ const (
 )
 
 // formatVersion is written to metaTable; a database of a newer format is
-// refused rather than misread.
-const formatVersion = 2
+// refused rather than misread. Format 3 added the shared columns (_Vals
+// tokens "^", securityEventShared); a format 2 database is migrated at open
+// (its rows have no such token, so only the columns are added).
+const (
+	formatVersion    = 3
+	oldFormatVersion = 2 // the oldest format migrated
+)

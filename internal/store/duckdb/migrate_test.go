@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -37,6 +38,9 @@ func TestMigrateEarlierLayout(t *testing.T) {
 	if slices.Contains(cols.names, "IpAddress") {
 		t.Fatalf("the earlier layout already has IpAddress: %v", cols.names)
 	}
+	if _, err := w.wconn.ExecContext(context.Background(), "UPDATE "+metaTable+" SET value = '2' WHERE key = 'format'"); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -56,6 +60,9 @@ func TestMigrateEarlierLayout(t *testing.T) {
 		if !slices.Contains(cols.names, c) {
 			t.Errorf("after migration %s is not physical", c)
 		}
+	}
+	if v := mustQuery(t, w2, "SELECT value FROM "+metaTable+" WHERE key = 'format'").Rows[0][0]; v != strconv.Itoa(formatVersion) {
+		t.Errorf("format after migration %v, want %d", v, formatVersion)
 	}
 	after := mustQuery(t, w2, all)
 	if !reflect.DeepEqual(before.Columns, after.Columns) {

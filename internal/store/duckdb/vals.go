@@ -13,6 +13,10 @@ import (
 // or "~" for null. Template id 0 means the definition follows inline (the
 // registry is full): "0;<len>:<definition>".
 
+// sharedToken is a payload value left to the shared column of its field's
+// name (securityEventShared).
+const sharedToken = '^'
+
 // valsReader decodes one _Vals text.
 type valsReader struct {
 	t    *template
@@ -55,9 +59,9 @@ func (r valsReader) token(k int) (val string, null, ok bool) {
 		if i >= len(r.body) {
 			return "", false, false
 		}
-		if r.body[i] == '~' {
+		if r.body[i] == '~' || r.body[i] == sharedToken {
 			if n == k {
-				return "", true, true
+				return "", true, r.body[i] == '~'
 			}
 			i++
 			continue
@@ -75,8 +79,9 @@ func (r valsReader) token(k int) (val string, null, ok bool) {
 
 // column resolves a logical column: an extra of the row, a constant of the
 // template, the rendered payload (payloadCol), or the first payload field of
-// its name. scratch, when not nil, is reused to rebuild the payload.
-func (r valsReader) column(name, payloadCol string, scratch *event.Event) (string, bool) {
+// its name. scratch, when not nil, is reused to rebuild the payload; shared
+// holds the row's shared columns, for the payload.
+func (r valsReader) column(name, payloadCol string, scratch *event.Event, shared sharedValues) (string, bool) {
 	t := r.t
 	if k, ok := t.extraAt[name]; ok {
 		v, null, ok := r.token(len(t.names) + btoi(t.hasBinary) + k)
@@ -90,7 +95,7 @@ func (r valsReader) column(name, payloadCol string, scratch *event.Event) (strin
 		if scratch == nil {
 			scratch = new(event.Event)
 		}
-		if !r.eventInto(scratch) {
+		if !r.eventInto(scratch, shared) {
 			return "", false
 		}
 		s := schema.EventDataXML(scratch)
@@ -103,8 +108,12 @@ func (r valsReader) column(name, payloadCol string, scratch *event.Event) (strin
 	return "", false
 }
 
+// sharedValues returns the row's value of shared column k (its position
+// in securityEventShared); ok is false when it is null or missing.
+type sharedValues func(k int) (v string, ok bool)
+
 // eventInto rebuilds the payload of the row into e (its Data reused).
-func (r valsReader) eventInto(e *event.Event) bool {
+func (r valsReader) eventInto(e *event.Event, shared sharedValues) bool {
 	t := r.t
 	*e = event.Event{Section: t.section, UserDataName: t.udName, UserDataNS: t.udNS, Data: e.Data[:0]}
 	if cap(e.Data) < len(t.names) {
@@ -115,6 +124,22 @@ func (r valsReader) eventInto(e *event.Event) bool {
 	for k := range len(t.names) + btoi(t.hasBinary) {
 		if i >= len(r.body) || r.body[i] == '~' {
 			return false
+		}
+		if r.body[i] == sharedToken {
+			if k >= len(t.names) || shared == nil {
+				return false
+			}
+			a, ok := sharedArg[t.names[k]]
+			if !ok {
+				return false
+			}
+			v, ok := shared(a)
+			if !ok {
+				return false
+			}
+			e.Data[k] = event.Field{Name: t.names[k], Value: v}
+			i++
+			continue
 		}
 		s, next, ok := readLenString(r.body, i)
 		if !ok {

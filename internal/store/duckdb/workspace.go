@@ -173,8 +173,15 @@ func (w *Workspace) migrateTx(ctx context.Context) error {
 	case err != nil:
 		return fmt.Errorf("read format version: %w", err)
 	default:
-		if n, err := strconv.Atoi(version); err != nil || n != formatVersion {
-			return fmt.Errorf("database format %q, this binary reads format %d only (format 1 came from development builds: re-import)", version, formatVersion)
+		n, err := strconv.Atoi(version)
+		if err != nil || n < oldFormatVersion || n > formatVersion {
+			return fmt.Errorf("database format %q, this binary reads formats %d to %d (format 1 came from development builds: re-import)", version, oldFormatVersion, formatVersion)
+		}
+		if n < formatVersion {
+			if _, err := c.ExecContext(ctx, "UPDATE "+metaTable+" SET value = ? WHERE key = 'format'", strconv.Itoa(formatVersion)); err != nil {
+				return fmt.Errorf("write format version: %w", err)
+			}
+			w.log.Info("database format migrated", slog.Int("from", n), slog.Int("to", formatVersion))
 		}
 	}
 	if err := w.tpl.load(ctx, c); err != nil {
