@@ -11,23 +11,24 @@ import (
 
 // Hot columns: the logical columns stored as physical columns of their own.
 // Every other logical column of the table is reproduced by the view, from
-// the EventData text (SecurityEvent payload columns) or from the _Rest JSON.
+// the payload kept in _Vals (SecurityEvent payload columns) or from the
+// extras of _Vals.
 //
 // The choice is a cost trade, measured (doc.go): DuckDB's append cost grows
-// with every physical column, null or not (~0.2-0.3 µs per cell), while a
-// payload field is already in EventData, which is stored anyway. So the hot
-// columns are the ones the view could not otherwise produce cheaply: the
-// System fields queries filter and group on, and the columns the mapper
-// derives (Activity, Account, ...; these are also the most used columns of
-// the corpus' Sentinel rules). System values that are the same for every
-// event of a kind and that rules name only after filtering on hotter ones
-// (Level, EventSourceName, SourceSystem: `EventID == 1102 and
+// with every physical column, null or not (~0.2-0.4 µs per cell), while a
+// payload field is already in _Vals, which is stored anyway, and a cold
+// column costs a Go call per row on read. So the hot columns are the System
+// fields queries filter and group on, the columns the mapper derives
+// (Activity, Account, ...; never reproducible from the payload), and the
+// payload fields rules and hunting name most (securityEventShared), whose
+// values _Vals then does not repeat. System values that are the same for
+// every event of a kind and that rules name only after filtering on hotter
+// ones (Level, EventSourceName, SourceSystem: `EventID == 1102 and
 // EventSourceName == ...`) are template constants instead, which saved
-// ~0.8 µs per event (three text cells). Payload fields (IpAddress, TargetUserName,
-// CommandLine, ...) are read from EventData: a query pays for the
-// extraction only on rows that pass its other filters and only when it
-// names the column. Names missing from the schema are skipped, so the
-// schema may evolve without breaking the store.
+// ~0.8 µs per event (three text cells). The other payload fields are read
+// from _Vals: a query pays for the extraction only on rows that pass its
+// other filters and only when it names the column. Names missing from the
+// schema are skipped, so the schema may evolve without breaking the store.
 var securityEventHot = slices.Concat([]string{
 	"TimeGenerated", "Computer", "EventID", "Channel", "Task",
 	"EventRecordID",
