@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -162,6 +164,11 @@ func evtxexportEvents(t *testing.T, path string) (evs []refEvent, ok bool) {
 	if err != nil {
 		return nil, false
 	}
+	return refEvents(t, out, path), true
+}
+
+// refEvents reads evtxexport's XML output (out, made of name).
+func refEvents(t *testing.T, out []byte, name string) (evs []refEvent) {
 	// evtxexport copies control characters of values verbatim, which XML
 	// 1.0 cannot carry; blank them for the decoder.
 	for i, c := range out {
@@ -174,18 +181,76 @@ func evtxexportEvents(t *testing.T, path string) (evs []refEvent, ok bool) {
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
-			return evs, true
+			return evs
 		}
 		if err != nil {
-			t.Fatalf("evtxexport output of %s: %v", path, err)
+			t.Fatalf("evtxexport output of %s: %v", name, err)
 		}
 		if se, isStart := tok.(xml.StartElement); isStart && se.Name.Local == "Event" {
 			var e refEvent
 			if err := d.DecodeElement(&e, &se); err != nil {
-				t.Fatalf("evtxexport output of %s: %v", path, err)
+				t.Fatalf("evtxexport output of %s: %v", name, err)
 			}
 			evs = append(evs, e)
 		}
+	}
+}
+
+// TestImportMatchesReferenceParserFixture is TestImportMatchesReferenceParser
+// without the corpus or evtxexport: the three-chunk Security fixture
+// (records 31878-32109 of Velocidex's Security.evtx), imported under two
+// names, holds per EventID the events evtxexport's output of the whole log
+// (internal/filter's fixture) has in that range, once each; importing
+// again stores nothing.
+func TestImportMatchesReferenceParserFixture(t *testing.T) {
+	gz, err := os.Open(filepath.Join("..", "..", "internal", "filter", "testdata", "security-velocidex.xml.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gz.Close()
+	zr, err := gzip.NewReader(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int]int{}
+	total := 0
+	for _, e := range refEvents(t, out, "security-velocidex.xml.gz") {
+		if e.RecordID >= 31878 && e.RecordID <= 32109 {
+			want[e.EventID]++
+			total++
+		}
+	}
+	src, err := os.ReadFile(filepath.Join("..", "..", "internal", "source", "file", "testdata", "security-3chunks.evtx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	files := []string{filepath.Join(dir, "Security.evtx"), filepath.Join(dir, "Security-copy.evtx")}
+	for _, f := range files {
+		if err := os.WriteFile(f, src, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := startServer(t)
+	s.env(t)
+	state := filepath.Join(t.TempDir(), "state.json")
+	if code, _, errs := runCmd(t, append([]string{"import", "--set", "All", "--state", state}, files...)...); code != 0 {
+		t.Fatalf("import: exit %d: %s", code, errs)
+	}
+	got := map[int]int{}
+	for _, row := range s.query(t, "SecurityEvent | summarize n = count() by EventID") {
+		got[int(row[0].(float64))] = int(row[1].(float64))
+	}
+	if total != 232 || !maps.Equal(got, want) {
+		t.Errorf("workspace holds %v per EventID, evtxexport %v (%d events)", got, want, total)
+	}
+	code, _, errs := runCmd(t, append([]string{"import", "--force", "--set", "All", "--state", state}, files...)...)
+	if code != 0 || !strings.Contains(errs, " 0 stored,") {
+		t.Errorf("second import: exit %d, want 0 stored: %s", code, errs)
 	}
 }
 
