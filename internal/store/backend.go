@@ -44,15 +44,39 @@ type Workspace interface {
 	Tables(ctx context.Context) ([]*schema.Table, error)
 }
 
-// Leaser is an optional capability: a lease held in the store, so that work
-// which must run once across every node sharing the backend (analytics
-// scheduling) runs on one node at a time. Without it (a single-process
-// backend such as DuckDB, which one process opens at a time) the caller
-// needs no lease: it is the only node.
-type Leaser interface {
-	// AcquireLease takes or renews the lease name for holder until ttl from
-	// now, and reports whether holder holds it. A lease expires unless its
-	// holder renews it within ttl, so a dead node's lease passes to another
-	// node after at most ttl.
-	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+// Coordinator is an optional capability of a backend that several nodes
+// share (store/clickhouse): a lease, so that work which must run once
+// across every node (analytics scheduling) runs on one node at a time, and
+// marks, the progress of that work kept in the store, so that the next
+// holder resumes where the last one stopped. A backend one process opens at
+// a time (DuckDB) does not implement it: its node is the only one, needs no
+// lease and keeps its progress itself.
+type Coordinator interface {
+	// AcquireLease takes or renews the lease name for holder, which must
+	// be unique to the calling process (a restarted node is a new
+	// holder). The lease is granted for ttl; Lease.Until is when the
+	// holder must have stopped the leased work, by its own clock, a
+	// margin before another holder can take the lease. A holder that
+	// renews before Until keeps the lease and its term; one that does
+	// not loses it, and after ttl another holder (or itself, under a new
+	// term) takes it.
+	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (Lease, error)
+	// Marks returns the marks of lease name: for each key, the greatest
+	// value ever set.
+	Marks(ctx context.Context, name string) (map[string]int64, error)
+	// SetMarks records marks of lease name. A key's mark only grows (the
+	// greatest value set wins), so a late write of a holder that lost the
+	// lease never moves one back.
+	SetMarks(ctx context.Context, name string, marks map[string]int64) error
+}
+
+// Lease is what AcquireLease granted.
+type Lease struct {
+	// Held reports whether the caller holds the lease, until Until.
+	Held  bool
+	Until time.Time
+	// Term numbers the holderships of the lease: it grows every time the
+	// lease is taken anew, so a holder that sees a new term knows another
+	// node may have worked in between and reloads its marks.
+	Term uint64
 }

@@ -13,8 +13,8 @@
 // manner of Prometheus' storage/interface.go (Appendable, Queryable: small
 // interfaces with stated semantics) and database/sql/driver (a required
 // core, optional interfaces a driver may implement, a documented fallback
-// when it does not). Backend and Workspace are the required core; Leaser is
-// optional. A caller discovers an optional capability with a type
+// when it does not). Backend and Workspace are the required core; Coordinator
+// is optional. A caller discovers an optional capability with a type
 // assertion and falls back as its comment says.
 //
 // # What every backend promises

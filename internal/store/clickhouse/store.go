@@ -78,6 +78,8 @@ type Store struct {
 	mu     sync.Mutex
 	ws     map[string]*Workspace
 	closed bool
+
+	leases leases
 }
 
 // Open connects to the cluster and checks that every shard answers.
