@@ -66,6 +66,9 @@ type serveOptions struct {
 	storeMemory int64
 	// ingestionDelay is how far analytics rule windows trail the clock.
 	ingestionDelay time.Duration
+	// leaseTTL is how long a node's lease on a workspace's rules lasts
+	// unrenewed, with a store several nodes share.
+	leaseTTL time.Duration
 	// ready, when set, is called with the bound address before serving.
 	ready func(addr net.Addr)
 	// external is what KQL's externaldata may read (nil: nothing).
@@ -82,6 +85,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.keyFile, "tls-key", "", "TLS private key file (PEM)")
 	fs.DurationVar(&o.retentionEvery, "retention-interval", time.Hour, "how often rows past their table's retention are deleted")
 	fs.DurationVar(&o.ingestionDelay, "ingestion-delay", analytics.DefaultIngestionDelay, "how far analytics rule windows trail the clock, so late events are seen")
+	fs.DurationVar(&o.leaseTTL, "lease-ttl", analytics.DefaultLeaseTTL, "with a store several nodes share (clickhouse): how long a node's lease on a workspace's analytics rules lasts unrenewed, so how long rules pause when that node dies")
 	fs.BoolVar(&o.requireSignedBody, "require-signed-body", false,
 		"accept only body-signed (WsecKey) requests from agents; set once no agent older than this server remains")
 	minFree := cli.Bytes(defaultMinFreeDisk)
@@ -239,11 +243,13 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	coord, _ := st.(store.Coordinator) // nil: this node is the only one
 	engine, err := analytics.New(analytics.Options{
 		Dir: filepath.Join(o.data, "analytics"), Workspace: svc, Logger: log, Metrics: engineMetrics,
 		IngestionDelay: o.ingestionDelay, Ingestion: ingestion, Notifier: notifier,
-		Detectors:  map[string]analytics.Detector{rdpscan.RuleID: &rdpscan.Recorder{Scanner: scanner, Store: svc}},
-		Workspaces: workspaceIDs,
+		Detectors:   map[string]analytics.Detector{rdpscan.RuleID: &rdpscan.Recorder{Scanner: scanner, Store: svc}},
+		Workspaces:  workspaceIDs,
+		Coordinator: coord, LeaseTTL: o.leaseTTL,
 	})
 	if err != nil {
 		return err

@@ -22,6 +22,7 @@ import (
 	"wsec/internal/atomicfile"
 	"wsec/internal/kql"
 	"wsec/internal/schema"
+	"wsec/internal/store"
 )
 
 // Workspace is what the engine needs of the workspace service
@@ -75,6 +76,18 @@ type Options struct {
 	Notifier *notify.Notifier
 	// Metrics, nil: not registered.
 	Metrics *Metrics
+	// Coordinator, when set, shares the rules with every node using the
+	// same store ("Several nodes" in the package doc): a workspace's rules
+	// run on the node holding its lease, from the cursors kept in the
+	// store. nil: this node is the only one.
+	Coordinator store.Coordinator
+	// Node names this process in leases; "": host, process ID and a
+	// random suffix.
+	Node string
+	// LeaseTTL is how long a lease lasts unrenewed: how long the rules of
+	// a workspace pause when the node running them dies. 0:
+	// DefaultLeaseTTL.
+	LeaseTTL time.Duration
 
 	// testStep, when set (tests), is called at each step of a window's
 	// evaluation; an error stops the evaluation there, as a crash would.
@@ -126,6 +139,10 @@ type wsState struct {
 	dir   string
 	rules map[string]*Entry
 	book  *incident.Book // nil until first needed
+	// term and until: the store lease on the rules this node holds (with
+	// Options.Coordinator), and until when.
+	term  uint64
+	until time.Time
 }
 
 // stateFile is the persisted schedule of a workspace's rules.
@@ -153,6 +170,12 @@ func New(o Options) (*Engine, error) {
 	}
 	if o.NRTTick <= 0 {
 		o.NRTTick = DefaultNRTTick
+	}
+	if o.LeaseTTL <= 0 {
+		o.LeaseTTL = DefaultLeaseTTL
+	}
+	if o.Node == "" {
+		o.Node = defaultNode()
 	}
 	e := &Engine{opts: o, log: o.Logger, now: o.Now, cat: schema.New(), ws: map[string]*wsState{}}
 	if e.log == nil {

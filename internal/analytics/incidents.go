@@ -61,6 +61,9 @@ func (e *Engine) withBook(ctx context.Context, ws string, f func(b *incident.Boo
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if e.opts.Coordinator != nil {
+		w.book = nil // another node may have changed incidents
+	}
 	b, err := e.book(ctx, w)
 	if err != nil {
 		return err

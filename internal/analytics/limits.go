@@ -19,6 +19,10 @@ const (
 	// DefaultNRTTick is how often NRT rules look for new rows when no
 	// append signals (Options.Ingestion signals after every append).
 	DefaultNRTTick = time.Second
+	// DefaultLeaseTTL is how long a node's lease on a workspace's rules
+	// lasts unrenewed (with several nodes): the longest pause of the rules
+	// after the node running them dies.
+	DefaultLeaseTTL = 30 * time.Second
 	// NRTSettle is how far behind the clock NRT rules read when the
 	// engine has no Ingestion to tell which appends are still in flight.
 	NRTSettle = 5 * time.Second

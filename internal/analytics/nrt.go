@@ -37,7 +37,7 @@ func (e *Engine) runNRT(ctx context.Context) {
 
 // nrtHorizon is the receive time up to which ws's rows are all stored.
 func (e *Engine) nrtHorizon(ws string) time.Time {
-	if g := e.opts.Ingestion; g != nil {
+	if g := e.opts.Ingestion; g != nil && e.opts.Coordinator == nil {
 		return g.Safe(ws)
 	}
 	return e.now().UTC().Add(-NRTSettle).Truncate(time.Microsecond)
@@ -57,6 +57,11 @@ func (e *Engine) RunNRT(ctx context.Context, ws string) (int, error) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	ctx, cancel, ok, err := e.lead(ctx, w)
+	defer cancel()
+	if !ok {
+		return 0, err // another node runs the rules
+	}
 	horizon := e.nrtHorizon(ws)
 	ids := make([]string, 0, len(w.rules))
 	for id, ent := range w.rules {
@@ -71,7 +76,7 @@ func (e *Engine) RunNRT(ctx context.Context, ws string) (int, error) {
 		ent := w.rules[id]
 		if ent.Cursor.IsZero() {
 			ent.Cursor = horizon
-			if err := w.save(); err != nil {
+			if err := e.commit(ctx, w, id); err != nil {
 				return n, err
 			}
 			continue
@@ -81,7 +86,7 @@ func (e *Engine) RunNRT(ctx context.Context, ws string) (int, error) {
 				continue
 			}
 			ent.Pending = horizon
-			if err := w.save(); err != nil {
+			if err := e.commit(ctx, w, id); err != nil {
 				return n, err
 			}
 		}
@@ -93,7 +98,7 @@ func (e *Engine) RunNRT(ctx context.Context, ws string) (int, error) {
 			continue
 		}
 		ent.Cursor, ent.Pending, ent.SuppressedUntil, ent.LastError = ent.Pending, time.Time{}, sup.until, ""
-		if err := w.save(); err != nil {
+		if err := e.commit(ctx, w, id); err != nil {
 			return n, err
 		}
 		n++

@@ -15,7 +15,11 @@ import (
 // workspaces Options.Workspaces lists, every Tick, and their NRT rules as
 // rows arrive (RunNRT), until ctx ends.
 func (e *Engine) Run(ctx context.Context) error {
-	t := time.NewTicker(e.opts.Tick)
+	tick := e.opts.Tick
+	if e.opts.Coordinator != nil {
+		tick = min(tick, e.opts.LeaseTTL/3) // renew before the lease lapses
+	}
+	t := time.NewTicker(tick)
 	defer t.Stop()
 	if e.opts.Workspaces != nil {
 		nrt := make(chan struct{})
@@ -45,8 +49,9 @@ func (e *Engine) Run(ctx context.Context) error {
 // scheduled rules that ended at or before the clock less the ingestion
 // delay and was not evaluated yet, moving each rule's cursor (persisted)
 // after each window. A window that fails stops its rule until the next
-// call, which retries it: none is skipped. It returns the windows
-// evaluated.
+// call, which retries it: none is skipped. With a Coordinator it does
+// nothing while another node holds the workspace's lease. It returns the
+// windows evaluated.
 func (e *Engine) RunDue(ctx context.Context, ws string) (int, error) {
 	w, err := e.workspace(ws)
 	if err != nil {
@@ -54,6 +59,14 @@ func (e *Engine) RunDue(ctx context.Context, ws string) (int, error) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	_, cancel, ok, err := e.lead(ctx, w)
+	cancel()
+	if !ok {
+		return 0, err // another node runs the rules
+	}
+	if e.opts.Coordinator != nil {
+		w.book = nil // another node may have changed incidents (API)
+	}
 	horizon := e.horizon()
 	ids := make([]string, 0, len(w.rules))
 	for id, ent := range w.rules {
@@ -70,21 +83,31 @@ func (e *Engine) RunDue(ctx context.Context, ws string) (int, error) {
 		r := ent.Rule
 		if ent.Cursor.IsZero() { // first run: the window ending now
 			ent.Cursor = horizon.Add(-r.QueryFrequency)
+			if err := e.commit(ctx, w, id); err != nil {
+				return n, err
+			}
 		}
 		for end := ent.Cursor.Add(r.QueryFrequency); !end.After(horizon); end = ent.Cursor.Add(r.QueryFrequency) {
 			if err := ctx.Err(); err != nil {
 				return n, err
 			}
+			lctx, cancel, ok, err := e.lead(ctx, w)
+			if !ok {
+				return n, err
+			}
 			sup := suppression{until: ent.SuppressedUntil}
-			_, err := e.evaluate(ctx, w, r, scheduled(r, end), &sup)
+			_, err = e.evaluate(lctx, w, r, scheduled(r, end), &sup)
 			if err != nil {
+				cancel()
 				ent.LastError = err.Error()
 				e.observe(time.Time{}, err)
 				errs = append(errs, err)
 				break
 			}
 			ent.Cursor, ent.SuppressedUntil, ent.LastError = end, sup.until, ""
-			if err := w.save(); err != nil {
+			err = e.commit(lctx, w, id)
+			cancel()
+			if err != nil {
 				return n, err
 			}
 			n++
