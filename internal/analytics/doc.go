@@ -29,6 +29,35 @@
 // appending, and an alert joins at most one incident (incident.Book).
 // TestSchedulerExactlyOnceCrashEveryStep crashes at every step and counts.
 //
+// # Several nodes
+//
+// Several `wsec serve` nodes may share one store (ClickHouse). Their rules
+// must still run once per window, not once per node, so with a store
+// Coordinator (Options.Coordinator) a workspace's rules run on the node
+// holding the workspace's lease in the store, and each rule's cursor,
+// suppression and pending NRT span are kept in the store as marks, written
+// before the local state file after every window. A node that takes the
+// lease under a new term loads the marks (the last holder may have moved
+// them) and reloads the incidents from SecurityIncident. Every evaluation
+// runs under a context that ends when the lease does, and the lease is
+// renewed before each window once half of it is used.
+//
+// What holds: a window is evaluated to the end by one node at a time, and
+// once — a holder that dies mid-window leaves the window's mark unmoved, and
+// the next holder (after Options.LeaseTTL, default 30 s) evaluates it again,
+// storing nothing twice, as after a crash of a single node. This rests on
+// the lease's guarantee (store/clickhouse: one holder at a time while clocks
+// run at about the same rate and a node's pause is shorter than the lease's
+// margin, a quarter of its TTL); a node paused longer than that in the
+// middle of a window may finish it after the next holder started it, which
+// can store that window's alerts twice. NRT rules read up to NRTSettle
+// before the clock (a node sees only its own appends in flight). Incident
+// edits made through the API on one node while another evaluates can
+// interleave; the latest version of an incident wins. Without a
+// Coordinator (DuckDB, one process) there is no lease: the node is the
+// only one. TestSchedulerOnceAcrossNodes runs two nodes on a two-shard
+// cluster and kills the one evaluating mid-window.
+//
 // # Near-real-time rules
 //
 // An NRT rule reads the rows the workspace received since it last ran

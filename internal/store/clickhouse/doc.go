@@ -73,6 +73,39 @@
 // Custom tables and detection rows have no identity (as in the embedded
 // store): a retried AppendCustom may store its records twice.
 //
+// # Leases (store.Coordinator)
+//
+// Several wsec serve nodes on one cluster must run each analytics rule
+// window once. ClickHouse 18.16 has no transactions, no conditional
+// update and (without ZooKeeper) no consensus across servers, so the lease
+// lives on one server, the first shard's, and is built from the one
+// atomic decision a single server makes: CREATE TABLE of a table that
+// exists fails. Term k of lease L is the table <Database>.wsec_lease_<hash
+// of L>_<k>; the node whose CREATE succeeded holds term k. The holder
+// renews by inserting a row (its name, the server's now()) into its term's
+// table. Another node reads the highest term and its age on the server's
+// clock (since its last row, or its creation): past the TTL it creates
+// term k+1, and whichever node's CREATE wins holds the lease. Marks (rule
+// cursors) are rows of <Database>.wsec_marks, a ReplacingMergeTree keeping a
+// key's greatest mark; readers take max(Mark), so a mark never moves back.
+//
+// One holder at a time: a holder counts its lease valid until the moment
+// it sent the renewal plus TTL less a margin (TTL/4), by its own clock,
+// and a renewal (or creation) counts only if its round trip took less
+// than the margin, so its row landed before the server's clock could show
+// the lease expired; after each renewal the holder checks that no higher
+// term exists. The server's clock counts whole seconds, so a term is taken
+// over only at an age of more than ceil(TTL) seconds. This holds while the
+// nodes' clocks run at about the same rate (not the same time: only the
+// server's clock and each node's elapsed time are compared) and no node
+// stalls longer than the margin between checking its lease and writing
+// (the classic limit of leases without fencing tokens, which ClickHouse
+// cannot check on insert). TestLeaseOneHolder races three nodes.
+//
+// When the first shard's server is down, no lease can be taken or renewed:
+// analytics pause on every node (no window skipped or run twice) until it
+// is back.
+//
 // # Retention
 //
 // EnforceRetention deletes rows received (_TimeReceived) before their
