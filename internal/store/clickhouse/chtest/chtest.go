@@ -30,6 +30,7 @@ type Cluster struct {
 	Dir    string
 	script string
 	base   int
+	shards int
 }
 
 var (
@@ -47,21 +48,7 @@ func Start(t testing.TB) *Cluster {
 	}
 	testtool.Need(t, testtool.ClickHouseServer, testtool.Curl, testtool.Bash)
 	once.Do(func() {
-		c := &Cluster{}
-		if c.Dir, err = os.MkdirTemp("", "wsec-clickhouse-"); err != nil {
-			return
-		}
-		if c.base, err = freePortBlock(); err != nil {
-			return
-		}
-		if c.script, err = scriptPath(); err != nil {
-			return
-		}
-		started = c
-		if err = c.Restart(); err != nil {
-			return
-		}
-		c.URL = fmt.Sprintf("clickhouse://127.0.0.1:%d/wsectest?shards=127.0.0.1:%d", c.base, c.base+10)
+		started, err = New(2)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -69,9 +56,44 @@ func Start(t testing.TB) *Cluster {
 	return started
 }
 
+// New starts a cluster of its own with the given number of shards (one
+// server each), for a test that needs another shape than Start's two
+// shards. Close stops it. The caller checks testtool.ClickHouseServer.
+func New(shards int) (*Cluster, error) {
+	c := &Cluster{shards: shards}
+	var err error
+	if c.Dir, err = os.MkdirTemp("", "wsec-clickhouse-"); err != nil {
+		return nil, err
+	}
+	if c.base, err = freePortBlock(shards); err != nil {
+		return nil, err
+	}
+	if c.script, err = scriptPath(); err != nil {
+		return nil, err
+	}
+	if err = c.Restart(); err != nil {
+		return c, err
+	}
+	c.URL = fmt.Sprintf("clickhouse://127.0.0.1:%d/wsectest", c.base)
+	for i := 1; i < shards; i++ {
+		sep := "?shards="
+		if i > 1 {
+			sep = ","
+		}
+		c.URL += fmt.Sprintf("%s127.0.0.1:%d", sep, c.base+10*i)
+	}
+	return c, nil
+}
+
+// Close stops a cluster New started and removes its data.
+func (c *Cluster) Close() {
+	exec.Command("bash", c.script, "stop", c.Dir).Run()
+	os.RemoveAll(c.Dir)
+}
+
 // Restart starts every server of the cluster that is not running.
 func (c *Cluster) Restart() error {
-	out, err := exec.Command("bash", c.script, "start", c.Dir, "2", strconv.Itoa(c.base)).CombinedOutput()
+	out, err := exec.Command("bash", c.script, "start", c.Dir, strconv.Itoa(c.shards), strconv.Itoa(c.base)).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("start clickhouse cluster: %v\n%s", err, out)
 	}
@@ -148,8 +170,7 @@ func Stop() {
 	if started == nil || started.script == "" {
 		return
 	}
-	exec.Command("bash", started.script, "stop", started.Dir).Run()
-	os.RemoveAll(started.Dir)
+	started.Close()
 }
 
 // scriptPath finds scripts/clickhouse-cluster.sh above the working
@@ -172,8 +193,9 @@ func scriptPath() (string, error) {
 	}
 }
 
-// freePortBlock finds a base port with base..base+12 free on loopback.
-func freePortBlock() (int, error) {
+// freePortBlock finds a base port with the three ports of each of shards
+// servers (base+10*i+0..2) free on loopback.
+func freePortBlock(shards int) (int, error) {
 	for range 50 {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -181,11 +203,14 @@ func freePortBlock() (int, error) {
 		}
 		base := l.Addr().(*net.TCPAddr).Port
 		l.Close()
-		if base > 65000 {
+		if base > 65000-10*shards {
 			continue
 		}
 		free := true
-		for _, off := range []int{0, 1, 2, 10, 11, 12} {
+		for off := 0; off < 10*shards && free; off++ {
+			if off%10 > 2 {
+				continue
+			}
 			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", base+off))
 			if err != nil {
 				free = false
