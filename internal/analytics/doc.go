@@ -53,7 +53,10 @@
 // can store that window's alerts twice. NRT rules read up to NRTSettle
 // before the clock (a node sees only its own appends in flight). Incident
 // edits made through the API on one node while another evaluates can
-// interleave; the latest version of an incident wins. Without a
+// interleave; the latest version of an incident wins. Backfill and RunNow
+// run on the node asked, beside the schedule, as on one node. Rules are
+// imported on every node (each keeps its rules in Options.Dir); their
+// schedule is shared through the marks, keyed by rule ID. Without a
 // Coordinator (DuckDB, one process) there is no lease: the node is the
 // only one. TestSchedulerOnceAcrossNodes runs two nodes on a two-shard
 // cluster and kills the one evaluating mid-window.
