@@ -19,13 +19,19 @@ base=${4:-18123}
 
 server=$(command -v clickhouse-server || command -v clickhouse || true)
 
+# alive PID: the process runs (a killed server that its parent, init, has
+# not reaped yet is a zombie: kill -0 still succeeds on it).
+alive() {
+	kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+
 stop() {
 	for pidfile in "$dir"/s*/pid; do
 		[ -f "$pidfile" ] || continue
 		pid=$(cat "$pidfile")
 		kill "$pid" 2>/dev/null || true
 		for _ in $(seq 1 100); do
-			kill -0 "$pid" 2>/dev/null || break
+			alive "$pid" || break
 			sleep 0.1
 		done
 		kill -9 "$pid" 2>/dev/null || true
@@ -97,7 +103,7 @@ XML
   <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
 </yandex>
 XML
-	if [ -f "$s/pid" ] && kill -0 "$(cat "$s/pid")" 2>/dev/null; then
+	if [ -f "$s/pid" ] && alive "$(cat "$s/pid")"; then
 		continue
 	fi
 	(cd "$s" && exec "$server" --config-file="$s/config.xml" >"$s/log/stdout.log" 2>&1) &
@@ -107,7 +113,7 @@ done
 for i in $(seq 0 $((shards - 1))); do
 	url="http://127.0.0.1:$((base + 10 * i))/"
 	ok=""
-	for _ in $(seq 1 300); do
+	for _ in $(seq 1 600); do
 		if [ "$(curl -fsS "$url?query=SELECT%201" 2>/dev/null)" = "1" ]; then
 			ok=1
 			break
@@ -115,7 +121,7 @@ for i in $(seq 0 $((shards - 1))); do
 		sleep 0.1
 	done
 	if [ -z "$ok" ]; then
-		echo "clickhouse server $i did not answer on $url within 30 s; its log:" >&2
+		echo "clickhouse server $i did not answer on $url within 60 s; its log:" >&2
 		tail -n 20 "$dir/s$i/log/stdout.log" "$dir/s$i/log/error.log" >&2 || true
 		stop
 		exit 1

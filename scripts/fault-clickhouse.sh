@@ -46,7 +46,7 @@ serve() { # serve I: start node I and wait until it answers
 	"$tmp/wsec" serve --data "$tmp/n$1" --store "$store" --listen "127.0.0.1:${ports[$1]}" \
 		--ingestion-delay 10s --lease-ttl 8s 2>>"$tmp/serve$1.log" &
 	pids[$1]=$!
-	for _ in $(seq 300); do curl -sf "http://127.0.0.1:${ports[$1]}/healthz" >/dev/null && return; sleep 0.1; done
+	for _ in $(seq 600); do curl -sf "http://127.0.0.1:${ports[$1]}/healthz" >/dev/null && return; sleep 0.1; done
 	echo "wsec serve $1 did not come up; see its log:" >&2
 	tail "$tmp/serve$1.log" >&2
 	exit 1
@@ -109,7 +109,11 @@ agent=$!
 t0=$(date +%s)
 
 export WSEC_URL=http://127.0.0.1:$lb WSEC_WORKSPACE=$id
-alerts() { scalar 'SecurityAlert | count' 2>/dev/null || echo 0; }
+alerts() { # 0 while the balancer has no node up
+	local n
+	n=$(scalar 'SecurityAlert | count' 2>/dev/null || true)
+	if [[ $n =~ ^[0-9]+$ ]]; then echo "$n"; else echo 0; fi
+}
 k=0 node_kills=0 ch_kills=0 delivered=""
 while :; do
 	sleep "$((4 + RANDOM % 7))"
@@ -140,6 +144,12 @@ while :; do
 	fi
 done
 
+# Let the last restarts settle: both nodes healthy, the balancer answering.
+for _ in $(seq 600); do
+	curl -sf "http://127.0.0.1:${ports[0]}/healthz" >/dev/null && curl -sf "http://127.0.0.1:${ports[1]}/healthz" >/dev/null &&
+		[ "$(alerts)" -gt 0 ] && break
+	sleep 0.1
+done
 echo "agent: $count synthetic events at up to $rate/s through HAProxy to 2 nodes; $node_kills serve and $ch_kills ClickHouse kills -9 in $(($(date +%s) - t0))s"
 ok=0
 report_loss "$count" || ok=1

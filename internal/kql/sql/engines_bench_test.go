@@ -212,23 +212,25 @@ func loadClickHouse(b *testing.B, storeURL, csv string, rows int) (*clickhouse.S
 		b.Fatal(err)
 	}
 	load := time.Since(start)
-	var disk int64
 	for _, sh := range o.Shards {
 		if err := post(sh, url.Values{"query": {"OPTIMIZE TABLE " + db + ".SecurityEvent_local FINAL"}}, nil); err != nil {
 			b.Fatal(err)
 		}
-		var n int64
-		if err := postScan(sh, "SELECT sum(bytes_on_disk) FROM system.parts WHERE active AND database = '"+db+"' AND table = 'SecurityEvent_local'", &n); err != nil {
-			b.Fatal(err)
-		}
-		disk += n
 	}
-	var have int64
-	if err := postScan(o.Shards[0], "SELECT count() FROM "+db+".SecurityEvent", &have); err != nil {
+	disk, err := s.DiskBytes(ctx, "bench")
+	if err != nil {
 		b.Fatal(err)
 	}
-	if have != int64(rows) {
-		b.Fatalf("%d rows in ClickHouse (%d shard(s)), %d exported", have, len(o.Shards), rows)
+	w, err := s.Workspace("bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := w.Query(ctx, "SELECT toInt64(count()) FROM SecurityEvent")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if have := res.Rows[0][0]; have != int64(rows) {
+		b.Fatalf("%v rows in ClickHouse (%d shard(s)), %d exported", have, len(o.Shards), rows)
 	}
 	b.Logf("ClickHouse, %d shard(s): %d rows loaded in %v (%.0f rows/s), merged in %v", len(o.Shards), rows, load.Round(time.Millisecond),
 		float64(rows)/load.Seconds(), (time.Since(start) - load).Round(time.Millisecond))
@@ -256,23 +258,5 @@ func post(base string, q url.Values, body *os.File) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("clickhouse %s: HTTP %d: %s", base, resp.StatusCode, msg)
 	}
-	return err
-}
-
-// postScan runs a query answering one integer.
-func postScan(base, query string, into *int64) error {
-	resp, err := http.Post(base, "text/plain", strings.NewReader(query))
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	var s string
-	if _, err := fmt.Fscan(resp.Body, &s); err != nil {
-		return fmt.Errorf("clickhouse %s: %s: %w", base, query, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("clickhouse %s: HTTP %d: %s", base, resp.StatusCode, s)
-	}
-	_, err = fmt.Sscan(s, into)
 	return err
 }

@@ -3,7 +3,9 @@ package clickhouse_test
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
@@ -13,6 +15,7 @@ import (
 	"wsec/internal/event"
 	"wsec/internal/source/synthetic"
 	"wsec/internal/store"
+	"wsec/internal/store/clickhouse"
 	"wsec/internal/store/clickhouse/chtest"
 	"wsec/internal/store/duckdb"
 	"wsec/internal/store/storeopen"
@@ -123,8 +126,10 @@ func BenchmarkIngest(b *testing.B) {
 			open := map[string]storetest.Opener{"duckdb": benchDuckOpener, "clickhouse-2shards": Opener}[name]
 			bk := open(b, storetest.Config{Now: time.Now})
 			var elapsed, nodeCPU, serverCPU time.Duration
+			var ids []string
 			for i := 0; b.Loop(); i++ {
-				w, err := bk.Workspace(fmt.Sprintf("ingest%d_%d", time.Now().UnixNano()%1e9, i))
+				ids = append(ids, fmt.Sprintf("ingest%d_%d", time.Now().UnixNano()%1e9, i))
+				w, err := bk.Workspace(ids[i])
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -158,6 +163,7 @@ func BenchmarkIngest(b *testing.B) {
 			}
 			n := float64(len(evs) * b.N)
 			b.ReportMetric(n/elapsed.Seconds(), "events/s")
+			b.ReportMetric(float64(diskBytes(b, bk, ids))/n, "disk-bytes/event")
 			b.ReportMetric(float64(nodeCPU.Microseconds())/n, "node-cpu-µs/event")
 			if serverCPU >= 0 && name != "duckdb" {
 				b.ReportMetric(float64(serverCPU.Microseconds())/n, "server-cpu-µs/event")
@@ -165,6 +171,40 @@ func BenchmarkIngest(b *testing.B) {
 			b.ReportMetric(0, "ns/op")
 		})
 	}
+}
+
+// diskBytes is the space the workspaces ids take: for the cluster their
+// parts as ingestion left them (before background merges), for the
+// embedded store its directory after Close (checkpointed).
+func diskBytes(b *testing.B, bk store.Backend, ids []string) int64 {
+	if ch, ok := bk.(*clickhouse.Store); ok {
+		var n int64
+		for _, id := range ids {
+			d, err := ch.DiskBytes(context.Background(), id)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n += d
+		}
+		return n
+	}
+	if err := bk.Close(); err != nil {
+		b.Fatal(err)
+	}
+	var n int64
+	err := filepath.WalkDir(benchDir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			info, err := d.Info()
+			if err == nil {
+				n += info.Size()
+			}
+		}
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
 }
 
 // benchSenders is how many agents BenchmarkIngest sends from at once.

@@ -217,3 +217,21 @@ func quoteIdent(s string) string {
 func quoteString(s string) string {
 	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
 }
+
+// DiskBytes is the space workspace id's tables take on disk, summed over
+// the shards (active parts; parts merged away are deleted a few minutes
+// after the merge).
+func (s *Store) DiskBytes(ctx context.Context, id string) (int64, error) {
+	if !validWorkspaceID(id) {
+		return 0, fmt.Errorf("disk bytes of workspace %q: %w", id, store.ErrInvalidName)
+	}
+	var total int64
+	for _, sh := range s.shards {
+		res, err := sh.selectTSV(ctx, "", "SELECT toInt64(sum(bytes_on_disk)) FROM system.parts WHERE active AND database = "+quoteString(s.opts.Database+"_"+id), nil)
+		if err != nil {
+			return 0, fmt.Errorf("disk bytes of workspace %s: %w", id, err)
+		}
+		total += res.rows[0][0].(int64)
+	}
+	return total, nil
+}
