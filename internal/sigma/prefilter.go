@@ -119,8 +119,8 @@ func (m *regexMatcher) literalsPossible(v, low string) bool {
 // occur for it to match (its Image|endswith, its CommandLine|contains list)
 // — so only the rules whose gate piece occurs, and the few without a gate,
 // are evaluated at all. Both only ever skip what cannot match: a value that
-// contains a literal contains each of its pieces. TestPrefilterAgrees
-// checks it against exhaustive evaluation on the whole corpus.
+// contains a literal contains each of its pieces. TestMatchAgreesFixtures
+// and TestMatchAgreesCorpus check it against evaluating every rule.
 type bucket struct {
 	variants []*variant
 	always   []bool // no gate: evaluate on every event
