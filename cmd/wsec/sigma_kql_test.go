@@ -29,9 +29,9 @@ import (
 // Security fixture and a 4648/4624 log, without the corpus.
 func TestSigmaKQLMatchesHunt(t *testing.T) {
 	t.Run("fixture", func(t *testing.T) {
-		rules, err := sigma.Parse("fixture.yml", []byte(sigmaFixtureRules))
-		if err != nil {
-			t.Fatal(err)
+		rules, problems, err := sigma.Load([]string{filepath.Join("..", "..", "internal", "sigma", "testdata", "fixture-rules.yml")})
+		if err != nil || len(problems) > 0 {
+			t.Fatalf("load rules: %v %v", err, problems)
 		}
 		checkSigmaKQLMatchesHunt(t, rules, []string{
 			filepath.Join("..", "..", "internal", "source", "file", "testdata", "security-3chunks.evtx"),
@@ -40,44 +40,6 @@ func TestSigmaKQLMatchesHunt(t *testing.T) {
 	})
 	t.Run("corpus", testSigmaKQLMatchesHuntCorpus)
 }
-
-// sigmaFixtureRules match some events of the fixtures and miss others.
-const sigmaFixtureRules = `title: service logon
-logsource: {product: windows, service: security}
-detection:
-  sel: {EventID: 4624, LogonType: 5}
-  condition: sel
----
-title: logon not by a machine account, not a service logon
-logsource: {product: windows, service: security}
-detection:
-  sel: {EventID: 4624}
-  machine: {TargetUserName|endswith: '$'}
-  service: {LogonType: 5}
-  condition: sel and not machine and not service
----
-title: explicit credentials to localhost by PowerShell
-logsource: {product: windows, service: security}
-detection:
-  sel:
-    EventID: 4648
-    TargetServerName: localhost
-    ProcessName|endswith: '\powershell.exe'
-  condition: sel
----
-title: group enumerated or audit policy changed
-logsource: {product: windows, service: security}
-detection:
-  enum: {EventID: 4799}
-  policy: {EventID: 4719}
-  condition: 1 of them
----
-title: log cleared
-logsource: {product: windows, service: security}
-detection:
-  sel: {EventID: 1102}
-  condition: sel
-`
 
 func testSigmaKQLMatchesHuntCorpus(t *testing.T) {
 	cases, dirs := corpustest.SigmaRegression(t)

@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -38,6 +39,35 @@ func TestSigmaRegressionThroughWorkspace(t *testing.T) {
 	for _, r := range rules {
 		byID[r.ID] = r
 	}
+	r := sigmaThroughWorkspace(t, cases, byID)
+	differ, offCount := r.differ, r.offCount
+	sort.Strings(differ)
+	t.Logf("%d cases over %d files: import + backfill agrees with wsec hunt on %d (%d matched events, %d alerts)",
+		len(cases), r.files, r.agree, r.matched, r.alerted)
+	if len(offCount) > 0 {
+		t.Logf("cases where both paths count other than match_count (see package hunt's overstated list):\n%s", strings.Join(offCount, "\n"))
+	}
+	if len(cases) < 200 {
+		t.Errorf("found %d regression cases, want the corpus's 202", len(cases))
+	}
+	if len(differ) > 0 {
+		t.Errorf("%d cases differ:\n%s", len(differ), strings.Join(differ, "\n"))
+	}
+}
+
+// regressionResult is what sigmaThroughWorkspace found: the cases where
+// the two paths disagree, those where both count other than the case
+// states, and totals.
+type regressionResult struct {
+	differ, offCount               []string
+	files, agree, matched, alerted int
+}
+
+// sigmaThroughWorkspace imports each case's EVTX file into a workspace of
+// its own, imports the case's rule as an analytics rule, backfills it over
+// the file's 5-minute windows and compares the rows and alerts with what
+// wsec hunt matches in the file.
+func sigmaThroughWorkspace(t *testing.T, cases []corpustest.SigmaCase, byID map[string]*sigma.Rule) regressionResult {
 	ctx := context.Background()
 	env := newEnv(t, t.TempDir(), time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	eng := env.engine(t, nil)
@@ -70,17 +100,16 @@ func TestSigmaRegressionThroughWorkspace(t *testing.T) {
 		slices.SortFunc(buckets[c.EVTX], time.Time.Compare)
 	}
 
-	var differ, offCount []string
-	agree, matched, alerted := 0, 0, 0
+	var res regressionResult
 	for i, c := range cases {
 		r := byID[c.RuleID]
 		if r == nil {
-			differ = append(differ, fmt.Sprintf("%s: rule %s not in the corpus", c.Name, c.RuleID))
+			res.differ = append(res.differ, fmt.Sprintf("%s: rule %s not in the corpus", c.Name, c.RuleID))
 			continue
 		}
 		rs := sigma.Compile([]*sigma.Rule{r}, sigma.Options{})
 		if len(rs.Problems) > 0 {
-			differ = append(differ, fmt.Sprintf("%s: does not compile: %v", c.Name, rs.Problems[0].Err))
+			res.differ = append(res.differ, fmt.Sprintf("%s: does not compile: %v", c.Name, rs.Problems[0].Err))
 			continue
 		}
 		offline := 0
@@ -89,13 +118,13 @@ func TestSigmaRegressionThroughWorkspace(t *testing.T) {
 		}
 		ar, err := sigma.AnalyticsRule(rs.Rules[0])
 		if err != nil {
-			differ = append(differ, fmt.Sprintf("%s: not an analytics rule: %v", c.Name, err))
+			res.differ = append(res.differ, fmt.Sprintf("%s: not an analytics rule: %v", c.Name, err))
 			continue
 		}
 		ar.ID, ar.Name = fmt.Sprintf("%s-case%d", ar.ID, i), fmt.Sprintf("%s (case %d)", ar.Name, i)
 		ws := wsOf[c.EVTX]
 		if _, err := eng.Add(ctx, ws, ar, true); err != nil {
-			differ = append(differ, fmt.Sprintf("%s: import refused: %v", c.Name, err))
+			res.differ = append(res.differ, fmt.Sprintf("%s: import refused: %v", c.Name, err))
 			continue
 		}
 		results, alerts := 0, 0
@@ -109,28 +138,44 @@ func TestSigmaRegressionThroughWorkspace(t *testing.T) {
 				alerts += o.Alerts
 			}
 		}
-		matched += results
-		alerted += alerts
+		res.matched += results
+		res.alerted += alerts
 		if results != offline || alerts != min(results, len(buckets[c.EVTX])*MaxAlertsPerRun) {
-			differ = append(differ, fmt.Sprintf("%s: workspace matched %d events (%d alerts), hunt %d (match_count %d)",
+			res.differ = append(res.differ, fmt.Sprintf("%s: workspace matched %d events (%d alerts), hunt %d (match_count %d)",
 				c.Name, results, alerts, offline, c.Want))
 			continue
 		}
-		agree++
+		res.agree++
 		if c.Want >= 0 && offline != c.Want {
-			offCount = append(offCount, fmt.Sprintf("%s: %d, match_count %d", c.Name, offline, c.Want))
+			res.offCount = append(res.offCount, fmt.Sprintf("%s: %d, match_count %d", c.Name, offline, c.Want))
 		}
 	}
-	sort.Strings(differ)
-	t.Logf("%d cases over %d files: import + backfill agrees with wsec hunt on %d (%d matched events, %d alerts)",
-		len(cases), len(wsOf), agree, matched, alerted)
-	if len(offCount) > 0 {
-		t.Logf("cases where both paths count other than match_count (see package hunt's overstated list):\n%s", strings.Join(offCount, "\n"))
+	res.files = len(wsOf)
+	return res
+}
+
+// TestSigmaThroughWorkspaceFixture is TestSigmaRegressionThroughWorkspace
+// without the corpus: the rules written for the fixtures (package sigma's
+// testdata) over the three-chunk Security fixture and a 4648/4624 log.
+func TestSigmaThroughWorkspaceFixture(t *testing.T) {
+	rules, problems, err := sigma.Load([]string{filepath.Join("..", "sigma", "testdata", "fixture-rules.yml")})
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("load rules: %v %v", err, problems)
 	}
-	if len(cases) < 200 {
-		t.Errorf("found %d regression cases, want the corpus's 202", len(cases))
+	byID := map[string]*sigma.Rule{}
+	var cases []corpustest.SigmaCase
+	for _, f := range []string{
+		filepath.Join("..", "source", "file", "testdata", "security-3chunks.evtx"),
+		filepath.Join("..", "evtx", "testdata", "security-4648-4624.evtx"),
+	} {
+		for _, r := range rules {
+			byID[r.ID] = r
+			cases = append(cases, corpustest.SigmaCase{Name: r.Title + " on " + filepath.Base(f), RuleID: r.ID, EVTX: f, Want: -1})
+		}
 	}
-	if len(differ) > 0 {
-		t.Errorf("%d cases differ:\n%s", len(differ), strings.Join(differ, "\n"))
+	r := sigmaThroughWorkspace(t, cases, byID)
+	if len(r.differ) > 0 || r.agree != len(cases) || r.matched == 0 || r.alerted == 0 {
+		t.Errorf("%d of %d cases agree (%d events matched, %d alerts); differ:\n%s",
+			r.agree, len(cases), r.matched, r.alerted, strings.Join(r.differ, "\n"))
 	}
 }
