@@ -132,21 +132,34 @@ func Parse(path string, data []byte) ([]*Rule, error) {
 	if len(data) > MaxRuleBytes {
 		return nil, &ParseError{Path: path, Msg: fmt.Sprintf("rule file is %d bytes, more than the %d a Sigma rule may have", len(data), MaxRuleBytes)}
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
+	roots, fast := fastYAML(data)
+	var dec *yaml.Decoder
+	if !fast {
+		dec = yaml.NewDecoder(bytes.NewReader(data))
+	}
 	var rules []*Rule
 	for {
-		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			break
+		var root *yaml.Node
+		if fast {
+			if len(roots) == 0 {
+				break
+			}
+			root, roots = roots[0], roots[1:]
+		} else {
+			var doc yaml.Node
+			err := dec.Decode(&doc)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return nil, &ParseError{Path: path, Msg: "read YAML: " + err.Error()}
+			}
+			if len(doc.Content) == 0 {
+				continue
+			}
+			root = doc.Content[0]
 		}
-		if err != nil {
-			return nil, &ParseError{Path: path, Msg: "read YAML: " + err.Error()}
-		}
-		if len(doc.Content) == 0 {
-			continue
-		}
-		r, err := parseRule(doc.Content[0])
+		r, err := parseRule(root)
 		if err != nil {
 			var pe *ParseError
 			if errors.As(err, &pe) {
