@@ -643,7 +643,7 @@ func (p *fy) blockScalar(l *fyLine, off, ind int) *yaml.Node {
 	default:
 		b.WriteByte('\n')
 	}
-	if p.noFinalBreak && content == len(p.lines) {
+	if p.noFinalBreak && last == len(p.lines) {
 		return p.fail()
 	}
 	if chomp == '+' && last < p.end {
