@@ -61,6 +61,8 @@ type fyLine struct {
 	lineNum int
 }
 
+// fy is the state of one fastYAML read: the current line i of the
+// document that ends before line end.
 type fy struct {
 	src    []byte
 	lines  []fyLine
@@ -70,7 +72,6 @@ type fy struct {
 	// noFinalBreak: the last line has no newline, which a block scalar
 	// ending there would lose.
 	noFinalBreak bool
-	depth        int
 }
 
 // maxFastDepth bounds the nesting the fast reader follows; deeper rules
@@ -415,8 +416,8 @@ func plainStart(t string, off int) bool {
 }
 
 // quoted reads a single- or double-quoted scalar that ends on its line and
-// returns it with the offset after the closing quote (offsets, not
-// columns, in Column of nothing: the caller sets the position).
+// returns it with the offset after the closing quote; the caller sets its
+// position.
 func quoted(t string, off int) (*yaml.Node, int) {
 	q := t[off]
 	var b strings.Builder
@@ -481,7 +482,7 @@ func quoted(t string, off int) (*yaml.Node, int) {
 
 var escapes = map[byte]string{
 	'0': "\x00", 'a': "\a", 'b': "\b", 't': "\t", 'n': "\n", 'v': "\v", 'f': "\f",
-	'r': "\r", 'e': "\x1b", ' ': " ", '"': "\"", '/': "/", '\\': "\\",
+	'r': "\r", 'e': "\x1b", ' ': " ", '"': "\"", '\\': "\\",
 }
 
 // flowSeq reads a one-line flow sequence of scalars. The items' Column

@@ -4,6 +4,10 @@ package sigma
 
 import (
 	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -81,4 +85,49 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkReadRules reads the SigmaHQ Windows rule files into nodes on one
+// core, with fastYAML (falling back as Parse does) and with yaml.v3 alone:
+// the reference sits in the same run.
+func BenchmarkReadRules(b *testing.B) {
+	dir := corpustest.Dir(b, "sigma-windows/rules")
+	var files [][]byte
+	filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".yml") {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			files = append(files, data)
+		}
+		return nil
+	})
+	read := map[string]func([]byte) error{
+		"fastYAML": func(data []byte) error {
+			if _, ok := fastYAML(data); !ok {
+				_, err := v3Roots(data)
+				return err
+			}
+			return nil
+		},
+		"yaml.v3": func(data []byte) error {
+			_, err := v3Roots(data)
+			return err
+		},
+	}
+	for _, name := range []string{"fastYAML", "yaml.v3"} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			cpu := cpuTime()
+			for b.Loop() {
+				for _, data := range files {
+					if err := read[name](data); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64((cpuTime()-cpu).Milliseconds())/float64(b.N), "cpu-ms/op")
+		})
+	}
 }
