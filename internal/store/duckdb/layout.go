@@ -268,10 +268,19 @@ func (l *layout) createSQL() string {
 		b.WriteString(quoteIdent(c.name))
 		b.WriteByte(' ')
 		b.WriteString(c.sqlType)
+		if i == l.vals {
+			b.WriteString(valsCompression)
+		}
 	}
 	b.WriteString(")")
 	return b.String()
 }
+
+// valsCompression is how a new table stores _Vals: zstd rather than
+// DuckDB's choice (FSST), a third of the bytes (doc.go). It needs the
+// database's storage version to be v1.2.0 or later (dsnOptions; older
+// files keep FSST: DuckDB would store the column uncompressed).
+const valsCompression = " USING COMPRESSION zstd"
 
 // viewSQL is the DDL of the logical view: every logical column, by name, in
 // schema order, with its logical type.

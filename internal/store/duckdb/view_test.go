@@ -50,3 +50,19 @@ func TestViewProjectionPushdown(t *testing.T) {
 		t.Errorf("filter not pushed into the scan:\n%s", cold)
 	}
 }
+
+// TestValsCompressedWithZstd: a new workspace stores _Vals with zstd
+// (valsCompression), which DuckDB applies only to a database file of a
+// recent enough storage version, falling back silently otherwise.
+func TestValsCompressedWithZstd(t *testing.T) {
+	s, _, _ := openTestStore(t, Options{})
+	w := mustWorkspace(t, s, "ws")
+	appendOK(t, w, "a", 1, securityEvents(t))
+	if _, err := w.db.ExecContext(context.Background(), "CHECKPOINT"); err != nil {
+		t.Fatal(err)
+	}
+	r := mustQuery(t, w, "SELECT string_agg(DISTINCT compression, ',') FROM pragma_storage_info('wsec_SecurityEvent') WHERE column_name = '_Vals' AND segment_type = 'VARCHAR'")
+	if got, _ := r.Rows[0][0].(string); got != "ZSTD" {
+		t.Errorf("_Vals is stored with %q, want ZSTD", got)
+	}
+}

@@ -128,6 +128,9 @@ func (w *Workspace) open(dsn string) (err error) {
 func dsnOptions(o *Options) url.Values {
 	v := url.Values{}
 	v.Set("checkpoint_threshold", strconv.FormatInt(o.CheckpointThresholdBytes, 10)+"b")
+	// for a new database file: v1.2.0 is the first storage version with
+	// zstd for text (valsCompression); an existing file keeps its version
+	v.Set("storage_compatibility_version", "v1.2.0")
 	v.Set("enable_external_access", "false")
 	v.Set("autoinstall_known_extensions", "false")
 	v.Set("autoload_known_extensions", "false")
