@@ -19,18 +19,36 @@
 //     plus the EventData text plus a JSON of the rest made ~30k events/s
 //     through AppendEvents. The EventData text alone (861 bytes per event
 //     on average) cost 5.3 µs of the 12.4 µs DuckDB spent per event.
-//   - So SecurityEvent is a view over a physical table of 14 hot columns:
-//     the System fields queries filter on and the columns the mapper derives
+//   - So SecurityEvent is a view over a physical table of 25 hot columns:
+//     the System fields queries filter on, the columns the mapper derives
 //     (Activity, Account, AccountType, ...; also the most used columns of the
-//     corpus' Sentinel rules). Everything else of a row goes into one text
+//     corpus' Sentinel rules) and the shared payload columns (below).
+//     Everything else of a row goes into one text
 //     column, _Vals, in EVTX's own manner: a template (the payload's field
 //     names and the values that repeat for a kind of event, among them
 //     Level, EventSourceName and SourceSystem) is stored once,
-//     and the row keeps only its values (~315 bytes per event instead of
+//     and the row keeps only its values (~275 bytes per event instead of
 //     ~1070). The view renders EventData from them with the same
-//     schema.EventDataXML the mapper uses, and reads payload columns
-//     (TargetUserName, IpAddress, ...) as the first field of their name,
+//     schema.EventDataXML the mapper uses, and reads cold payload columns
+//     (ProcessId, ObjectName, ...) as the first field of their name,
 //     exactly as the mapper fills them.
+//   - The payload fields rules and hunting name most are physical too
+//     (securityEventShared: IpAddress, TargetUserName, SubjectUserName,
+//     CommandLine, the domain names, New/ParentProcessName, LogonType,
+//     Status, SubStatus; each named by 4-13 of the 44 Sentinel rules and pack
+//     rules that read SecurityEvent), and _Vals leaves their values to the
+//     column (a one-byte "^" token): wsec_col takes them back to render
+//     EventData. Read through wsec_col they cost a Go call per row: a GROUP
+//     BY IpAddress over 2M events ran at 8.3× the same query over a plain
+//     table; physical, 1.2×; CommandLine has "x" 3.4× → 0.9× (bench-scale,
+//     see below). Each costs ~0.3 µs per event on append (store benchmark:
+//     ~+3.5 cpu-µs per event for the eleven, loaded machine); the other
+//     ~190 payload columns stay cold: a rule names them after filtering on
+//     the hot ones.
+//   - _Vals is compressed with zstd (storage version v1.2.0, set for new
+//     database files): DuckDB's default for it, FSST, kept 66 bytes per event
+//     of 275 bytes of text; zstd keeps ~20. The hashes _Key0/_Key1 (16
+//     bytes per event, incompressible) are the next largest part.
 //   - The encoder checks, per row and field, that the view reproduces the
 //     mapper's value (mirror, encode.go); where it would not (a derived
 //     value, an int that is not plain decimal, a field the mapper skips) the
@@ -110,9 +128,10 @@
 // incident imported today stay — and resets the dedup index, so an event
 // deleted by retention is stored again if sent again.
 //
-// The database file is readable by any DuckDB, but the views need wsec_col
-// (registered by this package at open) for cold columns and EventData; the
-// hot columns, _Vals and wsec_templates are plain tables.
+// The database file is readable by DuckDB 1.2 or later (its storage
+// version), but the views need wsec_col (registered by this package at open)
+// for cold columns and EventData; the hot columns, _Vals and wsec_templates
+// are plain tables.
 //
 // # Performance (duckdb_bench_test.go)
 //
