@@ -189,10 +189,19 @@ func newViewLayout(t *schema.Table, hot []string, existing []string, keepPayload
 // (schema.EventDataXML).
 const payloadColumn = "EventData"
 
-// backfillSQL fills the newly physical column i of existing rows with what
-// the view showed for it before: its cold expression.
-func (l *layout) backfillSQL(i int) string {
-	return "UPDATE " + quoteIdent(l.phys) + " SET " + quoteIdent(l.table.Columns[i].Name) + " = " + l.coldExpr(i)
+// backfillSQL fills the newly physical columns (logical indexes) of
+// existing rows with what the view showed for them before, their cold
+// expressions, in one scan of the table.
+func (l *layout) backfillSQL(cols []int) string {
+	var b strings.Builder
+	b.WriteString("UPDATE " + quoteIdent(l.phys) + " SET ")
+	for k, i := range cols {
+		if k > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(quoteIdent(l.table.Columns[i].Name) + " = " + l.coldExpr(i))
+	}
+	return b.String()
 }
 
 // newPlainLayout lays a low-volume built-in table (Heartbeat) out as one

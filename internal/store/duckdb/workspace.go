@@ -249,11 +249,15 @@ func (w *Workspace) ensureLayout(ctx context.Context, l *layout, existing physTa
 				return fmt.Errorf("add column %s.%s: %w", l.phys, c.name, err)
 			}
 		}
-		for _, i := range added {
-			if _, err := w.wconn.ExecContext(ctx, l.backfillSQL(i)); err != nil {
-				return fmt.Errorf("backfill %s.%s: %w", l.phys, l.table.Columns[i].Name, err)
+		if len(added) > 0 {
+			names := make([]string, len(added))
+			for k, i := range added {
+				names[k] = l.table.Columns[i].Name
 			}
-			w.log.Info("column made physical", slog.String("table", l.table.Name), slog.String("column", l.table.Columns[i].Name))
+			if _, err := w.wconn.ExecContext(ctx, l.backfillSQL(added)); err != nil {
+				return fmt.Errorf("backfill %s columns %v: %w", l.phys, names, err)
+			}
+			w.log.Info("columns made physical", slog.String("table", l.table.Name), slog.Any("columns", names))
 		}
 	}
 	if _, err := w.wconn.ExecContext(ctx, l.viewSQL()); err != nil {
