@@ -85,6 +85,7 @@ const maxFastDepth = 64
 func (p *fy) split() bool {
 	p.fine = true
 	s := string(p.src)
+	p.lines = make([]fyLine, 0, strings.Count(s, "\n")+1)
 	segStart := 0
 	for start, lineNum := 0, 1; ; lineNum++ {
 		nl := strings.IndexByte(s[start:], '\n')
