@@ -85,11 +85,12 @@
 //     tags, flow maps, multi-line plain or quoted scalars, escapes beyond
 //     the simple ones, numbers that are not plain decimals, ...) to yaml.v3
 //     unread, so which reader ran never shows. TestFastYAMLAgrees holds
-//     the two to equal nodes on all 2,958 Sigma files of the corpus (12
-//     fall back: 9 of the 2,407 Windows rules) and FuzzFastYAML on
-//     arbitrary text. Measured (same binary pairs, alternated, median of
-//     5, load 16-22): reading the Windows rule files on one core
-//     (BenchmarkReadRules) 60 CPU-ms against yaml.v3's 204 (3.4x less);
-//     Load and Compile together 502 → 311 CPU-ms, 505 → 310 ms wall,
-//     1.70 M → 1.08 M allocations. Compile is now most of what is left.
+//     the two to equal nodes on all 2,958 Sigma files of the corpus (11
+//     fall back, 9 of them among the 2,407 Windows rules) and FuzzFastYAML
+//     on arbitrary text. Measured (base and new binaries alternated,
+//     median of 5, load 7-8): reading the Windows rule files on one core
+//     (BenchmarkReadRules) takes 51 CPU-ms against yaml.v3's 216 (4.2x
+//     less); Load and Compile together 466 → 262 CPU-ms, 468 → 273 ms
+//     wall, 1.70 M → 1.07 M allocations. Compile is now most of what is
+//     left.
 package sigma

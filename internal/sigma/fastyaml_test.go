@@ -109,21 +109,27 @@ func TestFastYAMLAgrees(t *testing.T) {
 		}
 	}
 	var fallback []string
-	for _, f := range files {
+	corpusFallback := 0
+	for i, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !agree(t, f, data) {
 			fallback = append(fallback, f)
+			if i >= len(files)-corpus {
+				corpusFallback++
+			}
 		}
 	}
-	t.Logf("%d files (%d from the corpus): %d read by the fast reader, %d left to yaml.v3", len(files), corpus, len(files)-len(fallback), len(fallback))
+	t.Logf("%d files (%d from the corpus): %d read by the fast reader, %d left to yaml.v3 (%d from the corpus)", len(files), corpus, len(files)-len(fallback), len(fallback), corpusFallback)
 	for _, f := range fallback {
 		t.Logf("  yaml.v3: %s", f)
 	}
-	if len(fallback)*50 > len(files) {
-		t.Errorf("%d of %d files fell back to yaml.v3, want under 2 %%", len(fallback), len(files))
+	// The fixtures use flow maps on purpose, so that Parse's fallback
+	// runs; SigmaHQ does not.
+	if corpusFallback*50 > corpus {
+		t.Errorf("%d of %d corpus files fell back to yaml.v3, want under 2 %%", corpusFallback, corpus)
 	}
 }
 
