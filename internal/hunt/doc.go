@@ -16,18 +16,19 @@
 // Summary and does not stop the hunt; a cancelled context does.
 //
 // Measured (scripts/bench-hunt.sh, all 2,398 SigmaHQ Windows rules that
-// compile, the EVTX corpus: 89 MB, 35,936 events; 2 cores shared with
-// other work at load 20-30, so CPU seconds are the steadier figure; the
-// median of 3, in 4 runs): a hunt takes 1.15-1.42 CPU-s beside 0.57-0.67
-// for wsec events alone (2.0-2.4x; before the work of issue 11's
-// throughput it was 1.41-1.96 CPU-s, 2.9-4.6x); one 61 MB file of real
-// chunks (42,366 events) 1.11-1.41 CPU-s beside 0.63-0.72 (1.6-2.2x,
-// before 2.2-3.2x). Wall times at that load (4.8-8.0 s) say little.
-// Where a hunt's CPU goes (profile of Load, Compile and Run over the
-// corpus): reading the rules 34% (yaml.v3 28%), decoding 22%, matching
-// 18%, the rest allocation and collection. Decoding and matching run
-// together per chunk batch on all cores; reading and compiling the rules
-// too (package sigma). What stands between this and 100k events/s on two
-// cores is reading the rules (about 0.6 CPU-s whatever the input) and
-// decoding, more than matching (4.4 µs of CPU an event).
+// compile, the EVTX corpus: 89 MB, 35,936 events, and one 61 MB file of
+// real chunks, 42,366 events; 2 cores shared with other work at load 5-8;
+// 5 rounds alternating the code before and after fastYAML, each the
+// median of 3 or 5 runs; medians of the rounds): a hunt over the corpus
+// takes 0.75 CPU-s (0.85 before fastYAML), 1.49x the CPU of wsec events
+// on the same input (2.10x before), about 46k events/s wall (41k); the
+// big file 0.80 CPU-s (0.98), 1.57x (2.13x), about 52k events/s (42k).
+// At load 20-30, before fastYAML and the rest of issue 11's throughput
+// work, a hunt cost 2.9-4.6x the CPU of decoding. Decoding and matching
+// run together per chunk batch on all cores; reading and compiling the
+// rules too (package sigma, where reading now takes a fifth of the 0.26
+// CPU-s of Load and Compile). What stands between this and 100k events/s
+// on two cores is mostly decoding (wsec events alone runs at 60-110k
+// events/s here) and compiling the rules, then matching (4.4 µs of CPU an
+// event).
 package hunt
