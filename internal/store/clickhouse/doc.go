@@ -113,11 +113,11 @@
 // BenchmarkIngest (4 senders, one node) 8.5k events/s (median of 3) against
 // DuckDB's 61k; per event 23 µs of the node's CPU and 49 µs of the
 // servers' against DuckDB's 16 µs; 200 bytes on disk per event as ingested
-// (unmerged parts) against 129. kql/sql's BenchmarkSentinelEngines, 2M rows,
-// the ten Sentinel queries through Workspace.Query: 3x to 46x DuckDB's time
-// (1.0-11.4 s against 0.03-3.6 s), the same answers; two shards on the
-// same two cores are no faster than one (0.66x to 1.75x). 64 bytes per row
-// merged against DuckDB's 26. So on one machine the embedded store is the
+// (unmerged parts) against 129. kql/sql's BenchmarkSentinelEngines, 5M rows
+// (medians of 3), the ten Sentinel queries through Workspace.Query: 3.7x to
+// 40x DuckDB's time (0.8-5.6 s against 0.02-1.5 s), the same answers; two
+// shards on the same two cores are no faster than one (0.70x to 1.55x of
+// its time). 64 bytes per row merged against DuckDB's 26. So on one machine the embedded store is the
 // better engine; the cluster is for when the rows outgrow it.
 //
 // # Retention
