@@ -23,12 +23,16 @@
 // takes 0.75 CPU-s (0.85 before fastYAML), 1.49x the CPU of wsec events
 // on the same input (2.10x before), about 46k events/s wall (41k); the
 // big file 0.80 CPU-s (0.98), 1.57x (2.13x), about 52k events/s (42k).
-// At load 20-30, before fastYAML and the rest of issue 11's throughput
-// work, a hunt cost 2.9-4.6x the CPU of decoding. Decoding and matching
-// run together per chunk batch on all cores; reading and compiling the
-// rules too (package sigma, where reading now takes a fifth of the 0.26
-// CPU-s of Load and Compile). What stands between this and 100k events/s
-// on two cores is mostly decoding (wsec events alone runs at 60-110k
-// events/s here) and compiling the rules, then matching (4.4 µs of CPU an
+// At load 1.6 (5 more alternated rounds, median of 5 runs each) the corpus
+// hunt took 0.78 CPU-s against 1.03 and ran at 76k events/s wall against
+// 60k; the big file showed no difference (0.98 CPU-s both, 0.52-0.53 s
+// wall), its single rounds swinging 0.86-1.32 CPU-s. At load 20-30,
+// before fastYAML and the rest of issue 11's throughput work, a hunt cost
+// 2.9-4.6x the CPU of decoding. Decoding and matching run together per
+// chunk batch on all cores; reading and compiling the rules too (package
+// sigma, where reading now takes a fifth of the 0.26 CPU-s of Load and
+// Compile). What stands between this and 100k events/s on two cores is
+// mostly decoding (wsec events alone: 97-133k events/s on the corpus at
+// load 1.6) and compiling the rules, then matching (4.4 µs of CPU an
 // event).
 package hunt
