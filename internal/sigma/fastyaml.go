@@ -190,16 +190,25 @@ func isDash(s string, off int) bool {
 	return s[off] == '-' && (off+1 == len(s) || s[off+1] == ' ')
 }
 
+// next skips blank and comment lines and returns the line after them when
+// it belongs to the document and is indented at least ind: the next entry
+// of a block collection at column ind, or nil when the collection ends.
+// Every failure returns nil up the call chain, so callers need not check
+// p.fine.
+func (p *fy) next(ind int) *fyLine {
+	p.skipBlank()
+	if p.i == p.end || p.lines[p.i].ind < ind {
+		return nil
+	}
+	return &p.lines[p.i]
+}
+
 // mapping reads a block mapping whose keys sit at column ind.
 func (p *fy) mapping(ind, depth int) *yaml.Node {
 	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-	for p.fine {
-		p.skipBlank()
-		if p.i == p.end {
-			break
-		}
-		l := &p.lines[p.i]
-		if l.ind < ind {
+	for {
+		l := p.next(ind)
+		if l == nil {
 			break
 		}
 		if l.ind > ind || isDash(l.text, l.off) {
@@ -218,22 +227,15 @@ func (p *fy) mapping(ind, depth int) *yaml.Node {
 		}
 		m.Content = append(m.Content, k, v)
 	}
-	if !p.fine {
-		return nil
-	}
 	return m
 }
 
 // sequence reads a block sequence whose dashes sit at column ind.
 func (p *fy) sequence(ind, depth int) *yaml.Node {
 	s := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-	for p.fine {
-		p.skipBlank()
-		if p.i == p.end {
-			break
-		}
-		l := &p.lines[p.i]
-		if l.ind < ind || (l.ind == ind && !isDash(l.text, l.off)) {
+	for {
+		l := p.next(ind)
+		if l == nil || l.ind == ind && !isDash(l.text, l.off) {
 			break
 		}
 		if l.ind > ind {
@@ -258,9 +260,6 @@ func (p *fy) sequence(ind, depth int) *yaml.Node {
 			return p.fail()
 		}
 		s.Content = append(s.Content, item)
-	}
-	if !p.fine {
-		return nil
 	}
 	return s
 }
@@ -696,13 +695,16 @@ func plainTag(s string) (string, bool) {
 			}
 			return "", false
 		}
-		if !(len(s) >= 5 && digits(s[:4]) && s[4] == '-') {
+		// yaml.v3 reads numbers with the underscores taken out, and
+		// binary and octal digits after 0b and 0o with a sign.
+		plain := strings.ReplaceAll(s, "_", "")
+		if !(len(s) >= 5 && digits(s[:4]) && s[4] == '-') && !strings.HasPrefix(plain, "0b") && !strings.HasPrefix(plain, "0o") {
 			// Not a timestamp: a sign inside, or a colon, space or
 			// letter only times hold, makes it no number either.
-			for i := 1; i < len(s); i++ {
-				switch s[i] {
+			for i := 1; i < len(plain); i++ {
+				switch plain[i] {
 				case '-', '+':
-					if s[i-1] != 'e' && s[i-1] != 'E' {
+					if plain[i-1] != 'e' && plain[i-1] != 'E' {
 						return "!!str", true
 					}
 				case ':', ' ', 't', 'T', 'z', 'Z':
