@@ -698,13 +698,15 @@ func plainTag(s string) (string, bool) {
 		// yaml.v3 reads numbers with the underscores taken out, and
 		// binary and octal digits after 0b and 0o with a sign.
 		plain := strings.ReplaceAll(s, "_", "")
-		if !(len(s) >= 5 && digits(s[:4]) && s[4] == '-') && !strings.HasPrefix(plain, "0b") && !strings.HasPrefix(plain, "0o") {
+		if !(len(s) >= 5 && digits(s[:4]) && s[4] == '-') {
 			// Not a timestamp: a sign inside, or a colon, space or
 			// letter only times hold, makes it no number either.
 			for i := 1; i < len(plain); i++ {
 				switch plain[i] {
 				case '-', '+':
-					if plain[i-1] != 'e' && plain[i-1] != 'E' {
+					exponent := plain[i-1] == 'e' || plain[i-1] == 'E'
+					radix := i == 2 && (plain[:2] == "0b" || plain[:2] == "0o")
+					if !exponent && !radix {
 						return "!!str", true
 					}
 				case ':', ' ', 't', 'T', 'z', 'Z':
