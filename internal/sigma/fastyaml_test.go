@@ -173,6 +173,8 @@ var subsetCases = []struct {
 	{"a: >\n  x\n    more\n  y\n", false},
 	{"<<: x\n", false},
 	{"a: |\n  no final break", false},
+	{"id: 0b5a1c2e-1d2f-4e3a-9b8c-7d6e5f4a3b2c\nn: 1_000 and up\n", true},
+	{"id: 0b5a1c2e-1d2f-4e3a-9b8c-7d6e5f4a3b2c\nn: 0b+1\n", false},
 }
 
 // FuzzFastYAML compares the fast reader with yaml.v3 on arbitrary text:
