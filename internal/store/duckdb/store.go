@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -34,8 +35,11 @@ type Store struct {
 // are opened lazily by Workspace.
 func Open(dir string, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
-	if strings.ContainsAny(dir, "?#") {
-		return nil, fmt.Errorf("open store %q: the path must not contain '?' or '#' (DuckDB reads them as options): %w", dir, store.ErrInvalidName)
+	// DuckDB's driver parses the database path as a URL and then opens the
+	// text before '?' as it is: '?' and '#' cut it, and a '%' not followed
+	// by two hex digits fails the parse.
+	if _, err := url.Parse(dir); err != nil || strings.ContainsAny(dir, "?#") {
+		return nil, fmt.Errorf("open store %q: the path must not contain '?', '#' or a '%%' not followed by two hex digits (DuckDB's driver reads it as a URL); choose another data directory: %w", dir, store.ErrInvalidName)
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create store dir: %w", err)
