@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -19,29 +18,6 @@ import (
 	"wsec/internal/logfile"
 	"wsec/internal/schema"
 )
-
-// corpusRules reads every rule file under dir: path relative to dir →
-// source.
-func corpusRules(t *testing.T, dir string) map[string][]byte {
-	t.Helper()
-	out := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".yaml") {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		out[rel] = b
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // expectedRows is what package sentinelref says rule path returns over
 // evs with the rules' clock at now. A rule it holds no row count for must
@@ -126,8 +102,11 @@ func TestSentinelAlertsFixture(t *testing.T) {
 // It returns how many rules it checked and how many of them raised alerts.
 func holdAlertsToReference(t *testing.T, rulesDir string, files []string) (checked, withAlerts int) {
 	t.Helper()
-	srcs := corpusRules(t, rulesDir)
-	queries := map[string]string{}
+	srcs, err := sentinelref.ReadRules(rulesDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	queries, nrt := map[string]string{}, map[string]bool{}
 	paths := make([]string, 0, len(srcs))
 	for p, src := range srcs {
 		r, err := rule.Parse(src)
@@ -135,6 +114,7 @@ func holdAlertsToReference(t *testing.T, rulesDir string, files []string) (check
 			t.Fatalf("%s: %v", p, err)
 		}
 		queries[p] = r.Query
+		nrt[p] = r.Kind == rule.NRT
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
@@ -149,8 +129,7 @@ func holdAlertsToReference(t *testing.T, rulesDir string, files []string) (check
 	entries := map[string]*Entry{}
 	imported := 0
 	for _, p := range paths {
-		r, _ := rule.Parse(srcs[p])
-		ent, err := eng.Import(ctx, testWS, srcs[p], r.Kind != rule.NRT)
+		ent, err := eng.Import(ctx, testWS, srcs[p], !nrt[p])
 		if err != nil {
 			t.Fatalf("%s does not import: %v", p, err)
 		}

@@ -1,9 +1,6 @@
 package kql
 
 import (
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -11,6 +8,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"wsec/internal/corpustest"
+	"wsec/internal/corpustest/sentinelref"
 	"wsec/internal/schema"
 )
 
@@ -20,29 +18,21 @@ type sentinelRule struct {
 	Query string `yaml:"query"`
 }
 
-// loadSentinelRules reads every rule YAML under dir, sorted by path.
+// loadSentinelRules reads every rule YAML under dir.
 func loadSentinelRules(t *testing.T, dir string) map[string]sentinelRule {
 	t.Helper()
-	rules := map[string]sentinelRule{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yaml") {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		var r sentinelRule
-		if err := yaml.Unmarshal(b, &r); err != nil {
-			t.Errorf("%s: %v", path, err)
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, path)
-		rules[rel] = r
-		return nil
-	})
+	srcs, err := sentinelref.ReadRules(dir)
 	if err != nil {
 		t.Fatal(err)
+	}
+	rules := map[string]sentinelRule{}
+	for rel, b := range srcs {
+		var r sentinelRule
+		if err := yaml.Unmarshal(b, &r); err != nil {
+			t.Errorf("%s: %v", rel, err)
+			continue
+		}
+		rules[rel] = r
 	}
 	return rules
 }

@@ -3,9 +3,6 @@ package sql
 import (
 	dbsql "database/sql"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -32,27 +29,19 @@ type ruleResult struct {
 // loadRules reads every rule YAML under dir: path → query.
 func loadRules(t *testing.T, dir string) map[string]string {
 	t.Helper()
+	srcs, err := sentinelref.ReadRules(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	rules := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yaml") {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
+	for rel, b := range srcs {
 		var r struct {
 			Query string `yaml:"query"`
 		}
 		if err := yaml.Unmarshal(b, &r); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			t.Fatalf("%s: %v", rel, err)
 		}
-		rel, _ := filepath.Rel(dir, path)
 		rules[rel] = r.Query
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	return rules
 }
