@@ -3,7 +3,9 @@
 # whole thing on this machine and prints the figures, with progress lines.
 #
 #   1. one wsec-agent (synthetic source, unpaced, E2E_EVENTS events) → a
-#      real `wsec serve` on this machine: events/s end to end;
+#      real `wsec serve` on this machine: events/s end to end, and the CPU
+#      seconds per million events of each process (on a shared machine the
+#      wall rate depends on the neighbours; the CPU-s do much less);
 #   2. the store path alone (BenchmarkAppendEvents, batch 10000, 4 senders,
 #      2 writers, -count 3): the median events/s;
 #   3. EVENTS events (default 10,000,000) of one UTC day of TimeCreated sent
@@ -22,6 +24,9 @@
 #
 # Needs disk: about 100 bytes per event for the workspace and 60 for the
 # reference table. E2E_EVENTS sets step 1's events (default 1,000,000);
+# E2E_PROFILE=DIR also writes step 1's CPU profiles there: agent.pprof
+# (wsec-agent run --cpuprofile) and serve.pprof (wsec serve --debug-listen,
+# the first E2E_PROFILE_SECONDS, default 10, of the run);
 # STORE_BENCH=0 skips step 2; SERVE_FLAGS are added to wsec serve's
 # flags (e.g. --store-memory 512MiB). BENCH_DIR keeps the data there (default: a temporary
 # directory, removed at the end). The machine is shared: quote figures as
@@ -62,7 +67,7 @@ new_workspace() {
 # port and url, and waits for /healthz.
 start_serve() {
 	port=${port:-$((20000 + RANDOM % 20000))}
-	"$tmp/wsec" serve --data "$1" --listen "127.0.0.1:$port" ${SERVE_FLAGS:-} 2>>"$1.serve.log" &
+	"$tmp/wsec" serve --data "$1" --listen "127.0.0.1:$port" ${SERVE_FLAGS:-} "${@:2}" 2>>"$1.serve.log" &
 	serve_pid=$!
 	url=http://127.0.0.1:$port
 	for _ in $(seq 600); do curl -sf "$url/healthz" >/dev/null && return; sleep 0.1; done
@@ -76,7 +81,19 @@ stop_serve() { kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true; unset p
 # 1. Agent → serve.
 say "1/4 one agent → wsec serve: $e2e synthetic events, unpaced"
 new_workspace "$tmp/e2e"
-start_serve "$tmp/e2e"
+profile=()
+if [ -n "${E2E_PROFILE:-}" ]; then
+	mkdir -p "$E2E_PROFILE"
+	debug=127.0.0.1:$((40000 + RANDOM % 20000))
+	profile=(--cpuprofile "$E2E_PROFILE/agent.pprof")
+	start_serve "$tmp/e2e" --debug-listen "$debug"
+	curl -sf -o "$E2E_PROFILE/serve.pprof" "http://$debug/debug/pprof/profile?seconds=${E2E_PROFILE_SECONDS:-10}" &
+else
+	start_serve "$tmp/e2e"
+fi
+# cpu_seconds PID: user+system CPU seconds the process has used.
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
+serve_cpu0=$(cpu_seconds "$serve_pid")
 cat >"$tmp/agent.json" <<JSON
 {
   "dataDir": "$tmp/agent",
@@ -86,10 +103,14 @@ cat >"$tmp/agent.json" <<JSON
 }
 JSON
 t0=$(date +%s.%N)
-"$tmp/wsec-agent" run --config "$tmp/agent.json" 2>"$tmp/agent.log" | while read -r line; do say "  agent: $line"; done
+/usr/bin/time -f '%U %S' -o "$tmp/agent.time" "$tmp/wsec-agent" run --config "$tmp/agent.json" "${profile[@]}" 2>"$tmp/agent.log" |
+	while read -r line; do say "  agent: $line"; done
 t1=$(date +%s.%N)
+serve_cpu1=$(cpu_seconds "$serve_pid")
 stored=$(WSEC_URL=$url WSEC_WORKSPACE=$id scalar 'union SecurityEvent, WindowsEvent | count')
 figure "agent → serve: $stored of $e2e events stored in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s: $(awk -v n="$e2e" -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f", n/(b-a)}') events/s end to end"
+figure "agent → serve CPU per million events: agent $(awk -v n="$e2e" '{printf "%.2f", ($1 + $2) * 1e6 / n}' "$tmp/agent.time") s, serve $(awk -v n="$e2e" -v a="$serve_cpu0" -v b="$serve_cpu1" 'BEGIN{printf "%.2f", (b - a) * 1e6 / n}') s"
+wait %curl 2>/dev/null || true
 stop_serve
 rm -rf "$tmp/e2e" "$tmp/agent"
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 
 	"wsec/internal/agent"
 	"wsec/internal/cli"
@@ -14,12 +15,20 @@ import (
 
 // runAgent is `wsec-agent run --config FILE`.
 func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var level string
+	var level, cpuProfile string
 	c, cfgPath, err := configFlag("run", args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&level, "log-level", "", "override the config's logLevel (debug, info, warn, error)")
+		fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) of the whole run to this file")
 	})
 	if err != nil {
 		return err
+	}
+	if cpuProfile != "" {
+		stop, err := startCPUProfile(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	if level != "" {
 		if _, err := agent.ParseLogLevel(level); err != nil {
@@ -54,6 +63,21 @@ func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	stopProgress()
 	<-done
 	return err
+}
+
+// startCPUProfile profiles the process into path until the returned
+// function is called: how the agent's own CPU per event is measured
+// (scripts/bench-scale.sh E2E_PROFILE).
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // openLog builds the agent's logger: JSON lines to the configured file

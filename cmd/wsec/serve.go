@@ -46,9 +46,11 @@ import (
 
 // serveOptions is everything `wsec serve` needs; `wsec demo` fills it too.
 type serveOptions struct {
-	data              string
-	store             string // the store backend (storeopen.Open); empty: the embedded one
-	listen            string
+	data   string
+	store  string // the store backend (storeopen.Open); empty: the embedded one
+	listen string
+	// debugListen, when set, serves net/http/pprof there (listenDebug).
+	debugListen       string
 	certFile, keyFile string
 	retentionEvery    time.Duration
 	requireSignedBody bool
@@ -81,6 +83,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.data, "data", envDefault("WSEC_DATA", "wsec-data"), "data directory: workspaces, keys, rules and the store")
 	fs.StringVar(&o.store, "store", envDefault("WSEC_STORE", storeopen.Default), "store backend: duckdb (embedded, under --data) or clickhouse://HOST:PORT/DATABASE?shards=...")
 	fs.StringVar(&o.listen, "listen", server.DefaultAddr, "host:port to listen on (loopback by default)")
+	fs.StringVar(&o.debugListen, "debug-listen", "", "loopback host:port serving Go's profiling endpoints (/debug/pprof/; off by default)")
 	fs.StringVar(&o.certFile, "tls-cert", "", "TLS certificate file (PEM); with --tls-key enables HTTPS")
 	fs.StringVar(&o.keyFile, "tls-key", "", "TLS private key file (PEM)")
 	fs.DurationVar(&o.retentionEvery, "retention-interval", time.Hour, "how often rows past their table's retention are deleted")
@@ -285,6 +288,11 @@ func serve(ctx context.Context, o serveOptions) error {
 		settings.Routes{Keys: keys, Retention: retention, DefaultRetentionDays: duckdb.DefaultRetentionDays, Verifier: verifier}, page, gate)
 	if err != nil {
 		return err
+	}
+	if o.debugListen != "" {
+		if err := listenDebug(ctx, o.debugListen, log); err != nil {
+			return err
+		}
 	}
 	addr, err := srv.Listen()
 	if err != nil {
