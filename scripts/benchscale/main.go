@@ -38,7 +38,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchscale load|first|reference|queries [flags]")
+		fmt.Fprintln(os.Stderr, "usage: benchscale load|first|reference|queries|age [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -53,6 +53,8 @@ func main() {
 	pid := fs.Int("pid", 0, "serve's process ID, for its RSS")
 	ref := fs.String("ref", "", "reference DuckDB file")
 	since := fs.Int64("since", 0, "Unix ns the first-batch time counts from")
+	db := fs.String("db", "", "workspace database file (age; serve must be stopped)")
+	by := fs.Duration("by", 0, "how far to move _TimeReceived back (age)")
 	fs.Parse(os.Args[2:])
 	day, err := time.Parse(time.DateOnly, *dayS)
 	if err != nil {
@@ -68,6 +70,8 @@ func main() {
 		err = reference(g, *ref, *events)
 	case "queries":
 		err = queries(*url, *ws, *token, *ref, day)
+	case "age":
+		err = age(*db, *by)
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -390,3 +394,45 @@ func median(ds []time.Duration) time.Duration {
 }
 
 func ms1(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// age moves _TimeReceived of every row in the workspace database file db
+// back by by, as if the rows had been received then: retention counts
+// from _TimeReceived, so this is how a soak of an hour gets rows for
+// retention to delete while ingest goes on.
+func age(db string, by time.Duration) error {
+	if db == "" || by <= 0 {
+		return fmt.Errorf("age needs --db (a stopped workspace's .duckdb file) and --by > 0")
+	}
+	conn, err := duck.NewConnector(db, nil)
+	if err != nil {
+		return err
+	}
+	d := sql.OpenDB(conn)
+	defer d.Close()
+	rows, err := d.Query(`SELECT table_name FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name)
+		WHERE column_name = '_TimeReceived' AND table_type = 'BASE TABLE'`)
+	if err != nil {
+		return err
+	}
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return err
+		}
+		tables = append(tables, t)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, t := range tables {
+		res, err := d.Exec(fmt.Sprintf(`UPDATE "%s" SET _TimeReceived = _TimeReceived - to_microseconds(%d)`, t, by.Microseconds()))
+		if err != nil {
+			return fmt.Errorf("age %s: %w", t, err)
+		}
+		n, _ := res.RowsAffected()
+		fmt.Printf("%s: %d rows now received %v earlier\n", t, n, by)
+	}
+	_, err = d.Exec("CHECKPOINT")
+	return err
+}
