@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"unsafe"
 )
 
 // Record versions, the first byte of every binary record (FORMAT.md). A
@@ -138,16 +139,37 @@ func (e *Event) AppendFramed(dst []byte) []byte {
 	return dst
 }
 
-// BatchDecoder reads the framed records of a batch. It copies the batch into
-// one string up front, so the decoded events' strings share one allocation.
+// BatchDecoder reads the framed records of a batch. Its events' strings
+// are substrings of one copy of the batch (NewBatchDecoder) or of the batch
+// itself (NewBatchDecoderOwned), and its events and their fields are cut
+// from slabs of a few hundred events: a batch of 10,000 events costs a few
+// dozen allocations instead of two per event (BenchmarkDecodeBatch). So an
+// event kept alive keeps its slab, and the batch's text, alive too.
 type BatchDecoder struct {
-	s   string
-	off int
-	n   int
+	s      string
+	off    int
+	n      int
+	events []Event // the slab the next events are cut from
+	fields []Field // the slab the next events' fields are cut from
 }
 
-// NewBatchDecoder returns a decoder over batch.
+// Slab sizes: about 64 KiB of events and 128 KiB of fields at a time; an
+// event with more fields than a fields slab gets its own.
+const (
+	slabEvents = 256
+	slabFields = 4096
+)
+
+// NewBatchDecoder returns a decoder over a copy of batch.
 func NewBatchDecoder(batch []byte) *BatchDecoder { return &BatchDecoder{s: string(batch)} }
+
+// NewBatchDecoderOwned returns a decoder over batch itself, without the
+// copy: the caller gives batch up and must never modify it again (the
+// events' strings point into it). For a buffer just decompressed, whose
+// copy would be a fifth of decoding it.
+func NewBatchDecoderOwned(batch []byte) *BatchDecoder {
+	return &BatchDecoder{s: unsafe.String(unsafe.SliceData(batch), len(batch))}
+}
 
 // More reports whether records remain.
 func (b *BatchDecoder) More() bool { return b.off < len(b.s) }
@@ -165,8 +187,12 @@ func (b *BatchDecoder) Next() (*Event, error) {
 			b.n, b.off, size, len(b.s)-d.off, ErrTruncated)
 	}
 	end := d.off + int(size)
-	rd := binDecoder{s: b.s[:end], off: d.off}
-	e := new(Event)
+	rd := binDecoder{s: b.s[:end], off: d.off, fields: &b.fields}
+	if len(b.events) == 0 {
+		b.events = make([]Event, slabEvents)
+	}
+	e := &b.events[0]
+	b.events = b.events[1:]
 	if err := rd.event(e); err != nil {
 		return nil, fmt.Errorf("record %d at offset %d: %w", b.n, b.off, err)
 	}
@@ -181,6 +207,23 @@ func (b *BatchDecoder) Next() (*Event, error) {
 type binDecoder struct {
 	s   string
 	off int
+	// fields, when set, is a slab Data is cut from (BatchDecoder).
+	fields *[]Field
+}
+
+// makeFields returns n fields for one event's Data, from the slab when
+// there is one. Data's capacity ends at its length, so an append to it
+// reallocates instead of overwriting the next event's fields.
+func (d *binDecoder) makeFields(n int) []Field {
+	if d.fields == nil || n > slabFields {
+		return make([]Field, n)
+	}
+	if len(*d.fields) < n {
+		*d.fields = make([]Field, slabFields)
+	}
+	f := (*d.fields)[:n:n]
+	*d.fields = (*d.fields)[n:]
+	return f
 }
 
 func (d *binDecoder) byte() (byte, error) {
@@ -319,7 +362,7 @@ func (d *binDecoder) event(e *Event) error {
 		return ErrTruncated
 	}
 	if n > 0 {
-		e.Data = make([]Field, n)
+		e.Data = d.makeFields(int(n))
 	}
 	for i := range e.Data {
 		if e.Data[i].Name, err = d.str(); err != nil {

@@ -230,6 +230,55 @@ func TestBinaryTruncated(t *testing.T) {
 	}
 }
 
+// TestBatchDecoderSlabs: events cut from the decoder's slabs (more events
+// and fields than one slab holds, and an event with more fields than a
+// fields slab) decode exactly, by both constructors, and are independent:
+// growing or changing one event's Data leaves its neighbours alone.
+func TestBatchDecoderSlabs(t *testing.T) {
+	var want []*Event
+	var batch []byte
+	for i := range 3*slabEvents + 7 {
+		e := logon4624()
+		e.System.EventRecordID = uint64(i)
+		if i == 300 {
+			e.Data = nil
+			for j := range slabFields + 10 {
+				e.Data = append(e.Data, Field{Name: "F" + string(rune('a'+j%26)), Value: "v"})
+			}
+		}
+		want = append(want, e)
+		batch = e.AppendFramed(batch)
+	}
+	for _, c := range []struct {
+		name string
+		d    *BatchDecoder
+	}{{"copy", NewBatchDecoder(batch)}, {"owned", NewBatchDecoderOwned(bytes.Clone(batch))}} {
+		var got []*Event
+		for c.d.More() {
+			e, err := c.d.Next()
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			got = append(got, e)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d events, want %d", c.name, len(got), len(want))
+		}
+		for i := range want {
+			if !reflect.DeepEqual(got[i], want[i]) {
+				t.Fatalf("%s: event %d differs", c.name, i)
+			}
+		}
+		for i := range len(got) - 1 {
+			got[i].Data = append(got[i].Data, Field{Name: "extra", Value: "x"})
+			got[i].Data[0].Value = "changed"
+			if !reflect.DeepEqual(got[i+1], want[i+1]) {
+				t.Fatalf("%s: changing event %d's fields changed event %d", c.name, i, i+1)
+			}
+		}
+	}
+}
+
 func FuzzBatchDecoder(f *testing.F) {
 	var batch []byte
 	for _, e := range samples() {
@@ -241,9 +290,13 @@ func FuzzBatchDecoder(f *testing.F) {
 	wide.System.TimeCreated = time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC)
 	f.Add(wide.AppendFramed(nil))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		d := NewBatchDecoder(b)
+		d, owned := NewBatchDecoder(b), NewBatchDecoderOwned(bytes.Clone(b))
 		for d.More() {
 			e, err := d.Next()
+			o, oerr := owned.Next()
+			if (err == nil) != (oerr == nil) || !reflect.DeepEqual(e, o) {
+				t.Fatalf("the owned decoder differs: %v, %v", err, oerr)
+			}
 			if err != nil {
 				return
 			}

@@ -47,7 +47,9 @@ func parseNativeContentType(ct string) (bodyFormat, *refusal) {
 
 // decodeEvents decodes a decompressed native body, enforcing lim. It
 // returns the events and how many string values it truncated. On error
-// nothing is returned: a batch is taken whole or not at all.
+// nothing is returned: a batch is taken whole or not at all. The body is
+// the events' from then on (their strings point into it, without a copy):
+// the caller must not modify it.
 func decodeEvents(body []byte, f bodyFormat, lim Limits) ([]*event.Event, int, *refusal) {
 	var evs []*event.Event
 	var err *refusal
@@ -79,7 +81,7 @@ func tooManyEvents(max int) *refusal {
 }
 
 func decodeBatch(body []byte, lim Limits) ([]*event.Event, *refusal) {
-	d := event.NewBatchDecoder(body)
+	d := event.NewBatchDecoderOwned(body)
 	var evs []*event.Event
 	for d.More() {
 		if len(evs) == lim.MaxEventsPerBatch {
