@@ -128,13 +128,24 @@ func DecodeBinary(src []byte) (*Event, int, error) {
 
 // AppendFramed appends e as one framed record of a batch.
 func (e *Event) AppendFramed(dst []byte) []byte {
+	// Most records are 128 to 16383 bytes, whose length takes two varint
+	// bytes: reserve those and write the record after them, so only a
+	// record of another size is moved to fit its length.
+	const reserved = 2
 	start := len(dst)
+	dst = append(dst, 0, 0)
 	dst = e.AppendBinary(dst)
-	n := len(dst) - start
+	n := len(dst) - start - reserved
 	var hdr [binary.MaxVarintLen64]byte
 	h := binary.PutUvarint(hdr[:], uint64(n))
-	dst = append(dst, hdr[:h]...)
-	copy(dst[start+h:], dst[start:start+n])
+	switch {
+	case h < reserved:
+		copy(dst[start+h:], dst[start+reserved:])
+		dst = dst[:start+h+n]
+	case h > reserved:
+		dst = append(dst, hdr[:h-reserved]...)
+		copy(dst[start+h:], dst[start+reserved:start+reserved+n])
+	}
 	copy(dst[start:], hdr[:h])
 	return dst
 }

@@ -2,12 +2,14 @@ package event
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"io"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -227,6 +229,25 @@ func TestBinaryTruncated(t *testing.T) {
 	bad[0] = 9
 	if _, _, err := DecodeBinary(bad); err == nil {
 		t.Error("unknown version accepted")
+	}
+}
+
+// TestAppendFramedSizes: the frame is uvarint(length) + record whatever
+// the record's size (the length taking one, two, three or four bytes),
+// appended after what dst holds.
+func TestAppendFramedSizes(t *testing.T) {
+	for _, size := range []int{0, 100, 127 - 60, 1000, 16383, 16384, 70000, 1 << 21} {
+		e := logon4624()
+		if size == 0 {
+			e = &Event{}
+		} else {
+			e.Data = []Field{{Name: "Big", Value: strings.Repeat("x", size)}}
+		}
+		rec := e.AppendBinary(nil)
+		want := append(binary.AppendUvarint([]byte("prefix"), uint64(len(rec))), rec...)
+		if got := e.AppendFramed([]byte("prefix")); !bytes.Equal(got, want) {
+			t.Errorf("record of %d bytes: the frame differs from uvarint(length)+record", len(rec))
+		}
 	}
 }
 
