@@ -28,6 +28,9 @@ func TestQueryRefusesWrites(t *testing.T) {
 		"UPDATE wsec_SecurityEvent SET Computer = 'x'",
 		"CREATE TABLE t AS SELECT 1",
 		"SELECT 1; DROP TABLE wsec_SecurityEvent",
+		// duckdb-go's PrepareContext runs every statement but the last
+		"DELETE FROM wsec_SecurityEvent; SELECT 1",
+		"SELECT 1) AS x; DELETE FROM wsec_SecurityEvent; SELECT * FROM (SELECT 1",
 		"ATTACH '" + filepath.Join(dir, "other.duckdb") + "' AS o",
 		"COPY wsec_SecurityEvent TO '" + filepath.Join(dir, "out.csv") + "'",
 		"SET enable_external_access = true",
