@@ -215,3 +215,43 @@ func appendUserDataFields(b []byte, fields []event.Field, base int) []byte {
 	}
 	return closeTo(b, 0)
 }
+
+// eventDataMarkup is every text EventDataXML writes of its own, lower
+// cased: element and attribute markup, the namespace, the default UserData
+// element name, and what escaping writes in place of a character.
+var eventDataMarkup = func() []string {
+	out := []string{edOpen, edEmpty, edClose, udOpen, udEmpty, udClose, indent1 + dataName, indent1 + "<Data",
+		`">`, " />", "</Data>", indent1 + "<Binary>", "</Binary>", ` xmlns="`, "Data",
+		"&amp;", "&lt;", "&gt;", "&quot;", "&#x9;", "&#xA;", "&#xD;", "\r\n", replacementChar}
+	for i, s := range out {
+		out[i] = strings.ToLower(s)
+	}
+	return out
+}()
+
+// EventDataPieceTerm reports whether term (lower case) can occur in the
+// lower-cased text of EventDataXML only inside one of the event's own
+// strings as they are, before escaping: a field's value or name, the
+// Binary, the UserData element's name or namespace. Then a row's
+// EventData contains term only if one of those contains it, which a store
+// keeping them apart can test without rendering (store/duckdb).
+//
+// It is true when term has none of the characters the markup writes next
+// to those strings (< > " / and space) or that escaping and new-line
+// normalisation put in them or take out (& ; CR LF tab _ and U+FFFD: an
+// occurrence that overlapped a rewritten character would contain one, or
+// lie inside an entity such as "amp"), and occurs in none of the markup
+// (EventData, Name, the namespace, the entities). An occurrence that is
+// not inside one string would have to contain the markup character next
+// to it. Lower casing is per character, so it commutes with all of this.
+func EventDataPieceTerm(term string) bool {
+	if term == "" || strings.ContainsAny(term, "<>\"/ &;\r\n\t_"+replacementChar) {
+		return false
+	}
+	for _, m := range eventDataMarkup {
+		if strings.Contains(m, term) {
+			return false
+		}
+	}
+	return true
+}

@@ -157,3 +157,46 @@ func normaliseXMLText(s string) string {
 	r := strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
 	return r.Replace(out)
 }
+
+// FuzzEventDataPieceTerm checks EventDataPieceTerm's promise: a term it
+// accepts that occurs in the lower-cased EventData occurs in one of the
+// event's own strings, lower-cased.
+func FuzzEventDataPieceTerm(f *testing.F) {
+	f.Add("SubjectUserName", "S-1-5-18", "Weird&Name", "a&b<c>\"d\"\r\n", "ud", "http://x/y", "DEADBEEF", uint8(0), "s-1-5-18")
+	f.Add("", "unnamed", "Outer/Inner", "x\ty", "LogFileCleared", "", "", uint8(1), "amp")
+	f.Add("Name", "Data", "EventData", "", "", "", "BEEF", uint8(0), "ata")
+	f.Add("a b", "\x01bell", "é", "İK", "w", "ns", "", uint8(2), "k")
+	f.Fuzz(func(t *testing.T, n1, v1, n2, v2, udName, udNS, binary string, section uint8, term string) {
+		term = strings.ToLower(term)
+		if !EventDataPieceTerm(term) {
+			return
+		}
+		e := event.Event{Section: event.Section(section % 3), Data: []event.Field{{Name: n1, Value: v1}, {Name: n2, Value: v2}}, Binary: binary}
+		if e.Section == event.SectionUserData {
+			e.UserDataName, e.UserDataNS = udName, udNS
+		}
+		got := strings.ToLower(EventDataXML(&e))
+		if !strings.Contains(got, term) {
+			return
+		}
+		for _, p := range []string{n1, v1, n2, v2, binary, e.UserDataName, e.UserDataNS} {
+			if strings.Contains(strings.ToLower(p), term) {
+				return
+			}
+		}
+		t.Fatalf("term %q is in %q but in none of the event's strings", term, got)
+	})
+}
+
+func TestEventDataPieceTerm(t *testing.T) {
+	for term, want := range map[string]bool{
+		"s-1-5-18": true, "certutil": true, "10.0.0.1": true, `c:\windows\system32`: true, "0x3e7": true,
+		"": false, "data": false, "ata": false, "eventdata": false, "amp": false, "quot": false, "#xa": false,
+		"schemas.microsoft.com": false, "a&b": false, "x<y": false, "nt authority": false, "a/b": false, "a_b": false,
+		"line\r\n": false, `"`: false,
+	} {
+		if got := EventDataPieceTerm(term); got != want {
+			t.Errorf("EventDataPieceTerm(%q) = %v, want %v", term, got, want)
+		}
+	}
+}

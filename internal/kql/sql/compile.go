@@ -28,6 +28,9 @@ type Options struct {
 	// MaxRows, when > 0, caps the rows of the result (a LIMIT on the final
 	// SELECT); 0 means no cap.
 	MaxRows int64
+	// Layout, when set, is the store's knowledge of how the workspace's
+	// tables are laid out (layout.go); nil reads tables by name.
+	Layout Layout
 }
 
 // Compile parses nothing: it checks q against cat and compiles it for the
@@ -47,7 +50,24 @@ func CompilePlan(p *kql.Plan, d Dialect, opts Options) (string, []kql.ColumnInfo
 	if now.IsZero() {
 		now = time.Now()
 	}
-	c := &compiler{d: d, opts: opts, now: now.UTC(), shared: map[*kql.Shared]*relSQL{}}
+	var used func(string) bool
+	if opts.Layout != nil {
+		// A first pass learns which columns the statement names, so that
+		// the second reads tables through Layout.Source with just those.
+		stmt, _, err := compilePass(p, d, opts, now, nil)
+		if err != nil {
+			return "", nil, err
+		}
+		used = usedColumns(d, stmt)
+	}
+	return compilePass(p, d, opts, now, used)
+}
+
+// compilePass compiles p once. used is nil in the first pass of a
+// compilation with a Layout, which writes tables by name; then the columns
+// the statement names.
+func compilePass(p *kql.Plan, d Dialect, opts Options, now time.Time, used func(string) bool) (string, []kql.ColumnInfo, error) {
+	c := &compiler{d: d, opts: opts, now: now.UTC(), shared: map[*kql.Shared]*relSQL{}, used: used}
 	root, err := c.rel(p.Root)
 	if err != nil {
 		return "", nil, err
@@ -102,6 +122,9 @@ type compiler struct {
 	ctes   []string
 	shared map[*kql.Shared]*relSQL
 	n      int
+	// used is the second pass's test of the columns the statement names
+	// (Options.Layout); nil in the first pass and without a Layout.
+	used func(string) bool
 }
 
 // col is a column of a compiled relation.
@@ -122,6 +145,9 @@ type relSQL struct {
 	// so further filters join its WHERE instead of nesting.
 	from  string
 	where []string
+	// table is the logical table a plain filtered scan reads through its
+	// Layout.Source (in the first pass: would read), for TermFilter.
+	table string
 }
 
 func (c *compiler) alias() string {

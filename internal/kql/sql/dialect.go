@@ -129,3 +129,13 @@ func (a Arg) ConstString() (string, bool) {
 	s, ok := a.Const.V.(string)
 	return s, ok
 }
+
+// GuardedFuncWriter is optional: a dialect that writes a string predicate
+// (has, has_any, ...) differently when a Layout's candidate test already
+// holds for the row. DuckDB's has is a substring test and a term regular
+// expression; under the candidate test the substring test mostly passes
+// and reads the column a second time, which over a column rendered per row
+// (EventData) doubles the cost. Fallback: Func.
+type GuardedFuncWriter interface {
+	GuardedFunc(fn string, args []Arg, ret kql.Type) (string, error)
+}

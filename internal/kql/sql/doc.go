@@ -19,6 +19,10 @@
 //     table with a TimeGenerated column, written directly on the scan; ago()
 //     and now() are folded to timestamp literals with Options.Now, so time
 //     filters reach the engine as plain column comparisons.
+//   - Options.Layout (layout.go), when the store gives one, changes how
+//     the SQL reads tables, never what it returns: a source of just the
+//     columns the statement names, and a cheap candidate test before a
+//     string predicate over a column the store computes per row.
 //   - The core writes only the relational skeleton; every engine-specific
 //     text (identifiers, literals, functions, JSON, regex, date arithmetic)
 //     comes from the Dialect, so a ClickHouse dialect needs no core change.

@@ -478,6 +478,37 @@ func (d DuckDB) arith(op string, l, r Arg, ret kql.Type) (string, error) {
 	return "(" + num(l) + " " + op + " " + num(r) + ")", nil
 }
 
+// GuardedFunc implements GuardedFuncWriter: has and has_any with constant
+// terms are their regular expression alone, which reads the column once.
+func (d DuckDB) GuardedFunc(fn string, a []Arg, ret kql.Type) (string, error) {
+	switch fn {
+	case "has", "has_cs", "hasprefix", "hasprefix_cs", "hassuffix", "hassuffix_cs":
+		if s, ok := a[1].ConstString(); ok {
+			base := strings.TrimSuffix(fn, "_cs")
+			flags := "(?i)"
+			if strings.HasSuffix(fn, "_cs") {
+				flags = ""
+			}
+			return "regexp_matches(" + a[0].SQL + ", " + sqlString(flags+termRegex(s, base != "hassuffix", base != "hasprefix")) + ")", nil
+		}
+	case "has_any", "has_any_cs":
+		var alts []string
+		for _, t := range a[1:] {
+			s, ok := t.ConstString()
+			if !ok {
+				return d.Func(fn, a, ret)
+			}
+			alts = append(alts, termRegex(s, true, true))
+		}
+		flags := "(?i)"
+		if fn == "has_any_cs" {
+			flags = ""
+		}
+		return "regexp_matches(" + a[0].SQL + ", " + sqlString(flags+"(?:"+strings.Join(alts, "|")+")") + ")", nil
+	}
+	return d.Func(fn, a, ret)
+}
+
 func (d DuckDB) hasList(fn string, a []Arg) (string, error) {
 	cs := strings.HasSuffix(fn, "_cs")
 	all := strings.HasPrefix(fn, "has_all")

@@ -14,6 +14,9 @@ type scope struct {
 	cols  map[string]col
 	qual  string
 	order []string
+	// table is the logical table whose Layout.Source the columns are read
+	// from directly (a filter over the scan), or "".
+	table string
 }
 
 // sqlExpr is a compiled scalar.
@@ -452,10 +455,17 @@ func (c *compiler) stringPred(op string, neg bool, xs []kql.Scalar, sc *scope, c
 	if k, ok := constStr(r); !ok || k == "" {
 		l, r = nnExpr(l), nnExpr(r)
 	}
-	s, err := c.d.Func(op, []Arg{l.arg(), r.arg()}, kql.TBool)
+	var cand string
+	if ref, ok := xs[0].(*kql.ColRef); ok && impliesContains[op] {
+		if k, ok := constStr(r); ok {
+			cand = c.termFilter(sc, ref.Name, []string{k})
+		}
+	}
+	s, err := c.guardedFunc(cand, op, []Arg{l.arg(), r.arg()})
 	if err != nil {
 		return sqlExpr{}, err
 	}
+	s = c.guard(cand, s)
 	nullable := l.nullable
 	switch {
 	case neg && nullable:
@@ -577,10 +587,29 @@ func (c *compiler) hasList(op string, xs []kql.Scalar, sc *scope, cx ctx) (sqlEx
 			s = c.boolLit(true)
 		}
 	} else {
-		s, err = c.d.Func(base, append([]Arg{l.arg()}, argsOf(terms)...), kql.TBool)
+		var cand string
+		if ref, ok := xs[0].(*kql.ColRef); ok {
+			// has_any holds only where one term does; has_all where all
+			// do, so where any one does.
+			var ks []string
+			for _, t := range terms {
+				if k, ok := constStr(t); ok {
+					ks = append(ks, k)
+				} else {
+					ks = nil
+					break
+				}
+			}
+			if strings.HasPrefix(base, "has_all") && len(ks) > 0 {
+				ks = ks[:1]
+			}
+			cand = c.termFilter(sc, ref.Name, ks)
+		}
+		s, err = c.guardedFunc(cand, base, append([]Arg{l.arg()}, argsOf(terms)...))
 		if err != nil {
 			return sqlExpr{}, err
 		}
+		s = c.guard(cand, s)
 	}
 	switch {
 	case neg:

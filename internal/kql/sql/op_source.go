@@ -14,6 +14,13 @@ import (
 // table has a TimeGenerated datetime column.
 func (c *compiler) scan(s *kql.Scan) (*relSQL, error) {
 	r := &relSQL{from: c.d.Quote(s.Table)}
+	if l := c.opts.Layout; l != nil {
+		if c.used == nil {
+			r.table = s.Table // the first pass assumes Source will answer
+		} else if src, ok := l.Source(s.Table, c.used); ok {
+			r.from, r.table = "("+src+") AS "+c.d.Quote(s.Table), s.Table
+		}
+	}
 	for _, cl := range s.Cols {
 		r.cols = append(r.cols, col{name: cl.Name, sql: cl.Name, t: cl.Type, nullable: true})
 	}

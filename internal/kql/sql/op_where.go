@@ -14,7 +14,9 @@ func (c *compiler) filter(f *kql.Filter) (*relSQL, error) {
 		return nil, err
 	}
 	if in.from != "" {
-		pred, err := c.predicate(f.Pred, c.scopeOf(in, ""))
+		sc := c.scopeOf(in, "")
+		sc.table = in.table
+		pred, err := c.predicate(f.Pred, sc)
 		if err != nil {
 			return nil, err
 		}

@@ -123,11 +123,17 @@ func TestSemantics(t *testing.T) {
 	if len(cases) < 150 {
 		t.Errorf("only %d semantics cases; the acceptance criteria ask for at least 150", len(cases))
 	}
+	checkSemCases(t, cases, Options{Now: semanticsNow})
+}
+
+// checkSemCases runs the semantics cases over the fixture tables, compiled
+// with opts.
+func checkSemCases(t *testing.T, cases []semCase, opts Options) {
 	db := openFixtureDB(t)
 	cat := fixtureCatalog()
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%s:%d", c.file, c.line), func(t *testing.T) {
-			cols, rows, err := runKQL(db, cat, c.query)
+			cols, rows, err := runKQLWith(db, cat, c.query, opts)
 			if c.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 					t.Fatalf("%s\nwant error containing %q, got %v", c.query, c.wantErr, err)
@@ -145,11 +151,16 @@ func TestSemantics(t *testing.T) {
 // runKQL compiles and runs a query, rendering each cell as the tests write
 // it.
 func runKQL(db *dbsql.DB, cat kql.Catalog, src string) ([]kql.ColumnInfo, [][]string, error) {
+	return runKQLWith(db, cat, src, Options{Now: semanticsNow})
+}
+
+// runKQLWith is runKQL with compile options.
+func runKQLWith(db *dbsql.DB, cat kql.Catalog, src string, opts Options) ([]kql.ColumnInfo, [][]string, error) {
 	q, err := kql.Parse(src)
 	if err != nil {
 		return nil, nil, err
 	}
-	sqlText, cols, err := Compile(q, cat, DuckDB{}, Options{Now: semanticsNow})
+	sqlText, cols, err := Compile(q, cat, DuckDB{}, opts)
 	if err != nil {
 		return nil, nil, err
 	}

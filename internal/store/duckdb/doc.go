@@ -118,6 +118,16 @@
 // go on, and resume by themselves once there is room.
 //
 // Queries (query.go) are single SELECT statements over the logical names;
+// the KQL compiler reads the event tables through Workspace.Source and
+// TermFilter (source.go, kql/sql's Layout): a SELECT of just the columns
+// a query names instead of the view, whose ~230 columns DuckDB binds for
+// every statement (count over 1M events through the workspace service:
+// 13 → 1 ms; the last hour by EventID 12 → 3 ms), and, before `has`,
+// `contains` and the like over EventData or a cold column, a substring
+// test of the stored parts its text is made of (_Vals, the shared columns,
+// the template), so that only the rows that pass are rendered (EventData
+// has "S-1-5-18" over 1M synthetic events, a third of which match: ratio
+// to plain SQL 0.9 either way at load 14, absolute 7.6 → 4.8 s);
 // the database runs with external access disabled and its configuration
 // locked, so a query reads this workspace's file and nothing else, and
 // results are bounded in rows and bytes. Queries see every committed batch

@@ -152,7 +152,11 @@ func Query(b store.Backend, w store.Workspace, q string) ([][]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	sqlText, cols, err := kqlsql.Compile(pq, kql.NewCatalog(schema.New(), tables...), b.Dialect(), kqlsql.Options{})
+	var opts kqlsql.Options
+	if l, ok := w.(kqlsql.Layout); ok {
+		opts.Layout = l // as the workspace service compiles
+	}
+	sqlText, cols, err := kqlsql.Compile(pq, kql.NewCatalog(schema.New(), tables...), b.Dialect(), opts)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,101 @@
+package sql
+
+import (
+	"strings"
+
+	"wsec/internal/kql"
+)
+
+// Layout is optional knowledge of how a store lays its tables out, given
+// per query (Options.Layout), since it may differ between the workspaces of
+// one store. The compiler uses it for two things the logical tables alone
+// make slow:
+//
+//   - Reading only the columns a query uses. The embedded store's event
+//     tables are views of ~230 columns, most of them Go calls over one text
+//     column, and DuckDB binds a view's whole select list for every query
+//     naming it: ~3-4 ms per query, more than a count over a million rows
+//     takes. A relation of just the used columns binds in well under 1 ms.
+//   - A cheap candidate test before an expensive string predicate: over a
+//     column the store renders per row (EventData from the stored payload),
+//     `has`, `contains` and the like first test the stored parts the
+//     rendered text is made of, and render only the rows that pass.
+//
+// Without a Layout (nil) the compiler reads tables by name.
+type Layout interface {
+	// Source returns the SQL of a relation (a SELECT) that reads table
+	// with every column used reports as used under its logical name and
+	// type (others may be missing), plus whatever column its TermFilter
+	// predicates read when used reports that name as used; ok false reads
+	// the table by name. used is conservative: it reports every column the
+	// statement may read (and maybe more).
+	Source(table string, used func(name string) bool) (sql string, ok bool)
+	// TermFilter returns a SQL predicate over the columns of table's
+	// Source that is true for every row whose column, as text and lower
+	// cased, contains term (lower cased already), and is much cheaper than
+	// reading the column; ok false when there is none. The compiler then
+	// evaluates the exact predicate only on rows where it holds, so it may
+	// be true on more rows than needed, never on fewer.
+	TermFilter(table, column, term string) (sql string, ok bool)
+}
+
+// impliesContains are the string predicates (plain or negated) that hold
+// only when the left side contains the constant right side, ignoring case:
+// the ones a TermFilter may guard.
+var impliesContains = map[string]bool{
+	"=~": true, "has": true, "has_cs": true, "hasprefix": true, "hasprefix_cs": true, "hassuffix": true, "hassuffix_cs": true,
+	"contains": true, "contains_cs": true, "startswith": true, "startswith_cs": true, "endswith": true, "endswith_cs": true,
+}
+
+// termFilter returns the store's candidate test for `col op term` (terms:
+// any of them) in scope sc, or "" when there is none: sc must read a
+// table through its Layout Source directly, and every term must have one.
+func (c *compiler) termFilter(sc *scope, col string, terms []string) string {
+	if sc.table == "" || c.opts.Layout == nil || len(terms) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, t := range terms {
+		if t == "" {
+			return ""
+		}
+		p, ok := c.opts.Layout.TermFilter(sc.table, col, strings.ToLower(t))
+		if !ok {
+			return ""
+		}
+		parts = append(parts, p)
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
+}
+
+// guard wraps the exact predicate s so that it is evaluated only where the
+// candidate test holds (CASE evaluates THEN only for those rows; an AND
+// could be reordered by the engine). Where the test fails s is false or
+// null (a null column), and the result false: the same in a filter, and
+// what the callers make of a null in value context (coalesce to false).
+func (c *compiler) guard(cand, s string) string {
+	if cand == "" {
+		return s
+	}
+	return "(CASE WHEN " + cand + " THEN " + s + " ELSE " + c.boolLit(false) + " END)"
+}
+
+// usedColumns returns the test Layout.Source gets: whether the statement
+// text names the column (quoted, as the compiler writes every reference;
+// case-insensitively, as DuckDB resolves identifiers).
+func usedColumns(d Dialect, stmt string) func(string) bool {
+	lower := strings.ToLower(stmt)
+	return func(name string) bool { return strings.Contains(lower, strings.ToLower(d.Quote(name))) }
+}
+
+// guardedFunc writes fn over args for the rows where cand holds
+// (GuardedFuncWriter), or as Func when cand is empty.
+func (c *compiler) guardedFunc(cand, fn string, args []Arg) (string, error) {
+	if g, ok := c.d.(GuardedFuncWriter); ok && cand != "" {
+		return g.GuardedFunc(fn, args, kql.TBool)
+	}
+	return c.d.Func(fn, args, kql.TBool)
+}
