@@ -3,14 +3,17 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"net/http"
 	"runtime"
+	"strings"
 	"testing"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
 )
 
-// TestDecompressionBombCostsLittle (issue 9 item 5): a zstd or gzip body
+// TestDecompressionBombCostsLittle (issue 9 item 5): a zstd, s2 or gzip body
 // of a few KB that inflates past MaxDecodedBytes is refused without
 // allocating anything near what it inflates to, and the heap returns to
 // its level afterwards. Measured in allocated bytes, not time.
@@ -18,7 +21,9 @@ func TestDecompressionBombCostsLittle(t *testing.T) {
 	e := newEnv(t, Limits{})
 	inflated := DefaultLimits().MaxDecodedBytes * 2
 	zeros := make([]byte, inflated)
-	bombs := map[string][]byte{"zstd": zstdStream(t, zeros), "gzip": gzipped(t, zeros)}
+	bombs := map[string][]byte{"zstd": zstdStream(t, zeros), "gzip": gzipped(t, zeros), "s2": s2.Encode(nil, zeros),
+		// An S2 block declaring more than it holds.
+		"s2 lying": binary.AppendUvarint(nil, uint64(inflated))}
 	zeros = nil
 	for enc, bomb := range bombs {
 		t.Run(enc, func(t *testing.T) {
@@ -28,7 +33,7 @@ func TestDecompressionBombCostsLittle(t *testing.T) {
 			runtime.GC()
 			runtime.ReadMemStats(&before)
 			for range 3 {
-				st, b, _ := e.do(e.nativeReq(e.a, e.a.PrimaryKey, "agent", 1, bomb, ContentTypeBatch, enc))
+				st, b, _ := e.do(e.nativeReq(e.a, e.a.PrimaryKey, "agent", 1, bomb, ContentTypeBatch, strings.Fields(enc)[0]))
 				if st != http.StatusRequestEntityTooLarge || !bytes.Contains(b, []byte("decoded_too_large")) && !bytes.Contains(b, []byte("decompresses")) {
 					t.Fatalf("bomb answered %d %s, want 413", st, b)
 				}

@@ -14,7 +14,7 @@
 // can keep a retried or duplicated batch once; the body is the event
 // package's batch framing (application/x-wsec-batch) or one event JSON per
 // line (application/x-ndjson), optionally compressed (Content-Encoding
-// zstd or gzip).
+// zstd, s2 or gzip).
 //
 // Promises:
 //   - No body is read before the request is authenticated: the signature,

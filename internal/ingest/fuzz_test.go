@@ -83,7 +83,7 @@ func TestFuzzSeeds(t *testing.T) {
 }
 
 func decodeBody(h *Handler, enc, format uint8, body []byte) ([]*event.Event, int, *refusal) {
-	raw, ref := h.decompress(context.Background(), body, encoding(enc%3))
+	raw, ref := h.decompress(context.Background(), body, encoding(enc%4))
 	if ref != nil {
 		return nil, 0, ref
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/klauspost/compress/s2"
+
 	"wsec/internal/auth"
 	"wsec/internal/protocol"
 )
@@ -93,9 +95,11 @@ func TestNativeBodyForms(t *testing.T) {
 		{"batch gzip", ContentTypeBatch, "gzip", func(b []byte) []byte { return gzipped(t, b) }, false},
 		{"batch zstd", ContentTypeBatch, "zstd", func(b []byte) []byte { return zstded(t, b) }, false},
 		{"batch zstd stream", "application/octet-stream", "zstd", func(b []byte) []byte { return zstdStream(t, b) }, false},
+		{"batch s2", ContentTypeBatch, "s2", func(b []byte) []byte { return s2.Encode(nil, b) }, false},
 		{"ndjson identity", ContentTypeNDJSON, "", func(b []byte) []byte { return b }, true},
 		{"ndjson gzip", ContentTypeNDJSON + "; charset=utf-8", "gzip", func(b []byte) []byte { return gzipped(t, b) }, true},
 		{"ndjson zstd", ContentTypeNDJSON, "zstd", func(b []byte) []byte { return zstded(t, b) }, true},
+		{"ndjson s2", ContentTypeNDJSON, "s2", func(b []byte) []byte { return s2.Encode(nil, b) }, true},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

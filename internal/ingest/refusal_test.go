@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/s2"
+
 	"wsec/internal/auth"
 	"wsec/internal/server"
 )
@@ -21,6 +23,7 @@ func TestRefusals(t *testing.T) {
 	e := newEnv(t, Limits{MaxBodyBytes: 256 << 10, MaxDecodedBytes: 1 << 20, MaxEventsPerBatch: 100})
 	evs := synthEvents(0, 20)
 	good := batchBody(evs)
+	s2Good := s2.Encode(nil, good)
 	zeros := make([]byte, 64<<20) // inflates 64:1 past MaxDecodedBytes; compresses to ~64 KiB
 	gzBomb, zstdBomb, zstdStreamBomb := gzipped(t, zeros), zstded(t, zeros), zstdStream(t, zeros)
 	if len(gzBomb) > 256<<10 || len(zstdBomb) > 256<<10 {
@@ -133,6 +136,7 @@ func TestRefusals(t *testing.T) {
 		{"zstd bomb", nativeWith(e.a, e.a.PrimaryKey, zstdBomb, ContentTypeBatch, "zstd", nil), "events", 413, "PayloadTooLarge", "decoded_too_large", "decompresses"},
 		{"zstd bomb without size", nativeWith(e.a, e.a.PrimaryKey, zstdStreamBomb, ContentTypeBatch, "zstd", nil), "events", 413, "PayloadTooLarge", "decoded_too_large", "decompresses"},
 		{"gzip header, garbage", nativeWith(e.a, e.a.PrimaryKey, append([]byte{0x1f, 0x8b}, good...), ContentTypeBatch, "gzip", nil), "events", 400, "InvalidDataFormat", "malformed_compression", "gzip"},
+		{"s2 cut short", nativeWith(e.a, e.a.PrimaryKey, s2Good[:len(s2Good)/2], ContentTypeBatch, "s2", nil), "events", 400, "InvalidDataFormat", "malformed_compression", "s2"},
 		{"torn batch", nativeWith(e.a, e.a.PrimaryKey, good[:len(good)-3], ContentTypeBatch, "", nil), "events", 400, "InvalidDataFormat", "malformed_body", "record 19"},
 		{"malformed ndjson", nativeWith(e.a, e.a.PrimaryKey, []byte(string(ndjsonBody(evs[:2]))+"{\"System\":\n"), ContentTypeNDJSON, "", nil), "events", 400, "InvalidDataFormat", "malformed_body", "line 3"},
 		{"too many events", nativeWith(e.a, e.a.PrimaryKey, tooMany, ContentTypeBatch, "", nil), "events", 413, "PayloadTooLarge", "too_many_events", "100"},
