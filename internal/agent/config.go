@@ -16,6 +16,7 @@ import (
 
 	"wsec/internal/auth"
 	"wsec/internal/filter"
+	"wsec/internal/ship"
 )
 
 // Config is the agent's configuration file (JSON). Unknown fields are
@@ -151,6 +152,13 @@ type DestinationConfig struct {
 	XPathQueries []string `json:"xpathQueries,omitempty"`
 	// SpoolMaxBytes overrides the agent's SpoolMaxBytes.
 	SpoolMaxBytes int64 `json:"spoolMaxBytes,omitempty"`
+	// Compression of the batches: "zstd" ("", the default), "s2" or
+	// "gzip". s2 costs a third of zstd's CPU for half again the bytes: for
+	// a workspace on the same machine or LAN (a workspace older than s2
+	// refuses it, and the agent sends zstd until it restarts); not with a
+	// relay gateway, whose workspace is far away. gzip is for proxies that
+	// know no other (internal/ship compress.go has the measurements).
+	Compression string `json:"compression,omitempty"`
 }
 
 // sendURL is where the destination's requests go: its gateway, if any.
@@ -372,6 +380,15 @@ func (c *Config) check() error {
 			if u, err := url.Parse(d.Gateway); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				add("%s: gateway %q: want http(s)://host[:port]", at, d.Gateway)
 			}
+		}
+		switch ship.Compression(d.Compression) {
+		case "", ship.Zstd, ship.Gzip:
+		case ship.S2:
+			if d.Gateway != "" {
+				add("%s: compression s2 with a relay gateway: use zstd (s2 trades bytes for CPU, for a workspace on the same machine or LAN)", at)
+			}
+		default:
+			add("%s: compression %q: want zstd, s2 or gzip", at, d.Compression)
 		}
 		if d.Proxy != "" {
 			if u, err := url.Parse(d.Proxy); err != nil || u.Host == "" {

@@ -72,6 +72,8 @@ func TestConfigErrors(t *testing.T) {
 	f(replace(`"rate": 1000`, `"rate": "fast"`), "line 9", `field "sources.rate"`)
 	f(replace(`"rulesInterval": "30s"`, `"rulesInterval": "30"`), "line 16", `value "30": want a non-negative number with a unit`)
 	f(replace(`"keyFile": "lab.key"`, `"keyFile": "lab.key", "gateway": "gw:8081"`), `destinations[1]: gateway "gw:8081": want http(s)://host[:port]`)
+	f(replace(`"keyFile": "lab.key"`, `"keyFile": "lab.key", "compression": "lz4"`), `destinations[1]: compression "lz4": want zstd, s2 or gzip`)
+	f(replace(`"keyFile": "lab.key"`, `"keyFile": "lab.key", "compression": "s2", "gateway": "https://gw:8081"`), `destinations[1]: compression s2 with a relay gateway`)
 	// Checks, all reported at once.
 	f(func(s string) string {
 		s = strings.Replace(s, `"eventSet": "Common"`, `"eventSet": "Everything"`, 1)

@@ -116,7 +116,7 @@ type response struct {
 
 // post sends one compressed batch. It returns an error only when no HTTP
 // response came back (network, TLS, timeout); every status is a response.
-func (c *client) post(ctx context.Context, seq, last uint64, count int, body []byte) (response, error) {
+func (c *client) post(ctx context.Context, seq, last uint64, count int, enc Compression, body []byte) (response, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.o.RequestTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
@@ -126,7 +126,7 @@ func (c *client) post(ctx context.Context, seq, last uint64, count int, body []b
 	req.ContentLength = int64(len(body))
 	h := req.Header
 	h.Set("Content-Type", protocol.ContentTypeBatch)
-	h.Set("Content-Encoding", string(c.o.Compression))
+	h.Set("Content-Encoding", string(enc))
 	h.Set("User-Agent", userAgentValue)
 	h.Set(protocol.HeaderSender, c.o.SenderID)
 	h.Set(protocol.HeaderSeq, strconv.FormatUint(seq, 10))

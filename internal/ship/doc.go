@@ -33,8 +33,11 @@
 //     the batch. When the dead-letter directory is full, the destination
 //     stalls rather than drop.
 //   - The request body is the framed events exactly as spooled (no
-//     re-encoding), compressed with zstd (default) or gzip, and signed per
-//     attempt with a fresh x-ms-date and nonce (internal/auth.SignContent).
+//     re-encoding), compressed with zstd (default), s2 or gzip, and signed
+//     per attempt with a fresh x-ms-date and nonce (internal/auth.SignContent).
+//     A workspace that refuses s2 (400/415, older than s2) gets the same
+//     batch again with zstd, and zstd from then on: the encoding is the
+//     attempt's, never part of the batch's identity.
 //   - Fanout spools each event once per destination whose filter wants it.
 //     Each spool record carries the event's source position (channel,
 //     record ID); Durable() is, per channel, the position every destination

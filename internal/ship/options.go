@@ -22,6 +22,11 @@ type Compression string
 const (
 	Zstd Compression = "zstd" // the default: 3x faster than gzip at a better ratio (compress.go)
 	Gzip Compression = "gzip" // for receivers or proxies that do not know zstd
+	// S2 costs the agent a third of zstd's CPU and the workspace less than
+	// half, for half again the bytes (compress.go): for a workspace on the
+	// same machine or LAN. A workspace older than S2 refuses it; the
+	// Shipper then sends zstd until it restarts (deliver).
+	S2 Compression = "s2"
 )
 
 // Options configures the Shipper of one destination workspace. Zero values
@@ -50,7 +55,7 @@ type Options struct {
 	// not change across restarts.
 	SenderID string
 
-	// Compression is Zstd (""), or Gzip.
+	// Compression is Zstd (""), S2 or Gzip.
 	Compression Compression
 
 	// Filter chooses the events this destination takes (used by Fanout).
@@ -160,9 +165,9 @@ func (o Options) withDefaults() (Options, error) {
 	switch o.Compression {
 	case "":
 		o.Compression = Zstd
-	case Zstd, Gzip:
+	case Zstd, Gzip, S2:
 	default:
-		errs = append(errs, fmt.Errorf("Compression %q is not zstd or gzip", o.Compression))
+		errs = append(errs, fmt.Errorf("Compression %q is not zstd, s2 or gzip", o.Compression))
 	}
 	if o.ProxyURL != "" {
 		if u, err := url.Parse(o.ProxyURL); err != nil || u.Host == "" {

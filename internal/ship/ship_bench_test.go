@@ -90,13 +90,13 @@ func benchAppendToAck(b *testing.B, c Compression, sync time.Duration) {
 	ws.mu.Unlock()
 }
 
-// BenchmarkCompress compares the two encodings on a default-size batch.
+// BenchmarkCompress compares the encodings on a default-size batch.
 func BenchmarkCompress(b *testing.B) {
 	var body []byte
 	for _, it := range logons(4096) {
 		body = it.Event.AppendFramed(body)
 	}
-	for _, c := range []Compression{Zstd, Gzip} {
+	for _, c := range []Compression{Zstd, S2, Gzip} {
 		b.Run(string(c), func(b *testing.B) {
 			comp, err := newCompressor(c)
 			if err != nil {

@@ -20,7 +20,7 @@ import (
 )
 
 func TestDeliverExactlyOnce(t *testing.T) {
-	for _, c := range []Compression{Zstd, Gzip} {
+	for _, c := range []Compression{Zstd, S2, Gzip} {
 		t.Run(string(c), func(t *testing.T) {
 			ws := newFakeWorkspace(t, wsA)
 			q := openSpool(t, t.TempDir(), spool.Options{})
@@ -47,6 +47,41 @@ func TestDeliverExactlyOnce(t *testing.T) {
 				t.Fatalf("status %+v", st)
 			}
 		})
+	}
+}
+
+// TestS2RefusedFallsBackToZstd: a workspace older than S2 answers an s2
+// body with 400. That refuses the encoding, not the batch: the same batch
+// goes again with zstd, every later batch is zstd, nothing is parked as
+// rejected, and every event is stored once.
+func TestS2RefusedFallsBackToZstd(t *testing.T) {
+	ws := newFakeWorkspace(t, wsA)
+	var s2Refused atomic.Int64
+	ws.before = func(_ int, r *http.Request) int {
+		if r.Header.Get("Content-Encoding") == "s2" {
+			s2Refused.Add(1)
+			return http.StatusBadRequest
+		}
+		return 0
+	}
+	q := openSpool(t, t.TempDir(), spool.Options{})
+	o := testShipOptions(ws)
+	o.Compression = S2
+	f := newFanout(t, newShipper(t, q, o))
+	running(t, f)
+	src := newTestSource(3000)
+	src.feed(t, context.Background(), f, 3000, 250)
+	ws.waitEvents(t, 3000)
+	ws.checkExactlyOnce(t, src.keys(0, 3000))
+	waitDrained(t, f)
+	ws.mu.Lock()
+	encodings := maps.Clone(ws.encodings)
+	ws.mu.Unlock()
+	if s2Refused.Load() == 0 || encodings["zstd"] == 0 || len(encodings) != 1 {
+		t.Fatalf("%d s2 bodies refused, stored by encoding %v: want s2 tried, then zstd only", s2Refused.Load(), encodings)
+	}
+	if st := f.Status()[0]; st.Rejected != 0 || st.SentRecords != 3000 {
+		t.Fatalf("status %+v: want 3000 records sent and none rejected", st)
 	}
 }
 
@@ -377,6 +412,7 @@ func TestOptionsValidation(t *testing.T) {
 	f(func(o *Options) { o.ProxyURL = "::" }, true)
 	f(func(o *Options) { o.MaxBatchBytes = MaxBatchBytes + 1 }, true)
 	f(func(o *Options) { o.Compression = Gzip }, false)
+	f(func(o *Options) { o.Compression = S2 }, false)
 }
 
 func TestTooManyChannels(t *testing.T) {

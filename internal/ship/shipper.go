@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -61,6 +62,10 @@ type Shipper struct {
 	lastMsg string
 
 	compMu sync.Mutex // the compressor is used by one goroutine at a time
+	// s2Refused: the workspace refused an S2 body, so batches are sent
+	// with zstd (fallback, made at the first refusal) until the next New.
+	s2Refused atomic.Bool
+	fallback  compressor // guarded by compMu
 
 	// The Fanout's Offer goroutine only: a destination detached by an I/O
 	// error (not a full spool) stays detached until then.
@@ -161,6 +166,9 @@ func (s *Shipper) scanPending() error {
 func (s *Shipper) Close() {
 	s.closeOnce.Do(func() {
 		s.comp.close()
+		if s.fallback != nil {
+			s.fallback.close()
+		}
 		s.c.close()
 		s.m.unregister(s.o.Registerer)
 	})
@@ -307,6 +315,7 @@ type batch struct {
 	malformed   []spool.Record
 	marked      bool // its range is stored as the batch in flight
 	wire        []byte
+	enc         Compression // wire's encoding
 	buf         *batchBuf
 }
 
@@ -340,18 +349,29 @@ func (s *Shipper) release(b *batch) {
 	b.buf, b.body, b.wire = nil, nil, nil
 }
 
-// compress fills b.wire (once: retries send the same bytes).
+// compress fills b.wire (once: retries send the same bytes, unless the
+// workspace refuses S2) and b.enc.
 func (s *Shipper) compress(b *batch) error {
 	if b.wire != nil || b.events == 0 {
 		return nil
 	}
 	s.compMu.Lock()
 	defer s.compMu.Unlock()
-	wire, err := s.comp.compress(b.buf.wire, b.body)
+	comp, enc := s.comp, s.o.Compression
+	if enc == S2 && s.s2Refused.Load() {
+		if s.fallback == nil {
+			var err error
+			if s.fallback, err = newCompressor(Zstd); err != nil {
+				return fmt.Errorf("ship %s: %w", s.o.Name, err)
+			}
+		}
+		comp, enc = s.fallback, Zstd
+	}
+	wire, err := comp.compress(b.buf.wire, b.body)
 	if err != nil {
 		return fmt.Errorf("ship %s: compress batch %d: %w", s.o.Name, b.first, err)
 	}
-	b.wire, b.buf.wire = wire, wire[:0]
+	b.wire, b.buf.wire, b.enc = wire, wire[:0], enc
 	return nil
 }
 
@@ -541,10 +561,10 @@ func (s *Shipper) deliver(ctx context.Context, b *batch) (tooLarge bool, err err
 	if err := s.compress(b); err != nil {
 		return false, err
 	}
-	wire := b.wire
 	for attempt := 0; ; attempt++ {
+		wire := b.wire
 		start := time.Now()
-		resp, err := s.c.post(ctx, b.first, b.last, b.events, wire)
+		resp, err := s.c.post(ctx, b.first, b.last, b.events, b.enc, wire)
 		s.m.requestSeconds.Observe(time.Since(start).Seconds())
 		var retryAfter time.Duration
 		switch {
@@ -575,6 +595,20 @@ func (s *Shipper) deliver(ctx context.Context, b *batch) (tooLarge bool, err err
 			s.log.Warn("workspace refused a batch as too large; sending it in halves",
 				"batch_seq", b.first, "records", len(b.recs), "bytes", len(b.body))
 			return true, nil
+		case b.enc == S2 && (resp.status == http.StatusBadRequest || resp.status == http.StatusUnsupportedMediaType):
+			// A workspace (or proxy) that does not know S2 refuses the
+			// encoding, not the batch: the same batch (same sequence
+			// number) goes again with zstd, and so does every later one.
+			s.m.attempts.WithLabelValues("http_4xx").Inc()
+			if !s.s2Refused.Swap(true) {
+				s.log.Warn("workspace refused an s2 body; sending zstd from now on (upgrade the workspace to use s2)",
+					"batch_seq", b.first, "status", resp.status, "answer", resp.body)
+			}
+			b.wire = nil
+			if err := s.compress(b); err != nil {
+				return false, err
+			}
+			continue
 		case Rejected(resp.status):
 			s.m.attempts.WithLabelValues("http_4xx").Inc()
 			rej := &RejectedError{Workspace: s.o.WorkspaceID, BatchSeq: b.first, Status: resp.status, Body: resp.body}

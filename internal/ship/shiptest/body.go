@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
 
 	"wsec/internal/event"
 )
 
-// Decompress undoes a body's Content-Encoding: zstd or gzip, the two a
-// Shipper sends. Any other encoding, none included, is an error.
+// Decompress undoes a body's Content-Encoding: zstd, s2 or gzip, the ones
+// a Shipper sends. Any other encoding, none included, is an error.
 func Decompress(encoding string, body []byte) ([]byte, error) {
 	switch encoding {
 	case "zstd":
@@ -22,6 +23,8 @@ func Decompress(encoding string, body []byte) ([]byte, error) {
 		}
 		defer d.Close()
 		return d.DecodeAll(body, nil)
+	case "s2":
+		return s2.Decode(nil, body)
 	case "gzip":
 		zr, err := gzip.NewReader(bytes.NewReader(body))
 		if err != nil {
