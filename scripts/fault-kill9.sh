@@ -8,6 +8,8 @@
 # lost = sent - distinct and duplicated = rows - distinct: both must be 0.
 #
 #   scripts/fault-kill9.sh [COUNT] [RATE] [KILLS]
+#
+# COMPRESSION sets the agent's compression (zstd, the default, s2 or gzip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/fault-common.sh
@@ -44,7 +46,7 @@ cat >"$tmp/agent.json" <<JSON
   "dataDir": "$tmp/agent",
   "exitWhenDone": true,
   "sources": [{"kind": "synthetic", "rate": $rate, "count": $count, "start": "$start"}],
-  "destinations": [{"name": "fault", "url": "http://127.0.0.1:$port", "workspace": "$id", "key": "$key", "eventSet": "All"}]
+  "destinations": [{"name": "fault", "url": "http://127.0.0.1:$port", "workspace": "$id", "key": "$key", "eventSet": "All", "compression": "${COMPRESSION:-zstd}"}]
 }
 JSON
 serve

@@ -48,7 +48,10 @@ func newCompressor(c Compression) (compressor, error) {
 // 1750 ns/event at 37 wire bytes per event, S2 480 ns/event at 56; the
 // workspace decodes them in 520 and 210 ns/event. An agent shipping to a
 // workspace on the same machine spends about 40 % of its CPU compressing
-// with zstd (issue 14's profiles).
+// with zstd (issue 14's profiles); with s2, 500k synthetic events to a real
+// `wsec serve`, 5 alternated pairs at load 7-14: the agent's CPU per
+// million events 3.56 → 2.90 s (median; lower in every pair), the
+// server's within noise (10.6 vs 11.8 s, pairs either way).
 type s2Compressor struct{}
 
 func (s2Compressor) compress(dst, src []byte) ([]byte, error) {
