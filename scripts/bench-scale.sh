@@ -27,8 +27,8 @@
 # E2E_PROFILE=DIR also writes step 1's CPU profiles there: agent.pprof
 # (wsec-agent run --cpuprofile) and serve.pprof (wsec serve --debug-listen,
 # the first E2E_PROFILE_SECONDS, default 10, of the run); E2E_COMPRESSION
-# sets the agent's compression (default zstd; s2 is the one for a
-# workspace on the same machine);
+# sets the agent's compression (default: the agent's, s2 for a workspace
+# on the same machine);
 # STORE_BENCH=0 skips step 2; SERVE_FLAGS are added to wsec serve's
 # flags (e.g. --store-memory 512MiB). BENCH_DIR keeps the data there (default: a temporary
 # directory, removed at the end). The machine is shared: quote figures as
@@ -96,12 +96,14 @@ fi
 # cpu_seconds PID: user+system CPU seconds the process has used.
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 serve_cpu0=$(cpu_seconds "$serve_pid")
+compression=""
+[ -z "${E2E_COMPRESSION:-}" ] || compression=", \"compression\": \"$E2E_COMPRESSION\""
 cat >"$tmp/agent.json" <<JSON
 {
   "dataDir": "$tmp/agent",
   "exitWhenDone": true,
   "sources": [{"kind": "synthetic", "count": $e2e}],
-  "destinations": [{"name": "bench", "url": "$url", "workspace": "$id", "key": "$key", "eventSet": "All", "compression": "${E2E_COMPRESSION:-zstd}"}]
+  "destinations": [{"name": "bench", "url": "$url", "workspace": "$id", "key": "$key", "eventSet": "All"$compression}]
 }
 JSON
 t0=$(date +%s.%N)
@@ -110,7 +112,7 @@ t0=$(date +%s.%N)
 t1=$(date +%s.%N)
 serve_cpu1=$(cpu_seconds "$serve_pid")
 stored=$(WSEC_URL=$url WSEC_WORKSPACE=$id scalar 'union SecurityEvent, WindowsEvent | count')
-figure "agent → serve (${E2E_COMPRESSION:-zstd}): $stored of $e2e events stored in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s: $(awk -v n="$e2e" -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f", n/(b-a)}') events/s end to end"
+figure "agent → serve (${E2E_COMPRESSION:-default compression}): $stored of $e2e events stored in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s: $(awk -v n="$e2e" -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f", n/(b-a)}') events/s end to end"
 figure "agent → serve CPU per million events: agent $(awk -v n="$e2e" '{printf "%.2f", ($1 + $2) * 1e6 / n}' "$tmp/agent.time") s, serve $(awk -v n="$e2e" -v a="$serve_cpu0" -v b="$serve_cpu1" 'BEGIN{printf "%.2f", (b - a) * 1e6 / n}') s"
 wait %curl 2>/dev/null || true
 stop_serve

@@ -10,8 +10,8 @@ import (
 
 // BenchmarkThroughput measures the agent end to end: b.N synthetic
 // Security events read, filtered (event set All), spooled (fsync per
-// append), batched, zstd-compressed, signed and sent to a workspace on
-// loopback, until the workspace acknowledged the last one (the agent's
+// append), batched, compressed (s2: the workspace is on this machine),
+// signed and sent to a workspace on loopback, until the workspace acknowledged the last one (the agent's
 // start and exit are outside the timing). The fake workspace decodes every
 // event and deduplicates by event key in the same process, so on a small
 // machine it competes with the agent for CPU.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -152,13 +153,36 @@ type DestinationConfig struct {
 	XPathQueries []string `json:"xpathQueries,omitempty"`
 	// SpoolMaxBytes overrides the agent's SpoolMaxBytes.
 	SpoolMaxBytes int64 `json:"spoolMaxBytes,omitempty"`
-	// Compression of the batches: "zstd" ("", the default), "s2" or
-	// "gzip". s2 costs a third of zstd's CPU for half again the bytes: for
-	// a workspace on the same machine or LAN (a workspace older than s2
-	// refuses it, and the agent sends zstd until it restarts); not with a
-	// relay gateway, whose workspace is far away. gzip is for proxies that
-	// know no other (internal/ship compress.go has the measurements).
+	// Compression of the batches: "zstd", "s2" or "gzip"; "" means s2
+	// for a workspace on this machine (a loopback URL, no proxy or
+	// gateway) and zstd for any other. s2 costs a third of zstd's CPU for
+	// half again the bytes: for a workspace on the same machine or LAN (a
+	// workspace older than s2 refuses it, and the agent sends zstd until
+	// it restarts); not with a relay gateway, whose workspace is far away.
+	// gzip is for proxies that know no other (internal/ship compress.go
+	// has the measurements).
 	Compression string `json:"compression,omitempty"`
+}
+
+// compression is the destination's Compression, its default resolved.
+func (d DestinationConfig) compression() ship.Compression {
+	if d.Compression != "" {
+		return ship.Compression(d.Compression)
+	}
+	if u, err := url.Parse(d.URL); err == nil && d.Gateway == "" && d.Proxy == "" && isLoopback(u.Hostname()) {
+		return ship.S2
+	}
+	return ship.Zstd
+}
+
+// isLoopback reports whether host names this machine: localhost or a
+// loopback address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // sendURL is where the destination's requests go: its gateway, if any.

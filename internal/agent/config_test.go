@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"wsec/internal/ship"
 )
 
 const validConfig = `{
@@ -89,6 +91,29 @@ func TestConfigErrors(t *testing.T) {
 	f(replace(`"dataDir": "data",`, ``), "dataDir is required")
 	f(replace(`"listen"`, `"spoolMaxBytes": 1000, "listen"`), "spoolMaxBytes 1000: want at least")
 	f(func(s string) string { return s + " {}" }, "more than one JSON value")
+}
+
+// TestDefaultCompression: s2 for a workspace on this machine reached
+// directly, zstd for anything else; a configured compression stands.
+func TestDefaultCompression(t *testing.T) {
+	for _, c := range []struct {
+		d    DestinationConfig
+		want ship.Compression
+	}{
+		{DestinationConfig{URL: "http://127.0.0.1:8080"}, ship.S2},
+		{DestinationConfig{URL: "https://localhost"}, ship.S2},
+		{DestinationConfig{URL: "http://[::1]:8080"}, ship.S2},
+		{DestinationConfig{URL: "https://wsec.contoso.local"}, ship.Zstd},
+		{DestinationConfig{URL: "http://10.0.0.5:8080"}, ship.Zstd},
+		{DestinationConfig{URL: "http://127.0.0.1:8080", Proxy: "http://127.0.0.1:3128"}, ship.Zstd},
+		{DestinationConfig{URL: "https://wsec.contoso.local", Gateway: "http://127.0.0.1:8081"}, ship.Zstd},
+		{DestinationConfig{URL: "http://127.0.0.1:8080", Compression: "zstd"}, ship.Zstd},
+		{DestinationConfig{URL: "https://wsec.contoso.local", Compression: "s2"}, ship.S2},
+	} {
+		if got := c.d.compression(); got != c.want {
+			t.Errorf("%+v: compression %s, want %s", c.d, got, c.want)
+		}
+	}
 }
 
 func TestAgentIDIsKept(t *testing.T) {

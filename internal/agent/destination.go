@@ -79,7 +79,7 @@ func openDestination(c *Config, d DestinationConfig, id string, reg prometheus.R
 	}
 	sh, err = ship.New(q, ship.Options{
 		Name: d.Name, URL: d.sendURL(), WorkspaceID: d.Workspace, Key: key, CurrentKey: currentKey, SenderID: id,
-		Filter: r.Keep, CAFile: d.CAFile, ProxyURL: d.Proxy, Compression: ship.Compression(d.Compression),
+		Filter: r.Keep, CAFile: d.CAFile, ProxyURL: d.Proxy, Compression: d.compression(),
 		FlushInterval: time.Duration(c.FlushInterval),
 		Logger:        log, Registerer: dreg, Now: now,
 	})
