@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/s2"
+
 	"wsec/internal/auth"
 	"wsec/internal/event"
 )
@@ -32,7 +34,7 @@ func BenchmarkDecodeBatch(b *testing.B) {
 		name string
 		e    encoding
 		f    func(testing.TB, []byte) []byte
-	}{{"zstd", encZstd, zstded}, {"gzip", encGzip, gzipped}} {
+	}{{"zstd", encZstd, zstded}, {"s2", encS2, func(_ testing.TB, b []byte) []byte { return s2.Encode(nil, b) }}, {"gzip", encGzip, gzipped}} {
 		b.Run(enc.name, func(b *testing.B) {
 			h, err := New(Options{Appender: discardStore{}, Verifier: denyAll{}})
 			if err != nil {
