@@ -183,6 +183,10 @@ func Compile(rules []*Rule, o Options) *Ruleset {
 			jobs = append(jobs, &job{cr: cr, id: id, vs: append(slices.Clone(cr.any), vs...)})
 		}
 	}
+	// Largest first: of the 319 SigmaHQ buckets one took 65 of the 98 ms
+	// of building them all (one core, load 16); started late, in the map's
+	// random order, it ran alone at the end instead of beside the rest.
+	sort.SliceStable(jobs, func(i, j int) bool { return len(jobs[i].vs) > len(jobs[j].vs) })
 	parallel(len(jobs), func(i int) { jobs[i].b = newBucket(jobs[i].vs) })
 	for _, j := range jobs {
 		if j.any {
