@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	duck "github.com/duckdb/duckdb-go/v2"
@@ -25,13 +26,24 @@ import (
 // run without ctx's cancellation: interrupting a commit halfway would leave
 // the caller unable to know whether it happened.
 func (w *Workspace) inTx(ctx context.Context, conn txConn, fn func() error) error {
-	w.ckpt.RLock()
-	walBytes, err := w.inTxLocked(ctx, conn, fn)
-	w.ckpt.RUnlock()
+	walBytes, err := w.commitTx(ctx, conn, fn)
 	if err == nil {
 		w.maybeCheckpoint(conn, walBytes)
 	}
 	return err
+}
+
+// commitTx is inTx without the checkpoint: it returns the WAL's size after
+// the commit for the caller's maybeCheckpoint, so that a writer can
+// acknowledge its group before it checkpoints.
+func (w *Workspace) commitTx(ctx context.Context, conn txConn, fn func() error) (walBytes int64, err error) {
+	w.ckpt.RLock()
+	walBytes, err = w.inTxLocked(ctx, conn, fn)
+	w.ckpt.RUnlock()
+	if err == nil {
+		w.lastCommit.Store(time.Now().UnixNano())
+	}
+	return walBytes, err
 }
 
 // inTxLocked returns the WAL's size after the commit.
@@ -64,25 +76,73 @@ func (w *Workspace) inTxLocked(ctx context.Context, conn txConn, fn func() error
 	return walBytes, nil
 }
 
-// maybeCheckpoint folds the WAL into the database file when it has grown
-// (walBytes, as the commit left it) past twice the checkpoint threshold. DuckDB checkpoints by itself at a
-// commit that crosses the threshold, but not while another write
-// transaction is open, which with several writers can be most of the time;
-// here all writers are paused (w.ckpt) for the checkpoint. One goroutine
-// checkpoints at a time; others go on.
+// maybeCheckpoint folds the WAL into the database file once it has grown
+// (walBytes, as the commit left it) past Options.CheckpointThresholdBytes.
+// One goroutine checkpoints at a time; others go on.
+//
+// The store rather than DuckDB decides when: DuckDB checkpoints at a
+// commit only when no other write transaction holds its checkpoint lock
+// (with two writers, rarely), so its WAL grew to twice the threshold before
+// this forced one, and the WAL is what opening the workspace after a crash
+// replays (~1 s per 100 MiB). A smaller threshold used to cost throughput
+// mostly because each checkpoint merged the part-filled row group the
+// previous one left with its neighbours (DuckDB's vacuum: 3 row groups into
+// 2, rewriting ~190k rows per checkpoint at 64 MiB); with vacuum tasks off
+// (dsnOptions) a checkpoint compresses only the rows it folds in.
 func (w *Workspace) maybeCheckpoint(conn txConn, walBytes int64) {
-	if walBytes < 2*w.s.opts.CheckpointThresholdBytes || !w.checkpointing.CompareAndSwap(false, true) {
+	if walBytes < w.s.opts.CheckpointThresholdBytes || !w.checkpointing.CompareAndSwap(false, true) {
 		return
 	}
 	defer w.checkpointing.Store(false)
+	if err := w.checkpoint(conn); err != nil {
+		w.log.Warn("checkpoint failed", slog.Any("err", err))
+	}
+}
+
+// idleCheckpoints checkpoints the workspace once no transaction has
+// committed for idle while the WAL holds some, until stop is closed: ingest
+// that pauses or ends leaves nothing for a restart to replay (nor rows in
+// memory uncompressed), at no cost under load, where the threshold
+// (maybeCheckpoint) bounds the WAL instead.
+func (w *Workspace) idleCheckpoints(idle time.Duration, stop <-chan struct{}) {
+	t := time.NewTicker(idle / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		if time.Since(time.Unix(0, w.lastCommit.Load())) < idle || !w.walExists() ||
+			!w.checkpointing.CompareAndSwap(false, true) {
+			continue
+		}
+		if err := w.checkpoint(sqlDB{w.db}); err != nil {
+			w.log.Warn("idle checkpoint failed", slog.Any("err", err))
+		}
+		w.checkpointing.Store(false)
+	}
+}
+
+// walExists reports whether DuckDB's WAL file exists (a checkpoint removes
+// it).
+func (w *Workspace) walExists() bool {
+	_, err := os.Stat(w.path + walFileSuffix)
+	return err == nil
+}
+
+// checkpoint runs DuckDB's CHECKPOINT on conn (not in a transaction) with
+// every writer paused (w.ckpt): DuckDB's CHECKPOINT needs no write
+// transaction open.
+func (w *Workspace) checkpoint(conn txConn) error {
 	w.ckpt.Lock()
 	defer w.ckpt.Unlock()
 	start := time.Now()
 	if err := conn.exec(context.Background(), "CHECKPOINT"); err != nil {
-		w.log.Warn("checkpoint failed", slog.Any("err", err))
-		return
+		return err
 	}
-	w.log.Info("checkpointed", slog.Int64("wal_bytes", walBytes), slog.Duration("took", time.Since(start)))
+	w.log.Info("checkpointed", slog.Duration("took", time.Since(start)))
+	return nil
 }
 
 // txConn is a connection transactions run on: database/sql's (sqlConn) or
@@ -95,6 +155,14 @@ type sqlConn struct{ *sql.Conn }
 
 func (c sqlConn) exec(ctx context.Context, query string) error {
 	_, err := c.ExecContext(ctx, query)
+	return err
+}
+
+// sqlDB runs a statement on a connection of the pool.
+type sqlDB struct{ *sql.DB }
+
+func (d sqlDB) exec(ctx context.Context, query string) error {
+	_, err := d.ExecContext(ctx, query)
 	return err
 }
 

@@ -62,11 +62,20 @@
 //     ~100 ms of binding per query; one function call per column takes
 //     ~3 ms. Projections push through the view: a query that names no cold
 //     column never reads _Vals (TestViewProjectionPushdown checks the plan).
-//   - DuckDB's default checkpoint threshold (16 MiB of WAL) checkpoints every
-//     few thousand events and recompresses the row group being filled each
-//     time; at 256 MiB the append cost halves (limits.go). A checkpoint
-//     (~0.5 s per 450k events) then folds ~560 bytes of WAL per event into
-//     ~38 bytes of compressed table.
+//   - Checkpoints are the store's (append.go: maybeCheckpoint), every 64 MiB
+//     of WAL (~140k events; ~450 bytes of WAL per event fold into ~40 of
+//     compressed table). The WAL is what opening a workspace after a crash
+//     replays, ~1 s per 100 MiB: DuckDB's own trigger, which with two
+//     writers rarely finds a moment without a write transaction, let it
+//     grow to 512 MiB (restart 4 s). A smaller threshold used to cost
+//     throughput because each checkpoint ran DuckDB's vacuum, which merged
+//     the part-filled row group the last checkpoint left with its
+//     neighbours (rewriting ~190k rows per checkpoint at 64 MiB); with
+//     vacuum tasks off, 64 MiB costs what 512 did (BenchmarkAppendEvents,
+//     the final checkpoint counted: 13.2 against 13.0 cpu-µs per event,
+//     medians of 3 alternated, load 13-18) and a crash leaves at most ~64
+//     MiB to replay (BenchmarkRestart). Row groups stay part-filled (one per
+//     checkpoint), which costs queries and disk little.
 //   - Writers: DuckDB appends from two transactions at once at nearly twice
 //     the rate of one (DuckDB side only: 165-180k → 340-360k events/s), so
 //     two writer goroutines each commit groups of the batches waiting

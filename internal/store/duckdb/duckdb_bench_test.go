@@ -48,7 +48,7 @@ func BenchmarkAppendEvents(b *testing.B) {
 		for _, cfg := range []struct{ senders, writers int }{{1, 2}, {4, 1}, {4, 2}} {
 			senders := cfg.senders
 			b.Run(fmt.Sprintf("batch=%d/senders=%d/writers=%d", size, senders, cfg.writers), func(b *testing.B) {
-				s, _, _ := openTestStore(b, Options{Writers: cfg.writers})
+				s, _, _ := openTestStore(b, Options{Writers: cfg.writers, CheckpointThresholdBytes: int64(envInt("WSEC_CKPT_MB", 0)) << 20, Logger: benchLogger()})
 				w := mustWorkspace(b, s, "bench")
 				batches, bytes := benchBatches(b, senders, size)
 				b.SetBytes(bytes)
@@ -78,6 +78,14 @@ func BenchmarkAppendEvents(b *testing.B) {
 					}()
 				}
 				wg.Wait()
+				// every event is checkpointed once: the last checkpoint is
+				// part of the cost, whatever the threshold
+				w.mu.Lock()
+				err := w.checkpoint(sqlConn{w.wconn})
+				w.mu.Unlock()
+				if err != nil {
+					b.Fatal(err)
+				}
 				b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "events/s")
 				b.ReportMetric(float64(processCPU()-cpu0)/float64(time.Microsecond)/float64(b.N*size), "cpu-µs/event")
 			})

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // durabilityChildEnv makes the test binary run durabilityChild instead of
@@ -127,3 +128,25 @@ type nopTB struct{ testing.TB }
 
 func (nopTB) Helper()                   {}
 func (nopTB) Fatalf(f string, a ...any) { panic(fmt.Sprintf(f, a...)) }
+
+// TestIdleCheckpoint: once nothing commits for IdleCheckpointAfter, the
+// WAL is folded into the database file (so a crash then leaves nothing to
+// replay) and every row stays.
+func TestIdleCheckpoint(t *testing.T) {
+	s, _, _ := openTestStore(t, Options{IdleCheckpointAfter: 50 * time.Millisecond})
+	w := mustWorkspace(t, s, "ws")
+	batch := synth(securityEvents(t), 300, 1)
+	if _, err := w.AppendEvents(context.Background(), "idle", 1, batch, "OpsManager"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for w.walExists() {
+		if time.Now().After(deadline) {
+			t.Fatal("the WAL is still there 30 s after the last commit")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := count(t, w, "SecurityEvent"); n != int64(len(batch)) {
+		t.Fatalf("%d rows after the idle checkpoint, want %d", n, len(batch))
+	}
+}

@@ -162,10 +162,14 @@ func (ws *writers) run(wr *writer) {
 				break gather
 			}
 		}
-		ws.w.commitGroup(wr, g)
+		walBytes := ws.w.commitGroup(wr, g)
 		for _, r := range g.reqs {
 			close(r.done)
 		}
+		// after the acknowledgements: the batches that fill the WAL do not
+		// wait for the checkpoint (nor does the first group after a
+		// restart, whose WAL is the one replayed)
+		ws.w.maybeCheckpoint(bulkConn{wr.bulk}, walBytes)
 	}
 }
 
@@ -176,14 +180,15 @@ type pending struct {
 	unmarked bool       // written without a (sender, seq) mark (checkGroup)
 }
 
-// commitGroup checks, writes and commits one group.
-func (w *Workspace) commitGroup(wr *writer, g *group) {
+// commitGroup checks, writes and commits one group. It returns the WAL's
+// size after the commit (0 when nothing was committed).
+func (w *Workspace) commitGroup(wr *writer, g *group) int64 {
 	ctx := context.Background()
 	if !w.admitGroup(ctx, wr, g) {
 		close(g.done)
-		return
+		return 0
 	}
-	err := w.inTx(ctx, bulkConn{wr.bulk}, func() error {
+	walBytes, err := w.commitTx(ctx, bulkConn{wr.bulk}, func() error {
 		for ti, l := range []*layout{w.se, w.we} {
 			if err := appendPending(wr.bulk, l, ti, g.todo); err != nil {
 				return err
@@ -200,6 +205,7 @@ func (w *Workspace) commitGroup(wr *writer, g *group) {
 	w.settleGroup(g, err)
 	w.mu.Unlock()
 	close(g.done)
+	return walBytes
 }
 
 // admitGroup runs the checks of a group under w.mu, waiting for groups in

@@ -77,14 +77,22 @@ const (
 	// queries share; more concurrent queries wait for one.
 	DefaultQueryConns = 4
 
-	// DefaultCheckpointThresholdBytes is DuckDB's checkpoint_threshold for
-	// workspace databases: the WAL size at which a commit folds it into the
-	// database file. DuckDB's own default (16 MiB) makes a Security event
-	// stream checkpoint every few thousand events, and each checkpoint
-	// re-compresses the row group still being filled: measured 2-4x the
-	// append cost (doc.go). A larger WAL costs memory (the not yet
-	// checkpointed rows live in memory) and replay time after a crash.
-	DefaultCheckpointThresholdBytes = 256 << 20
+	// DefaultCheckpointThresholdBytes is the WAL size at which the store
+	// checkpoints (maybeCheckpoint): folds the WAL into the database file.
+	// The WAL is what opening the workspace replays after a crash (~1 s per
+	// 100 MiB on the project's machine) and the rows not yet checkpointed
+	// live in memory; a checkpoint costs about the same per event at 64 or
+	// 256 MiB now that it no longer merges row groups (append.go).
+	DefaultCheckpointThresholdBytes = 64 << 20
+
+	// DefaultIdleCheckpointAfter is how long a workspace goes without a
+	// commit before its WAL is checkpointed (idleCheckpoints).
+	DefaultIdleCheckpointAfter = 5 * time.Second
+
+	// duckdbCheckpointThreshold is DuckDB's own checkpoint_threshold: out of
+	// reach, so that DuckDB never checkpoints inside a commit by itself
+	// (maybeCheckpoint decides).
+	duckdbCheckpointThreshold = 1 << 40
 
 	// DefaultRetentionDays is the retention of a table with no explicit
 	// retention (Log Analytics' default interactive retention is 90 days for

@@ -11,5 +11,8 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(durabilityChildEnv); dir != "" {
 		os.Exit(durabilityChild(dir))
 	}
+	if dir := os.Getenv(restartChildEnv); dir != "" {
+		os.Exit(restartChild(dir))
+	}
 	goleak.VerifyTestMain(m)
 }

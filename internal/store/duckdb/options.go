@@ -41,9 +41,14 @@ type Options struct {
 	// QueryConns is the number of connections per workspace for queries.
 	// 0: DefaultQueryConns.
 	QueryConns int
-	// CheckpointThresholdBytes is DuckDB's checkpoint_threshold.
-	// 0: DefaultCheckpointThresholdBytes.
+	// CheckpointThresholdBytes is the WAL size at which the store
+	// checkpoints. 0: DefaultCheckpointThresholdBytes.
 	CheckpointThresholdBytes int64
+	// IdleCheckpointAfter: a workspace where nothing has committed for
+	// this long is checkpointed (its WAL folded into the database file),
+	// so that a restart after ingest paused replays nothing. 0:
+	// DefaultIdleCheckpointAfter; < 0: never.
+	IdleCheckpointAfter time.Duration
 	// MemoryLimitBytes is DuckDB's memory_limit per workspace database.
 	// 0: DuckDB's default (80% of RAM).
 	MemoryLimitBytes int64
@@ -89,6 +94,7 @@ func DefaultOptions() Options {
 		QueryConns:               DefaultQueryConns,
 		Writers:                  DefaultWriters,
 		CheckpointThresholdBytes: DefaultCheckpointThresholdBytes,
+		IdleCheckpointAfter:      DefaultIdleCheckpointAfter,
 		DefaultRetentionDays:     DefaultRetentionDays,
 	}
 }
@@ -122,6 +128,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CheckpointThresholdBytes <= 0 {
 		o.CheckpointThresholdBytes = d.CheckpointThresholdBytes
+	}
+	if o.IdleCheckpointAfter == 0 {
+		o.IdleCheckpointAfter = d.IdleCheckpointAfter
 	}
 	if o.DefaultRetentionDays == 0 {
 		o.DefaultRetentionDays = d.DefaultRetentionDays

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	duck "github.com/duckdb/duckdb-go/v2"
 
@@ -56,8 +57,11 @@ type Workspace struct {
 	// a forced checkpoint (maybeCheckpoint); checkpointing keeps it to one.
 	ckpt          sync.RWMutex
 	checkpointing atomic.Bool
-	syncMu        sync.Mutex // guards walIno
-	walIno        uint64     // inode of the WAL whose directory entry was last synced
+	lastCommit    atomic.Int64  // UnixNano of the last commit (inTx), for idleCheckpoints
+	stopIdle      chan struct{} // closed at close: stops idleCheckpoints
+	idleDone      chan struct{} // closed when idleCheckpoints has returned
+	syncMu        sync.Mutex    // guards walIno
+	walIno        uint64        // inode of the WAL whose directory entry was last synced
 
 	// in flight: batch marks and event keys of groups past their checks
 	// and not yet committed or failed (group.go). Guarded by mu.
@@ -74,10 +78,12 @@ type Workspace struct {
 func openWorkspace(s *Store, id string) (*Workspace, error) {
 	path := s.path(id)
 	dsn := path + "?" + dsnOptions(&s.opts).Encode()
-	conn, err := duck.NewConnector(dsn, nil)
+	start := time.Now()
+	conn, err := duck.NewConnector(dsn, nil) // DuckDB replays its WAL here
 	if err != nil {
 		return nil, fmt.Errorf("open workspace %s database %s: %w", id, path, err)
 	}
+	dbOpened := time.Now()
 	db := sql.OpenDB(conn)
 	db.SetMaxOpenConns(s.opts.QueryConns + 1 + s.opts.Writers)
 	db.SetMaxIdleConns(s.opts.QueryConns + 1 + s.opts.Writers)
@@ -94,7 +100,15 @@ func openWorkspace(s *Store, id string) (*Workspace, error) {
 		db.Close()
 		return nil, fmt.Errorf("open workspace %s: %w", id, err)
 	}
-	w.log.Info("workspace opened", slog.String("path", path))
+	if idle := s.opts.IdleCheckpointAfter; idle > 0 {
+		w.stopIdle, w.idleDone = make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(w.idleDone)
+			w.idleCheckpoints(idle, w.stopIdle)
+		}()
+	}
+	w.log.Info("workspace opened", slog.String("path", path), slog.Duration("took", time.Since(start)),
+		slog.Duration("database", dbOpened.Sub(start)), slog.Duration("migrate", time.Since(dbOpened)))
 	return w, nil
 }
 
@@ -125,9 +139,15 @@ func (w *Workspace) open(dsn string) (err error) {
 // enable_external_access=false is the isolation rule: a query can read
 // only this database, never a file, another database (ATTACH) or the
 // network, and lock_configuration keeps a query from turning it back on.
+//
+// Checkpoints are the store's (maybeCheckpoint), not DuckDB's: its own
+// threshold is set out of reach, and max_vacuum_tasks=0 keeps a checkpoint
+// from merging the row groups earlier checkpoints left part-filled (see
+// maybeCheckpoint for why).
 func dsnOptions(o *Options) url.Values {
 	v := url.Values{}
-	v.Set("checkpoint_threshold", strconv.FormatInt(o.CheckpointThresholdBytes, 10)+"b")
+	v.Set("checkpoint_threshold", strconv.FormatInt(duckdbCheckpointThreshold, 10)+"b")
+	v.Set("max_vacuum_tasks", "0")
 	// for a new database file: v1.2.0 is the first storage version with
 	// zstd for text (valsCompression); an existing file keeps its version
 	v.Set("storage_compatibility_version", "v1.2.0")
@@ -333,6 +353,10 @@ func (w *Workspace) ID() string { return w.id }
 func (w *Workspace) close() error {
 	if w.closed.Swap(true) {
 		return nil
+	}
+	if w.stopIdle != nil {
+		close(w.stopIdle)
+		<-w.idleDone
 	}
 	gErr := w.g.close() // the group in progress finishes first
 	w.mu.Lock()
