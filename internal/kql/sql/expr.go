@@ -79,6 +79,11 @@ func (c *compiler) expr(x kql.Scalar, sc *scope, cx ctx) (sqlExpr, error) {
 		if !ok {
 			return sqlExpr{}, fmt.Errorf("compile: BUG: column %s not in scope", x.Name)
 		}
+		if sc.table != "" && c.opts.Layout != nil {
+			if e, ok := c.opts.Layout.Column(sc.table, x.Name); ok {
+				return sqlExpr{s: "(" + e + ")", t: col.t, nullable: col.nullable}, nil
+			}
+		}
 		return sqlExpr{s: c.ref(sc.qual, col), t: col.t, nullable: col.nullable}, nil
 	case *kql.Const:
 		s, err := c.d.Literal(x)
@@ -455,15 +460,20 @@ func (c *compiler) stringPred(op string, neg bool, xs []kql.Scalar, sc *scope, c
 	if k, ok := constStr(r); !ok || k == "" {
 		l, r = nnExpr(l), nnExpr(r)
 	}
-	var cand string
+	var cand, match string
 	if ref, ok := xs[0].(*kql.ColRef); ok && impliesContains[op] {
 		if k, ok := constStr(r); ok {
 			cand = c.termFilter(sc, ref.Name, []string{k})
+			match = c.termMatch(sc, cand, ref.Name, op, k)
 		}
 	}
 	s, err := c.guardedFunc(cand, op, []Arg{l.arg(), r.arg()})
 	if err != nil {
 		return sqlExpr{}, err
+	}
+	if match != "" {
+		// the store's answer, the predicate itself where it has none
+		s = "coalesce(" + match + ", " + s + ")"
 	}
 	s = c.guard(cand, s)
 	nullable := l.nullable

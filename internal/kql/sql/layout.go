@@ -37,6 +37,41 @@ type Layout interface {
 	// evaluates the exact predicate only on rows where it holds, so it may
 	// be true on more rows than needed, never on fewer.
 	TermFilter(table, column, term string) (sql string, ok bool)
+	// Column returns the SQL expression over the columns of table's Source
+	// that Source computes column with, when it is costly (a Go call per
+	// row); ok false for a plain column. A filter right on the scan reads
+	// such a column through its expression: DuckDB does not always push a
+	// filter below the Source's projection, and then computed the column for
+	// every row of the table before filtering (EventData has "x" over 1M
+	// events: 1M renderings instead of the 35k rows that passed).
+	Column(table, column string) (sql string, ok bool)
+}
+
+// TermMatcher is optional in a Layout: a store that can decide some string
+// predicates over a column it computes per row from what it stores, more
+// cheaply than by computing the column (the embedded store: `EventData has
+// "x"` from the stored values, without rendering the XML).
+type TermMatcher interface {
+	// TermMatch returns a SQL expression over the columns of table's
+	// Source that is, on every row where TermFilter's test holds, true
+	// when `column op term` holds, false when it does not, and null when
+	// the store cannot tell (the compiler then evaluates the predicate
+	// itself there); ok false when it has none for op and term.
+	TermMatch(table, column, op, term string) (sql string, ok bool)
+}
+
+// termMatch returns the store's decision of `col op term` (TermMatcher)
+// where the candidate test cand holds, or "".
+func (c *compiler) termMatch(sc *scope, cand, col, op, term string) string {
+	m, ok := c.opts.Layout.(TermMatcher)
+	if cand == "" || !ok {
+		return ""
+	}
+	s, ok := m.TermMatch(sc.table, col, op, term)
+	if !ok {
+		return ""
+	}
+	return s
 }
 
 // impliesContains are the string predicates (plain or negated) that hold

@@ -53,6 +53,18 @@ func (l *fixtureLayout) TermFilter(table, column, term string) (string, bool) {
 	return `contains(lower("` + column + `"), '` + strings.ReplaceAll(term, "'", "''") + `')`, true
 }
 
+// Column reads Computer through an expression, as a store reads a column
+// it computes.
+func (l *fixtureLayout) Column(table, column string) (string, bool) {
+	if column != "Computer" {
+		return "", false
+	}
+	if _, ok := l.cat.Table(table); !ok {
+		return "", false
+	}
+	return `CAST("Computer" AS VARCHAR)`, true
+}
+
 // TestSemanticsWithLayout runs every semantics case with a Layout: reading
 // only the used columns and guarding string predicates with a candidate
 // test must not change a single result.

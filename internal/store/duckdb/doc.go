@@ -127,17 +127,31 @@
 // go on, and resume by themselves once there is room.
 //
 // Queries (query.go) are single SELECT statements over the logical names;
-// the KQL compiler reads the event tables through Workspace.Source and
-// TermFilter (source.go, kql/sql's Layout): a SELECT of just the columns
-// a query names instead of the view, whose ~230 columns DuckDB binds for
-// every statement (count over 1M events through the workspace service:
-// 13 → 1 ms; the last hour by EventID 12 → 3 ms), and, before `has`,
-// `contains` and the like over EventData or a cold column, a substring
-// test of the stored parts its text is made of (_Vals, the shared columns,
-// the template), so that only the rows that pass are rendered (EventData
-// has "S-1-5-18" over 1M synthetic events, a third of which match: ratio
-// to plain SQL 0.9 either way at load 14, absolute 7.6 → 4.8 s);
-// the database runs with external access disabled and its configuration
+// the KQL compiler reads the event tables through the Workspace's
+// kql/sql Layout (source.go, termmatch.go):
+//
+//   - Source: a SELECT of just the columns a query names instead of the
+//     view, whose ~230 columns DuckDB binds for every statement, ~3.5 ms.
+//   - Column: a filter right on the scan reads a cold column through its
+//     wsec_col expression, not through the Source's projection, which
+//     DuckDB does not always push the filter below (it then computed the
+//     column for every row first).
+//   - TermFilter: before has, contains and the like over EventData or a
+//     cold column, a substring test of the stored parts its text is made
+//     of (_Vals, the shared columns, the template's names), so that only
+//     rows that pass are looked at; schema.EventDataPieceTerm says for
+//     which terms that is exact (no markup or escaping in them).
+//   - TermMatch: for those rows, wsec_has decides has/contains/... over
+//     EventData from the stored values without rendering the XML (ASCII
+//     text; elsewhere it says "unknown" and the rendered text decides).
+//
+// scripts/bench-scale.sh's queries over 1M synthetic events, each binary
+// twice, interleaved, load 15-18 (ms, and ratio to plain DuckDB SQL over a
+// table with the columns physical): count 9-19 → 2 (1 ms in SQL), the last
+// hour by EventID 11-14 → 3-5 (1-2), EventData has "S-1-5-18" (a third of
+// the rows match) 7.2-7.7 s → 1.4-1.5 s (ratio 1.6-1.8 → 0.3-0.4).
+//
+// The database runs with external access disabled and its configuration
 // locked, so a query reads this workspace's file and nothing else, and
 // results are bounded in rows and bytes. Queries see every committed batch
 // and run in parallel with appends.

@@ -53,60 +53,80 @@ func (u colUDF) Executor() duck.ScalarFuncExecutor {
 
 // execute runs wsec_col over one chunk, reading the inputs in place.
 func (u colUDF) execute(_ context.Context, st *duck.ChunkIteratorState) error {
-	in := st.GetInputChunk()
-	views := make([]duck.VectorView[string], in.ColumnCount())
-	for i := range views {
-		v, err := in.GetVector(i)
-		if err != nil {
-			return fmt.Errorf("%s input %d: %w", colFunc, i, err)
-		}
-		if views[i], err = duck.GetVectorView[string](v); err != nil {
-			return fmt.Errorf("%s input %d: %w", colFunc, i, err)
-		}
-	}
-	out, err := duck.GetVectorWriter[string](st.GetResultVector())
+	c, err := readChunk(colFunc, st, 2)
 	if err != nil {
-		return fmt.Errorf("%s result: %w", colFunc, err)
+		return err
 	}
 	var scratch event.Event
-	var row int
-	var sharedErr error
-	shared := func(k int) (string, bool) {
-		if 2+k >= len(views) {
-			return "", false
-		}
-		v, ok, err := views[2+k].GetValueBorrowed(row)
-		if err != nil {
-			sharedErr = err
-		}
-		return v, ok && err == nil
-	}
-	for row = range in.GetSize() {
-		vals, ok1, err := views[0].GetValueBorrowed(row)
+	for c.row = range c.size {
+		vals, ok1, err := c.views[0].GetValueBorrowed(c.row)
 		if err != nil {
 			return err
 		}
-		name, ok2, err := views[1].GetValueBorrowed(row)
+		name, ok2, err := c.views[1].GetValueBorrowed(c.row)
 		if err != nil {
 			return err
 		}
 		v, found := "", false
 		if ok1 && ok2 {
-			v, found = colValue(u.reg, vals, name, &scratch, shared)
+			v, found = colValue(u.reg, vals, name, &scratch, c.shared)
 		}
-		if sharedErr != nil {
-			return sharedErr
+		if c.err != nil {
+			return c.err
 		}
 		if !found {
-			err = out.SetNull(row)
+			err = c.out.SetNull(c.row)
 		} else {
-			err = out.Set(row, v)
+			err = c.out.Set(c.row, v)
 		}
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// udfChunk is one chunk of a VARCHAR scalar function over _Vals (wsec_col,
+// wsec_has): its inputs read in place, its result, and the row's shared
+// columns, passed from input firstShared on (sharedValues).
+type udfChunk struct {
+	views       []duck.VectorView[string]
+	out         duck.VectorWriter[string]
+	size        int
+	firstShared int
+	row         int   // the row being computed
+	err         error // the first error reading a shared column
+}
+
+func readChunk(fn string, st *duck.ChunkIteratorState, firstShared int) (*udfChunk, error) {
+	in := st.GetInputChunk()
+	c := &udfChunk{views: make([]duck.VectorView[string], in.ColumnCount()), size: in.GetSize(), firstShared: firstShared}
+	for i := range c.views {
+		v, err := in.GetVector(i)
+		if err != nil {
+			return nil, fmt.Errorf("%s input %d: %w", fn, i, err)
+		}
+		if c.views[i], err = duck.GetVectorView[string](v); err != nil {
+			return nil, fmt.Errorf("%s input %d: %w", fn, i, err)
+		}
+	}
+	var err error
+	if c.out, err = duck.GetVectorWriter[string](st.GetResultVector()); err != nil {
+		return nil, fmt.Errorf("%s result: %w", fn, err)
+	}
+	return c, nil
+}
+
+// shared is sharedValues for the current row.
+func (c *udfChunk) shared(k int) (string, bool) {
+	if c.firstShared+k >= len(c.views) {
+		return "", false
+	}
+	v, ok, err := c.views[c.firstShared+k].GetValueBorrowed(c.row)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return v, ok && err == nil
 }
 
 // colValue is wsec_col for one row.

@@ -76,6 +76,20 @@ func (w *Workspace) Source(table string, used func(string) bool) (string, bool) 
 	return b.String(), true
 }
 
+// Column implements kqlsql.Layout: a cold column is its wsec_col
+// expression.
+func (w *Workspace) Column(table, column string) (string, bool) {
+	l := w.viewLayout(table)
+	if l == nil || l.vals < 0 {
+		return "", false
+	}
+	i, ok := l.table.Col(column)
+	if !ok || l.physOf[i] >= 0 || l.constant[i] != "" {
+		return "", false
+	}
+	return l.coldExpr(i), true
+}
+
 // TermFilter implements kqlsql.Layout for the columns read from _Vals:
 // EventData (rendered from the payload) and the cold string columns. It
 // is true where _Vals, the template or (for EventData) a shared column

@@ -30,7 +30,7 @@ func handMadeEvents(base *event.Event) []*event.Event {
 	return []*event.Event{
 		mk(1, func(e *event.Event) {
 			e.Data = []event.Field{{Name: "Escaped", Value: `a&b<c>"d" 'e' Tom&Jerry`}, {Name: "Lines", Value: "line1\nline2\r\nline3\ttab"},
-				{Name: "Weird&Name\"Q", Value: "v"}, {Name: "Intl", Value: "Ünïcode STRASSE straße İstanbul Kelvin"},
+				{Name: "Weird&Name\"Q", Value: "v"}, {Name: "Intl", Value: "Ünïcode STRASSE straße İstanbul Kelvin éToken"},
 				{Name: "", Value: "unnamedvalue"}, {Name: "Empty", Value: ""}, {Name: "IpAddress", Value: "10.1.2.3"},
 				{Name: "Ctl", Value: "bell\x07here"}}
 			e.Binary = "DEADBEEF00"
@@ -105,7 +105,7 @@ func TestTermFilterExact(t *testing.T) {
 		"EventData", "Data", "Name", "xmlns", "schemas", "microsoft.com", "2004", "events/event", "Binary", "UserData",
 		"amp", "&amp;", "&", "lt", "gt", "quot", "#xA", "x9", "<Data", "Data Name", `"`, `a&b`, "Tom&Jerry", "b<c", "x<y",
 		"Jerry", "Tom", "line1", "line2\r\nline3", "tab", "Ünïcode", "üNÏCODE", "straße", "STRASSE", "İstanbul", "istanbul",
-		"Kelvin", "bell", "unnamedvalue", "DEADBEEF", "deadbeef00", "Weird", "Weird&Name", "Q", "LogFileCleared", "logfilecleared",
+		"Kelvin", "Token", "bell", "unnamedvalue", "DEADBEEF", "deadbeef00", "Weird", "Weird&Name", "Q", "LogFileCleared", "logfilecleared",
 		"eventlog", "Outer", "Inner", "nestedvalue", "bad_name", "bad", "cleaner", "NoWrapper", "AMP", "TargetUserName",
 		"SubjectUserSid", "targetusername", "IpAddress", "LogonType", "Status", "0xc000006d", "5", "3", "_", "4999",
 	} {

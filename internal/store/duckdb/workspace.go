@@ -124,6 +124,9 @@ func (w *Workspace) open(dsn string) (err error) {
 	if err := registerColFunc(w); err != nil {
 		return err
 	}
+	if err := registerHasFunc(w); err != nil {
+		return err
+	}
 	if err := registerGeoFunc(w); err != nil {
 		return err
 	}
