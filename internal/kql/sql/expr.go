@@ -597,7 +597,7 @@ func (c *compiler) hasList(op string, xs []kql.Scalar, sc *scope, cx ctx) (sqlEx
 			s = c.boolLit(true)
 		}
 	} else {
-		var cand string
+		var cand, match string
 		if ref, ok := xs[0].(*kql.ColRef); ok {
 			// has_any holds only where one term does; has_all where all
 			// do, so where any one does.
@@ -610,14 +610,20 @@ func (c *compiler) hasList(op string, xs []kql.Scalar, sc *scope, cx ctx) (sqlEx
 					break
 				}
 			}
-			if strings.HasPrefix(base, "has_all") && len(ks) > 0 {
-				ks = ks[:1]
+			all := strings.HasPrefix(base, "has_all")
+			if all && len(ks) > 0 {
+				cand = c.termFilter(sc, ref.Name, ks[:1])
+			} else {
+				cand = c.termFilter(sc, ref.Name, ks)
 			}
-			cand = c.termFilter(sc, ref.Name, ks)
+			match = c.termMatchList(sc, cand, ref.Name, base, ks, all)
 		}
 		s, err = c.guardedFunc(cand, base, append([]Arg{l.arg()}, argsOf(terms)...))
 		if err != nil {
 			return sqlExpr{}, err
+		}
+		if match != "" {
+			s = "coalesce(" + match + ", " + s + ")"
 		}
 		s = c.guard(cand, s)
 	}

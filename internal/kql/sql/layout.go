@@ -74,6 +74,32 @@ func (c *compiler) termMatch(sc *scope, cand, col, op, term string) string {
 	return s
 }
 
+// termMatchList is termMatch for has_any (any term) and has_all (every
+// term): the store's decisions per term, joined with SQL's three-valued OR
+// or AND, which is null exactly where the answer depends on an unknown.
+func (c *compiler) termMatchList(sc *scope, cand, col, fn string, terms []string, all bool) string {
+	if cand == "" || len(terms) == 0 {
+		return ""
+	}
+	op := "has"
+	if strings.HasSuffix(fn, "_cs") {
+		op = "has_cs"
+	}
+	var parts []string
+	for _, t := range terms {
+		m := c.termMatch(sc, cand, col, op, t)
+		if m == "" {
+			return ""
+		}
+		parts = append(parts, m)
+	}
+	join := " OR "
+	if all {
+		join = " AND "
+	}
+	return "(" + strings.Join(parts, join) + ")"
+}
+
 // impliesContains are the string predicates (plain or negated) that hold
 // only when the left side contains the constant right side, ignoring case:
 // the ones a TermFilter may guard.
