@@ -108,13 +108,29 @@ func (w *Workspace) TermFilter(table, column, term string) (string, bool) {
 		return "", false
 	}
 	lit := sqlString(term)
-	vals := quoteIdent(valsCol)
-	parts := []string{"contains(lower(" + vals + "), " + lit + ")"}
+	// A term of ASCII digits and punctuation is found the same with or
+	// without lower(), which maps only letters, never onto one of those,
+	// and costs an allocation per row.
+	lower := func(x string) string { return "lower(" + x + ")" }
+	if isASCII(term) && !strings.ContainsFunc(term, func(r rune) bool { return 'a' <= r && r <= 'z' }) {
+		lower = func(x string) string { return x }
+	}
+	parts := []string{"contains(" + lower(quoteIdent(valsCol)) + ", " + lit + ")"}
 	if payload {
 		for _, name := range securityEventShared {
-			if k, ok := l.table.Col(name); ok && l.shared[k] {
-				parts = append(parts, "contains(lower(CAST("+quoteIdent(name)+" AS VARCHAR)), "+lit+")")
+			k, ok := l.table.Col(name)
+			if !ok || !l.shared[k] {
+				continue
 			}
+			col := quoteIdent(name)
+			if l.table.Columns[k].Type != schema.String {
+				// an integer's text is digits and a sign
+				if strings.Trim(term, "0123456789-") != "" {
+					continue
+				}
+				col = "CAST(" + col + " AS VARCHAR)"
+			}
+			parts = append(parts, "contains("+lower(col)+", "+lit+")")
 		}
 	}
 	parts = append(parts, w.templateMatch(term))
