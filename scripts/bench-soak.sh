@@ -30,47 +30,19 @@ old=${OLD_EVENTS:-2000000}
 every=${RETENTION_EVERY:-5m}
 expire=${EXPIRE_AFTER:-10m}
 case $expire in *m) ;; *) echo "EXPIRE_AFTER is in minutes, like 10m" >&2; exit 2 ;; esac
-keep=${BENCH_DIR:+1}
-tmp=${BENCH_DIR:-$(mktemp -d /tmp/bench-soak.XXXXXX)}
-mkdir -p "$tmp"
-cleanup() {
-	kill $(jobs -p) 2>/dev/null || true
-	wait 2>/dev/null || true
-	[ -n "$keep" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-say() { echo "[$(date -u +%H:%M:%S)] $*"; }
-
-say "building wsec, wsec-agent and benchscale into $tmp"
-go build -o "$tmp/wsec" ./cmd/wsec
-CGO_ENABLED=0 go build -o "$tmp/wsec-agent" ./cmd/wsec-agent
-go build -o "$tmp/benchscale" ./scripts/benchscale
-
-"$tmp/wsec" workspace create --data "$tmp/ws" --name soak --json >"$tmp/ws.json" 2>/dev/null
-id=$(sed -n 's/.*"id": "\(.*\)".*/\1/p' "$tmp/ws.json")
-key=$(sed -n 's/.*"primaryKey": "\(.*\)".*/\1/p' "$tmp/ws.json")
-query_token "$tmp/ws" "$id"
-port=$((20000 + RANDOM % 20000))
-url=http://127.0.0.1:$port
-start_serve() {
-	"$tmp/wsec" serve --data "$tmp/ws" --listen "127.0.0.1:$port" --retention-interval "$every" ${SERVE_FLAGS:-} 2>>"$tmp/serve.log" &
-	serve_pid=$!
-	for _ in $(seq 600); do curl -sf "$url/healthz" >/dev/null && return; sleep 0.1; done
-	echo "wsec serve did not come up; its log:" >&2
-	tail -20 "$tmp/serve.log" >&2
-	exit 1
-}
-export WSEC_URL=$url WSEC_WORKSPACE=$id
-
+. scripts/bench-common.sh
+bench_init bench-soak
+new_workspace "$tmp/ws"
 # Retention counts from _TimeReceived: the rows loaded now are moved back
 # with serve stopped.
-start_serve
+start_serve "$tmp/ws" --retention-interval "$every"
+export WSEC_URL=$url WSEC_WORKSPACE=$id
 say "loading $old events that will pass the 90-day retention $expire into the soak"
 "$tmp/benchscale" load --url "$url" --workspace "$id" --key "$key" --events "$old" --day "$(date -u -d '100 days ago' +%F)" --pid "$serve_pid" | sed 's/^/  /'
-kill "$serve_pid"
-wait "$serve_pid" 2>/dev/null || true
+stop_serve
 "$tmp/benchscale" age --db "$tmp/ws/store/$id.duckdb" --by "$(awk -v e="$(echo "$expire" | sed 's/m$//')" 'BEGIN{printf "%dm", 90 * 24 * 60 - e}')" | sed 's/^/  /'
-start_serve
+start_serve "$tmp/ws" --retention-interval "$every"
+export WSEC_URL=$url
 
 start=$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%S.%NZ)
 say "soak: $((rate * secs)) events at $rate/s for ${secs}s, retention every $every, a query every 10 s"
@@ -109,7 +81,7 @@ while kill -0 "$agent_pid" 2>/dev/null; do
 done
 wait "$agent_pid" || { say "the agent failed; its log:"; tail -20 "$tmp/agent.log"; exit 1; }
 say "the agent is done; retention passes in serve's log:"
-grep '"retention deleted rows"' "$tmp/serve.log" | sed 's/^/  /' | head -5 || true
+grep '"retention deleted rows"' "$tmp/ws.serve.log" | sed 's/^/  /' | head -5 || true
 
 echo
 echo "== bench-soak $rate events/s for ${secs}s, $(date -u +%FT%TZ), $(nproc) cores (shared: quote as such)"

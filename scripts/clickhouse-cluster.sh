@@ -98,7 +98,7 @@ XML
 	cat >"$s/users.xml" <<XML
 <?xml version="1.0"?>
 <yandex>
-  <profiles><default><max_memory_usage>2000000000</max_memory_usage><load_balancing>random</load_balancing></default></profiles>
+  <profiles><default><max_memory_usage>2000000000</max_memory_usage><max_bytes_before_external_group_by>800000000</max_bytes_before_external_group_by><max_bytes_before_external_sort>800000000</max_bytes_before_external_sort><distributed_aggregation_memory_efficient>1</distributed_aggregation_memory_efficient><load_balancing>random</load_balancing></default></profiles>
   <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default></users>
   <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
 </yandex>

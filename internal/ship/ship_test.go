@@ -23,22 +23,10 @@ func TestDeliverExactlyOnce(t *testing.T) {
 	for _, c := range []Compression{Zstd, S2, Gzip} {
 		t.Run(string(c), func(t *testing.T) {
 			ws := newFakeWorkspace(t, wsA)
-			q := openSpool(t, t.TempDir(), spool.Options{})
-			o := testShipOptions(ws)
-			o.Compression = c
-			f := newFanout(t, newShipper(t, q, o))
-			running(t, f)
-			src := newTestSource(3000)
-			src.feed(t, context.Background(), f, 3000, 250)
-			ws.waitEvents(t, 3000)
-			ws.checkExactlyOnce(t, src.keys(0, 3000))
-			ws.mu.Lock()
-			encodings := maps.Clone(ws.encodings)
-			ws.mu.Unlock()
+			f, src, encodings := ship3000(t, ws, c)
 			if encodings[string(c)] == 0 {
 				t.Fatalf("no %s batches arrived: %v", c, encodings)
 			}
-			waitDrained(t, f)
 			if got, want := durableMap(f.Durable()), src.lastIDs(3000); !maps.Equal(got, want) {
 				t.Fatalf("Durable = %v, want %v", got, want)
 			}
@@ -64,9 +52,23 @@ func TestS2RefusedFallsBackToZstd(t *testing.T) {
 		}
 		return 0
 	}
+	f, _, encodings := ship3000(t, ws, S2)
+	if s2Refused.Load() == 0 || encodings["zstd"] == 0 || len(encodings) != 1 {
+		t.Fatalf("%d s2 bodies refused, stored by encoding %v: want s2 tried, then zstd only", s2Refused.Load(), encodings)
+	}
+	if st := f.Status()[0]; st.Rejected != 0 || st.SentRecords != 3000 {
+		t.Fatalf("status %+v: want 3000 records sent and none rejected", st)
+	}
+}
+
+// ship3000 ships 3,000 synthetic events to ws with compression c, waits
+// until each is stored exactly once and the spool is drained, and returns
+// the batches stored per Content-Encoding.
+func ship3000(t *testing.T, ws *fakeWorkspace, c Compression) (*Fanout, *testSource, map[string]int) {
+	t.Helper()
 	q := openSpool(t, t.TempDir(), spool.Options{})
 	o := testShipOptions(ws)
-	o.Compression = S2
+	o.Compression = c
 	f := newFanout(t, newShipper(t, q, o))
 	running(t, f)
 	src := newTestSource(3000)
@@ -75,14 +77,8 @@ func TestS2RefusedFallsBackToZstd(t *testing.T) {
 	ws.checkExactlyOnce(t, src.keys(0, 3000))
 	waitDrained(t, f)
 	ws.mu.Lock()
-	encodings := maps.Clone(ws.encodings)
-	ws.mu.Unlock()
-	if s2Refused.Load() == 0 || encodings["zstd"] == 0 || len(encodings) != 1 {
-		t.Fatalf("%d s2 bodies refused, stored by encoding %v: want s2 tried, then zstd only", s2Refused.Load(), encodings)
-	}
-	if st := f.Status()[0]; st.Rejected != 0 || st.SentRecords != 3000 {
-		t.Fatalf("status %+v: want 3000 records sent and none rejected", st)
-	}
+	defer ws.mu.Unlock()
+	return f, src, maps.Clone(ws.encodings)
 }
 
 func TestServerDownThenUp(t *testing.T) {

@@ -1,14 +1,9 @@
 package duckdb
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -23,14 +18,8 @@ const durabilityBatch = 500
 // durabilityChild appends batches of real Security events with fresh
 // identities to the store in dir until it is killed.
 func durabilityChild(dir string) int {
-	s, err := Open(dir, Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "child open:", err)
-		return 2
-	}
-	w, err := s.Workspace("ws")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "child workspace:", err)
+	w, ok := childWorkspace(dir, Options{})
+	if !ok {
 		return 2
 	}
 	base := securityEvents(nopTB{})
@@ -55,36 +44,11 @@ func TestDurabilityKill9(t *testing.T) {
 	}
 	dir := t.TempDir()
 	for round := 0; round < 2; round++ { // the second round kills a recovered database
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), durabilityChildEnv+"="+dir)
-		cmd.Stderr = os.Stderr
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(out)
-		var lastSeq, acked int
 		target := 6 + 3*round
-		for sc.Scan() {
-			f := strings.Fields(sc.Text())
-			if len(f) != 3 || f[0] != "acked" {
-				continue
-			}
-			lastSeq, _ = strconv.Atoi(f[1])
-			acked, _ = strconv.Atoi(f[2])
-			if lastSeq >= target {
-				// kill right after an acknowledgement, while the next batch is
-				// being written
-				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-					t.Fatal(err)
-				}
-				break
-			}
-		}
-		_ = cmd.Wait()
+		// killed right after an acknowledgement, while the next batch is
+		// being written
+		seq, ack := killChild(t, durabilityChildEnv, dir, os.Stderr, func(seq, _ int64) bool { return seq >= int64(target) })
+		lastSeq, acked := int(seq), int(ack)
 		if lastSeq < target {
 			t.Fatalf("round %d: child stopped after %d batches", round, lastSeq)
 		}

@@ -1,18 +1,15 @@
 package duckdb
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -41,14 +38,8 @@ var restartDay = time.Date(2024, 2, 28, 0, 0, 0, 0, time.UTC)
 // restartChild loads dir's workspace "ws" until it is killed, printing
 // "acked EVENTS WALBYTES" after each acknowledged batch.
 func restartChild(dir string) int {
-	s, err := Open(dir, Options{Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "child open:", err)
-		return 2
-	}
-	w, err := s.Workspace("ws")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "child workspace:", err)
+	w, ok := childWorkspace(dir, Options{Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
+	if !ok {
 		return 2
 	}
 	g := synthetic.New(synthetic.Options{Start: restartDay, Step: 24 * time.Hour / restartDayEvents})
@@ -97,33 +88,8 @@ func BenchmarkRestart(b *testing.B) {
 	walTarget := int64(envInt("WSEC_RESTART_WAL_MB", 200)) << 20
 	maxEvents := envInt("WSEC_RESTART_EVENTS", restartDayEvents)
 	src := b.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), restartChildEnv+"="+src)
 	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	sc := bufio.NewScanner(out)
-	var acked int
-	var wal int64
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) != 3 || f[0] != "acked" {
-			continue
-		}
-		acked, _ = strconv.Atoi(f[1])
-		wal, _ = strconv.ParseInt(f[2], 10, 64)
-		if wal >= walTarget || acked >= maxEvents {
-			break
-		}
-	}
-	_ = cmd.Process.Signal(syscall.SIGKILL)
-	_ = cmd.Wait()
+	acked, _ := killChild(b, restartChildEnv, src, &stderr, func(acked, wal int64) bool { return wal >= walTarget || acked >= int64(maxEvents) })
 	st, err := os.Stat(filepath.Join(src, "ws"+workspaceFileSuffix+walFileSuffix))
 	if err != nil {
 		b.Fatalf("no WAL after the kill (%v); child's log:\n%s", err, stderr.String())
