@@ -15,27 +15,24 @@
 // hit of the rules they count. An unreadable file is reported in the
 // Summary and does not stop the hunt; a cancelled context does.
 //
-// Measured (scripts/bench-hunt.sh, all 2,398 SigmaHQ Windows rules that
-// compile, the EVTX corpus: 89 MB, 35,936 events, and one 61 MB file of
-// real chunks, 42,366 events; 2 cores shared with other work at load 5-8;
-// 5 rounds alternating the code before and after fastYAML, each the
-// median of 3 or 5 runs; medians of the rounds): a hunt over the corpus
-// takes 0.75 CPU-s (0.85 before fastYAML), 1.49x the CPU of wsec events
-// on the same input (2.10x before), about 46k events/s wall (41k); the
-// big file 0.80 CPU-s (0.98), 1.57x (2.13x), about 52k events/s (42k).
-// At load 1.6 (5 more alternated rounds, median of 5 runs each) the corpus
-// hunt took 0.78 CPU-s against 1.03 and ran at 76k events/s wall against
-// 60k; the big file showed no difference (0.98 CPU-s both, 0.52-0.53 s
-// wall), its single rounds swinging 0.86-1.32 CPU-s. At load 20-30,
-// before fastYAML and the rest of issue 11's throughput work, a hunt cost
-// 2.9-4.6x the CPU of decoding. Decoding and matching run together per
-// chunk batch on all cores; reading and compiling the rules too (package
-// sigma, where reading now takes a fifth of the 0.26 CPU-s of Load and
-// Compile). Files are read a few at a time (two per worker), their
-// findings still emitted in file order: the corpus is 340 files, 288 of
-// them a single chunk, and read one after another a hunt over it ran on
-// little more than one core, each file's end waiting for its last chunk. What stands between this and 100k events/s on two cores is
-// mostly decoding (wsec events alone: 97-133k events/s on the corpus at
-// load 1.6) and compiling the rules, then matching (4.4 µs of CPU an
-// event).
+// Measured on a quiet machine (load 0.1; scripts/bench-hunt.sh
+// /work/shared/corpus 58MB 5, medians of 5 runs; all 2,398 SigmaHQ
+// Windows rules that compile):
+//
+//	                                wall s  cpu s  events/s   MB/s  RSS MB
+//	events, corpus (89 MB, 35,936)    0.21   0.31   171,124  425.1      45
+//	hunt, corpus                      0.26   0.47   138,215  343.4     169
+//	events, big file (61 MB, 42,366)  0.17   0.30   249,212  359.7      55
+//	hunt, big file                    0.27   0.49   156,911  226.5     147
+//
+// So matching 2,398 rules costs about 0.17-0.19 CPU-s on top of decoding,
+// of which reading and compiling the rules is ~0.1 (package sigma); the
+// published Hayabusa figure is ~12.8k events/s. Decoding and matching run
+// together per chunk batch on all cores; reading and compiling the rules
+// too. Files are read a few at a time (two per worker), their findings
+// still emitted in file order: the corpus is 340 files, 288 of them a
+// single chunk, and read one after another a hunt over it ran on little
+// more than one core, each file's end waiting for its last chunk. Rule
+// loading runs without garbage collection (a 512 MB soft limit, restored
+// after): collecting during it marked the growing rule heap several times.
 package hunt

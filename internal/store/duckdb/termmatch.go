@@ -14,8 +14,9 @@ import (
 // hasFunc is the SQL function TermMatch writes: wsec_has(_Vals, term, op,
 // shared...) decides `EventData op term` for has, hasprefix, hassuffix,
 // contains, startswith, endswith and =~ (and the _cs forms) from the
-// stored parts of the row, without rendering the XML: '1' when it holds, '0' when not, NULL
-// when it cannot tell, where the compiler falls back to the rendered text.
+// stored parts of the row, without rendering the XML: '1' when it holds,
+// '0' when not, NULL when it cannot tell, where the compiler falls back to
+// the rendered text.
 //
 // Why it is exact: for a term schema.EventDataPieceTerm accepts, every
 // occurrence in the rendered text lies inside one of the event's own
