@@ -13,34 +13,16 @@ cd "$(dirname "$0")/.."
 . scripts/fault-common.sh
 rate=${1:-1000}
 secs=${2:-60}
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 [ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install time" >&2; exit 1; }
-
-go build -o "$tmp/wsec" ./cmd/wsec
-CGO_ENABLED=0 go build -o "$tmp/wsec-agent" ./cmd/wsec-agent
-"$tmp/wsec" workspace create --data "$tmp/ws" --name bench --json >"$tmp/ws.json"
-id=$(sed -n 's/.*"id": "\(.*\)".*/\1/p' "$tmp/ws.json")
-key=$(sed -n 's/.*"primaryKey": "\(.*\)".*/\1/p' "$tmp/ws.json")
-query_token "$tmp/ws" "$id"
-port=$((20000 + RANDOM % 20000))
-"$tmp/wsec" serve --data "$tmp/ws" --listen "127.0.0.1:$port" 2>"$tmp/serve.log" &
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-
-# The first event is due 2 s from now, after the agent has started.
-start=$(date -u -d '+2 seconds' +%Y-%m-%dT%H:%M:%S.%NZ)
-cat >"$tmp/agent.json" <<JSON
-{
-  "dataDir": "$tmp/agent",
-  "exitWhenDone": true,
-  "sources": [{"kind": "synthetic", "rate": $rate, "count": $((rate * secs)), "start": "$start"}],
-  "destinations": [{"name": "bench", "url": "http://127.0.0.1:$port", "workspace": "$id", "key": "$key", "eventSet": "All"}]
-}
-JSON
+. scripts/bench-common.sh
+bench_init bench-agent-latency
+new_workspace "$tmp/ws"
+start_serve "$tmp/ws"
+paced_agent "$tmp/agent.json" "$rate" "$secs"
 /usr/bin/time -f "%U %S %e %M" -o "$tmp/agent.time" "$tmp/wsec-agent" run --config "$tmp/agent.json" 2>"$tmp/agent.log"
 read -r user sys wall rss <"$tmp/agent.time"
 
-export WSEC_URL=http://127.0.0.1:$port WSEC_WORKSPACE=$id WSEC_KEY=$key
+export WSEC_URL=$url WSEC_WORKSPACE=$id
 echo "agent: $((rate * secs)) events at $rate/s over ${wall}s wall: CPU $(awk -v u="$user" -v s="$sys" -v w="$wall" 'BEGIN{printf "%.2f%% of one core", 100*(u+s)/w}'), peak RSS $((rss / 1024)) MB"
 "$tmp/wsec" query 'SecurityEvent
 | extend ms = datetime_diff("millisecond", _TimeReceived, TimeGenerated)

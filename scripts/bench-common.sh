@@ -47,3 +47,19 @@ start_serve() {
 }
 
 stop_serve() { kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true; unset port; }
+
+# paced_agent FILE RATE SECONDS: an agent config in FILE that sends
+# RATE×SECONDS synthetic events, paced at RATE/s from 3 s from now, to
+# workspace id (key) at url, and exits when they are acknowledged.
+paced_agent() {
+	local start
+	start=$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%S.%NZ)
+	cat >"$1" <<JSON
+{
+  "dataDir": "$tmp/agent",
+  "exitWhenDone": true,
+  "sources": [{"kind": "synthetic", "rate": $2, "count": $(($2 * $3)), "start": "$start"}],
+  "destinations": [{"name": "bench", "url": "$url", "workspace": "$id", "key": "$key", "eventSet": "All"}]
+}
+JSON
+}

@@ -44,16 +44,8 @@ stop_serve
 start_serve "$tmp/ws" --retention-interval "$every"
 export WSEC_URL=$url
 
-start=$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%S.%NZ)
 say "soak: $((rate * secs)) events at $rate/s for ${secs}s, retention every $every, a query every 10 s"
-cat >"$tmp/agent.json" <<JSON
-{
-  "dataDir": "$tmp/agent",
-  "exitWhenDone": true,
-  "sources": [{"kind": "synthetic", "rate": $rate, "count": $((rate * secs)), "start": "$start"}],
-  "destinations": [{"name": "soak", "url": "$url", "workspace": "$id", "key": "$key", "eventSet": "All"}]
-}
-JSON
+paced_agent "$tmp/agent.json" "$rate" "$secs"
 "$tmp/wsec-agent" run --config "$tmp/agent.json" 2>"$tmp/agent.log" &
 agent_pid=$!
 
