@@ -117,8 +117,16 @@
 // (medians of 3), the ten Sentinel queries through Workspace.Query: 3.7x to
 // 40x DuckDB's time (0.8-5.6 s against 0.02-1.5 s), the same answers; two
 // shards on the same two cores are no faster than one (0.70x to 1.55x of
-// its time). 64 bytes per row merged against DuckDB's 26. So on one machine the embedded store is the
-// better engine; the cluster is for when the rows outgrow it.
+// its time). At 50M rows (one run each, load 1-7): DuckDB 0.08-8.0 s,
+// one shard 6.7-34.8 s (4.4x to 93x), two shards 4.1-23.3 s (0.50x to
+// 0.75x of one shard); the CSV bulk load took 63k rows/s into one shard
+// and 45k into two (plus 4 minutes of merging); 63.4 bytes per row merged
+// against DuckDB's 25.8. Queries that aggregate many groups
+// (outcome_windows: 10-minute bins by account, address and host) need
+// the profile's max_bytes_before_external_group_by, which
+// scripts/clickhouse-cluster.sh sets, to stay under the per-query memory
+// limit. So on one machine the embedded store is the better engine; the
+// cluster is for when the rows outgrow it.
 //
 // # Retention
 //
