@@ -30,7 +30,7 @@
 # sets the agent's compression (default: the agent's, s2 for a workspace
 # on the same machine);
 # STORE_BENCH=0 skips step 2; SERVE_FLAGS are added to wsec serve's
-# flags (e.g. --store-memory 512MiB). BENCH_DIR keeps the data there (default: a temporary
+# flags (e.g. --store-memory 1GiB). BENCH_DIR keeps the data there (default: a temporary
 # directory, removed at the end). The machine is shared: quote figures as
 # such.
 set -euo pipefail

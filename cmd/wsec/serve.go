@@ -96,9 +96,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// DuckDB's own default, 80% of RAM for each workspace's database,
 	// lets its block cache grow with the data, workspace by workspace
 	// (serve went from 263 to 782 MB in the first three minutes of a soak
-	// at 50k events/s). With 512 MiB the same soak levels off at 0.8-0.9
-	// GB; the OS page cache keeps the file's blocks anyway, and a bounded
-	// cache costs re-decompressing them.
+	// at 50k events/s). With 512 MiB the same soak stayed at 0.75-1.0 GB
+	// for the hour; the OS page cache keeps the file's blocks anyway, and
+	// a bounded cache costs re-decompressing them.
 	storeMemory := cli.Bytes(512 << 20)
 	fs.Var(&storeMemory, "store-memory", "memory limit of each workspace's embedded database (DuckDB's memory_limit): caches are evicted and large queries spill to disk beyond it (0: DuckDB's default, 80% of RAM per workspace)")
 	logFormat := fs.String("log-format", "json", "log format: json or text")

@@ -47,8 +47,7 @@ func TestDurabilityKill9(t *testing.T) {
 		target := 6 + 3*round
 		// killed right after an acknowledgement, while the next batch is
 		// being written
-		seq, ack := killChild(t, durabilityChildEnv, dir, os.Stderr, func(seq, _ int64) bool { return seq >= int64(target) })
-		lastSeq, acked := int(seq), int(ack)
+		lastSeq, acked := killChild(t, durabilityChildEnv, dir, os.Stderr, func(seq, _ int) bool { return seq >= target })
 		if lastSeq < target {
 			t.Fatalf("round %d: child stopped after %d batches", round, lastSeq)
 		}

@@ -44,7 +44,7 @@ func childWorkspace(dir string, o Options) (*Workspace, bool) {
 // then runs that child instead of the tests), reads the "acked A B" lines
 // it prints after each acknowledged batch and kills it with SIGKILL as soon
 // as stop(A, B) holds. It returns the last A and B read.
-func killChild(tb testing.TB, env, dir string, stderr io.Writer, stop func(a, b int64) bool) (a, b int64) {
+func killChild(tb testing.TB, env, dir string, stderr io.Writer, stop func(a, b int) bool) (a, b int) {
 	tb.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), env+"="+dir)
@@ -62,8 +62,8 @@ func killChild(tb testing.TB, env, dir string, stderr io.Writer, stop func(a, b 
 		if len(f) != 3 || f[0] != "acked" {
 			continue
 		}
-		a, _ = strconv.ParseInt(f[1], 10, 64)
-		b, _ = strconv.ParseInt(f[2], 10, 64)
+		a, _ = strconv.Atoi(f[1])
+		b, _ = strconv.Atoi(f[2])
 		if stop(a, b) {
 			break
 		}

@@ -85,11 +85,11 @@ func restartChild(dir string) int {
 // new events of the same day. Reported: seconds to open the workspace and
 // to the first batch accepted.
 func BenchmarkRestart(b *testing.B) {
-	walTarget := int64(envInt("WSEC_RESTART_WAL_MB", 200)) << 20
+	walTarget := envInt("WSEC_RESTART_WAL_MB", 200) << 20
 	maxEvents := envInt("WSEC_RESTART_EVENTS", restartDayEvents)
 	src := b.TempDir()
 	var stderr strings.Builder
-	acked, _ := killChild(b, restartChildEnv, src, &stderr, func(acked, wal int64) bool { return wal >= walTarget || acked >= int64(maxEvents) })
+	acked, _ := killChild(b, restartChildEnv, src, &stderr, func(acked, wal int) bool { return wal >= walTarget || acked >= maxEvents })
 	st, err := os.Stat(filepath.Join(src, "ws"+workspaceFileSuffix+walFileSuffix))
 	if err != nil {
 		b.Fatalf("no WAL after the kill (%v); child's log:\n%s", err, stderr.String())
