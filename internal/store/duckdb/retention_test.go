@@ -9,6 +9,7 @@ import (
 
 	"wsec/internal/event"
 	"wsec/internal/schema"
+	"wsec/internal/store"
 )
 
 // aged returns copies of base whose TimeCreated is now minus age, with
@@ -93,6 +94,56 @@ func TestRetention(t *testing.T) {
 	}
 	if n := count(t, w, batchTable); n != 4 {
 		t.Errorf("%d batch marks, want 4 (kept for the forever table)", n)
+	}
+}
+
+// TestRetentionSlices: retention deletes in slices and releases the write
+// lock between them, so a batch sent during a long pass is stored before
+// the pass ends, and the pass still deletes every aged row.
+func TestRetentionSlices(t *testing.T) {
+	defer func(n int) { retentionSliceRows = n }(retentionSliceRows)
+	retentionSliceRows = 10
+	s, clk, _ := openTestStore(t, Options{RetentionDays: map[string]int{"SecurityEvent": 30}})
+	w := mustWorkspace(t, s, "ws")
+	sec := securityEvents(t)[:20]
+	t0 := clk.Now()
+	old := synth(sec, 95, 1)
+	appendOK(t, w, "a", 1, old)
+	clk.Set(t0.Add(40 * 24 * time.Hour))
+	fresh := aged(sec, clk.Now(), 0, 1000)
+	slices := 0
+	w.testBetweenRetentionSlices = func() {
+		slices++
+		if slices != 2 {
+			return
+		}
+		type result struct {
+			store.AppendResult
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			res, err := w.AppendEvents(context.Background(), "a", 2, fresh, "OpsManager")
+			done <- result{res, err}
+		}()
+		select {
+		case res := <-done:
+			if res.err != nil || res.Stored != len(fresh) {
+				t.Errorf("append between retention slices: %+v, %v", res.AppendResult, res.err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("an append waited 30 s between two retention slices: the pass holds the write lock")
+		}
+	}
+	deleted, err := w.EnforceRetention(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deleted["SecurityEvent"] != int64(len(old)) || slices != len(old)/retentionSliceRows {
+		t.Errorf("deleted %v in %d slices, want %d rows in %d", deleted, slices, len(old), len(old)/retentionSliceRows)
+	}
+	if n := count(t, w, "SecurityEvent"); n != int64(len(fresh)) {
+		t.Errorf("%d rows left, want the %d received during the pass", n, len(fresh))
 	}
 }
 

@@ -72,6 +72,9 @@ type Workspace struct {
 	// transaction after the rows are appended and before the batch mark;
 	// an error from it must roll the whole batch back.
 	testFailBeforeMark func() error
+	// testBetweenRetentionSlices, when set (tests only), runs between two
+	// slices of a retention delete, without the write lock.
+	testBetweenRetentionSlices func()
 }
 
 // openWorkspace opens or creates the database of workspace id.
