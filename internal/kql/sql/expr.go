@@ -460,11 +460,12 @@ func (c *compiler) stringPred(op string, neg bool, xs []kql.Scalar, sc *scope, c
 	if k, ok := constStr(r); !ok || k == "" {
 		l, r = nnExpr(l), nnExpr(r)
 	}
-	var cand, match string
+	var cand, match, col, term string
 	if ref, ok := xs[0].(*kql.ColRef); ok && impliesContains[op] {
 		if k, ok := constStr(r); ok {
 			cand = c.termFilter(sc, ref.Name, []string{k})
 			match = c.termMatch(sc, cand, ref.Name, op, k)
+			col, term = ref.Name, k
 		}
 	}
 	s, err := c.guardedFunc(cand, op, []Arg{l.arg(), r.arg()})
@@ -475,7 +476,7 @@ func (c *compiler) stringPred(op string, neg bool, xs []kql.Scalar, sc *scope, c
 		// the store's answer, the predicate itself where it has none
 		s = "coalesce(" + match + ", " + s + ")"
 	}
-	s = c.guard(cand, s)
+	s = c.withTermRows(sc, cand, col, op, []string{term}, false, c.guard(cand, s))
 	nullable := l.nullable
 	switch {
 	case neg && nullable:
@@ -597,11 +598,12 @@ func (c *compiler) hasList(op string, xs []kql.Scalar, sc *scope, cx ctx) (sqlEx
 			s = c.boolLit(true)
 		}
 	} else {
-		var cand, match string
+		var cand, match, col string
+		var ks []string
+		all := strings.HasPrefix(base, "has_all")
 		if ref, ok := xs[0].(*kql.ColRef); ok {
 			// has_any holds only where one term does; has_all where all
 			// do, so where any one does.
-			var ks []string
 			for _, t := range terms {
 				if k, ok := constStr(t); ok {
 					ks = append(ks, k)
@@ -610,13 +612,13 @@ func (c *compiler) hasList(op string, xs []kql.Scalar, sc *scope, cx ctx) (sqlEx
 					break
 				}
 			}
-			all := strings.HasPrefix(base, "has_all")
 			if all && len(ks) > 0 {
 				cand = c.termFilter(sc, ref.Name, ks[:1])
 			} else {
 				cand = c.termFilter(sc, ref.Name, ks)
 			}
 			match = c.termMatchList(sc, cand, ref.Name, base, ks, all)
+			col = ref.Name
 		}
 		s, err = c.guardedFunc(cand, base, append([]Arg{l.arg()}, argsOf(terms)...))
 		if err != nil {
@@ -625,7 +627,7 @@ func (c *compiler) hasList(op string, xs []kql.Scalar, sc *scope, cx ctx) (sqlEx
 		if match != "" {
 			s = "coalesce(" + match + ", " + s + ")"
 		}
-		s = c.guard(cand, s)
+		s = c.withTermRows(sc, cand, col, listOp(base), ks, all, c.guard(cand, s))
 	}
 	switch {
 	case neg:

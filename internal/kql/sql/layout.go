@@ -60,6 +60,32 @@ type TermMatcher interface {
 	TermMatch(table, column, op, term string) (sql string, ok bool)
 }
 
+// TermIndex is optional in a Layout: a store that indexes the terms of a
+// column it computes per row names the rows where a has-family predicate
+// may hold, as a predicate the engine can skip storage by (the embedded
+// store: the batches whose EventData holds the term's words).
+type TermIndex interface {
+	// TermRows returns a SQL predicate over the columns of table's Source
+	// that is true on every row where `column op term` holds for any of
+	// terms (all: for every one of them); ok false when there is none.
+	TermRows(table, column, op string, terms []string, all bool) (sql string, ok bool)
+}
+
+// withTermRows returns s (the predicate over col, guarded by cand) behind
+// the store's TermRows as a conjunct of its own, so that a WHERE hands it
+// to the engine as a filter of the scan; s alone when there is none.
+func (c *compiler) withTermRows(sc *scope, cand, col, op string, terms []string, all bool, s string) string {
+	ti, ok := c.opts.Layout.(TermIndex)
+	if cand == "" || !ok {
+		return s
+	}
+	rows, ok := ti.TermRows(sc.table, col, op, terms, all)
+	if !ok {
+		return s
+	}
+	return "(" + rows + " AND " + s + ")"
+}
+
 // termMatch returns the store's decision of `col op term` (TermMatcher)
 // where the candidate test cand holds, or "".
 func (c *compiler) termMatch(sc *scope, cand, col, op, term string) string {
@@ -81,10 +107,7 @@ func (c *compiler) termMatchList(sc *scope, cand, col, fn string, terms []string
 	if cand == "" || len(terms) == 0 {
 		return ""
 	}
-	op := "has"
-	if strings.HasSuffix(fn, "_cs") {
-		op = "has_cs"
-	}
+	op := listOp(fn)
 	var parts []string
 	for _, t := range terms {
 		m := c.termMatch(sc, cand, col, op, t)
@@ -98,6 +121,15 @@ func (c *compiler) termMatchList(sc *scope, cand, col, fn string, terms []string
 		join = " AND "
 	}
 	return "(" + strings.Join(parts, join) + ")"
+}
+
+// listOp is the has operator each term of has_any or has_all (fn, maybe
+// _cs) is tested with.
+func listOp(fn string) string {
+	if strings.HasSuffix(fn, "_cs") {
+		return "has_cs"
+	}
+	return "has"
 }
 
 // impliesContains are the string predicates (plain or negated) that hold

@@ -141,6 +141,9 @@
 //     of (_Vals, the shared columns, the template's names), so that only
 //     rows that pass are looked at; schema.EventDataPieceTerm says for
 //     which terms that is exact (no markup or escaping in them).
+//   - TermRows: before both, the term index (terms.go) names the batches
+//     whose payloads hold the term's words, and DuckDB skips the row
+//     groups of all others.
 //   - TermMatch: for those rows, wsec_has decides has/contains/... over
 //     EventData from the stored values without rendering the XML (ASCII
 //     text; elsewhere it says "unknown" and the rendered text decides).
@@ -158,8 +161,10 @@
 //
 // Retention (retention.go) deletes rows received (_TimeReceived) longer ago
 // than their table's retention — not by TimeGenerated, so logs of an old
-// incident imported today stay — and resets the dedup index, so an event
-// deleted by retention is stored again if sent again.
+// incident imported today stay — in slices of bounded size, the write lock
+// taken per slice, so that ingest goes on during a pass. An event deleted
+// by retention is stored again if sent again (its key left in a dedup
+// filter is a false positive, confirmed against the tables).
 //
 // The database file is readable by DuckDB 1.2 or later (its storage
 // version), but the views need wsec_col (registered by this package at open)

@@ -26,6 +26,9 @@ type rows struct {
 	// row (event tables only).
 	keys  []key
 	times []int64
+	// terms holds the term hashes of the rows' payloads when the layout
+	// has a term index.
+	terms *termSet
 }
 
 // Text bytes reserved per row (typical sizes, so that most batches never
@@ -45,6 +48,9 @@ func newRows(l *layout, capacity int) *rows {
 		case r.cols[i].Type() == bulk.Varchar:
 			r.cols[i].ReserveText(capacity * hotTextPerRow)
 		}
+	}
+	if l.terms != "" {
+		r.terms = newTermSet()
 	}
 	if l.hasKey {
 		r.keys = make([]key, 0, capacity)
@@ -184,6 +190,9 @@ func (enc *encoder) encode(out *rows, e *event.Event, row *schema.Row, received 
 		return
 	}
 	p := enc.payload(e)
+	if out.terms != nil {
+		out.terms.addEvent(p)
+	}
 	if p != nil {
 		enc.checkPayload(p, row, st)
 	}

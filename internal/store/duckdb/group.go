@@ -193,6 +193,9 @@ func (w *Workspace) commitGroup(wr *writer, g *group) int64 {
 			if err := appendPending(wr.bulk, l, ti, g.todo); err != nil {
 				return err
 			}
+			if err := appendTerms(wr.bulk, l, ti, g.todo); err != nil {
+				return err
+			}
 		}
 		if w.testFailBeforeMark != nil {
 			if err := w.testFailBeforeMark(); err != nil {
@@ -449,6 +452,52 @@ func appendPending(conn *bulk.Conn, l *layout, ti int, todo []*pending) error {
 		}
 		return nil
 	})
+}
+
+// appendTerms appends the term index rows of table ti of every pending
+// batch that stores rows there: the union of its chunks' terms, under the
+// batch's receive time.
+func appendTerms(conn *bulk.Conn, l *layout, ti int, todo []*pending) error {
+	if l.terms == "" {
+		return nil
+	}
+	n := 0
+	batch := make([]*u64Set, len(todo))
+	for i, p := range todo {
+		for c, ks := range p.keep[ti] {
+			if len(ks) == 0 {
+				continue
+			}
+			ts := &p.req.enc.chunks[ti][c].terms.terms
+			if batch[i] == nil {
+				batch[i] = ts
+				continue
+			}
+			ts.each(batch[i].add)
+		}
+		if batch[i] != nil {
+			n += batch[i].len()
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	types := []bulk.Type{bulk.UBigInt, bulk.Timestamp}
+	term, rcv := bulk.NewColumn(types[0], n), bulk.NewColumn(types[1], n)
+	for i, set := range batch {
+		if set == nil {
+			continue
+		}
+		us := todo[i].req.received.UnixMicro()
+		set.each(func(h uint64) {
+			term.AddNull()
+			term.SetInt(int64(h))
+			rcv.AddNull()
+			rcv.SetInt(us)
+		})
+	}
+	return bulkAppend(conn, l.terms, []string{"term", "rcv"}, types,
+		func(a *bulk.Appender) error { return a.Append([]*bulk.Column{term, rcv}, nil) })
 }
 
 // appendMarks appends the (sender, seq) marks of the pending batches that

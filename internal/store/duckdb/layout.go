@@ -96,6 +96,9 @@ type layout struct {
 	// fills (SecurityEvent).
 	keepPayload bool
 	payloadCol  int // logical index, or -1
+	// terms is the physical table of payloadCol's term index (terms.go),
+	// or "".
+	terms string
 	// shared marks, per logical column, a physical column whose value a
 	// payload field of its name leaves to it (securityEventShared).
 	shared []bool
@@ -172,6 +175,7 @@ func newViewLayout(t *schema.Table, hot []string, existing []string, keepPayload
 	if keepPayload {
 		if i, ok := t.Col(payloadColumn); ok && l.physOf[i] < 0 && t.Columns[i].Type == schema.String {
 			l.payloadCol = i
+			l.terms = l.phys + termsSuffix
 		}
 		l.shared = make([]bool, len(t.Columns))
 		for _, name := range securityEventShared {

@@ -28,10 +28,15 @@ import (
 const restartChildEnv = "WSEC_DUCKDB_RESTART_CHILD"
 
 const (
-	restartDayEvents = 3_000_000 // the day's events the timestamps are spread over
-	restartBatch     = 10_000
-	restartSenders   = 4
+	restartBatch   = 10_000
+	restartSenders = 4
 )
+
+// restartDayEvents is the number of events of the day the timestamps are
+// spread over: WSEC_RESTART_DAY_EVENTS, default 3M. 100M makes an hour
+// hold what it holds at 100M events a day (~4.2M), the hour the first
+// batch after the restart must load for dedup.
+func restartDayEvents() int { return envInt("WSEC_RESTART_DAY_EVENTS", 3_000_000) }
 
 var restartDay = time.Date(2024, 2, 28, 0, 0, 0, 0, time.UTC)
 
@@ -42,7 +47,8 @@ func restartChild(dir string) int {
 	if !ok {
 		return 2
 	}
-	g := synthetic.New(synthetic.Options{Start: restartDay, Step: 24 * time.Hour / restartDayEvents})
+	day := restartDayEvents()
+	g := synthetic.New(synthetic.Options{Start: restartDay, Step: 24 * time.Hour / time.Duration(day)})
 	var mu sync.Mutex
 	acked := 0
 	var wg sync.WaitGroup
@@ -56,7 +62,7 @@ func restartChild(dir string) int {
 			}
 			for b := p; ; b += restartSenders {
 				for i, e := range batch {
-					g.Event(uint64((b*restartBatch+i)%restartDayEvents), e)
+					g.Event(uint64((b*restartBatch+i)%day), e)
 				}
 				if _, err := w.AppendEvents(context.Background(), "load-"+strconv.Itoa(p), uint64(b/restartSenders+1), batch, "OpsManager"); err != nil {
 					fmt.Fprintln(os.Stderr, "child append:", err)
@@ -86,7 +92,8 @@ func restartChild(dir string) int {
 // to the first batch accepted.
 func BenchmarkRestart(b *testing.B) {
 	walTarget := envInt("WSEC_RESTART_WAL_MB", 200) << 20
-	maxEvents := envInt("WSEC_RESTART_EVENTS", restartDayEvents)
+	day := restartDayEvents()
+	maxEvents := envInt("WSEC_RESTART_EVENTS", day)
 	src := b.TempDir()
 	var stderr strings.Builder
 	acked, _ := killChild(b, restartChildEnv, src, &stderr, func(acked, wal int) bool { return wal >= walTarget || acked >= maxEvents })
@@ -96,12 +103,13 @@ func BenchmarkRestart(b *testing.B) {
 	}
 	b.Logf("killed after %d events acknowledged; WAL %d MiB", acked, st.Size()>>20)
 
-	g := synthetic.New(synthetic.Options{Start: restartDay.Add(24 * time.Hour / restartDayEvents / 2), Step: 24 * time.Hour / restartDayEvents,
-		FirstRecordID: 1 << 40})
+	// new events amid those stored: their hour is the densest
+	step := 24 * time.Hour / time.Duration(day)
+	g := synthetic.New(synthetic.Options{Start: restartDay.Add(step / 2), Step: step, FirstRecordID: 1 << 40})
 	first := make([]*event.Event, restartBatch)
 	for i := range first {
 		first[i] = new(event.Event)
-		g.Event(uint64(restartDayEvents/2+i), first[i])
+		g.Event(uint64(min(day, acked)/2+i), first[i])
 	}
 	var openSum, firstSum, cpuSum time.Duration
 	b.ResetTimer()

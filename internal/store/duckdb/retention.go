@@ -63,14 +63,21 @@ func (w *Workspace) EnforceRetention(ctx context.Context) (map[string]int64, err
 		return nil, err
 	}
 	now := w.s.opts.Now().UTC()
-	type target struct{ logical, phys string }
+	type target struct{ logical, phys, col string }
 	w.mu.Lock()
-	targets := []target{{w.se.table.Name, w.se.phys}, {w.we.table.Name, w.we.phys}, {w.hb.table.Name, w.hb.phys}}
+	var targets []target
+	for _, l := range []*layout{w.se, w.we} {
+		targets = append(targets, target{l.table.Name, l.phys, "_TimeReceived"})
+		if l.terms != "" {
+			targets = append(targets, target{l.table.Name, l.terms, "rcv"})
+		}
+	}
+	targets = append(targets, target{w.hb.table.Name, w.hb.phys, "_TimeReceived"})
 	for _, l := range w.plain {
-		targets = append(targets, target{l.table.Name, l.phys})
+		targets = append(targets, target{l.table.Name, l.phys, "_TimeReceived"})
 	}
 	for _, ct := range w.custom {
-		targets = append(targets, target{ct.name, ct.phys})
+		targets = append(targets, target{ct.name, ct.phys, "_TimeReceived"})
 	}
 	w.mu.Unlock()
 	deleted := make(map[string]int64)
@@ -85,11 +92,11 @@ func (w *Workspace) EnforceRetention(ctx context.Context) (map[string]int64, err
 			longest = days
 		}
 		cutoff := now.Add(-time.Duration(days) * 24 * time.Hour)
-		n, err := w.deleteBefore(ctx, t.phys, "_TimeReceived", cutoff)
+		n, err := w.deleteBefore(ctx, t.phys, t.col, cutoff)
 		if err != nil {
-			return deleted, fmt.Errorf("retention of %s in workspace %s: %w", t.logical, w.id, err)
+			return deleted, fmt.Errorf("retention of %s in workspace %s: %w", t.phys, w.id, err)
 		}
-		if n > 0 {
+		if n > 0 && t.col == "_TimeReceived" {
 			deleted[t.logical] = n
 			w.s.m.retentionDeleted.WithLabelValues(t.logical).Add(float64(n))
 			w.log.Info("retention deleted rows", slog.String("table", t.logical), slog.Int64("rows", n), slog.Time("before", cutoff))

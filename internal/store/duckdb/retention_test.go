@@ -139,8 +139,9 @@ func TestRetentionSlices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if deleted["SecurityEvent"] != int64(len(old)) || slices != len(old)/retentionSliceRows {
-		t.Errorf("deleted %v in %d slices, want %d rows in %d", deleted, slices, len(old), len(old)/retentionSliceRows)
+	// the rows' slices, and then the term index's
+	if deleted["SecurityEvent"] != int64(len(old)) || slices < len(old)/retentionSliceRows {
+		t.Errorf("deleted %v in %d slices, want %d rows in at least %d", deleted, slices, len(old), len(old)/retentionSliceRows)
 	}
 	if n := count(t, w, "SecurityEvent"); n != int64(len(fresh)) {
 		t.Errorf("%d rows left, want the %d received during the pass", n, len(fresh))

@@ -226,11 +226,17 @@ func (w *Workspace) migrateTx(ctx context.Context) error {
 	if err := w.ensureLayout(ctx, w.se, existing, added); err != nil {
 		return err
 	}
+	if err := w.migrateTerms(ctx, w.se); err != nil {
+		return err
+	}
 	if existing, err = w.physColumns(ctx, physPrefix+cat.WindowsEvent.Name); err != nil {
 		return err
 	}
 	w.we, added = newViewLayout(cat.WindowsEvent, windowsEventHot[:], existing.names, false, w.id)
 	if err := w.ensureLayout(ctx, w.we, existing, added); err != nil {
+		return err
+	}
+	if err := w.migrateTerms(ctx, w.we); err != nil {
 		return err
 	}
 	if existing, err = w.physColumns(ctx, physPrefix+cat.Heartbeat.Name); err != nil {
