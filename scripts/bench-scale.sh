@@ -17,7 +17,8 @@
 #      query in plain DuckDB SQL over a table of the same rows with the
 #      columns they read physical (benchscale's refColumns; the others
 #      would not change a column store's times) (medians of 3; ratio);
-#      then serve is stopped (a clean close checkpoints) and the disk per
+#      EventData has twice: a term in a third of the events and one logon
+#      ID (an investigator's pivot, in a few events); then serve is stopped (a clean close checkpoints) and the disk per
 #      event measured.
 #
 #   scripts/bench-scale.sh [EVENTS]
