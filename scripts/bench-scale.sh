@@ -111,7 +111,7 @@ figure "$(cat "$tmp/first.log")"
 say "4/4 reference table: the same $events rows, the columns the queries read physical"
 "$tmp/benchscale" reference --ref "$tmp/ref.duckdb" --events "$events" --day "$day" | while read -r line; do say "$line"; done
 say "queries: wsec (KQL over HTTP) beside plain DuckDB SQL over the reference, medians of 3"
-"$tmp/benchscale" queries --url "$url" --workspace "$id" --token "$WSEC_TOKEN" --ref "$tmp/ref.duckdb" --day "$day" | tee "$tmp/queries.log"
+"$tmp/benchscale" queries --events "$events" --url "$url" --workspace "$id" --token "$WSEC_TOKEN" --ref "$tmp/ref.duckdb" --day "$day" | tee "$tmp/queries.log"
 stop_serve
 bytes=$(du -sb "$tmp/day/store" | awk '{print $1}')
 figure "disk after a clean stop: $bytes bytes under store/ for $events events: $(awk -v b="$bytes" -v n="$events" 'BEGIN{printf "%.1f", b/n}') bytes per event"

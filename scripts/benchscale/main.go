@@ -339,8 +339,9 @@ func queries(g *synthetic.Generator, n int, url, ws, token, ref string, day time
 	var logonID string
 	var e event.Event
 	for i := n / 2; i < n && logonID == ""; i++ {
-		g.Event(uint64(i), &e)
-		logonID = e.Value("TargetLogonId")
+		if g.Event(uint64(i), &e); e.System.EventID == 4624 {
+			logonID = e.Value("TargetLogonId")
+		}
 	}
 	qs := []struct{ name, kql, sql string }{
 		{"count", "SecurityEvent | count", "SELECT count(*) FROM ref"},

@@ -482,7 +482,7 @@ func appendTerms(conn *bulk.Conn, l *layout, ti int, todo []*pending) error {
 	if n == 0 {
 		return nil
 	}
-	types := []bulk.Type{bulk.UBigInt, bulk.Timestamp}
+	types := []bulk.Type{bulk.Integer, bulk.Timestamp}
 	term, rcv := bulk.NewColumn(types[0], n), bulk.NewColumn(types[1], n)
 	for i, set := range batch {
 		if set == nil {
@@ -491,7 +491,7 @@ func appendTerms(conn *bulk.Conn, l *layout, ti int, todo []*pending) error {
 		us := todo[i].req.received.UnixMicro()
 		set.each(func(h uint64) {
 			term.AddNull()
-			term.SetInt(int64(h))
+			term.SetInt(termValue(h))
 			rcv.AddNull()
 			rcv.SetInt(us)
 		})

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zeebo/xxh3"
-
 	"wsec/internal/event"
 	"wsec/internal/kql"
 	kqlsql "wsec/internal/kql/sql"
@@ -166,7 +164,7 @@ func TestTermIndexMigration(t *testing.T) {
 			t.Errorf("%s: %d, want %d through the index\nSQL: %s", q, got, want, sqlText)
 		}
 	}
-	unindexed := count1(t, w2, "SELECT count(*) FROM "+quoteIdent(w2.se.terms)+" WHERE term = "+strconv.FormatUint(unindexedTerm, 10))
+	unindexed := count1(t, w2, "SELECT count(*) FROM "+quoteIdent(w2.se.terms)+" WHERE term = "+strconv.FormatInt(termValue(unindexedTerm), 10))
 	if unindexed != 1 {
 		t.Errorf("%d unindexed batches, want the one stored before the index", unindexed)
 	}
@@ -177,7 +175,7 @@ func TestTermIndexTokens(t *testing.T) {
 	h := func(ws ...string) []uint64 {
 		var out []uint64
 		for _, w := range ws {
-			out = append(out, xxh3.HashString(w))
+			out = append(out, termHash([]byte(w)))
 		}
 		return out
 	}
