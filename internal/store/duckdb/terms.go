@@ -169,8 +169,9 @@ func (s *u64Set) grow() {
 	}
 }
 
-// seenSet is a set of 128-bit hashes, as u64Set; add reports whether k was
-// new. The zero key stands for itself only by a 2^-128 coincidence, so it
+// seenSet is a set of 128-bit hashes, as u64Set (one generic set for both
+// ran BenchmarkTermSet at 490-500 ns per event against 270-310: its
+// method calls go through a dictionary); add reports whether k was new. The zero key stands for itself only by a 2^-128 coincidence, so it
 // is taken as seen.
 type seenSet struct {
 	slots []key
