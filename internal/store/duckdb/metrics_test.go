@@ -1,6 +1,7 @@
 package duckdb
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -63,6 +64,16 @@ func TestMetrics(t *testing.T) {
 	appendOK(t, mustWorkspace(t, s, "ws2"), "a", 1, sec[:100])
 	if got := gathered(t, reg)["wsec_store_dedup_keys"]; got != 899 {
 		t.Errorf("dedup keys of two workspaces = %v, want 899", got)
+	}
+	// DuckDB's memory, by its tags: the appended tables are in its buffers
+	var duck float64
+	for name, v := range gathered(t, reg) {
+		if strings.HasPrefix(name, "wsec_store_duckdb_memory_bytes{tag=") {
+			duck += v
+		}
+	}
+	if duck <= 0 {
+		t.Errorf("wsec_store_duckdb_memory_bytes sums to %v over its tags, want > 0", duck)
 	}
 	// a second store on the same registry is refused, not a panic
 	if _, err := Open(t.TempDir(), Options{Registerer: reg}); err == nil {

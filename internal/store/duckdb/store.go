@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -50,8 +52,17 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	cat := schema.New()
 	disk := &diskGuard{dir: dir, min: opts.MinFreeDiskBytes, free: opts.FreeSpace, now: opts.Now, paused: m.pausedLowDisk, log: opts.Logger}
-	return &Store{dir: dir, opts: opts, log: opts.Logger, m: m, cat: cat, mapper: schema.NewMapper(cat), disk: disk,
-		ws: make(map[string]*Workspace)}, nil
+	s := &Store{dir: dir, opts: opts, log: opts.Logger, m: m, cat: cat, mapper: schema.NewMapper(cat), disk: disk,
+		ws: make(map[string]*Workspace)}
+	m.duckdbMemory.open = s.openWorkspaces
+	return s, nil
+}
+
+// openWorkspaces lists the workspaces open now.
+func (s *Store) openWorkspaces() []*Workspace {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Collect(maps.Values(s.ws))
 }
 
 // Workspace returns the workspace id, opening (and on first use creating)
