@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"wsec/internal/event"
+	"wsec/internal/kql"
+	kqlsql "wsec/internal/kql/sql"
 	"wsec/internal/schema"
 )
 
@@ -114,6 +117,8 @@ func BenchmarkQuery(b *testing.B) {
 		{"commandline", "SELECT count(*) FROM SecurityEvent WHERE contains(lower(CommandLine), 'svchost')"},
 		{"cold", "SELECT ObjectType, count(*) FROM SecurityEvent GROUP BY ObjectType"},
 		{"eventdata", "SELECT count(*) FROM SecurityEvent WHERE EventData LIKE '%S-1-5-18%'"},
+		// as the KQL compiler writes it: the term filter, the term index and wsec_has
+		{"eventdata-has", compileKQL(b, w, `SecurityEvent | where EventData has "S-1-5-18" | count`)},
 	} {
 		b.Run(q.name, func(b *testing.B) {
 			b.ReportAllocs()
@@ -163,4 +168,84 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// compileKQL compiles q to DuckDB SQL with w as the Layout, as the
+// workspace's query path does.
+func compileKQL(tb testing.TB, w *Workspace, q string) string {
+	tb.Helper()
+	tables, err := w.Tables(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pq, err := kql.Parse(q)
+	if err != nil {
+		tb.Fatalf("%s: %v", q, err)
+	}
+	sqlText, _, err := kqlsql.Compile(pq, kql.NewCatalog(schema.New(), tables...), kqlsql.DuckDB{}, kqlsql.Options{Layout: w})
+	if err != nil {
+		tb.Fatalf("%s: %v", q, err)
+	}
+	return sqlText
+}
+
+// BenchmarkHasInPieces measures wsec_has's Go side alone: deciding
+// `EventData has term` from a row's stored parts, over the rows of real
+// Security and Sysmon events ("rows/s"), for a term in about a third of
+// them and for one in none.
+func BenchmarkHasInPieces(b *testing.B) {
+	s, _, _ := openTestStore(b, Options{})
+	w := mustWorkspace(b, s, "bench")
+	batches, _ := benchBatches(b, 2, 10_000)
+	for i, batch := range batches {
+		if _, err := w.AppendEvents(context.Background(), "h", uint64(i), batch, "OpsManager"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	l := w.viewLayout("SecurityEvent")
+	// straight from the physical table: Query bounds its results' bytes
+	q, err := w.db.Query("SELECT " + quoteIdent(valsCol) + l.sharedArgs() + " FROM " + quoteIdent(l.phys))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer q.Close()
+	type row struct {
+		vals   string
+		shared []sql.NullString
+	}
+	var rows []row
+	for q.Next() {
+		rw := row{shared: make([]sql.NullString, len(securityEventShared))}
+		dest := []any{&rw.vals}
+		for k := range rw.shared {
+			dest = append(dest, &rw.shared[k])
+		}
+		if err := q.Scan(dest...); err != nil {
+			b.Fatal(err)
+		}
+		rows = append(rows, rw)
+	}
+	if err := q.Err(); err != nil {
+		b.Fatal(err)
+	}
+	for _, term := range []string{"S-1-5-18", "zzzz"} {
+		b.Run(term, func(b *testing.B) {
+			var m hasMatcher
+			matched := 0
+			for b.Loop() {
+				matched = 0
+				for _, rw := range rows {
+					shared := func(k int) (string, bool) { return rw.shared[k].String, rw.shared[k].Valid }
+					if !m.prepare(term, "has") {
+						b.Fatalf("wsec_has refuses %q", term)
+					}
+					if res, _ := m.match(w.tpl, rw.vals, shared); res {
+						matched++
+					}
+				}
+			}
+			b.ReportMetric(float64(len(rows))*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+			b.ReportMetric(float64(matched), "matched")
+		})
+	}
 }
