@@ -2,7 +2,6 @@ package duckdb
 
 import (
 	"context"
-	"database/sql"
 	"encoding/binary"
 	"fmt"
 	"maps"
@@ -17,6 +16,7 @@ import (
 	"github.com/zeebo/xxh3"
 
 	"wsec/internal/event"
+	"wsec/internal/store/duckdb/bulk"
 )
 
 // key is the 128-bit hash of an event's identity (event.Key). At 128 bits
@@ -134,7 +134,7 @@ func byHour(chunks []*rows) map[int64]*hourKeys {
 // time range: few by key (an IN list), many (rangeConfirmMin) by one scan
 // of that range, which costs less than a lookup per key when a whole batch
 // is sent again. The hours of the batch are marked used.
-func (d *dedupIndex) stored(ctx context.Context, conn *sql.Conn, tables []string, batch []map[int64]*hourKeys) (map[key]struct{}, error) {
+func (d *dedupIndex) stored(ctx context.Context, conn *bulk.Conn, tables []string, batch []map[int64]*hourKeys) (map[key]struct{}, error) {
 	d.clock++
 	hours := make(map[int64]struct{})
 	for _, byHour := range batch {
@@ -223,10 +223,14 @@ func keySet(hk *hourKeys) map[key]struct{} {
 // [lo, hi], only those whose first half is that of a key of in unless in
 // is nil. TimeGenerated is TimeCreated truncated to microseconds, so an
 // hour's range selects exactly the events of that TimeCreated hour.
-func scanKeys(ctx context.Context, conn *sql.Conn, table string, lo, hi int64, in []key, fn func(key)) error {
+func scanKeys(ctx context.Context, conn *bulk.Conn, table string, lo, hi int64, in []key, fn func(key)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	var b strings.Builder
 	b.WriteString("SELECT " + quoteIdent(keyCol0) + ", " + quoteIdent(keyCol1) + " FROM " + quoteIdent(table) +
-		" WHERE \"TimeGenerated\" >= make_timestamp(CAST(? AS BIGINT)) AND \"TimeGenerated\" <= make_timestamp(CAST(? AS BIGINT))")
+		" WHERE \"TimeGenerated\" >= make_timestamp(CAST(" + strconv.FormatInt(lo, 10) + " AS BIGINT))" +
+		" AND \"TimeGenerated\" <= make_timestamp(CAST(" + strconv.FormatInt(hi, 10) + " AS BIGINT))")
 	if in != nil {
 		b.WriteString(" AND " + quoteIdent(keyCol0) + " IN (")
 		for i, k := range in {
@@ -237,19 +241,12 @@ func scanKeys(ctx context.Context, conn *sql.Conn, table string, lo, hi int64, i
 		}
 		b.WriteByte(')')
 	}
-	rs, err := conn.QueryContext(ctx, b.String(), lo, hi)
-	if err != nil {
-		return err
-	}
-	defer rs.Close()
-	for rs.Next() {
-		var k0, k1 int64
-		if err := rs.Scan(&k0, &k1); err != nil {
-			return err
+	return conn.ScanInt64(b.String(), func(cols [][]int64) error {
+		for i, k0 := range cols[0] {
+			fn(key{uint64(k0), uint64(cols[1][i])})
 		}
-		fn(key{uint64(k0), uint64(k1)})
-	}
-	return rs.Err()
+		return nil
+	})
 }
 
 // evict drops least recently used hours until the index fits, never an

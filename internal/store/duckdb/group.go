@@ -294,7 +294,7 @@ func (w *Workspace) checkGroup(ctx context.Context, wr *writer, g *group) (*grou
 			w.log.Warn("batch seen before with another number of events; storing what is new in it",
 				"sender", r.sender, "seq", r.seq, "events", r.events)
 		}
-		dups, other, err := w.dedupBatch(ctx, wr.conn, r.enc, g.keys, &p.keep)
+		dups, other, err := w.dedupBatch(ctx, wr.bulk, r.enc, g.keys, &p.keep)
 		if err != nil {
 			r.err = err
 			continue
@@ -402,7 +402,7 @@ func lookupMark(ctx context.Context, wr *writer, sender string, seq uint64) (sto
 // earlier in the group (inGroup, which it extends). It returns the number
 // of duplicates, or a group in flight that holds one of b's keys (the
 // decision then waits for it). The caller holds w.mu.
-func (w *Workspace) dedupBatch(ctx context.Context, conn *sql.Conn, b *encodedBatch, inGroup map[key]struct{}, keep *[2][][]int) (int, *group, error) {
+func (w *Workspace) dedupBatch(ctx context.Context, conn *bulk.Conn, b *encodedBatch, inGroup map[key]struct{}, keep *[2][][]int) (int, *group, error) {
 	stored, err := w.dedup.stored(ctx, conn, []string{w.se.phys, w.we.phys},
 		[]map[int64]*hourKeys{byHour(b.chunks[0]), byHour(b.chunks[1])})
 	if err != nil {

@@ -82,6 +82,67 @@ func (c *Conn) Exec(query string) error {
 	return nil
 }
 
+// ScanInt64 runs query, whose result columns must all be BIGINT and never
+// null, and calls fn with each chunk of the result (up to 2048 rows), one
+// slice per column. The slices are DuckDB's vectors, valid only during the
+// call. The result is streamed: memory holds one chunk, not the result.
+//
+// It exists for reads of millions of rows: through database/sql, Next and
+// Scan cost ~150 ns a value, which made loading one hour of dedup keys
+// (4.2M rows at 100M events a day) take over a second.
+func (c *Conn) ScanInt64(query string, fn func(cols [][]int64) error) error {
+	var stmt duckdb_go_bindings.PreparedStatement
+	defer duckdb_go_bindings.DestroyPrepare(&stmt)
+	if duckdb_go_bindings.Prepare(c.c, query, &stmt) == duckdb_go_bindings.StateError {
+		return fmt.Errorf("%s: %s", query, duckdb_go_bindings.PrepareError(stmt))
+	}
+	var res duckdb_go_bindings.Result
+	defer duckdb_go_bindings.DestroyResult(&res)
+	if duckdb_go_bindings.ExecutePreparedStreaming(stmt, &res) == duckdb_go_bindings.StateError {
+		return fmt.Errorf("%s: %s", query, duckdb_go_bindings.ResultError(&res))
+	}
+	cols := make([][]int64, duckdb_go_bindings.ColumnCount(&res))
+	for i := range cols {
+		if t := duckdb_go_bindings.ColumnType(&res, duckdb_go_bindings.IdxT(i)); t != duckdb_go_bindings.TypeBigInt {
+			return fmt.Errorf("%s: column %d is of DuckDB type %d, not BIGINT", query, i, t)
+		}
+	}
+	for {
+		chunk := duckdb_go_bindings.FetchChunk(res)
+		if chunk.Ptr == nil {
+			break
+		}
+		err := scanChunk(chunk, cols, fn)
+		duckdb_go_bindings.DestroyDataChunk(&chunk)
+		if err != nil {
+			return fmt.Errorf("%s: %w", query, err)
+		}
+	}
+	if msg := duckdb_go_bindings.ResultError(&res); msg != "" {
+		return fmt.Errorf("%s: %s", query, msg)
+	}
+	return nil
+}
+
+func scanChunk(chunk duckdb_go_bindings.DataChunk, cols [][]int64, fn func([][]int64) error) error {
+	size := duckdb_go_bindings.DataChunkGetSize(chunk)
+	if size == 0 {
+		return nil
+	}
+	for i := range cols {
+		vec := duckdb_go_bindings.DataChunkGetVector(chunk, duckdb_go_bindings.IdxT(i))
+		if mask := duckdb_go_bindings.VectorGetValidity(vec); mask != nil {
+			for r := range size {
+				if !duckdb_go_bindings.ValidityRowIsValid(mask, r) {
+					return fmt.Errorf("column %d holds a null", i)
+				}
+			}
+		}
+		cols[i] = unsafe.Slice((*int64)(duckdb_go_bindings.VectorGetData(vec)), int(size))
+	}
+	return fn(cols)
+}
+
 // Appender appends rows to one table inside the connection's current
 // transaction (or as its own, without one).
 type Appender struct {

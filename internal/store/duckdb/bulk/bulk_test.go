@@ -268,3 +268,50 @@ func TestColumnSetTwiceKeepsLast(t *testing.T) {
 		t.Fatalf("rows %q, third null %v", got, c.IsNull(2))
 	}
 }
+
+// TestScanInt64 reads more rows than a chunk holds, in order, and refuses
+// nulls, other column types and bad SQL with errors that say so.
+func TestScanInt64(t *testing.T) {
+	db, c := open(t)
+	const n = 5000
+	if _, err := db.Exec(`INSERT INTO t (id, b) SELECT i, -i * 3 FROM range(?) r(i)`, n); err != nil {
+		t.Fatal(err)
+	}
+	var ids, bs []int64
+	chunks := 0
+	err := c.ScanInt64("SELECT id, b FROM t ORDER BY id", func(cols [][]int64) error {
+		chunks++
+		ids = append(ids, cols[0]...)
+		bs = append(bs, cols[1]...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != n || chunks < 2 {
+		t.Fatalf("read %d rows in %d chunks, want %d rows in several", len(ids), chunks, n)
+	}
+	for i := range ids {
+		if ids[i] != int64(i) || bs[i] != -3*int64(i) {
+			t.Fatalf("row %d = (%d, %d), want (%d, %d)", i, ids[i], bs[i], i, -3*i)
+		}
+	}
+	if _, err := db.Exec(`INSERT INTO t (id) VALUES (-1)`); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]string{
+		"SELECT id, b FROM t":      "null",
+		"SELECT id, s FROM t":      "not BIGINT",
+		"SELECT nope FROM t":       "nope",
+		"SELECT id FROM t LIMIT 1": "",
+	} {
+		err := c.ScanInt64(q, func([][]int64) error { return nil })
+		if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+			t.Errorf("%s: error %v, want one containing %q", q, err, want)
+		}
+	}
+	stop := fmt.Errorf("stop")
+	if err := c.ScanInt64("SELECT id FROM t", func([][]int64) error { return stop }); err == nil || !strings.Contains(err.Error(), "stop") {
+		t.Errorf("fn's error not returned: %v", err)
+	}
+}
