@@ -189,11 +189,11 @@ func compileKQL(tb testing.TB, w *Workspace, q string) string {
 	return sqlText
 }
 
-// BenchmarkHasInPieces measures wsec_has's Go side alone: deciding
+// BenchmarkHasMatcher measures wsec_has's Go side alone: deciding
 // `EventData has term` from a row's stored parts, over the rows of real
 // Security and Sysmon events ("rows/s"), for a term in about a third of
 // them and for one in none.
-func BenchmarkHasInPieces(b *testing.B) {
+func BenchmarkHasMatcher(b *testing.B) {
 	s, _, _ := openTestStore(b, Options{})
 	w := mustWorkspace(b, s, "bench")
 	batches, _ := benchBatches(b, 2, 10_000)

@@ -135,7 +135,7 @@ func (u hasUDF) execute(_ context.Context, st *duck.ChunkIteratorState) error {
 // template's field names hold it — is worked out once, not per row, and a
 // row's values are searched where they lie in _Vals rather than copied
 // into an event first. Over real Security events that takes 0.23-0.52 µs
-// of Go per row instead of 0.65-1.3 (BenchmarkHasInPieces, a term in most
+// of Go per row instead of 0.65-1.3 (BenchmarkHasMatcher, a term in most
 // rows and one in none), and a whole `EventData has` query over 200k
 // events 170 ms instead of 275 (BenchmarkQuery/eventdata-has; medians of 3,
 // binaries alternated).
