@@ -19,6 +19,7 @@ import (
 	"database/sql"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"slices"
 	"strconv"
@@ -326,7 +327,9 @@ func reference(g *synthetic.Generator, path string, n int) error {
 // pivot on one logon session (a TargetLogonId, in a handful of events), as
 // an investigator searches for one value of an alert across everything.
 func queries(g *synthetic.Generator, n int, url, ws, token, ref string, day time.Time) error {
-	c, err := client.New(url, ws, "", client.Options{Token: token})
+	// the client's default minute is shorter than a full scan of 100M
+	// events' EventData; the server's own query timeout decides instead
+	c, err := client.New(url, ws, "", client.Options{Token: token, HTTP: &http.Client{Timeout: 10 * time.Minute}})
 	if err != nil {
 		return err
 	}
