@@ -193,7 +193,9 @@
 //     what is live (~280 MB at 20M events).
 //
 // bench-scale at 100M events of one day: serve's peak RSS 857 MB with
-// 256 MiB (1,104 MB with 512).
+// 256 MiB (1,104 MB with 512). The price shows there: a GROUP BY on a hot
+// column no longer stays in DuckDB's cache between queries (272 ms against
+// 166, 1.9 times plain SQL against 1.0), still well within the 3 s.
 //
 // # Performance (duckdb_bench_test.go)
 //

@@ -17,19 +17,27 @@ import (
 // its Layout, or none (every row rendered), and returns the count and SQL.
 func countKQL(t *testing.T, w *Workspace, q string, layout kqlsql.Layout) (int64, string) {
 	t.Helper()
+	sqlText := compileKQL(t, w, q, layout)
+	return mustQuery(t, w, sqlText).Rows[0][0].(int64), sqlText
+}
+
+// compileKQL compiles q to DuckDB SQL over w's tables with layout (w, as
+// the workspace's query path does, or nil).
+func compileKQL(tb testing.TB, w *Workspace, q string, layout kqlsql.Layout) string {
+	tb.Helper()
 	tables, err := w.Tables(context.Background())
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	pq, err := kql.Parse(q)
 	if err != nil {
-		t.Fatalf("%s: %v", q, err)
+		tb.Fatalf("%s: %v", q, err)
 	}
 	sqlText, _, err := kqlsql.Compile(pq, kql.NewCatalog(schema.New(), tables...), kqlsql.DuckDB{}, kqlsql.Options{Layout: layout})
 	if err != nil {
-		t.Fatalf("%s: %v", q, err)
+		tb.Fatalf("%s: %v", q, err)
 	}
-	return mustQuery(t, w, sqlText).Rows[0][0].(int64), sqlText
+	return sqlText
 }
 
 // marked returns a copy of base whose payload holds word in one value, a
