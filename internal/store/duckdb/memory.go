@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,8 +16,9 @@ import (
 // holds. It is read at each scrape rather than kept, so it is never stale.
 type memoryCollector struct {
 	desc *prometheus.Desc
-	// open lists the open workspaces; set once the Store exists.
-	open func() []*Workspace
+	// store is set once the Store exists (the collector is registered
+	// before): a scrape before that reports nothing.
+	store atomic.Pointer[Store]
 }
 
 func newMemoryCollector() *memoryCollector {
@@ -27,11 +29,12 @@ func newMemoryCollector() *memoryCollector {
 func (c *memoryCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
 func (c *memoryCollector) Collect(ch chan<- prometheus.Metric) {
-	if c.open == nil {
+	s := c.store.Load()
+	if s == nil {
 		return
 	}
 	byTag := map[string]int64{}
-	for _, w := range c.open() {
+	for _, w := range s.openWorkspaces() {
 		// A workspace that fails to answer (closing, busy past the
 		// deadline) is left out of this scrape; the next one counts it.
 		_ = w.memoryByTag(byTag)

@@ -54,7 +54,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	disk := &diskGuard{dir: dir, min: opts.MinFreeDiskBytes, free: opts.FreeSpace, now: opts.Now, paused: m.pausedLowDisk, log: opts.Logger}
 	s := &Store{dir: dir, opts: opts, log: opts.Logger, m: m, cat: cat, mapper: schema.NewMapper(cat), disk: disk,
 		ws: make(map[string]*Workspace)}
-	m.duckdbMemory.open = s.openWorkspaces
+	m.duckdbMemory.store.Store(s)
 	return s, nil
 }
 
