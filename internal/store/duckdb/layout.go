@@ -291,7 +291,7 @@ func (l *layout) createSQL() string {
 
 // valsCompression is how a new table stores _Vals: zstd rather than
 // DuckDB's choice (FSST), a third of the bytes (doc.go). It needs the
-// database's storage version to be v1.2.0 or later (dsnOptions; older
+// database's storage version to be v1.2.0 or later (storageVersion; older
 // files keep FSST: DuckDB would store the column uncompressed).
 const valsCompression = " USING COMPRESSION zstd"
 

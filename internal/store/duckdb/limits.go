@@ -94,6 +94,12 @@ const (
 	// (maybeCheckpoint decides).
 	duckdbCheckpointThreshold = 1 << 40
 
+	// storageVersion is the storage format of a new database file; an
+	// existing file keeps its own. v1.3.0 is the first with DICT_FSST for
+	// text columns (doc.go says what it saves); files are then readable by
+	// DuckDB 1.3 or later.
+	storageVersion = "v1.3.0"
+
 	// DefaultRetentionDays is the retention of a table with no explicit
 	// retention (Log Analytics' default interactive retention is 90 days for
 	// Sentinel workspaces).

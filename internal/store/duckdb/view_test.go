@@ -51,18 +51,25 @@ func TestViewProjectionPushdown(t *testing.T) {
 	}
 }
 
-// TestValsCompressedWithZstd: a new workspace stores _Vals with zstd
-// (valsCompression), which DuckDB applies only to a database file of a
-// recent enough storage version, falling back silently otherwise.
-func TestValsCompressedWithZstd(t *testing.T) {
+// TestNewFileCompression: a new workspace's file has storageVersion, so
+// _Vals is stored with zstd (valsCompression) and the text columns with
+// DICT_FSST; DuckDB falls back silently to older methods in an older
+// format.
+func TestNewFileCompression(t *testing.T) {
 	s, _, _ := openTestStore(t, Options{})
 	w := mustWorkspace(t, s, "ws")
 	appendOK(t, w, "a", 1, securityEvents(t))
 	if _, err := w.db.ExecContext(context.Background(), "CHECKPOINT"); err != nil {
 		t.Fatal(err)
 	}
-	r := mustQuery(t, w, "SELECT string_agg(DISTINCT compression, ',') FROM pragma_storage_info('wsec_SecurityEvent') WHERE column_name = '_Vals' AND segment_type = 'VARCHAR'")
-	if got, _ := r.Rows[0][0].(string); got != "ZSTD" {
-		t.Errorf("_Vals is stored with %q, want ZSTD", got)
+	for _, c := range []struct{ column, want string }{
+		{valsCol, "ZSTD"},
+		{"TargetUserName", "DICT_FSST"},
+		{"CommandLine", "DICT_FSST"},
+	} {
+		r := mustQuery(t, w, "SELECT string_agg(DISTINCT compression, ',') FROM pragma_storage_info('wsec_SecurityEvent') WHERE column_name = ? AND segment_type = 'VARCHAR'", c.column)
+		if got, _ := r.Rows[0][0].(string); got != c.want {
+			t.Errorf("%s is stored with %q, want %s", c.column, got, c.want)
+		}
 	}
 }

@@ -154,9 +154,7 @@ func dsnOptions(o *Options) url.Values {
 	v := url.Values{}
 	v.Set("checkpoint_threshold", strconv.FormatInt(duckdbCheckpointThreshold, 10)+"b")
 	v.Set("max_vacuum_tasks", "0")
-	// for a new database file: v1.2.0 is the first storage version with
-	// zstd for text (valsCompression); an existing file keeps its version
-	v.Set("storage_compatibility_version", "v1.2.0")
+	v.Set("storage_compatibility_version", storageVersion)
 	v.Set("enable_external_access", "false")
 	v.Set("autoinstall_known_extensions", "false")
 	v.Set("autoload_known_extensions", "false")
