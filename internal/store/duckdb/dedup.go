@@ -152,18 +152,9 @@ func (d *dedupIndex) stored(ctx context.Context, conn *bulk.Conn, tables []strin
 	}
 	found := make(map[key]struct{})
 	for _, h := range slices.Sorted(maps.Keys(loaded)) {
-		hf := &hourFilter{lastUse: d.clock}
-		for t, table := range tables {
-			want := keySet(batch[t][h])
-			err := scanKeys(ctx, conn, table, h*hourMicros, (h+1)*hourMicros-1, nil, func(k key) {
-				hf.add(k)
-				if _, ok := want[k]; ok {
-					found[k] = struct{}{}
-				}
-			})
-			if err != nil {
-				return nil, fmt.Errorf("load dedup hour %s from %s: %w", time.UnixMicro(h*hourMicros).UTC().Format(time.RFC3339), table, err)
-			}
+		hf, err := d.loadHour(ctx, conn, tables, h, batch, found)
+		if err != nil {
+			return nil, fmt.Errorf("load dedup hour %s: %w", time.UnixMicro(h*hourMicros).UTC().Format(time.RFC3339), err)
 		}
 		d.hours[h] = hf
 		d.grow(hf.n)
@@ -173,33 +164,14 @@ func (d *dedupIndex) stored(ctx context.Context, conn *bulk.Conn, tables []strin
 			if loaded[h] {
 				continue
 			}
-			var maybe []key
-			var lo, hi int64
+			maybe := &hourKeys{}
 			for i, k := range hk.keys {
-				if !d.maybe(h, k) {
-					continue
+				if d.maybe(h, k) {
+					maybe.keys = append(maybe.keys, k)
+					maybe.times = append(maybe.times, hk.times[i])
 				}
-				if us := hk.times[i]; len(maybe) == 0 {
-					lo, hi = us, us
-				} else {
-					lo, hi = min(lo, us), max(hi, us)
-				}
-				maybe = append(maybe, k)
 			}
-			if len(maybe) == 0 {
-				continue
-			}
-			var in []key // the IN list; nil: the whole time range
-			if len(maybe) < rangeConfirmMin {
-				in = maybe
-			}
-			want := keySet(&hourKeys{keys: maybe})
-			err := scanKeys(ctx, conn, table, lo, hi, in, func(k key) {
-				if _, ok := want[k]; ok {
-					found[k] = struct{}{}
-				}
-			})
-			if err != nil {
+			if err := confirm(ctx, conn, table, maybe, found); err != nil {
 				return nil, fmt.Errorf("confirm dedup keys in %s: %w", table, err)
 			}
 		}
@@ -208,27 +180,116 @@ func (d *dedupIndex) stored(ctx context.Context, conn *bulk.Conn, tables []strin
 	return found, nil
 }
 
-func keySet(hk *hourKeys) map[key]struct{} {
-	if hk == nil {
-		return nil
+// loadHour reads hour h of tables into a new filter, and adds to found
+// those of the batch's keys of the hour (batch[t][h]) that are stored. It
+// reads only the first halves of the stored keys (_Key0), which is what
+// the filters hold: the batch's keys whose first half is stored (few unless
+// the batch was sent before) are then confirmed whole. Reading 8 bytes an
+// event rather than 16 is what shortens the first batch after a restart,
+// which waits for this: DuckDB's first read of a column's blocks costs ~40
+// ns a value, against ~3 once they are cached. The filter is built on a
+// goroutine of its own while DuckDB scans.
+func (d *dedupIndex) loadHour(ctx context.Context, conn *bulk.Conn, tables []string, h int64, batch []map[int64]*hourKeys, found map[key]struct{}) (*hourFilter, error) {
+	hf := &hourFilter{lastUse: d.clock}
+	const buffers = 4
+	full, free := make(chan []int64, buffers), make(chan []int64, buffers)
+	for range buffers {
+		free <- nil
 	}
-	set := make(map[key]struct{}, len(hk.keys))
-	for _, k := range hk.keys {
-		set[k] = struct{}{}
+	built := make(chan struct{})
+	go func() {
+		defer close(built)
+		for k0s := range full {
+			for _, k0 := range k0s {
+				hf.add(uint64(k0))
+			}
+			free <- k0s
+		}
+	}()
+	var err error
+	for t, table := range tables {
+		hk := batch[t][h]
+		want := make(map[uint64]bool)
+		if hk != nil {
+			for _, k := range hk.keys {
+				want[k[0]] = false
+			}
+		}
+		err = conn.ScanInt64(keysQuery(table, []string{keyCol0}, h*hourMicros, (h+1)*hourMicros-1, nil), func(cols [][]int64) error {
+			for _, k0 := range cols[0] {
+				if _, ok := want[uint64(k0)]; ok {
+					want[uint64(k0)] = true
+				}
+			}
+			full <- append((<-free)[:0], cols[0]...)
+			return nil
+		})
+		if err == nil && hk != nil {
+			maybe := &hourKeys{}
+			for i, k := range hk.keys {
+				if want[k[0]] {
+					maybe.keys = append(maybe.keys, k)
+					maybe.times = append(maybe.times, hk.times[i])
+				}
+			}
+			err = confirm(ctx, conn, table, maybe, found)
+		}
+		if err != nil {
+			err = fmt.Errorf("%s: %w", table, err)
+			break
+		}
 	}
-	return set
+	close(full)
+	<-built
+	return hf, err
 }
 
-// scanKeys calls fn with the keys of table whose TimeGenerated (µs) is in
-// [lo, hi], only those whose first half is that of a key of in unless in
-// is nil. TimeGenerated is TimeCreated truncated to microseconds, so an
-// hour's range selects exactly the events of that TimeCreated hour.
-func scanKeys(ctx context.Context, conn *bulk.Conn, table string, lo, hi int64, in []key, fn func(key)) error {
+// confirm adds to found those of keys (with their times) that table
+// holds, looked up within their time range: few by key (an IN list), many
+// (rangeConfirmMin) by one scan of that range, which costs less than a
+// lookup per key when a whole batch is sent again.
+func confirm(ctx context.Context, conn *bulk.Conn, table string, keys *hourKeys, found map[key]struct{}) error {
+	if len(keys.keys) == 0 {
+		return nil
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	lo, hi := slices.Min(keys.times), slices.Max(keys.times)
+	var in []key // the IN list; nil: the whole time range
+	if len(keys.keys) < rangeConfirmMin {
+		in = keys.keys
+	}
+	want := make(map[key]struct{}, len(keys.keys))
+	for _, k := range keys.keys {
+		want[k] = struct{}{}
+	}
+	return conn.ScanInt64(keysQuery(table, []string{keyCol0, keyCol1}, lo, hi, in), func(cols [][]int64) error {
+		for i, k0 := range cols[0] {
+			k := key{uint64(k0), uint64(cols[1][i])}
+			if _, ok := want[k]; ok {
+				found[k] = struct{}{}
+			}
+		}
+		return nil
+	})
+}
+
+// keysQuery selects columns of table for the rows whose TimeGenerated
+// (µs) is in [lo, hi], only those whose first key half is that of a key of
+// in unless in is nil. TimeGenerated is TimeCreated truncated to
+// microseconds, so an hour's range selects exactly the events of that
+// TimeCreated hour.
+func keysQuery(table string, columns []string, lo, hi int64, in []key) string {
 	var b strings.Builder
-	b.WriteString("SELECT " + quoteIdent(keyCol0) + ", " + quoteIdent(keyCol1) + " FROM " + quoteIdent(table) +
+	b.WriteString("SELECT ")
+	for i, c := range columns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(quoteIdent(c))
+	}
+	b.WriteString(" FROM " + quoteIdent(table) +
 		" WHERE \"TimeGenerated\" >= make_timestamp(CAST(" + strconv.FormatInt(lo, 10) + " AS BIGINT))" +
 		" AND \"TimeGenerated\" <= make_timestamp(CAST(" + strconv.FormatInt(hi, 10) + " AS BIGINT))")
 	if in != nil {
@@ -241,12 +302,7 @@ func scanKeys(ctx context.Context, conn *bulk.Conn, table string, lo, hi int64, 
 		}
 		b.WriteByte(')')
 	}
-	return conn.ScanInt64(b.String(), func(cols [][]int64) error {
-		for i, k0 := range cols[0] {
-			fn(key{uint64(k0), uint64(cols[1][i])})
-		}
-		return nil
-	})
+	return b.String()
 }
 
 // evict drops least recently used hours until the index fits, never an
@@ -290,7 +346,7 @@ func (d *dedupIndex) maybe(hour int64, k key) bool {
 	if !ok {
 		panic("BUG: duckdb: dedup hour not loaded")
 	}
-	return hf.diskOnly || hf.has(k)
+	return hf.diskOnly || hf.has(k[0])
 }
 
 // add records committed keys: keys[i] of times[i] (Unix µs) for the rows
@@ -319,7 +375,7 @@ func (d *dedupIndex) add(times []int64, keys []key, rows []int) {
 		if hf == nil || hf.diskOnly {
 			continue
 		}
-		hf.add(keys[i])
+		hf.add(keys[i][0])
 		added++
 	}
 	d.grow(added)
@@ -333,14 +389,15 @@ func (d *dedupIndex) reset() {
 	d.grow(-d.total)
 }
 
-// bloom is a Bloom filter of keys with 16 bits per key of capacity and 8
-// probes (≈0.05% false positives when full), its size a power of two.
-// The key is already a uniform 128-bit hash: the probes are derived from
-// its halves (double hashing). A blocked filter (all 8 probes in one
-// cache line) was tried for the hour a restart reads back: no faster here
-// (BenchmarkBloom over 4.2M keys: add 29 against 31-46 ns a key, has 140
-// against 99-112) and 1.5 times the false positives (0.50% against 0.33%
-// in TestBloomFalsePositives).
+// bloom is a Bloom filter of keys' first halves (k0) with 16 bits per key
+// of capacity and 8 probes (≈0.05% false positives when full), its size a
+// power of two. The half is already a uniform 64-bit hash: the probes are
+// derived from it and from it rotated by 32 bits (double hashing), so a
+// filter is built from _Key0 alone (loadHour). A blocked filter (all 8
+// probes in one cache line) was tried for the hour a restart reads back:
+// no faster here (BenchmarkBloom over 4.2M keys: add 29 against 31-46 ns a
+// key, has 140 against 99-112) and 1.5 times the false positives (0.50%
+// against 0.33% in TestBloomFalsePositives).
 type bloom struct {
 	words []uint64
 	mask  uint64
@@ -359,8 +416,8 @@ func newBloom(capacity int) *bloom {
 	return &bloom{words: make([]uint64, m/64), mask: m - 1, cap: capacity}
 }
 
-func (b *bloom) add(k key) {
-	h, step := k[0], k[1]|1
+func (b *bloom) add(k0 uint64) {
+	h, step := k0, bits.RotateLeft64(k0, 32)|1
 	for range bloomProbes {
 		b.words[(h&b.mask)>>6] |= 1 << (h & 63)
 		h += step
@@ -368,8 +425,8 @@ func (b *bloom) add(k key) {
 	b.n++
 }
 
-func (b *bloom) has(k key) bool {
-	h, step := k[0], k[1]|1
+func (b *bloom) has(k0 uint64) bool {
+	h, step := k0, bits.RotateLeft64(k0, 32)|1
 	for range bloomProbes {
 		if b.words[(h&b.mask)>>6]&(1<<(h&63)) == 0 {
 			return false
@@ -379,7 +436,7 @@ func (b *bloom) has(k key) bool {
 	return true
 }
 
-func (hf *hourFilter) add(k key) {
+func (hf *hourFilter) add(k0 uint64) {
 	last := len(hf.subs) - 1
 	if last < 0 || hf.subs[last].n >= hf.subs[last].cap {
 		c := bloomFirstCap
@@ -389,13 +446,13 @@ func (hf *hourFilter) add(k key) {
 		hf.subs = append(hf.subs, newBloom(c))
 		last++
 	}
-	hf.subs[last].add(k)
+	hf.subs[last].add(k0)
 	hf.n++
 }
 
-func (hf *hourFilter) has(k key) bool {
+func (hf *hourFilter) has(k0 uint64) bool {
 	for _, b := range hf.subs {
-		if b.has(k) {
+		if b.has(k0) {
 			return true
 		}
 	}
