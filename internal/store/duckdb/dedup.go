@@ -128,12 +128,10 @@ func byHour(chunks []*rows) map[int64]*hourKeys {
 
 // stored returns which keys of a batch are stored: batch[t] holds the
 // batch's keys of table tables[t] by hour. An hour not resident is read
-// from the tables whole to build its filter, and that one scan also tells
-// which of the batch's keys of the hour are stored. In a resident hour the
-// keys the filter may have seen are confirmed in the tables, within their
-// time range: few by key (an IN list), many (rangeConfirmMin) by one scan
-// of that range, which costs less than a lookup per key when a whole batch
-// is sent again. The hours of the batch are marked used.
+// from the tables whole to build its filter (loadHour), and that scan also
+// picks which of the batch's keys of the hour to confirm. In a resident
+// hour the keys the filter may have seen are confirmed (confirm). The
+// hours of the batch are marked used.
 func (d *dedupIndex) stored(ctx context.Context, conn *bulk.Conn, tables []string, batch []map[int64]*hourKeys) (map[key]struct{}, error) {
 	d.clock++
 	hours := make(map[int64]struct{})
@@ -190,6 +188,9 @@ func (d *dedupIndex) stored(ctx context.Context, conn *bulk.Conn, tables []strin
 // ns a value, against ~3 once they are cached. The filter is built on a
 // goroutine of its own while DuckDB scans.
 func (d *dedupIndex) loadHour(ctx context.Context, conn *bulk.Conn, tables []string, h int64, batch []map[int64]*hourKeys, found map[key]struct{}) (*hourFilter, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	hf := &hourFilter{lastUse: d.clock}
 	const buffers = 4
 	full, free := make(chan []int64, buffers), make(chan []int64, buffers)
