@@ -111,10 +111,16 @@ func TestRelayBackPressure(t *testing.T) {
 	}
 	ws.down.Store(false)
 	waitFor(t, "the accepted batches to arrive", func() bool { return uint64(ws.store.distinct()) == accepted*20 })
-	// The refused batch, retried by its agent, is taken now.
-	if st, body, _ := ag.send(e.srv.URL, seq+1, seq*20, (seq+1)*20); st != http.StatusAccepted {
-		t.Fatalf("retry after drain: %d %s", st, body)
-	}
+	// The refused batch, retried by its agent, is taken once the relay has
+	// recorded the workspace's acknowledgements (just after the workspace
+	// stored the batches) and so freed its spool.
+	waitFor(t, "the refused batch to be taken on retry", func() bool {
+		st, body, _ := ag.send(e.srv.URL, seq+1, seq*20, (seq+1)*20)
+		if st != http.StatusAccepted && st != http.StatusServiceUnavailable {
+			t.Fatalf("retry after drain: %d %s", st, body)
+		}
+		return st == http.StatusAccepted
+	})
 	waitFor(t, "the retried batch", func() bool { return uint64(ws.store.distinct()) == (accepted+1)*20 })
 }
 
