@@ -55,8 +55,8 @@
 //     segment and kept one. BenchmarkAppendEvents (batch=10000, 4 senders,
 //     2 writers, -benchtime 80x; v1.2.0 and v1.3.0 alternated 6 times,
 //     machine busy): 15.6 → 13.0 cpu-µs per event, 110k → 130k events/s
-//     (medians); 55.9 → 53.3 bytes per event on disk; BenchmarkQuery the
-//     same or faster. Naming a method per column (USING COMPRESSION) on top
+//     (medians); 55.9 → 53.3 bytes per event on disk (bench-scale at 100M:
+//     68.4 → 65.8); BenchmarkQuery the same or faster. Naming a method per column (USING COMPRESSION) on top
 //     saved nothing more measurable, and a fixed one is wrong for some data:
 //     FSST for the long text columns (CommandLine, the process names,
 //     WindowsEvent's EventData) took 90 bytes per event against 55 on the
@@ -208,9 +208,11 @@
 //     what is live (~280 MB at 20M events).
 //
 // bench-scale at 100M events of one day: serve's peak RSS 857 MB with
-// 256 MiB (1,104 MB with 512). The price shows there: a GROUP BY on a hot
-// column no longer stays in DuckDB's cache between queries (272 ms against
-// 166, 1.9 times plain SQL against 1.0), still well within the 3 s.
+// 256 MiB (1,104 MB with 512; 820 MB in a later run with storage v1.3.0).
+// The price shows there: a GROUP BY on a hot column no longer stays in
+// DuckDB's cache between queries (272 ms against 166, 1.9 times plain SQL
+// against 1.0; 362 against 157 in the later run), still well within the
+// issue's 3 s.
 //
 // # Performance (duckdb_bench_test.go)
 //
