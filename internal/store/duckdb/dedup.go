@@ -185,7 +185,7 @@ func (d *dedupIndex) stored(ctx context.Context, conn *bulk.Conn, tables []strin
 // the batch was sent before) are then confirmed whole. Reading 8 bytes an
 // event rather than 16 is what shortens the first batch after a restart,
 // which waits for this: DuckDB's first read of a column's blocks costs ~40
-// ns a value, against ~3 once they are cached. The filter is built on a
+// ns a value, against ~2 once they are cached. The filter is built on a
 // goroutine of its own while DuckDB scans.
 func (d *dedupIndex) loadHour(ctx context.Context, conn *bulk.Conn, tables []string, h int64, batch []map[int64]*hourKeys, found map[key]struct{}) (*hourFilter, error) {
 	if err := ctx.Err(); err != nil {

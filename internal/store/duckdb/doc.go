@@ -45,23 +45,23 @@
 //     ~+3.5 cpu-µs per event for the eleven, loaded machine); the other
 //     ~190 payload columns stay cold: a rule names them after filtering on
 //     the hot ones.
-//   - _Vals is compressed with zstd (storage version v1.2.0 or later, set for new
-//     database files): DuckDB's default for it, FSST, kept 66 bytes per event
-//     of 275 bytes of text; zstd keeps ~20. The hashes _Key0/_Key1 (16
-//     bytes per event, incompressible) are the next largest part.
+//   - _Vals is compressed with zstd (storage version v1.2.0 or later, set
+//     for new database files): DuckDB's default for it, FSST, kept 66 bytes
+//     per event of 275 bytes of text; zstd keeps ~20. The hashes _Key0/_Key1
+//     (16 bytes per event, incompressible) are the next largest part.
 //   - New database files have storage version v1.3.0 (storageVersion), whose
 //     DICT_FSST a checkpoint picks for every other text column: before, it
 //     analysed both dictionary and FSST compression of each column and
-//     segment and kept one. BenchmarkAppendEvents (batch=10000, 4 senders,
-//     2 writers, -benchtime 80x; v1.2.0 and v1.3.0 alternated 6 times,
-//     machine busy): 15.6 → 13.0 cpu-µs per event, 110k → 130k events/s
-//     (medians); 55.9 → 53.3 bytes per event on disk (bench-scale at 100M:
-//     68.4 → 65.8); BenchmarkQuery the same or faster. Naming a method per column (USING COMPRESSION) on top
-//     saved nothing more measurable, and a fixed one is wrong for some data:
-//     FSST for the long text columns (CommandLine, the process names,
-//     WindowsEvent's EventData) took 90 bytes per event against 55 on the
-//     benchmark's repetitive events; dictionary would lose as much on
-//     unique command lines.
+//     segment and kept one. BenchmarkAppendEvents (batch=10000, 4 senders, 2
+//     writers, -benchtime 80x; v1.2.0 and v1.3.0 alternated 6 times, machine
+//     busy): 15.6 → 13.0 cpu-µs per event, 110k → 130k events/s (medians);
+//     55.9 → 53.3 bytes per event on disk (bench-scale at 100M: 68.4 →
+//     65.8); BenchmarkQuery the same or faster. Naming a method per column
+//     (USING COMPRESSION) on top saved nothing more measurable, and a fixed
+//     one is wrong for some data: FSST for the long text columns
+//     (CommandLine, the process names, WindowsEvent's EventData) took 90
+//     bytes per event against 55 on the benchmark's repetitive events;
+//     dictionary would lose as much on unique command lines.
 //   - The encoder checks, per row and field, that the view reproduces the
 //     mapper's value (mirror, encode.go); where it would not (a derived
 //     value, an int that is not plain decimal, a field the mapper skips) the
@@ -182,9 +182,9 @@
 // filter is a false positive, confirmed against the tables).
 //
 // A new database file is readable by DuckDB 1.3 or later (its storage
-// version; files created before keep 1.2), but the views need wsec_col (registered by this package at open)
-// for cold columns and EventData; the hot columns, _Vals and wsec_templates
-// are plain tables.
+// version; files created before keep 1.2), but the views need wsec_col
+// (registered by this package at open) for cold columns and EventData; the
+// hot columns, _Vals and wsec_templates are plain tables.
 //
 // # Memory
 //
