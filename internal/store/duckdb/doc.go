@@ -93,6 +93,12 @@
 //     the rate of one (DuckDB side only: 165-180k → 340-360k events/s), so
 //     two writer goroutines each commit groups of the batches waiting
 //     (group.go); a group pays the marks, appends and the WAL fsync once.
+//   - DuckDB runs on half the cores (DefaultThreads; serve's
+//     --store-threads), not one thread per core: its client threads, the
+//     writers, busy-wait while its background threads run their tasks,
+//     which on 2 cores cost serve ~19% of its CPU per event and the load of
+//     bench-scale 15% of its rate; queries pay with less parallelism
+//     (limits.go has the figures).
 //   - Rows are encoded column by column (bulk.Column) and handed to DuckDB
 //     as whole data chunks by package bulk, not as driver.Value rows through
 //     duckdb-go's Appender (bulk's doc says why): that, mapping with

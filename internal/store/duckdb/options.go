@@ -52,8 +52,8 @@ type Options struct {
 	// MemoryLimitBytes is DuckDB's memory_limit per workspace database.
 	// 0: DuckDB's default (80% of RAM).
 	MemoryLimitBytes int64
-	// Threads is DuckDB's threads per workspace database. 0: DuckDB's
-	// default (the number of cores).
+	// Threads is DuckDB's threads per workspace database, which one
+	// query may use. 0: DefaultThreads.
 	Threads int
 
 	// MinFreeDiskBytes pauses ingestion (AppendEvents, AppendCustom and
@@ -93,6 +93,7 @@ func DefaultOptions() Options {
 		MaxOpenWorkspaces:        DefaultMaxOpenWorkspaces,
 		QueryConns:               DefaultQueryConns,
 		Writers:                  DefaultWriters,
+		Threads:                  DefaultThreads,
 		CheckpointThresholdBytes: DefaultCheckpointThresholdBytes,
 		IdleCheckpointAfter:      DefaultIdleCheckpointAfter,
 		DefaultRetentionDays:     DefaultRetentionDays,
@@ -123,6 +124,7 @@ func (o Options) withDefaults() Options {
 	setInt(&o.MaxOpenWorkspaces, d.MaxOpenWorkspaces)
 	setInt(&o.QueryConns, d.QueryConns)
 	setInt(&o.Writers, d.Writers)
+	setInt(&o.Threads, d.Threads)
 	if o.MaxResultBytes <= 0 {
 		o.MaxResultBytes = d.MaxResultBytes
 	}

@@ -161,9 +161,7 @@ func dsnOptions(o *Options) url.Values {
 	if o.MemoryLimitBytes > 0 {
 		v.Set("memory_limit", strconv.FormatInt(o.MemoryLimitBytes, 10)+"b")
 	}
-	if o.Threads > 0 {
-		v.Set("threads", strconv.Itoa(o.Threads))
-	}
+	v.Set("threads", strconv.Itoa(o.Threads))
 	v.Set("lock_configuration", "true")
 	return v
 }

@@ -44,6 +44,9 @@ type Options struct {
 	// MemoryLimitBytes is DuckDB's memory_limit per workspace database
 	// (duckdb.Options.MemoryLimitBytes; 0: DuckDB's default).
 	MemoryLimitBytes int64
+	// Threads is DuckDB's threads per workspace database
+	// (duckdb.Options.Threads; 0: duckdb.DefaultThreads).
+	Threads int
 }
 
 // openTimeout bounds connecting to a server store at startup.
@@ -67,7 +70,7 @@ func Open(spec string, o Options) (store.Backend, error) {
 		return clickhouse.Open(ctx, co)
 	case spec == "" || spec == "duckdb":
 		st, err := duckdb.Open(filepath.Join(o.DataDir, "store"), duckdb.Options{Logger: o.Logger, Registerer: o.Registerer, GeoInfo: o.GeoInfo,
-			WorkspaceRetention: o.WorkspaceRetention, MinFreeDiskBytes: o.MinFreeDiskBytes, FreeSpace: o.FreeSpace, MemoryLimitBytes: o.MemoryLimitBytes})
+			WorkspaceRetention: o.WorkspaceRetention, MinFreeDiskBytes: o.MinFreeDiskBytes, FreeSpace: o.FreeSpace, MemoryLimitBytes: o.MemoryLimitBytes, Threads: o.Threads})
 		if err != nil {
 			return nil, err
 		}
