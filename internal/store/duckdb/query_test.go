@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -59,6 +61,22 @@ func TestQueryRefusesWrites(t *testing.T) {
 	}
 	if _, err := w.Query(context.Background(), "DELETE FROM wsec_SecurityEvent"); !errors.Is(err, store.ErrNotReadOnly) {
 		t.Errorf("DELETE: %v, want ErrNotReadOnly", err)
+	}
+}
+
+// TestThreads: a workspace's database runs on Options.Threads threads,
+// DefaultThreads unless set, and a query cannot change that.
+func TestThreads(t *testing.T) {
+	for _, c := range []struct{ set, want int }{{0, DefaultThreads}, {3, 3}} {
+		s, _, _ := openTestStore(t, Options{Threads: c.set})
+		w := mustWorkspace(t, s, "ws")
+		if _, err := w.Query(context.Background(), "SET threads = 8"); err == nil {
+			t.Errorf("Threads %d: SET threads accepted", c.set)
+		}
+		r := mustQuery(t, w, "SELECT current_setting('threads')")
+		if got := fmt.Sprint(r.Rows[0][0]); got != strconv.Itoa(c.want) {
+			t.Errorf("Threads %d: DuckDB runs %s threads, want %d", c.set, got, c.want)
+		}
 	}
 }
 
