@@ -118,7 +118,8 @@ const (
 const hourMicros = int64(time.Hour / time.Microsecond)
 
 // DefaultThreads is DuckDB's threads per workspace database: half the
-// cores, at least one. DuckDB's own default, a thread per core, costs
+// cores the Go runtime uses (GOMAXPROCS, which follows a container's CPU
+// limit), at least one. DuckDB's own default, a thread per core, costs
 // ingest dearly on a small machine: the writers are DuckDB's client
 // threads, and a client thread busy-waits (its pending query's task loop)
 // while background threads run the tasks of its appends, commits and
@@ -133,4 +134,4 @@ const hourMicros = int64(time.Hour / time.Microsecond)
 // queries at 10M took 1.2-2 times as long on an idle machine (a GROUP BY
 // IpAddress 219 against 125 ms, EventData has "S-1-5-18" 7.0 against 3.9 s).
 // Ingest comes first: events an agent cannot deliver pile up in its spool.
-var DefaultThreads = max(1, runtime.NumCPU()/2)
+var DefaultThreads = max(1, runtime.GOMAXPROCS(0)/2)
