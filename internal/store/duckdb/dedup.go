@@ -107,6 +107,18 @@ type hourKeys struct {
 	times []int64
 }
 
+// where returns the keys of hk (with their times) that keep accepts.
+func (hk *hourKeys) where(keep func(key) bool) *hourKeys {
+	out := &hourKeys{}
+	for i, k := range hk.keys {
+		if keep(k) {
+			out.keys = append(out.keys, k)
+			out.times = append(out.times, hk.times[i])
+		}
+	}
+	return out
+}
+
 // byHour groups the keys of rows by hour.
 func byHour(chunks []*rows) map[int64]*hourKeys {
 	out := make(map[int64]*hourKeys)
@@ -162,13 +174,7 @@ func (d *dedupIndex) stored(ctx context.Context, conn *bulk.Conn, tables []strin
 			if loaded[h] {
 				continue
 			}
-			maybe := &hourKeys{}
-			for i, k := range hk.keys {
-				if d.maybe(h, k) {
-					maybe.keys = append(maybe.keys, k)
-					maybe.times = append(maybe.times, hk.times[i])
-				}
-			}
+			maybe := hk.where(func(k key) bool { return d.maybe(h, k) })
 			if err := confirm(ctx, conn, table, maybe, found); err != nil {
 				return nil, fmt.Errorf("confirm dedup keys in %s: %w", table, err)
 			}
@@ -226,14 +232,7 @@ func (d *dedupIndex) loadHour(ctx context.Context, conn *bulk.Conn, tables []str
 			return nil
 		})
 		if err == nil && hk != nil {
-			maybe := &hourKeys{}
-			for i, k := range hk.keys {
-				if want[k[0]] {
-					maybe.keys = append(maybe.keys, k)
-					maybe.times = append(maybe.times, hk.times[i])
-				}
-			}
-			err = confirm(ctx, conn, table, maybe, found)
+			err = confirm(ctx, conn, table, hk.where(func(k key) bool { return want[k[0]] }), found)
 		}
 		if err != nil {
 			err = fmt.Errorf("%s: %w", table, err)

@@ -129,9 +129,9 @@ const hourMicros = int64(time.Hour / time.Microsecond)
 // 16.1-17.3 serve CPU-s per million events, 88-93k against 82-87k events/s
 // end to end; bench-scale at 10M events: the load 118k against 101k
 // events/s; at 100M events, 105.7k (the last 10% at 106% of the first)
-// against 87.0k (89.7%) in an earlier run with two.
-// The price is that one query runs on these threads only: bench-scale's
-// queries at 10M took 1.2-2 times as long on an idle machine (a GROUP BY
-// IpAddress 219 against 125 ms, EventData has "S-1-5-18" 7.0 against 3.9 s).
-// Ingest comes first: events an agent cannot deliver pile up in its spool.
+// against 87.0k (89.7%) in an earlier run with two. The price is that one
+// query runs on these threads only: bench-scale's queries at 10M took
+// 1.2-2 times as long on an idle machine (a GROUP BY IpAddress 219 against
+// 125 ms, EventData has "S-1-5-18" 7.0 against 3.9 s). Ingest comes first:
+// events an agent cannot deliver pile up in its spool.
 var DefaultThreads = max(1, runtime.GOMAXPROCS(0)/2)
