@@ -50,6 +50,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	tuneAllocator(opts.Logger)
 	cat := schema.New()
 	disk := &diskGuard{dir: dir, min: opts.MinFreeDiskBytes, free: opts.FreeSpace, now: opts.Now, paused: m.pausedLowDisk, log: opts.Logger}
 	s := &Store{dir: dir, opts: opts, log: opts.Logger, m: m, cat: cat, mapper: schema.NewMapper(cat), disk: disk,

@@ -1,0 +1,79 @@
+//go:build linux && amd64 && !duckdb_use_lib && !duckdb_use_static_lib
+
+package duckdb
+
+/*
+#include <stdlib.h>
+#include <sys/types.h>
+
+// The jemalloc DuckDB bundles (libduckdb_jemalloc.a of duckdb-go-bindings),
+// under DuckDB's prefix.
+int duckdb_je_mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp, size_t newlen);
+
+static int wsec_mallctl_set_ssize(const char *name, ssize_t v) {
+	return duckdb_je_mallctl(name, NULL, NULL, &v, sizeof(v));
+}
+
+static int wsec_mallctl_get_ssize(const char *name, ssize_t *v) {
+	size_t n = sizeof(*v);
+	return duckdb_je_mallctl(name, v, &n, NULL, 0);
+}
+
+static int wsec_mallctl_get_uint(const char *name, unsigned *v) {
+	size_t n = sizeof(*v);
+	return duckdb_je_mallctl(name, v, &n, NULL, 0);
+}
+*/
+import "C"
+
+import (
+	"fmt"
+	"syscall"
+	"unsafe"
+)
+
+// setAllocatorDecay sets the dirty and muzzy decay of every arena DuckDB's
+// jemalloc has and of those it creates later.
+func setAllocatorDecay(ms int64) error {
+	n, err := mallctlUint("arenas.narenas")
+	if err != nil {
+		return err
+	}
+	names := []string{"arenas.dirty_decay_ms", "arenas.muzzy_decay_ms"}
+	for i := range n {
+		names = append(names, fmt.Sprintf("arena.%d.dirty_decay_ms", i), fmt.Sprintf("arena.%d.muzzy_decay_ms", i))
+	}
+	for _, name := range names {
+		cs := C.CString(name)
+		rc := C.wsec_mallctl_set_ssize(cs, C.ssize_t(ms))
+		C.free(unsafe.Pointer(cs))
+		// EFAULT: an arena index jemalloc has not initialised yet; it
+		// takes the arenas.* default when it is.
+		if rc != 0 && syscall.Errno(rc) != syscall.EFAULT {
+			return fmt.Errorf("jemalloc %s: %w", name, syscall.Errno(rc))
+		}
+	}
+	return nil
+}
+
+// allocatorDecay reads a decay setting (a mallctl name such as
+// "arena.0.dirty_decay_ms").
+func allocatorDecay(name string) (int64, error) {
+	cs := C.CString(name)
+	defer C.free(unsafe.Pointer(cs))
+	var v C.ssize_t
+	if rc := C.wsec_mallctl_get_ssize(cs, &v); rc != 0 {
+		return 0, fmt.Errorf("jemalloc %s: %w", name, syscall.Errno(rc))
+	}
+	return int64(v), nil
+}
+
+func mallctlUint(name string) (uint, error) {
+	cs := C.CString(name)
+	defer C.free(unsafe.Pointer(cs))
+	var v C.unsigned
+	if rc := C.wsec_mallctl_get_uint(cs, &v); rc != 0 {
+		return 0, fmt.Errorf("jemalloc %s: %w", name, syscall.Errno(rc))
+	}
+	return uint(v), nil
+}
