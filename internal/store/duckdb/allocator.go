@@ -9,7 +9,8 @@ import (
 // or a query freed before giving it back to the kernel, in milliseconds.
 //
 // The prebuilt DuckDB (linux/amd64) allocates through the jemalloc it
-// bundles, with one arena per CPU pair and dirty and muzzy decay of 1 s.
+// bundles (one arena for appends on the 2-core machine), with dirty and
+// muzzy decay of 1 s.
 // Ingest frees and allocates the same amounts again and again (data chunks,
 // the WAL's buffers, a checkpoint's segments every second or so), so with
 // 1 s jemalloc kept handing back pages the next checkpoint faulted in
@@ -22,7 +23,8 @@ import (
 // CPU-s per million events, at 106-115k events/s stored against 95-102k.
 // Longer decays saved no more (30 s: 10.2-13.5 cpu-µs; never: the same)
 // and hold more: serve's RSS peak over a 10M-event load was 593 MB at 1 s,
-// 641 MB at 5 s, 696 MB at 30 s. DuckDB also flushes a thread's cache when
+// 641 MB at 5 s, 696 MB at 30 s; over bench-scale's 100M, 841 MB at 5 s
+// against 816-843 MB at 1 s. DuckDB also flushes a thread's cache when
 // the thread has been idle for half a second, which this leaves alone.
 //
 // It is set at run time (mallctl) rather than with DUCKDB_JE_MALLOC_CONF,
@@ -38,7 +40,7 @@ var allocatorOnce sync.Once
 func tuneAllocator(log *slog.Logger) {
 	allocatorOnce.Do(func() {
 		if err := setAllocatorDecay(allocatorDecayMs); err != nil {
-			log.Warn("store: could not set DuckDB's allocator decay; ingest costs a little more CPU (nothing else changes)", "err", err)
+			log.Warn("store: could not set DuckDB's allocator decay; ingest costs a little more CPU (nothing else changes)", slog.Any("err", err))
 		}
 	})
 }
