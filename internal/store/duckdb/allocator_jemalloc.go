@@ -14,13 +14,7 @@ static int wsec_mallctl_set_ssize(const char *name, ssize_t v) {
 	return duckdb_je_mallctl(name, NULL, NULL, &v, sizeof(v));
 }
 
-static int wsec_mallctl_get_ssize(const char *name, ssize_t *v) {
-	size_t n = sizeof(*v);
-	return duckdb_je_mallctl(name, v, &n, NULL, 0);
-}
-
-static int wsec_mallctl_get_uint(const char *name, unsigned *v) {
-	size_t n = sizeof(*v);
+static int wsec_mallctl_get(const char *name, void *v, size_t n) {
 	return duckdb_je_mallctl(name, v, &n, NULL, 0);
 }
 */
@@ -59,21 +53,22 @@ func setAllocatorDecay(ms int64) error {
 // allocatorDecay reads a decay setting (a mallctl name such as
 // "arena.0.dirty_decay_ms").
 func allocatorDecay(name string) (int64, error) {
-	cs := C.CString(name)
-	defer C.free(unsafe.Pointer(cs))
 	var v C.ssize_t
-	if rc := C.wsec_mallctl_get_ssize(cs, &v); rc != 0 {
-		return 0, fmt.Errorf("jemalloc %s: %w", name, syscall.Errno(rc))
-	}
-	return int64(v), nil
+	err := mallctlGet(name, unsafe.Pointer(&v), unsafe.Sizeof(v))
+	return int64(v), err
 }
 
 func mallctlUint(name string) (uint, error) {
+	var v C.unsigned
+	err := mallctlGet(name, unsafe.Pointer(&v), unsafe.Sizeof(v))
+	return uint(v), err
+}
+
+func mallctlGet(name string, v unsafe.Pointer, size uintptr) error {
 	cs := C.CString(name)
 	defer C.free(unsafe.Pointer(cs))
-	var v C.unsigned
-	if rc := C.wsec_mallctl_get_uint(cs, &v); rc != 0 {
-		return 0, fmt.Errorf("jemalloc %s: %w", name, syscall.Errno(rc))
+	if rc := C.wsec_mallctl_get(cs, v, C.size_t(size)); rc != 0 {
+		return fmt.Errorf("jemalloc %s: %w", name, syscall.Errno(rc))
 	}
-	return uint(v), nil
+	return nil
 }
