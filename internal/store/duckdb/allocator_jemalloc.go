@@ -51,7 +51,8 @@ func setAllocatorDecay(ms int64) error {
 }
 
 // allocatorDecay reads a decay setting (a mallctl name such as
-// "arena.0.dirty_decay_ms").
+// "arena.0.dirty_decay_ms"). TestAllocatorDecay is its caller: a _test.go
+// file cannot use cgo.
 func allocatorDecay(name string) (int64, error) {
 	var v C.ssize_t
 	err := mallctlGet(name, unsafe.Pointer(&v), unsafe.Sizeof(v))
